@@ -1,0 +1,19 @@
+#pragma once
+/// The CLI layer: parses flags with CLI11, calls one library function per command, prints.
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace mini::cli {
+
+/// Options shared by every command, filled before any command callback runs.
+struct Globals {
+  std::string root;  ///< store root: --root, else $MINI_ROOT, else /var/lib/mini
+  bool debug = false;
+  int exit_code = 0;  ///< a command sets this for a non-zero exit without an error (e.g. run)
+};
+
+/// Each file in src/cli registers its commands here.
+void RegisterImageCommands(CLI::App& app, Globals& g);  // images.cc
+void RegisterRunCommands(CLI::App& app, Globals& g);    // run_cmds.cc
+
+}  // namespace mini::cli

@@ -1,0 +1,161 @@
+#include "common/fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
+#include "common/error.h"
+
+namespace mini {
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) close(fd_);
+  fd_ = fd;
+}
+
+size_t ReadSome(int fd, void* buf, size_t n, const std::string& what) {
+  for (;;) {
+    ssize_t r = read(fd, buf, n);
+    if (r >= 0) return static_cast<size_t>(r);
+    if (errno != EINTR) ThrowErrno("read " + what);
+  }
+}
+
+void WriteAll(int fd, const void* data, size_t n, const std::string& what) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      ThrowErrno("write " + what);
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+std::optional<std::string> ReadFileIfExists(const std::string& path, uint64_t max_size) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return std::nullopt;
+    ThrowErrno("open " + path);
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    size_t n = ReadSome(fd.get(), buf, sizeof buf, path);
+    if (n == 0) break;
+    if (out.size() + n > max_size) throw Error(path + ": larger than " + std::to_string(max_size) + " bytes");
+    out.append(buf, n);
+  }
+  return out;
+}
+
+std::string ReadFile(const std::string& path, uint64_t max_size) {
+  auto s = ReadFileIfExists(path, max_size);
+  if (!s) ThrowErrno("open " + path, ENOENT);
+  return *s;
+}
+
+void WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmp = path + ".tmp-" + RandomString(8);
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+  if (!fd) ThrowErrno("create " + tmp);
+  try {
+    WriteAll(fd.get(), data.data(), data.size(), tmp);
+    if (fchmod(fd.get(), mode) != 0) ThrowErrno("chmod " + tmp);
+    if (fsync(fd.get()) != 0) ThrowErrno("fsync " + tmp);
+    fd.reset();
+    if (rename(tmp.c_str(), path.c_str()) != 0) ThrowErrno("rename " + tmp + " to " + path);
+  } catch (...) {
+    unlink(tmp.c_str());
+    throw;
+  }
+}
+
+void MakeDirs(const std::string& path, mode_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) throw Error("mkdir " + path + ": " + ec.message());
+  (void)mode;
+}
+
+void RemoveTree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw Error("remove " + path + ": " + ec.message());
+}
+
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string RandomString(size_t n, bool upper) {
+  static const char* kLower = "abcdefghijklmnopqrstuvwxyz0123456789";
+  static const char* kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string out(n, '\0');
+  std::string raw(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = getrandom(raw.data() + got, n - got, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      ThrowErrno("getrandom");
+    }
+    got += static_cast<size_t>(r);
+  }
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = static_cast<unsigned char>(raw[i]);
+    out[i] = upper ? kBase32[c % 32] : kLower[c % 36];
+  }
+  return out;
+}
+
+uint64_t TreeSize(const std::string& path) {
+  uint64_t total = 0;
+  std::error_code ec;
+  struct stat st;
+  if (lstat(path.c_str(), &st) != 0) return 0;
+  if (!S_ISDIR(st.st_mode)) return static_cast<uint64_t>(st.st_size);
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           path, std::filesystem::directory_options::skip_permission_denied, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (lstat(it->path().c_str(), &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+      total += static_cast<uint64_t>(st.st_size);
+  }
+  return total;
+}
+
+TempDir::TempDir(const std::string& parent, const std::string& prefix) {
+  MakeDirs(parent);
+  for (int i = 0; i < 10; i++) {
+    std::string p = parent + "/" + prefix + RandomString(12);
+    if (mkdir(p.c_str(), 0700) == 0) {
+      path_ = p;
+      return;
+    }
+    if (errno != EEXIST) ThrowErrno("mkdir " + p);
+  }
+  throw Error("cannot create a temp dir in " + parent);
+}
+
+TempDir::~TempDir() {
+  if (released_ || path_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace mini

@@ -1,0 +1,75 @@
+#pragma once
+/// Small filesystem helpers: an owning fd, whole-file reads, atomic writes, temp dirs.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mini {
+
+/// Owns one file descriptor; closes it on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(o.release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+/// Reads a whole file; throws Error naming the path. `max_size` caps what is accepted.
+std::string ReadFile(const std::string& path, uint64_t max_size = UINT64_MAX);
+/// Reads a whole file if it exists, nullopt if it does not (ENOENT); throws on other errors.
+std::optional<std::string> ReadFileIfExists(const std::string& path, uint64_t max_size = UINT64_MAX);
+/// Writes `data` to path via a temp file in the same directory, fsync, rename. Atomic.
+void WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+/// Writes all of `data` to fd; throws on error.
+void WriteAll(int fd, const void* data, size_t n, const std::string& what);
+/// Reads up to n bytes, retrying on EINTR; returns bytes read (0 at EOF).
+size_t ReadSome(int fd, void* buf, size_t n, const std::string& what);
+/// mkdir -p.
+void MakeDirs(const std::string& path, mode_t mode = 0755);
+/// rm -rf without following symlinks; missing path is fine. Throws on failure.
+void RemoveTree(const std::string& path);
+bool PathExists(const std::string& path);
+bool IsDirectory(const std::string& path);
+/// Random string from [a-z0-9] (or base32 upper-case for short ids when `upper` is set).
+std::string RandomString(size_t n, bool upper = false);
+/// Disk usage of a tree in bytes (st_blocks based is not used: apparent sizes, like docker's SIZE).
+uint64_t TreeSize(const std::string& path);
+
+/// A directory that is removed (recursively) on destruction unless Release()d.
+class TempDir {
+ public:
+  /// Creates `<parent>/<prefix><random>`.
+  TempDir(const std::string& parent, const std::string& prefix);
+  TempDir(TempDir&&) = delete;
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  void Release() { released_ = true; }
+
+ private:
+  std::string path_;
+  bool released_ = false;
+};
+
+}  // namespace mini

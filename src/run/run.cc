@@ -1,0 +1,2 @@
+// The runner library: namespaces, rootfs, cgroups, security, container lifecycle.
+namespace mini::run {}

@@ -1,0 +1,47 @@
+#pragma once
+/// Layer compression: detection by magic bytes, streaming decompression and compression.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/digest.h"
+#include "common/io.h"
+
+namespace mini {
+
+enum class Compression { kNone, kGzip, kZstd };
+
+/// Detects gzip (1f 8b) and zstd (28 b5 2f fd) by their magic; anything else is kNone.
+Compression DetectCompression(const void* head, size_t n);
+const char* CompressionName(Compression c);
+
+/// A ByteSource that hashes everything it reads from `inner` (the blob digest) and counts it.
+class HashingSource : public ByteSource {
+ public:
+  explicit HashingSource(ByteSource& inner) : inner_(inner) {}
+  size_t Read(void* buf, size_t n) override;
+  uint64_t count() const { return count_; }
+  Digest Finish() { return sha_.Finish(); }
+
+ private:
+  ByteSource& inner_;
+  Sha256 sha_;
+  uint64_t count_ = 0;
+};
+
+/// Decompresses `inner` (gzip, zstd or plain, detected from the first bytes) as a stream.
+/// Read returns decompressed bytes; corrupt input throws Error("...: corrupt gzip data" ...).
+std::unique_ptr<ByteSource> NewDecompressingSource(ByteSource& inner, const std::string& name);
+
+/// Writes compressed output to an fd as data is pushed in. Finish() flushes the trailer.
+class CompressingSink {
+ public:
+  virtual ~CompressingSink() = default;
+  virtual void Write(const void* data, size_t n) = 0;
+  virtual void Finish() = 0;
+};
+/// gzip with a zero mtime and no name, so the same input always gives the same bytes.
+std::unique_ptr<CompressingSink> NewCompressingSink(Compression c, int out_fd, const std::string& name);
+
+}  // namespace mini

@@ -1,0 +1,45 @@
+#pragma once
+/// The only place that builds store paths (see DESIGN.md "On disk").
+#include <string>
+
+#include "common/digest.h"
+
+namespace mini {
+
+/// Names every file and directory of one store root. Pure: creates nothing.
+class Layout {
+ public:
+  explicit Layout(std::string root) : root_(std::move(root)) {}
+  const std::string& root() const { return root_; }
+
+  std::string BlobsDir() const { return root_ + "/blobs/sha256"; }
+  std::string Blob(const Digest& d) const { return BlobsDir() + "/" + d.hex(); }
+
+  std::string Overlay2Dir() const { return root_ + "/overlay2"; }
+  /// overlay2/<id>: a layer (id = chain id hex) or a container layer (<cid>, <cid>-init).
+  std::string LayerDir(const std::string& id) const { return Overlay2Dir() + "/" + id; }
+  std::string LayerDiff(const std::string& id) const { return LayerDir(id) + "/diff"; }
+  std::string LinksDir() const { return Overlay2Dir() + "/l"; }
+  std::string Link(const std::string& short_id) const { return LinksDir() + "/" + short_id; }
+
+  std::string LayersMetaDir() const { return root_ + "/layers"; }
+  std::string LayerMeta(const Digest& chain) const { return LayersMetaDir() + "/" + chain.hex(); }
+
+  std::string ImagesDir() const { return root_ + "/images"; }
+  std::string ImageDir(const Digest& config) const { return ImagesDir() + "/" + config.hex(); }
+  std::string RefsFile() const { return ImagesDir() + "/refs.json"; }
+
+  std::string ContainersDir() const { return root_ + "/containers"; }
+  std::string ContainerDir(const std::string& id) const { return ContainersDir() + "/" + id; }
+  std::string VolumesDir() const { return root_ + "/volumes"; }
+  std::string TmpDir() const { return root_ + "/tmp"; }
+  std::string LockFile() const { return root_ + "/lock"; }
+
+  /// Creates the top-level directories if missing (mode 0700 for the root, like Docker's).
+  void Ensure() const;
+
+ private:
+  std::string root_;
+};
+
+}  // namespace mini
