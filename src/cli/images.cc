@@ -1,7 +1,317 @@
+// Image commands: import, images, inspect, tag, rmi, history.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <set>
+
 #include "cli/cli.h"
+#include "cli/store_handle.h"
+#include "cli/table.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/human.h"
+#include "store/importer.h"
 
 namespace mini::cli {
 
-void RegisterImageCommands(CLI::App& app, Globals& g) {}
+using nlohmann::json;
+
+namespace {
+
+std::string Since(const std::string& rfc3339) {
+  auto t = ParseRfc3339(rfc3339);
+  if (!t) return "N/A";
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  return HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *t))) + " ago";
+}
+
+json OrNull(const json& obj, const char* key) { return obj.is_object() && obj.contains(key) ? obj[key] : json(nullptr); }
+
+/// The `docker image inspect` shape for one image.
+json InspectImage(const StoreHandle& s, const ImageRecord& rec) {
+  const json& c = rec.config;
+  json cfg = c.contains("config") && c["config"].is_object() ? c["config"] : json::object();
+  json config = {{"Env", OrNull(cfg, "Env")},
+                 {"Cmd", OrNull(cfg, "Cmd")},
+                 {"Entrypoint", OrNull(cfg, "Entrypoint")},
+                 {"WorkingDir", cfg.value("WorkingDir", "")},
+                 {"User", cfg.value("User", "")},
+                 {"Labels", OrNull(cfg, "Labels")},
+                 {"ExposedPorts", OrNull(cfg, "ExposedPorts")},
+                 {"Volumes", OrNull(cfg, "Volumes")},
+                 {"StopSignal", cfg.value("StopSignal", "")},
+                 {"OnBuild", OrNull(cfg, "OnBuild")}};
+  if (cfg.contains("Healthcheck")) config["Healthcheck"] = cfg["Healthcheck"];
+  if (cfg.contains("Shell")) config["Shell"] = cfg["Shell"];
+  json layers = json::array();
+  for (const auto& d : rec.diff_ids) layers.push_back(d.str());
+  std::string upper, lower;
+  if (!rec.chain_ids.empty()) {
+    upper = s.layers.DiffDir(rec.chain_ids.back());
+    for (size_t i = rec.chain_ids.size() - 1; i-- > 0;)
+      lower += (lower.empty() ? "" : ":") + s.layers.DiffDir(rec.chain_ids[i]);
+  }
+  json graph = {{"Name", "overlay2"}, {"Data", {{"UpperDir", upper}}}};
+  if (!lower.empty()) graph["Data"]["LowerDir"] = lower;
+  return {{"Id", rec.id.str()},
+          {"RepoTags", rec.repo_tags},
+          {"RepoDigests", rec.repo_digests},
+          {"Parent", ""},
+          {"Comment", ""},
+          {"Created", rec.created},
+          {"Author", c.value("author", "")},
+          {"Config", config},
+          {"Architecture", c.value("architecture", "")},
+          {"Variant", c.value("variant", "")},
+          {"Os", c.value("os", "")},
+          {"Size", rec.size},
+          {"GraphDriver", graph},
+          {"RootFS", {{"Type", "layers"}, {"Layers", layers}}},
+          {"Descriptor", {{"mediaType", rec.manifest_media_type}, {"digest", rec.manifest_digest.str()}}}};
+}
+
+void RegisterImport(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::string file, ref, message;
+    std::vector<std::string> changes;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("import", "Import a rootfs tarball (plain, gzip or zstd) as a one-layer image");
+  cmd->add_option("file", o->file, "tarball path, or - for stdin")->required();
+  cmd->add_option("reference", o->ref, "name[:tag] for the new image");
+  cmd->add_option("-m,--message", o->message, "commit message for the history");
+  cmd->callback([&g, o] {
+    std::optional<Reference> ref;
+    if (!o->ref.empty()) {
+      ref = ParseReference(o->ref);
+      if (ref->digest) throw Error("import: cannot name an image with a digest: " + o->ref);
+    }
+    StoreHandle s(g.root);
+    UniqueFd fd;
+    int in = STDIN_FILENO;
+    if (o->file != "-") {
+      fd.reset(open(o->file.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) ThrowErrno("import: open " + o->file);
+      in = fd.get();
+    }
+    FdSource src(in, o->file == "-" ? "stdin" : o->file);
+    ImportOptions opts;
+    opts.source_name = o->file;
+    opts.message = o->message;
+    Digest id = ImportRootfs(s.layout, s.images, s.layers, src, opts);
+    if (ref) s.images.Tag(*ref, id);
+    std::printf("%s\n", id.str().c_str());
+  });
+}
+
+void RegisterImages(CLI::App& app, Globals& g) {
+  struct Opts {
+    bool quiet = false, digests = false, all = false, no_trunc = false;
+    std::string format;
+    std::string filter_ref;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("images", "List images");
+  cmd->add_flag("-q,--quiet", o->quiet, "only show image ids");
+  cmd->add_flag("--digests", o->digests, "show digests");
+  cmd->add_flag("-a,--all", o->all, "show all images (accepted for compatibility)");
+  cmd->add_flag("--no-trunc", o->no_trunc, "do not truncate ids");
+  cmd->add_option("--format", o->format, "output format: table (default) or json");
+  cmd->add_option("repository", o->filter_ref, "only images of this repository[:tag]");
+  cmd->callback([&g, o] {
+    if (!o->format.empty() && o->format != "json" && o->format != "table")
+      throw Error("images: unsupported --format \"" + o->format + "\" (use json or table)");
+    StoreHandle s(g.root);
+    auto recs = s.images.List();
+    std::sort(recs.begin(), recs.end(), [](const ImageRecord& a, const ImageRecord& b) {
+      return a.created != b.created ? a.created > b.created : a.id < b.id;
+    });
+    struct Row {
+      std::string repo, tag, digest, id, created, created_at, size;
+    };
+    std::vector<Row> rows;
+    for (const auto& r : recs) {
+      std::string id = o->no_trunc ? r.id.str() : r.id.Short();
+      std::string digest = "<none>";
+      if (!r.repo_digests.empty()) digest = r.repo_digests[0].substr(r.repo_digests[0].find('@') + 1);
+      auto add = [&](const std::string& repo, const std::string& tag) {
+        rows.push_back({repo, tag, digest, id, Since(r.created), r.created, HumanSize(r.size)});
+      };
+      if (r.repo_tags.empty()) {
+        if (!r.repo_digests.empty()) {
+          add(r.repo_digests[0].substr(0, r.repo_digests[0].find('@')), "<none>");
+        } else {
+          add("<none>", "<none>");
+        }
+      }
+      for (const auto& t : r.repo_tags) {
+        auto ref = ParseReference(t);
+        add(ref.FamiliarName(), ref.tag);
+      }
+    }
+    if (!o->filter_ref.empty()) {
+      auto want = ParseReference(o->filter_ref);
+      bool has_tag = o->filter_ref.find(':', o->filter_ref.rfind('/') == std::string::npos ? 0 : o->filter_ref.rfind('/')) != std::string::npos;
+      std::erase_if(rows, [&](const Row& r) {
+        if (r.repo != want.FamiliarName()) return true;
+        return has_tag && r.tag != want.tag;
+      });
+    }
+    if (o->quiet) {
+      std::set<std::string> seen;
+      for (const auto& r : rows)
+        if (seen.insert(r.id).second) std::printf("%s\n", o->no_trunc ? r.id.c_str() : r.id.c_str());
+      return;
+    }
+    if (o->format == "json") {
+      for (const auto& r : rows) {
+        json j = {{"Containers", "N/A"}, {"CreatedAt", r.created_at}, {"CreatedSince", r.created},
+                  {"Digest", r.digest},  {"ID", r.id},                 {"Repository", r.repo},
+                  {"SharedSize", "N/A"}, {"Size", r.size},             {"Tag", r.tag},
+                  {"UniqueSize", "N/A"}, {"VirtualSize", r.size}};
+        std::printf("%s\n", j.dump().c_str());
+      }
+      return;
+    }
+    Table t(o->digests ? std::vector<std::string>{"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"}
+                       : std::vector<std::string>{"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
+    for (const auto& r : rows) {
+      if (o->digests)
+        t.Add({r.repo, r.tag, r.digest, r.id, r.created, r.size});
+      else
+        t.Add({r.repo, r.tag, r.id, r.created, r.size});
+    }
+    std::fputs(t.Render().c_str(), stdout);
+  });
+}
+
+void RegisterInspect(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::vector<std::string> names;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("inspect", "Show low-level information on images as JSON");
+  cmd->add_option("image", o->names, "image reference, id or id prefix")->required();
+  cmd->callback([&g, o] {
+    StoreHandle s(g.root);
+    json out = json::array();
+    std::string missing;
+    for (const auto& n : o->names) {
+      auto rec = s.images.Find(n);
+      if (!rec) {
+        if (missing.empty()) missing = n;
+        continue;
+      }
+      out.push_back(InspectImage(s, *rec));
+    }
+    std::printf("%s\n", out.dump(4).c_str());
+    if (!missing.empty()) throw Error("No such image: " + missing);
+  });
+}
+
+void RegisterTag(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::string src, dst;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE");
+  cmd->add_option("source", o->src, "SOURCE_IMAGE[:TAG]")->required();
+  cmd->add_option("target", o->dst, "TARGET_IMAGE[:TAG]")->required();
+  cmd->callback([&g, o] {
+    Reference dst = ParseReference(o->dst);
+    if (dst.digest) throw Error("tag: refusing to create a tag with a digest reference: " + o->dst);
+    StoreHandle s(g.root);
+    ImageRecord rec = s.images.Resolve(o->src);
+    s.images.Tag(dst, rec.id);
+  });
+}
+
+void RegisterRmi(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::vector<std::string> names;
+    bool force = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("rmi", "Remove one or more images");
+  cmd->add_option("image", o->names, "image reference, id or id prefix")->required();
+  cmd->add_flag("-f,--force", o->force, "remove an image id even when it has several tags");
+  cmd->callback([&g, o] {
+    StoreHandle s(g.root);
+    std::string first_error;
+    for (const auto& n : o->names) {
+      try {
+        for (const auto& line : s.images.Delete(n, o->force)) std::printf("%s\n", line.c_str());
+      } catch (const Error& e) {
+        if (!first_error.empty()) std::fprintf(stderr, "mini: error: %s\n", first_error.c_str());
+        first_error = e.what();
+      }
+    }
+    if (!first_error.empty()) throw Error(first_error);
+  });
+}
+
+void RegisterHistory(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::string name;
+    bool no_trunc = false, quiet = false, human = true;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("history", "Show the history of an image");
+  cmd->add_option("image", o->name, "image")->required();
+  cmd->add_flag("--no-trunc", o->no_trunc, "do not truncate output");
+  cmd->add_flag("-q,--quiet", o->quiet, "only show image ids");
+  cmd->callback([&g, o] {
+    StoreHandle s(g.root);
+    ImageRecord rec = s.images.Resolve(o->name);
+    json hist = rec.config.value("history", json::array());
+    struct Row {
+      std::string id, created, by, size, comment;
+    };
+    std::vector<Row> rows;
+    size_t layer = 0;
+    for (const auto& h : hist) {
+      bool empty = h.value("empty_layer", false);
+      uint64_t size = 0;
+      if (!empty && layer < rec.chain_ids.size()) {
+        if (s.layers.Has(rec.chain_ids[layer])) size = s.layers.Get(rec.chain_ids[layer]).size;
+        layer++;
+      }
+      std::string by = h.value("created_by", "");
+      rows.push_back({"<missing>", Since(h.value("created", "")), o->no_trunc ? by : Ellipsis(by, 45),
+                      HumanSize(size), h.value("comment", "")});
+    }
+    std::reverse(rows.begin(), rows.end());
+    if (rows.empty()) rows.push_back({"", Since(rec.created), "", HumanSize(rec.size), ""});
+    rows[0].id = o->no_trunc ? rec.id.str() : rec.id.Short();
+    if (o->quiet) {
+      for (const auto& r : rows) std::printf("%s\n", r.id.c_str());
+      return;
+    }
+    Table t({"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"});
+    for (const auto& r : rows) t.Add({r.id, r.created, r.by, r.size, r.comment});
+    std::fputs(t.Render().c_str(), stdout);
+  });
+}
+
+}  // namespace
+
+void RegisterArchiveCommands(CLI::App& app, Globals& g);
+void RegisterSystemCommands(CLI::App& app, Globals& g);
+
+void RegisterImageCommands(CLI::App& app, Globals& g) {
+  RegisterImport(app, g);
+  RegisterImages(app, g);
+  RegisterInspect(app, g);
+  RegisterTag(app, g);
+  RegisterRmi(app, g);
+  RegisterHistory(app, g);
+  RegisterArchiveCommands(app, g);
+  RegisterSystemCommands(app, g);
+}
 
 }  // namespace mini::cli

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "common/error.h"
 
@@ -145,6 +147,8 @@ TempDir::TempDir(const std::string& parent, const std::string& prefix) {
     std::string p = parent + "/" + prefix + RandomString(12);
     if (mkdir(p.c_str(), 0700) == 0) {
       path_ = p;
+      lock_fd_.reset(open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (lock_fd_) flock(lock_fd_.get(), LOCK_EX);
       return;
     }
     if (errno != EEXIST) ThrowErrno("mkdir " + p);
@@ -156,6 +160,30 @@ TempDir::~TempDir() {
   if (released_ || path_.empty()) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+}  // namespace mini
+
+namespace mini {
+
+int RemoveStaleEntries(const std::string& dir) {
+  int removed = 0;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return 0;
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  closedir(d);
+  for (const auto& n : names) {
+    std::string p = dir + "/" + n;
+    UniqueFd fd(open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (fd && flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // in use
+    RemoveTree(p);
+    removed++;
+  }
+  return removed;
 }
 
 }  // namespace mini

@@ -57,7 +57,8 @@ std::string RandomString(size_t n, bool upper = false);
 /// Disk usage of a tree in bytes (st_blocks based is not used: apparent sizes, like docker's SIZE).
 uint64_t TreeSize(const std::string& path);
 
-/// A directory that is removed (recursively) on destruction unless Release()d.
+/// A directory that is removed (recursively) on destruction unless Release()d. While it lives
+/// it holds an flock on itself, so a cleaner (RemoveStaleEntries) knows it is in use.
 class TempDir {
  public:
   /// Creates `<parent>/<prefix><random>`.
@@ -70,6 +71,11 @@ class TempDir {
  private:
   std::string path_;
   bool released_ = false;
+  UniqueFd lock_fd_;
 };
+
+/// Removes every entry of `dir` that nobody holds an flock on (staging leftovers of crashed
+/// processes). Returns the number removed.
+int RemoveStaleEntries(const std::string& dir);
 
 }  // namespace mini

@@ -2,6 +2,7 @@
 /// Layer compression: detection by magic bytes, streaming decompression and compression.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,9 @@ class HashingSource : public ByteSource {
 /// Decompresses `inner` (gzip, zstd or plain, detected from the first bytes) as a stream.
 /// Read returns decompressed bytes; corrupt input throws Error("...: corrupt gzip data" ...).
 std::unique_ptr<ByteSource> NewDecompressingSource(ByteSource& inner, const std::string& name);
+/// Same; reads the first bytes of `inner` at once and stores what it detected in *detected.
+std::unique_ptr<ByteSource> NewDecompressingSource(ByteSource& inner, const std::string& name,
+                                                   Compression* detected);
 
 /// Writes compressed output to an fd as data is pushed in. Finish() flushes the trailer.
 class CompressingSink {
@@ -43,5 +47,8 @@ class CompressingSink {
 };
 /// gzip with a zero mtime and no name, so the same input always gives the same bytes.
 std::unique_ptr<CompressingSink> NewCompressingSink(Compression c, int out_fd, const std::string& name);
+/// Same, handing every compressed chunk to `out` instead of writing an fd (to hash it on the way).
+using ChunkWriter = std::function<void(const void* data, size_t n)>;
+std::unique_ptr<CompressingSink> NewCompressingSinkTo(Compression c, ChunkWriter out, const std::string& name);
 
 }  // namespace mini

@@ -12,7 +12,7 @@ namespace mini {
 
 struct UnpackOptions {
   /// Turn `.wh.NAME` into overlay whiteouts (0/0 char devices) and `.wh..wh..opq` into the
-  /// trusted.overlay.opaque=y xattr. Off: whiteout files are refused? No: kept as plain files.
+  /// trusted.overlay.opaque=y xattr. Off: they are kept as plain files.
   bool convert_whiteouts = true;
 };
 

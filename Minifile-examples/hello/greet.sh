@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "$GREETING ($(uname -s), pid $$, host $(hostname))"

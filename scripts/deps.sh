@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything mini needs to build and test on Debian 12 (run as root).
+set -euo pipefail
+PKGS=(
+  build-essential cmake pkg-config
+  libarchive-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libgtest-dev
+  libzstd-dev zlib1g-dev
+  busybox-static iproute2 attr
+  skopeo umoci docker.io
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,94 @@
+// save and load: image archives in docker-archive and OCI layout formats.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "cli/cli.h"
+#include "cli/store_handle.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "store/archive.h"
+
+namespace mini::cli {
+
+namespace {
+
+void RegisterSave(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::vector<std::string> names;
+    std::string output, format = "docker-archive";
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("save", "Save images to a tar archive (docker-archive or oci-archive)");
+  cmd->add_option("image", o->names, "images to save")->required();
+  cmd->add_option("-o,--output", o->output, "write to a file instead of stdout");
+  cmd->add_option("--format", o->format, "docker-archive (default) or oci-archive");
+  cmd->callback([&g, o] {
+    ArchiveFormat fmt;
+    if (o->format == "docker-archive" || o->format == "docker") {
+      fmt = ArchiveFormat::kDockerArchive;
+    } else if (o->format == "oci-archive" || o->format == "oci") {
+      fmt = ArchiveFormat::kOciArchive;
+    } else {
+      throw Error("save: unknown --format \"" + o->format + "\" (use docker-archive or oci-archive)");
+    }
+    StoreHandle s(g.root);
+    if (o->output.empty()) {
+      if (isatty(STDOUT_FILENO)) throw Error("save: cowardly refusing to save to a terminal. Use the -o flag or redirect");
+      SaveImages(s.layout, s.images, s.layers, o->names, fmt, STDOUT_FILENO);
+      return;
+    }
+    // Write next to the target and rename, so a failed save leaves no half archive.
+    std::string tmp = o->output + ".mini-tmp-" + RandomString(8);
+    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd) ThrowErrno("save: create " + tmp);
+    try {
+      SaveImages(s.layout, s.images, s.layers, o->names, fmt, fd.get());
+      if (fsync(fd.get()) != 0) ThrowErrno("save: fsync " + tmp);
+      fd.reset();
+      if (rename(tmp.c_str(), o->output.c_str()) != 0) ThrowErrno("save: rename to " + o->output);
+    } catch (...) {
+      unlink(tmp.c_str());
+      throw;
+    }
+  });
+}
+
+void RegisterLoad(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::string input;
+    bool quiet = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("load", "Load images from a tar archive (docker save or OCI layout)");
+  cmd->add_option("-i,--input", o->input, "read from a file instead of stdin");
+  cmd->add_flag("-q,--quiet", o->quiet, "suppress the load output");
+  cmd->callback([&g, o] {
+    StoreHandle s(g.root);
+    UniqueFd fd;
+    int in = STDIN_FILENO;
+    if (!o->input.empty() && o->input != "-") {
+      fd.reset(open(o->input.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) ThrowErrno("load: open " + o->input);
+      in = fd.get();
+    } else if (isatty(STDIN_FILENO)) {
+      throw Error("load: requested load from stdin, but stdin is empty");
+    }
+    FdSource src(in, o->input.empty() ? "stdin" : o->input);
+    auto lines = LoadImages(s.layout, s.images, s.layers, src);
+    if (!o->quiet)
+      for (const auto& l : lines) std::printf("%s\n", l.c_str());
+  });
+}
+
+}  // namespace
+
+void RegisterArchiveCommands(CLI::App& app, Globals& g) {
+  RegisterSave(app, g);
+  RegisterLoad(app, g);
+}
+
+}  // namespace mini::cli

@@ -1,0 +1,123 @@
+// system df and system prune.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <set>
+
+#include "cli/cli.h"
+#include "cli/store_handle.h"
+#include "cli/table.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/human.h"
+#include "store/blob_store.h"
+
+namespace mini::cli {
+
+namespace {
+
+std::string Percent(uint64_t part, uint64_t whole) {
+  if (whole == 0) return "0B";
+  return HumanSize(part) + " (" + std::to_string(part * 100 / whole) + "%)";
+}
+
+void RegisterDf(CLI::App& sys, Globals& g) {
+  auto* cmd = sys.add_subcommand("df", "Show store disk usage: images, layers, blobs");
+  cmd->callback([&g] {
+    StoreHandle s(g.root);
+    auto images = s.images.List();
+    auto layers = s.layers.List();
+    BlobStore blobs(s.layout);
+    auto blob_list = blobs.List();
+    std::set<Digest> used_layers, used_blobs;
+    uint64_t image_bytes = 0, active_image_bytes = 0;
+    int active = 0;
+    for (const auto& r : images) {
+      bool in_use = !s.images.ContainersUsing(r.id).empty();
+      active += in_use;
+      for (const auto& c : r.chain_ids) {
+        if (used_layers.insert(c).second && s.layers.Has(c)) {
+          uint64_t sz = s.layers.Get(c).size;
+          image_bytes += sz;
+          if (in_use) active_image_bytes += sz;
+        }
+      }
+      used_blobs.insert(r.manifest_digest);
+      used_blobs.insert(r.id);
+      for (const auto& l : r.manifest["layers"]) used_blobs.insert(Digest::Parse(l["digest"].get<std::string>()));
+    }
+    uint64_t layer_bytes = 0, unused_layer_bytes = 0;
+    int used_layer_count = 0;
+    for (const auto& l : layers) {
+      layer_bytes += l.size;
+      if (used_layers.count(l.chain_id))
+        used_layer_count++;
+      else
+        unused_layer_bytes += l.size;
+    }
+    uint64_t blob_bytes = 0, unused_blob_bytes = 0;
+    int used_blob_count = 0;
+    for (const auto& b : blob_list) {
+      uint64_t sz = blobs.Size(b);
+      blob_bytes += sz;
+      if (used_blobs.count(b))
+        used_blob_count++;
+      else
+        unused_blob_bytes += sz;
+    }
+    Table t({"TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"});
+    t.Add({"Images", std::to_string(images.size()), std::to_string(active), HumanSize(image_bytes),
+           Percent(image_bytes - active_image_bytes, image_bytes)});
+    t.Add({"Layers", std::to_string(layers.size()), std::to_string(used_layer_count), HumanSize(layer_bytes),
+           Percent(unused_layer_bytes, layer_bytes)});
+    t.Add({"Blobs", std::to_string(blob_list.size()), std::to_string(used_blob_count), HumanSize(blob_bytes),
+           Percent(unused_blob_bytes, blob_bytes)});
+    std::fputs(t.Render().c_str(), stdout);
+  });
+}
+
+void RegisterPrune(CLI::App& sys, Globals& g) {
+  struct Opts {
+    bool force = false, all = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = sys.add_subcommand("prune", "Remove untagged images, unreferenced layers and blobs, staging leftovers");
+  cmd->add_flag("-f,--force", o->force, "do not prompt for confirmation");
+  cmd->add_flag("-a,--all", o->all, "remove all images not used by a container, not just untagged ones");
+  cmd->callback([&g, o] {
+    if (!o->force) {
+      std::printf("WARNING! This will remove:\n  - all %s\n  - all layers and blobs no image uses\n"
+                  "Are you sure you want to continue? [y/N] ",
+                  o->all ? "images without at least one container associated to them" : "dangling images");
+      std::fflush(stdout);
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != "y" && answer != "Y" && answer != "yes") return;
+    }
+    StoreHandle s(g.root);
+    uint64_t reclaimed = 0;
+    for (const auto& r : s.images.List()) {
+      if (!s.images.ContainersUsing(r.id).empty()) continue;
+      if (!o->all && !r.repo_tags.empty()) continue;
+      for (const auto& line : s.images.Delete(r.id.str(), /*force=*/true)) std::printf("%s\n", line.c_str());
+      reclaimed += r.size;
+    }
+    auto res = s.images.Prune();
+    reclaimed += res.bytes;
+    std::printf("Deleted layers: %d, blobs: %d\nTotal reclaimed space: %s\n", res.layers, res.blobs,
+                HumanSize(reclaimed).c_str());
+  });
+}
+
+}  // namespace
+
+void RegisterSystemCommands(CLI::App& app, Globals& g) {
+  auto* sys = app.add_subcommand("system", "Manage the store");
+  sys->require_subcommand(1);
+  RegisterDf(*sys, g);
+  RegisterPrune(*sys, g);
+}
+
+}  // namespace mini::cli

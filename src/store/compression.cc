@@ -1,0 +1,301 @@
+#include "store/compression.h"
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "common/error.h"
+#include "common/fs.h"
+
+namespace mini {
+namespace {
+
+constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kMagicLen = 4;
+
+/// Serves the bytes already read for detection, then the rest of `inner`. Used by every
+/// decompressor as its input so that detection does not lose data.
+class InputBuffer {
+ public:
+  InputBuffer(ByteSource& inner, std::string head) : inner_(inner), buf_(std::move(head)) {}
+
+  /// Makes more input available if everything buffered was consumed; false at end of stream.
+  bool Fill() {
+    if (pos_ < buf_.size()) return true;
+    if (eof_) return false;
+    buf_.resize(kChunk);
+    size_t n = inner_.Read(buf_.data(), buf_.size());
+    buf_.resize(n);
+    pos_ = 0;
+    if (n == 0) eof_ = true;
+    return n > 0;
+  }
+  const unsigned char* data() const { return reinterpret_cast<const unsigned char*>(buf_.data()) + pos_; }
+  size_t size() const { return buf_.size() - pos_; }
+  void Consume(size_t n) { pos_ += n; }
+
+ private:
+  ByteSource& inner_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+};
+
+class PlainSource : public ByteSource {
+ public:
+  PlainSource(ByteSource& inner, std::string head) : in_(inner, std::move(head)) {}
+  size_t Read(void* buf, size_t n) override {
+    if (n == 0 || !in_.Fill()) return 0;
+    size_t k = std::min(n, in_.size());
+    std::memcpy(buf, in_.data(), k);
+    in_.Consume(k);
+    return k;
+  }
+
+ private:
+  InputBuffer in_;
+};
+
+/// gzip, possibly several members back to back (as `cat a.gz b.gz`). Zero bytes after the last
+/// member are tolerated (some tools pad); anything else is corrupt data.
+class GzipSource : public ByteSource {
+ public:
+  GzipSource(ByteSource& inner, std::string head, std::string name)
+      : in_(inner, std::move(head)), name_(std::move(name)) {
+    std::memset(&zs_, 0, sizeof zs_);
+    if (inflateInit2(&zs_, 15 + 16) != Z_OK) throw Error(name_ + ": cannot initialise zlib");
+  }
+  ~GzipSource() override { inflateEnd(&zs_); }
+
+  size_t Read(void* buf, size_t n) override {
+    if (n == 0) return 0;
+    for (;;) {
+      if (member_done_) {
+        if (!in_.Fill()) return 0;
+        if (padding_ || in_.data()[0] == 0) {  // trailing zeros: all the rest must be zero
+          padding_ = true;
+          for (size_t i = 0; i < in_.size(); i++)
+            if (in_.data()[i] != 0) throw Error(name_ + ": corrupt gzip data (garbage after the end)");
+          in_.Consume(in_.size());
+          continue;
+        }
+        if (inflateReset(&zs_) != Z_OK) throw Error(name_ + ": corrupt gzip data");
+        member_done_ = false;
+      }
+      bool have_input = in_.Fill();
+      zs_.next_in = const_cast<unsigned char*>(in_.data());
+      zs_.avail_in = static_cast<uInt>(in_.size());
+      zs_.next_out = static_cast<unsigned char*>(buf);
+      zs_.avail_out = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+      uInt avail_before = zs_.avail_in;
+      uInt out_before = zs_.avail_out;
+      int r = inflate(&zs_, Z_NO_FLUSH);
+      in_.Consume(avail_before - zs_.avail_in);
+      size_t produced = out_before - zs_.avail_out;
+      if (r == Z_STREAM_END) {
+        member_done_ = true;
+      } else if (r != Z_OK && !(r == Z_BUF_ERROR && !have_input)) {
+        throw Error(name_ + ": corrupt gzip data");
+      }
+      if (produced > 0) return produced;
+      if (!have_input && !member_done_) throw Error(name_ + ": truncated gzip data");
+    }
+  }
+
+ private:
+  InputBuffer in_;
+  std::string name_;
+  z_stream zs_;
+  bool member_done_ = false;
+  bool padding_ = false;
+};
+
+/// zstd, any number of frames (skippable frames included).
+class ZstdSource : public ByteSource {
+ public:
+  ZstdSource(ByteSource& inner, std::string head, std::string name)
+      : in_(inner, std::move(head)), name_(std::move(name)), ds_(ZSTD_createDStream()) {
+    if (!ds_) throw Error(name_ + ": cannot initialise zstd");
+  }
+  ~ZstdSource() override { ZSTD_freeDStream(ds_); }
+
+  size_t Read(void* buf, size_t n) override {
+    if (n == 0) return 0;
+    for (;;) {
+      bool have_input = in_.Fill();
+      ZSTD_inBuffer ib{in_.data(), in_.size(), 0};
+      ZSTD_outBuffer ob{buf, n, 0};
+      size_t r = ZSTD_decompressStream(ds_, &ob, &ib);
+      in_.Consume(ib.pos);
+      if (ZSTD_isError(r)) throw Error(name_ + ": corrupt zstd data (" + ZSTD_getErrorName(r) + ")");
+      if (ib.pos > 0 || ob.pos > 0) frame_done_ = (r == 0);  // a call without progress says nothing
+      if (ob.pos > 0) return ob.pos;
+      if (!have_input) {
+        if (frame_done_) return 0;
+        throw Error(name_ + ": truncated zstd data");
+      }
+    }
+  }
+
+ private:
+  InputBuffer in_;
+  std::string name_;
+  ZSTD_DStream* ds_;
+  bool frame_done_ = false;
+};
+
+class PlainSink : public CompressingSink {
+ public:
+  explicit PlainSink(ChunkWriter out) : out_(std::move(out)) {}
+  void Write(const void* data, size_t n) override {
+    if (n) out_(data, n);
+  }
+  void Finish() override {}
+
+ private:
+  ChunkWriter out_;
+};
+
+/// gzip with zlib's default header: mtime 0, no name, no comment. Deterministic.
+class GzipSink : public CompressingSink {
+ public:
+  GzipSink(ChunkWriter out, std::string name) : out_(std::move(out)), name_(std::move(name)) {
+    std::memset(&zs_, 0, sizeof zs_);
+    if (deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      throw Error(name_ + ": cannot initialise zlib");
+  }
+  ~GzipSink() override { deflateEnd(&zs_); }
+  void Write(const void* data, size_t n) override {
+    const unsigned char* p = static_cast<const unsigned char*>(data);
+    while (n > 0) {
+      uInt k = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+      zs_.next_in = const_cast<unsigned char*>(p);
+      zs_.avail_in = k;
+      Run(Z_NO_FLUSH);
+      p += k;
+      n -= k;
+    }
+  }
+  void Finish() override {
+    zs_.next_in = nullptr;
+    zs_.avail_in = 0;
+    Run(Z_FINISH);
+  }
+
+ private:
+  void Run(int flush) {
+    unsigned char buf[kChunk];
+    for (;;) {
+      zs_.next_out = buf;
+      zs_.avail_out = sizeof buf;
+      int r = deflate(&zs_, flush);
+      if (r == Z_STREAM_ERROR) throw Error(name_ + ": gzip compression failed");
+      size_t produced = sizeof buf - zs_.avail_out;
+      if (produced) out_(buf, produced);
+      if (flush == Z_FINISH ? r == Z_STREAM_END : (zs_.avail_in == 0 && zs_.avail_out != 0)) return;
+    }
+  }
+  ChunkWriter out_;
+  std::string name_;
+  z_stream zs_;
+};
+
+class ZstdSink : public CompressingSink {
+ public:
+  ZstdSink(ChunkWriter out, std::string name)
+      : out_(std::move(out)), name_(std::move(name)), cctx_(ZSTD_createCCtx()) {
+    if (!cctx_) throw Error(name_ + ": cannot initialise zstd");
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1);
+  }
+  ~ZstdSink() override { ZSTD_freeCCtx(cctx_); }
+  void Write(const void* data, size_t n) override {
+    ZSTD_inBuffer ib{data, n, 0};
+    while (ib.pos < ib.size) Run(&ib, ZSTD_e_continue);
+  }
+  void Finish() override {
+    ZSTD_inBuffer ib{nullptr, 0, 0};
+    while (Run(&ib, ZSTD_e_end) != 0) {
+    }
+  }
+
+ private:
+  size_t Run(ZSTD_inBuffer* ib, ZSTD_EndDirective end) {
+    unsigned char buf[kChunk];
+    ZSTD_outBuffer ob{buf, sizeof buf, 0};
+    size_t r = ZSTD_compressStream2(cctx_, &ob, ib, end);
+    if (ZSTD_isError(r)) throw Error(name_ + ": zstd compression failed: " + ZSTD_getErrorName(r));
+    if (ob.pos) out_(buf, ob.pos);
+    return r;
+  }
+  ChunkWriter out_;
+  std::string name_;
+  ZSTD_CCtx* cctx_;
+};
+
+}  // namespace
+
+Compression DetectCompression(const void* head, size_t n) {
+  const unsigned char* p = static_cast<const unsigned char*>(head);
+  if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) return Compression::kGzip;
+  if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) return Compression::kZstd;
+  return Compression::kNone;
+}
+
+const char* CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kGzip: return "gzip";
+    case Compression::kZstd: return "zstd";
+    case Compression::kNone: break;
+  }
+  return "none";
+}
+
+size_t HashingSource::Read(void* buf, size_t n) {
+  size_t k = inner_.Read(buf, n);
+  sha_.Update(buf, k);
+  count_ += k;
+  return k;
+}
+
+std::unique_ptr<ByteSource> NewDecompressingSource(ByteSource& inner, const std::string& name,
+                                                   Compression* detected) {
+  std::string head(kMagicLen, '\0');
+  size_t got = 0;
+  while (got < kMagicLen) {
+    size_t k = inner.Read(head.data() + got, kMagicLen - got);
+    if (k == 0) break;
+    got += k;
+  }
+  head.resize(got);
+  Compression c = DetectCompression(head.data(), head.size());
+  if (detected) *detected = c;
+  switch (c) {
+    case Compression::kGzip: return std::make_unique<GzipSource>(inner, std::move(head), name);
+    case Compression::kZstd: return std::make_unique<ZstdSource>(inner, std::move(head), name);
+    case Compression::kNone: break;
+  }
+  return std::make_unique<PlainSource>(inner, std::move(head));
+}
+
+std::unique_ptr<ByteSource> NewDecompressingSource(ByteSource& inner, const std::string& name) {
+  return NewDecompressingSource(inner, name, nullptr);
+}
+
+std::unique_ptr<CompressingSink> NewCompressingSinkTo(Compression c, ChunkWriter out, const std::string& name) {
+  switch (c) {
+    case Compression::kGzip: return std::make_unique<GzipSink>(std::move(out), name);
+    case Compression::kZstd: return std::make_unique<ZstdSink>(std::move(out), name);
+    case Compression::kNone: break;
+  }
+  return std::make_unique<PlainSink>(std::move(out));
+}
+
+std::unique_ptr<CompressingSink> NewCompressingSink(Compression c, int out_fd, const std::string& name) {
+  return NewCompressingSinkTo(
+      c, [out_fd, name](const void* data, size_t n) { WriteAll(out_fd, data, n, name); }, name);
+}
+
+}  // namespace mini

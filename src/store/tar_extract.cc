@@ -1,0 +1,416 @@
+#include "store/tar_extract.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "store/safe_path.h"
+
+namespace mini {
+namespace {
+
+constexpr size_t kMaxPathLen = 4096;
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr const char kWhiteoutPrefix[] = ".wh.";
+constexpr const char kOpaqueMarker[] = ".wh..wh..opq";
+constexpr const char kOpaqueXattr[] = "trusted.overlay.opaque";
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+/// xattrs overlayfs would interpret are never written from a layer.
+bool IsOverlayXattr(std::string_view name) {
+  return StartsWith(name, "trusted.overlay.") || StartsWith(name, "user.overlay.");
+}
+
+std::string ProcFdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+/// libarchive reading from a ByteSource through a callback. Exceptions thrown by the source are
+/// kept and rethrown once libarchive reports the failure.
+class ArchiveReader {
+ public:
+  explicit ArchiveReader(ByteSource& src) : src_(src), buf_(kReadChunk), a_(archive_read_new()) {
+    if (!a_) throw Error("layer: cannot initialise libarchive");
+    archive_read_support_format_tar(a_);
+    if (archive_read_open(a_, this, nullptr, &ArchiveReader::ReadCb, nullptr) != ARCHIVE_OK) Fail("layer");
+  }
+  ~ArchiveReader() { archive_read_free(a_); }
+  ArchiveReader(const ArchiveReader&) = delete;
+  ArchiveReader& operator=(const ArchiveReader&) = delete;
+
+  struct archive* get() const { return a_; }
+
+  /// Next header, or nullptr at the end of the archive.
+  archive_entry* Next(const std::string& previous) {
+    archive_entry* e = nullptr;
+    int r = archive_read_next_header(a_, &e);
+    if (r == ARCHIVE_EOF) return nullptr;
+    if (r < ARCHIVE_WARN)
+      Fail(previous.empty() ? std::string("layer") : "layer: after entry \"" + previous + "\"");
+    return e;
+  }
+
+  /// Throws the source's own error if there was one, else libarchive's message.
+  [[noreturn]] void Fail(const std::string& context) {
+    if (error_) std::rethrow_exception(error_);
+    const char* msg = archive_error_string(a_);
+    throw Error(context + ": " + (msg ? msg : "unreadable tar data"));
+  }
+
+ private:
+  static la_ssize_t ReadCb(struct archive* a, void* self_ptr, const void** out) {
+    auto* self = static_cast<ArchiveReader*>(self_ptr);
+    try {
+      size_t n = self->src_.Read(self->buf_.data(), self->buf_.size());
+      *out = self->buf_.data();
+      return static_cast<la_ssize_t>(n);
+    } catch (...) {
+      self->error_ = std::current_exception();
+      archive_set_error(a, EIO, "read failed");
+      return -1;
+    }
+  }
+
+  ByteSource& src_;
+  std::vector<char> buf_;
+  struct archive* a_;
+  std::exception_ptr error_;
+};
+
+/// Owner, mode, xattrs and times of one entry, as the tar states them.
+struct Meta {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t perm = 0;
+  timespec times[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};  // atime, mtime
+  std::vector<std::pair<std::string, std::string>> xattrs;
+};
+
+Meta ReadMeta(archive_entry* e) {
+  Meta m;
+  m.uid = static_cast<uid_t>(archive_entry_uid(e));
+  m.gid = static_cast<gid_t>(archive_entry_gid(e));
+  m.perm = archive_entry_perm(e) & 07777;
+  if (archive_entry_mtime_is_set(e)) {
+    m.times[1] = {archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
+    m.times[0] = m.times[1];
+  }
+  if (archive_entry_atime_is_set(e)) m.times[0] = {archive_entry_atime(e), archive_entry_atime_nsec(e)};
+  archive_entry_xattr_reset(e);
+  const char* name;
+  const void* value;
+  size_t size;
+  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+    if (IsOverlayXattr(name)) {
+      Debug(std::string("layer: dropping xattr ") + name);
+      continue;
+    }
+    m.xattrs.emplace_back(name, std::string(static_cast<const char*>(value), size));
+  }
+  return m;
+}
+
+/// Writes the tar's entries under a RootDir, all through fds. Directory modes and times are kept
+/// for a final pass that re-resolves each directory safely.
+class Extractor {
+ public:
+  Extractor(const std::string& dest, const UnpackOptions& opts) : root_(dest), opts_(opts) {}
+
+  void Extract(ArchiveReader& reader, archive_entry* e, const std::string& name);
+  void FinishDirectories();
+
+ private:
+  struct Deferred {
+    std::vector<std::string> comps;
+    mode_t perm;
+    timespec times[2];
+  };
+
+  void ExtractWhiteout(const std::vector<std::string>& parent, const std::string& base, const Meta& m);
+  void ExtractDir(int parent_fd, const std::vector<std::string>& comps, const Meta& m);
+  void ExtractFile(ArchiveReader& reader, archive_entry* e, int parent_fd, const std::string& base, const Meta& m);
+  void ExtractHardlink(archive_entry* e, int parent_fd, const std::vector<std::string>& comps);
+  void ExtractSpecial(int parent_fd, const std::string& base, mode_t type, dev_t rdev, const Meta& m);
+  void ApplyToNode(int parent_fd, const std::string& base, const Meta& m, mode_t expect_type, bool chmod);
+  void Defer(const std::vector<std::string>& comps, const Meta& m);
+  void Remember(int fd);
+  static void SetXattrs(int fd, const std::string& path, const Meta& m, bool strict);
+
+  RootDir root_;
+  UnpackOptions opts_;
+  std::vector<Deferred> dirs_;
+  std::map<std::string, size_t> dir_index_;
+  std::set<std::pair<dev_t, ino_t>> created_;  // inodes this layer made: hard link targets
+};
+
+void Extractor::Extract(ArchiveReader& reader, archive_entry* e, const std::string& name) {
+  if (name.size() > kMaxPathLen) throw Error("path name longer than 4096 bytes");
+  std::vector<std::string> comps = CleanPathComponents(name);
+  Meta m = ReadMeta(e);
+  const char* hardlink = archive_entry_hardlink(e);
+  mode_t type = archive_entry_filetype(e);
+
+  if (comps.empty()) {  // the layer root: stays a directory, only its metadata may change
+    if (hardlink || type != AE_IFDIR) {
+      Debug("layer: ignoring non-directory root entry \"" + name + "\"");
+      return;
+    }
+    UniqueFd fd = root_.OpenDir({}, false);
+    if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowErrno("chown");
+    SetXattrs(fd.get(), "", m, true);
+    Defer(comps, m);
+    return;
+  }
+
+  std::string base = comps.back();
+  std::vector<std::string> parent(comps.begin(), comps.end() - 1);
+  if (opts_.convert_whiteouts && StartsWith(base, kWhiteoutPrefix)) {
+    ExtractWhiteout(parent, base, m);
+    return;
+  }
+  UniqueFd parent_fd = root_.OpenDir(parent, true);
+  if (hardlink) {
+    ExtractHardlink(e, parent_fd.get(), comps);
+    return;
+  }
+  switch (type) {
+    case AE_IFDIR: ExtractDir(parent_fd.get(), comps, m); break;
+    case AE_IFREG: ExtractFile(reader, e, parent_fd.get(), base, m); break;
+    case AE_IFLNK: {
+      const char* target = archive_entry_symlink(e);
+      if (!target || !*target) throw Error("symlink without a target");
+      if (strlen(target) > kMaxPathLen) throw Error("symlink target longer than 4096 bytes");
+      RemoveEntryAt(parent_fd.get(), base);
+      if (symlinkat(target, parent_fd.get(), base.c_str()) != 0) ThrowErrno("symlink");
+      if (fchownat(parent_fd.get(), base.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("chown");
+      UniqueFd fd(openat(parent_fd.get(), base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd) ThrowErrno("open");
+      Remember(fd.get());
+      SetXattrs(-1, ProcFdPath(fd.get()), m, false);
+      if (utimensat(parent_fd.get(), base.c_str(), m.times, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("set times");
+      break;
+    }
+    case AE_IFCHR:
+    case AE_IFBLK:
+    case AE_IFIFO:
+      ExtractSpecial(parent_fd.get(), base, type, type == AE_IFIFO ? 0 : archive_entry_rdev(e), m);
+      break;
+    case AE_IFSOCK: Debug("layer: skipping socket \"" + name + "\""); break;
+    default: throw Error("unsupported entry type " + std::to_string(type));
+  }
+}
+
+void Extractor::ExtractWhiteout(const std::vector<std::string>& parent, const std::string& base,
+                                const Meta& m) {
+  UniqueFd dir = root_.OpenDir(parent, true);
+  if (base == kOpaqueMarker) {
+    if (fsetxattr(dir.get(), kOpaqueXattr, "y", 1, 0) != 0) ThrowErrno("set opaque xattr");
+    return;
+  }
+  std::string target = base.substr(sizeof kWhiteoutPrefix - 1);
+  if (target.empty() || target == "." || target == "..") throw Error("whiteout without a valid name");
+  ExtractSpecial(dir.get(), target, AE_IFCHR, makedev(0, 0), m);
+}
+
+void Extractor::ExtractDir(int parent_fd, const std::vector<std::string>& comps, const Meta& m) {
+  const std::string& base = comps.back();
+  struct stat st;
+  bool keep = fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+  if (!keep) {
+    RemoveEntryAt(parent_fd, base);
+    if (mkdirat(parent_fd, base.c_str(), 0700) != 0) ThrowErrno("mkdir");
+  }
+  UniqueFd fd(openat(parent_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) ThrowErrno("open");
+  Remember(fd.get());
+  if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowErrno("chown");
+  SetXattrs(fd.get(), "", m, true);
+  Defer(comps, m);
+}
+
+void Extractor::ExtractFile(ArchiveReader& reader, archive_entry* e, int parent_fd, const std::string& base,
+                            const Meta& m) {
+  struct archive* a = reader.get();
+  RemoveEntryAt(parent_fd, base);
+  UniqueFd fd(openat(parent_fd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) ThrowErrno("create");
+  const void* block;
+  size_t size;
+  la_int64_t offset;
+  int64_t end = 0;
+  for (;;) {
+    int r = archive_read_data_block(a, &block, &size, &offset);
+    if (r == ARCHIVE_EOF) break;
+    if (r < ARCHIVE_WARN) reader.Fail("read data");
+    const char* p = static_cast<const char*>(block);
+    size_t left = size;
+    off_t at = offset;
+    while (left > 0) {
+      ssize_t w = pwrite(fd.get(), p, left, at);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        ThrowErrno("write");
+      }
+      p += w;
+      at += w;
+      left -= static_cast<size_t>(w);
+    }
+    end = std::max<int64_t>(end, offset + static_cast<int64_t>(size));
+  }
+  int64_t want = archive_entry_size_is_set(e) ? archive_entry_size(e) : end;
+  if (want > end && ftruncate(fd.get(), want) != 0) ThrowErrno("truncate");  // sparse tail
+  Remember(fd.get());
+  if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowErrno("chown");
+  if (fchmod(fd.get(), m.perm) != 0) ThrowErrno("chmod");  // after chown, which clears setuid
+  SetXattrs(fd.get(), "", m, true);
+  if (futimens(fd.get(), m.times) != 0) ThrowErrno("set times");
+}
+
+void Extractor::ExtractHardlink(archive_entry* e, int parent_fd, const std::vector<std::string>& comps) {
+  std::string target = archive_entry_hardlink(e);
+  if (target.size() > kMaxPathLen) throw Error("hard link target longer than 4096 bytes");
+  std::vector<std::string> tcomps = CleanPathComponents(target);
+  if (tcomps.empty()) throw Error("hard link to the layer root");
+  std::string what = "hard link target \"" + target + "\"";
+  UniqueFd tparent = WithContext(what, [&] { return root_.OpenDir({tcomps.begin(), tcomps.end() - 1}, false); });
+  struct stat tst;
+  if (fstatat(tparent.get(), tcomps.back().c_str(), &tst, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno(what);
+  if (S_ISDIR(tst.st_mode)) throw Error(what + " is a directory");
+  if (!created_.count({tst.st_dev, tst.st_ino})) throw Error(what + " is not in this layer");
+  const std::string& base = comps.back();
+  struct stat st;
+  if (fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == tst.st_dev &&
+      st.st_ino == tst.st_ino)
+    return;  // already that inode (a link to itself)
+  RemoveEntryAt(parent_fd, base);
+  if (linkat(tparent.get(), tcomps.back().c_str(), parent_fd, base.c_str(), 0) != 0) ThrowErrno("link to " + what);
+}
+
+void Extractor::ExtractSpecial(int parent_fd, const std::string& base, mode_t type, dev_t rdev, const Meta& m) {
+  RemoveEntryAt(parent_fd, base);
+  if (mknodat(parent_fd, base.c_str(), type | (m.perm & 0777), rdev) != 0) ThrowErrno("mknod");
+  ApplyToNode(parent_fd, base, m, type, true);
+}
+
+/// Owner, mode, xattrs and times of a node that cannot be opened for I/O (device, fifo), by an
+/// O_PATH fd: opening a device would run its driver.
+void Extractor::ApplyToNode(int parent_fd, const std::string& base, const Meta& m, mode_t expect_type,
+                            bool chmod_it) {
+  UniqueFd fd(openat(parent_fd, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) ThrowErrno("open");
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) ThrowErrno("stat");
+  if ((st.st_mode & S_IFMT) != expect_type) throw Error("changed type while being created");
+  created_.insert({st.st_dev, st.st_ino});
+  if (fchownat(fd.get(), "", m.uid, m.gid, AT_EMPTY_PATH) != 0) ThrowErrno("chown");
+  if (chmod_it && chmod(ProcFdPath(fd.get()).c_str(), m.perm) != 0) {
+    // Without /proc: the entry was just checked not to be a symlink, so fchmodat cannot follow one.
+    if (fchmodat(parent_fd, base.c_str(), m.perm, 0) != 0) ThrowErrno("chmod");
+  }
+  SetXattrs(-1, ProcFdPath(fd.get()), m, false);
+  if (utimensat(parent_fd, base.c_str(), m.times, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("set times");
+}
+
+/// Sets xattrs by fd, or by a /proc/self/fd path for O_PATH fds. Filesystems or file types that
+/// refuse an xattr (ENOTSUP, EPERM for user.* on devices) are skipped unless `strict`.
+void Extractor::SetXattrs(int fd, const std::string& path, const Meta& m, bool strict) {
+  for (const auto& [name, value] : m.xattrs) {
+    int r = fd >= 0 ? fsetxattr(fd, name.c_str(), value.data(), value.size(), 0)
+                    : setxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0);
+    if (r == 0) continue;
+    if (errno == ENOTSUP || (!strict && errno == EPERM)) {
+      Debug("layer: cannot set xattr " + name + ", skipped");
+      continue;
+    }
+    ThrowErrno("set xattr " + name);
+  }
+}
+
+void Extractor::Remember(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) ThrowErrno("stat");
+  created_.insert({st.st_dev, st.st_ino});
+}
+
+void Extractor::Defer(const std::vector<std::string>& comps, const Meta& m) {
+  Deferred d{comps, m.perm, {m.times[0], m.times[1]}};
+  std::string key = JoinPath(comps);
+  auto it = dir_index_.find(key);
+  if (it != dir_index_.end()) {
+    dirs_[it->second] = std::move(d);
+  } else {
+    dir_index_[key] = dirs_.size();
+    dirs_.push_back(std::move(d));
+  }
+}
+
+void Extractor::FinishDirectories() {
+  for (const auto& d : dirs_) {
+    UniqueFd fd;
+    if (d.comps.empty()) {
+      fd = root_.OpenDir({}, false);
+    } else {
+      // Re-resolved inside the root; a later entry may have replaced it: then there is nothing to do.
+      UniqueFd parent;
+      try {
+        parent = root_.OpenDir({d.comps.begin(), d.comps.end() - 1}, false);
+      } catch (const Error&) {
+        continue;
+      }
+      fd.reset(openat(parent.get(), d.comps.back().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd) continue;
+    }
+    std::string name = JoinPath(d.comps);
+    if (fchmod(fd.get(), d.perm) != 0) ThrowErrno("layer entry \"" + name + "\": chmod");
+    if (futimens(fd.get(), d.times) != 0) ThrowErrno("layer entry \"" + name + "\": set times");
+  }
+}
+
+void Drain(ByteSource& s) {
+  std::vector<char> buf(kReadChunk);
+  while (s.Read(buf.data(), buf.size()) > 0) {
+  }
+}
+
+}  // namespace
+
+UnpackResult UnpackLayer(ByteSource& src, const std::string& dest, const UnpackOptions& opts) {
+  UnpackResult res;
+  HashingSource blob(src);
+  auto tar_stream = NewDecompressingSource(blob, "layer", &res.compression);
+  HashingSource tar(*tar_stream);
+  Extractor ex(dest, opts);
+  {
+    ArchiveReader reader(tar);
+    std::string previous;
+    while (archive_entry* e = reader.Next(previous)) {
+      const char* p = archive_entry_pathname(e);
+      std::string name = p ? p : "";
+      WithContext("layer entry \"" + name + "\"", [&] { ex.Extract(reader, e, name); });
+      previous = std::move(name);
+    }
+  }
+  Drain(tar);  // padding after the end-of-archive blocks belongs to the diff_id too
+  Drain(blob);
+  ex.FinishDirectories();
+  res.blob_size = blob.count();
+  res.blob_digest = blob.Finish();
+  res.tar_size = tar.count();
+  res.diff_id = tar.Finish();
+  return res;
+}
+
+}  // namespace mini

@@ -1,0 +1,35 @@
+# Shared helpers for the integration tests (sourced, not run: lib.sh is skipped by ctest).
+# Every test uses a private store root and removes it, with any mount under it, at exit.
+set -euo pipefail
+: "${MINI:?MINI must point at the mini binary}"
+[ "$(id -u)" = 0 ] || { echo "integration tests need root"; exit 77; }
+T=$(mktemp -d /tmp/mini-test.XXXXXX)
+R=$T/root
+cleanup_root() {
+  # Unmount anything left under the test dir, deepest first, then remove it.
+  grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  rm -rf "$T"
+}
+trap cleanup_root EXIT
+mini() { "$MINI" --root "$R" "$@"; }
+
+# make_busybox_rootfs DIR: a minimal rootfs from the host's busybox-static.
+make_busybox_rootfs() {
+  local d=$1
+  mkdir -p "$d/bin" "$d/etc" "$d/root" "$d/tmp" "$d/home/user"
+  cp /bin/busybox "$d/bin/busybox"
+  for a in $("$d/bin/busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$d/bin/$a"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$d/etc/passwd"
+  printf 'root:x:0:\nuser:x:1000:\nwheel:x:10:user\nnogroup:x:65534:\n' >"$d/etc/group"
+  chmod 1777 "$d/tmp"
+  chown 1000:1000 "$d/home/user"
+}
+
+# import_busybox [REF]: imports the busybox rootfs as REF (default busybox:latest).
+import_busybox() {
+  make_busybox_rootfs "$T/bb"
+  tar -C "$T/bb" -c . | mini import - "${1:-busybox:latest}" >/dev/null
+}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_eq() { [ "$1" = "$2" ] || fail "expected [$2], got [$1]${3:+ ($3)}"; }
