@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&g] { mini::SetDebug(g.debug); });
   mini::cli::RegisterImageCommands(app, g);
   mini::cli::RegisterRunCommands(app, g);
+  mini::cli::RegisterRegistryCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

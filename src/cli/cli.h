@@ -15,5 +15,6 @@ struct Globals {
 /// Each file in src/cli registers its commands here.
 void RegisterImageCommands(CLI::App& app, Globals& g);  // images.cc
 void RegisterRunCommands(CLI::App& app, Globals& g);    // run_cmds.cc
+void RegisterRegistryCommands(CLI::App& app, Globals& g);  // registry_cmds.cc: pull, push, login, logout
 
 }  // namespace mini::cli
