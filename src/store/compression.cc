@@ -161,9 +161,9 @@ class PlainSink : public CompressingSink {
 /// gzip with zlib's default header: mtime 0, no name, no comment. Deterministic.
 class GzipSink : public CompressingSink {
  public:
-  GzipSink(ChunkWriter out, std::string name) : out_(std::move(out)), name_(std::move(name)) {
+  GzipSink(ChunkWriter out, std::string name, int level) : out_(std::move(out)), name_(std::move(name)) {
     std::memset(&zs_, 0, sizeof zs_);
-    if (deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs_, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
       throw Error(name_ + ": cannot initialise zlib");
   }
   ~GzipSink() override { deflateEnd(&zs_); }
@@ -284,9 +284,12 @@ std::unique_ptr<ByteSource> NewDecompressingSource(ByteSource& inner, const std:
   return NewDecompressingSource(inner, name, nullptr);
 }
 
-std::unique_ptr<CompressingSink> NewCompressingSinkTo(Compression c, ChunkWriter out, const std::string& name) {
+std::unique_ptr<CompressingSink> NewCompressingSinkTo(Compression c, ChunkWriter out, const std::string& name,
+                                                      CompressionSpeed speed) {
   switch (c) {
-    case Compression::kGzip: return std::make_unique<GzipSink>(std::move(out), name);
+    case Compression::kGzip:
+      return std::make_unique<GzipSink>(std::move(out), name,
+                                        speed == CompressionSpeed::kFastest ? Z_BEST_SPEED : Z_DEFAULT_COMPRESSION);
     case Compression::kZstd: return std::make_unique<ZstdSink>(std::move(out), name);
     case Compression::kNone: break;
   }

@@ -1,12 +1,14 @@
 #include "store/importer.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <ctime>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -21,20 +23,120 @@ using nlohmann::json;
 
 namespace {
 
-/// Copies everything read through it to a file, so the blob is kept in the same pass as unpack.
-class TeeSource : public ByteSource {
+/// gzip-compresses chunks on its own thread into a file while the caller goes on unpacking, so
+/// an uncompressed import costs max(unpack, compress) instead of their sum. Bounded queue.
+class BackgroundCompressor {
  public:
-  TeeSource(ByteSource& inner, int fd, std::string name) : inner_(inner), fd_(fd), name_(std::move(name)) {}
-  size_t Read(void* buf, size_t n) override {
-    size_t got = inner_.Read(buf, n);
-    WriteAll(fd_, buf, got, name_);
-    return got;
+  BackgroundCompressor(std::string path) : path_(std::move(path)) {
+    fd_.reset(open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd_) ThrowErrno("create " + path_);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~BackgroundCompressor() {
+    Close();
+    if (thread_.joinable()) thread_.join();
+  }
+  void Push(const void* data, size_t n) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return queue_.size() < kMaxChunks || error_; });
+    if (error_) std::rethrow_exception(error_);
+    queue_.emplace_back(static_cast<const char*>(data), n);
+    cv_.notify_all();
+  }
+  /// Waits for the compressor; returns the blob's digest and size.
+  Digest Finish(uint64_t* size) {
+    Close();
+    thread_.join();
+    if (error_) std::rethrow_exception(error_);
+    *size = size_;
+    return sha_.Finish();
   }
 
  private:
+  static constexpr size_t kMaxChunks = 16;
+  void Close() {
+    std::lock_guard<std::mutex> l(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  void Run() {
+    try {
+      auto sink = NewCompressingSinkTo(
+          Compression::kGzip,
+          [this](const void* d, size_t n) {
+            sha_.Update(d, n);
+            size_ += n;
+            WriteAll(fd_.get(), d, n, path_);
+          },
+          path_, CompressionSpeed::kFastest);
+      for (;;) {
+        std::string chunk;
+        {
+          std::unique_lock<std::mutex> l(mu_);
+          cv_.wait(l, [&] { return !queue_.empty() || closed_; });
+          if (queue_.empty()) break;
+          chunk = std::move(queue_.front());
+          queue_.pop_front();
+          cv_.notify_all();
+        }
+        sink->Write(chunk.data(), chunk.size());
+      }
+      sink->Finish();
+    } catch (...) {
+      std::lock_guard<std::mutex> l(mu_);
+      error_ = std::current_exception();
+      cv_.notify_all();
+    }
+  }
+
+  std::string path_;
+  UniqueFd fd_;
+  Sha256 sha_;
+  uint64_t size_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  bool closed_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+/// Keeps the blob in the same pass as the unpack: bytes that are already compressed are copied
+/// to a file as they are; a plain tar is handed to the background gzip compressor.
+class KeepBlobSource : public ByteSource {
+ public:
+  KeepBlobSource(ByteSource& inner, std::string dir) : inner_(inner), dir_(std::move(dir)) {}
+  size_t Read(void* buf, size_t n) override {
+    size_t got = inner_.Read(buf, n);
+    if (got == 0) return 0;
+    if (!started_) {
+      started_ = true;
+      compression_ = DetectCompression(buf, got);
+      if (compression_ == Compression::kNone) {
+        gzip_ = std::make_unique<BackgroundCompressor>(dir_ + "/blob.gz");
+      } else {
+        raw_.reset(open((dir_ + "/blob").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        if (!raw_) ThrowErrno("create " + dir_ + "/blob");
+      }
+    }
+    if (gzip_) {
+      gzip_->Push(buf, got);
+    } else {
+      WriteAll(raw_.get(), buf, got, dir_ + "/blob");
+    }
+    return got;
+  }
+  Compression compression() const { return compression_; }
+  BackgroundCompressor* gzip() { return gzip_.get(); }
+  std::string raw_path() const { return dir_ + "/blob"; }
+
+ private:
   ByteSource& inner_;
-  int fd_;
-  std::string name_;
+  std::string dir_;
+  bool started_ = false;
+  Compression compression_ = Compression::kNone;
+  std::unique_ptr<BackgroundCompressor> gzip_;
+  UniqueFd raw_;
 };
 
 }  // namespace
@@ -47,47 +149,29 @@ std::string HostArchitecture() {
   if (m == "aarch64") return "arm64";
   if (m == "i386" || m == "i686") return "386";
   if (m.rfind("arm", 0) == 0) return "arm";
-  if (m == "ppc64le") return "ppc64le";
-  if (m == "s390x") return "s390x";
-  if (m == "riscv64") return "riscv64";
-  return m;
+  return m;  // ppc64le, s390x, riscv64 are spelt the same
 }
 
 Digest ImportRootfs(const Layout& layout, ImageStore& images, LayerStore& layers, ByteSource& src,
                     const ImportOptions& opts) {
   layout.Ensure();
   TempDir staging(layout.TmpDir(), "import-");
-  std::string raw = staging.path() + "/raw";
-  UniqueFd raw_fd(open(raw.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!raw_fd) ThrowErrno("create " + raw);
-  TeeSource tee(src, raw_fd.get(), raw);
+  KeepBlobSource keep(src, staging.path());
   LayerInfo layer = WithContext("import " + opts.source_name, [&] {
-    return layers.CreateFromStream(tee, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
+    return layers.CreateFromStream(keep, std::nullopt, std::nullopt, std::nullopt, std::nullopt);
   });
 
-  // Keep the blob compressed: as given when it already was, else gzip the tar we just read.
   BlobStore blobs(layout);
-  char head[8] = {};
-  ssize_t h = pread(raw_fd.get(), head, sizeof head, 0);
-  Compression c = DetectCompression(head, h > 0 ? static_cast<size_t>(h) : 0);
   Descriptor desc;
-  if (c == Compression::kNone) {
-    std::string gz = staging.path() + "/gz";
-    UniqueFd gz_fd(open(gz.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!gz_fd) ThrowErrno("create " + gz);
-    if (lseek(raw_fd.get(), 0, SEEK_SET) != 0) ThrowErrno("seek " + raw);
-    auto sink = NewCompressingSink(Compression::kGzip, gz_fd.get(), gz);
-    std::string buf(1 << 20, '\0');
-    while (size_t n = ReadSome(raw_fd.get(), buf.data(), buf.size(), raw)) sink->Write(buf.data(), n);
-    sink->Finish();
+  if (auto* gz = keep.gzip()) {
     uint64_t size = 0;
-    Digest d = Sha256OfFile(gz, &size);
-    blobs.Adopt(gz, d);
+    Digest d = gz->Finish(&size);
+    blobs.Adopt(staging.path() + "/blob.gz", d);
     desc = {media::kOciLayerGzip, d, size, nullptr, nullptr};
   } else {
-    blobs.Adopt(raw, layer.blob_digest);
-    desc = {c == Compression::kGzip ? media::kOciLayerGzip : media::kOciLayerZstd, layer.blob_digest,
-            layer.blob_size, nullptr, nullptr};
+    blobs.Adopt(keep.raw_path(), layer.blob_digest);
+    desc = {keep.compression() == Compression::kGzip ? media::kOciLayerGzip : media::kOciLayerZstd,
+            layer.blob_digest, layer.blob_size, nullptr, nullptr};
   }
 
   std::string now = NowRfc3339();

@@ -6,9 +6,12 @@ set -euo pipefail
 T=$(mktemp -d /tmp/mini-test.XXXXXX)
 R=$T/root
 cleanup_root() {
+  local rc=$?
+  set +e
   # Unmount anything left under the test dir, deepest first, then remove it.
-  grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$T"
+  exit "$rc"
 }
 trap cleanup_root EXIT
 mini() { "$MINI" --root "$R" "$@"; }
