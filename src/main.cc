@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   mini::cli::RegisterImageCommands(app, g);
   mini::cli::RegisterRunCommands(app, g);
   mini::cli::RegisterRegistryCommands(app, g);
+  mini::cli::RegisterBuildCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -16,5 +16,6 @@ struct Globals {
 void RegisterImageCommands(CLI::App& app, Globals& g);  // images.cc
 void RegisterRunCommands(CLI::App& app, Globals& g);    // run_cmds.cc
 void RegisterRegistryCommands(CLI::App& app, Globals& g);  // registry_cmds.cc: pull, push, login, logout
+void RegisterBuildCommands(CLI::App& app, Globals& g);     // build_cmds.cc: build, commit, diff
 
 }  // namespace mini::cli

@@ -1,0 +1,7 @@
+#include "cli/cli.h"
+
+namespace mini::cli {
+
+void RegisterBuildCommands(CLI::App& app, Globals& g) {}
+
+}  // namespace mini::cli
