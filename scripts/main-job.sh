@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: make a base image from the host's busybox-static (no internet needed), import
-# it into mini's store, list and inspect it, then run a container from it when `mini run` exists.
+# it into mini's store, list it, build the example Minifile on it and run both images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINI=${MINI:-$PWD/build/mini}
@@ -18,6 +18,12 @@ echo "+ mini images"
 "$MINI" images
 echo "+ mini history busybox"
 "$MINI" history busybox
+if "$MINI" build --help >/dev/null 2>&1; then
+  echo "+ mini build -t hello Minifile-examples/hello"
+  "$MINI" build -t hello Minifile-examples/hello
+  echo "+ mini run --rm hello"
+  "$MINI" run --rm hello
+fi
 if "$MINI" run --help >/dev/null 2>&1; then
   echo "+ mini run --rm busybox sh -c 'echo hello from \$(hostname) in a mini container; id'"
   "$MINI" run --rm busybox sh -c 'echo hello from $(hostname) in a mini container; id'
