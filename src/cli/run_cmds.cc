@@ -1,7 +1,274 @@
+// Container commands: run, ps, stop, kill, rm, logs, wait.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
 #include "cli/cli.h"
+#include "cli/store_handle.h"
+#include "cli/table.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/human.h"
+#include "run/container.h"
+#include "run/exit_status.h"
+#include "run/lifecycle.h"
+#include "run/mount_plan.h"
+#include "run/process_spec.h"
 
 namespace mini::cli {
+namespace {
 
-void RegisterRunCommands(CLI::App& app, Globals& g) {}
+using run::ContainerStore;
+
+struct RunOpts {
+  run::RunSpec spec;
+  std::string name, network = "none", memory, memory_swap;
+  std::vector<std::string> env_files, volumes, tmpfs;
+  std::optional<double> cpus;
+};
+
+void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest) {
+  if (rest.empty()) throw Error("\"mini run\" requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
+  run::RunSpec& spec = o.spec;
+  spec.args.assign(rest.begin() + 1, rest.end());
+  spec.network = o.network == "bridge" || o.network == "default" ? "none" : o.network;
+  for (const auto& f : o.env_files) {
+    std::vector<std::string> lines;
+    run::ParseEnvFile(ReadFile(f, 16 << 20), &lines);
+    // --env-file comes before -e, so that -e wins.
+    spec.env.insert(spec.env.begin(), lines.begin(), lines.end());
+  }
+  for (const auto& v : o.volumes) spec.mounts.push_back(run::ParseVolumeSpec(v));
+  for (const auto& t : o.tmpfs) spec.mounts.push_back(run::ParseTmpfsSpec(t));
+  if (!o.memory.empty()) spec.resources.memory = run::ParseSize(o.memory);
+  if (!o.memory_swap.empty())
+    spec.resources.memory_swap = o.memory_swap == "-1" ? -1 : run::ParseSize(o.memory_swap);
+  if (spec.resources.memory_swap && !spec.resources.memory)
+    throw Error("You should always set the Memory limit when using Memoryswap limit");
+  if (o.cpus) {
+    if (*o.cpus <= 0) throw Error("invalid --cpus: must be positive");
+    spec.resources.cpus = o.cpus;
+  }
+
+  StoreHandle s(g.root);
+  ImageRecord img = s.images.Resolve(rest[0]);
+  run::ImageInfo info;
+  info.id = img.id.str();
+  info.name = rest[0];
+  if (img.chain_ids.empty()) throw Error("image " + rest[0] + " has no layers");
+  info.lowers = s.layers.LowerLinks(img.chain_ids.back());
+  if (img.config.contains("config")) info.config = img.config["config"];
+
+  run::ContainerConfig c = run::CreateContainer(s.layout, info, spec, o.name);
+  try {
+    if (spec.detach) {
+      run::RunDetached(s.layout, c);
+      std::cout << c.id << "\n";
+      return;
+    }
+    run::IoSpec io;
+    io.tty = spec.tty;
+    io.in = spec.interactive ? 0 : -1;
+    std::cout.flush();
+    g.exit_code = run::RunAttached(s.layout, c, io);
+  } catch (const run::StartError& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "mini: error: %s\n", e.what());
+    g.exit_code = e.code();
+  }
+}
+
+void RegisterRun(CLI::App& app, Globals& g) {
+  auto o = std::make_shared<RunOpts>();
+  auto* cmd = app.add_subcommand("run", "Run a command in a new container");
+  cmd->prefix_command();
+  cmd->fallthrough(false);  // IMAGE and COMMAND stay with run, not the top-level app
+  run::RunSpec& s = o->spec;
+  cmd->add_flag("--rm", s.remove, "remove the container when it exits");
+  cmd->add_flag("-d,--detach", s.detach, "run in the background and print the container id");
+  cmd->add_flag("-i,--interactive", s.interactive, "keep stdin open");
+  cmd->add_flag("-t,--tty", s.tty, "allocate a pseudo-terminal");
+  cmd->add_option("--name", o->name, "container name");
+  cmd->add_option("-e,--env", s.env, "set an environment variable (KEY=VALUE or KEY)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--env-file", o->env_files, "read environment variables from a file")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("-w,--workdir", s.workdir, "working directory inside the container");
+  cmd->add_option("-u,--user", s.user, "user[:group], by name or number");
+  cmd->add_option("--entrypoint", s.entrypoint, "override the image's entrypoint");
+  cmd->add_option("--hostname", s.hostname, "container host name (default: short id)");
+  cmd->add_option("--network,--net", o->network, "none (default, lo only) or host");
+  cmd->add_option("-m,--memory", o->memory, "memory limit (e.g. 32m)");
+  cmd->add_option("--memory-swap", o->memory_swap, "memory+swap limit; -1 = unlimited swap");
+  cmd->add_option("--cpus", o->cpus, "number of cpus (fractional)");
+  cmd->add_option("-c,--cpu-shares", s.resources.cpu_shares, "cpu shares (relative weight)");
+  cmd->add_option("--cpuset-cpus", s.resources.cpuset_cpus, "cpus allowed (0-3, 0,1)");
+  cmd->add_option("--cpuset-mems", s.resources.cpuset_mems, "memory nodes allowed");
+  cmd->add_option("--pids-limit", s.resources.pids_limit, "process limit (-1 = unlimited)");
+  cmd->add_option("--cap-add", s.cap_add, "add a capability")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--cap-drop", s.cap_drop, "drop a capability")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_flag("--privileged", s.privileged, "all capabilities, no masked paths, all devices");
+  cmd->add_option("-v,--volume", o->volumes, "bind mount HOST:CTR[:ro] or named volume NAME:CTR")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--tmpfs", o->tmpfs, "mount a tmpfs: PATH[:OPTIONS]")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_flag("--read-only", s.read_only, "mount the root filesystem read-only");
+  cmd->callback([&g, o, cmd] { DoRun(g, *o, cmd->remaining()); });
+}
+
+std::string StatusText(const run::ContainerState& st) {
+  auto since = [](const std::string& t) {
+    auto v = ParseRfc3339(t);
+    if (!v) return std::string("");
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    return HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *v)));
+  };
+  if (st.status == "running") return "Up " + since(st.started_at);
+  if (st.status == "exited")
+    return "Exited (" + std::to_string(st.exit_code) + ") " + (st.finished_at.empty() ? "" : since(st.finished_at) + " ago");
+  return "Created";
+}
+
+void RegisterPs(CLI::App& app, Globals& g) {
+  struct Opts { bool all = false, quiet = false, no_trunc = false; };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("ps", "List containers");
+  cmd->add_flag("-a,--all", o->all, "show all containers (default: running)");
+  cmd->add_flag("-q,--quiet", o->quiet, "only ids");
+  cmd->add_flag("--no-trunc", o->no_trunc, "do not truncate output");
+  cmd->callback([&g, o] {
+    StoreHandle s(g.root);
+    ContainerStore store(s.layout);
+    struct Row { std::string created; std::vector<std::string> cells; };
+    std::vector<Row> rows;
+    for (const auto& id : store.ListIds()) {
+      run::ContainerConfig c;
+      run::ContainerState st;
+      try {
+        c = store.LoadConfig(id);
+        st = store.LoadState(id);
+      } catch (const Error&) {
+        continue;  // being created or removed
+      }
+      if (!o->all && st.status != "running") continue;
+      std::string cmdline;
+      for (const auto& a : c.process.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
+      std::string shown = o->no_trunc ? id : id.substr(0, 12);
+      auto created = ParseRfc3339(c.created);
+      auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+      std::string ago = created ? HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *created))) + " ago" : "";
+      rows.push_back({c.created, {shown, c.image.name, "\"" + (o->no_trunc ? cmdline : Ellipsis(cmdline, 20)) + "\"", ago,
+                                  StatusText(st), "", c.name}});
+    }
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.created > b.created; });
+    if (o->quiet) {
+      for (const auto& r : rows) std::cout << r.cells[0] << "\n";
+      return;
+    }
+    Table t({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
+    for (auto& r : rows) t.Add(r.cells);
+    std::cout << t.Render();
+  });
+}
+
+/// Runs `fn` for each container named, printing the name as given on success (Docker's
+/// output) and errors to stderr; exit status 1 if any failed.
+template <class F>
+void ForEach(Globals& g, const std::vector<std::string>& names, bool echo, F fn) {
+  StoreHandle s(g.root);
+  ContainerStore store(s.layout);
+  bool failed = false;
+  for (const auto& n : names) {
+    try {
+      fn(s.layout, store.Resolve(n));
+      if (echo) std::cout << n << "\n";
+    } catch (const Error& e) {
+      std::cout.flush();
+      std::fprintf(stderr, "mini: error: %s\n", e.what());
+      failed = true;
+    }
+  }
+  if (failed) g.exit_code = 1;
+}
+
+void RegisterLifecycle(CLI::App& app, Globals& g) {
+  {
+    struct Opts { std::vector<std::string> names; int timeout = 10; };
+    auto o = std::make_shared<Opts>();
+    auto* cmd = app.add_subcommand("stop", "Stop running containers (SIGTERM, then SIGKILL)");
+    cmd->add_option("-t,--time", o->timeout, "seconds to wait before killing");
+    cmd->add_option("container", o->names)->required();
+    cmd->callback([&g, o] {
+      ForEach(g, o->names, true, [&](const Layout& l, const std::string& id) { run::StopContainer(l, id, o->timeout); });
+    });
+  }
+  {
+    struct Opts { std::vector<std::string> names; std::string signal = "KILL"; };
+    auto o = std::make_shared<Opts>();
+    auto* cmd = app.add_subcommand("kill", "Send a signal to running containers");
+    cmd->add_option("-s,--signal", o->signal, "signal (name or number, default KILL)");
+    cmd->add_option("container", o->names)->required();
+    cmd->callback([&g, o] {
+      int sig = run::ParseSignal(o->signal);
+      if (sig < 0) throw Error("invalid signal: " + o->signal);
+      ForEach(g, o->names, true, [&](const Layout& l, const std::string& id) { run::KillContainer(l, id, sig); });
+    });
+  }
+  {
+    struct Opts { std::vector<std::string> names; bool force = false; };
+    auto o = std::make_shared<Opts>();
+    auto* cmd = app.add_subcommand("rm", "Remove containers");
+    cmd->add_flag("-f,--force", o->force, "kill a running container first");
+    cmd->add_option("container", o->names)->required();
+    cmd->callback([&g, o] {
+      ForEach(g, o->names, true, [&](const Layout& l, const std::string& id) { run::RemoveContainer(l, id, o->force); });
+    });
+  }
+  {
+    struct Opts { std::vector<std::string> names; };
+    auto o = std::make_shared<Opts>();
+    auto* cmd = app.add_subcommand("wait", "Block until containers stop, print their exit codes");
+    cmd->add_option("container", o->names)->required();
+    cmd->callback([&g, o] {
+      ForEach(g, o->names, false, [&](const Layout& l, const std::string& id) {
+        std::cout << run::WaitContainer(l, id) << std::endl;
+      });
+    });
+  }
+  {
+    struct Opts { std::string name; bool follow = false; };
+    auto o = std::make_shared<Opts>();
+    auto* cmd = app.add_subcommand("logs", "Print the output of a detached container");
+    cmd->add_flag("-f,--follow", o->follow, "keep printing until the container stops");
+    cmd->add_option("container", o->name)->required();
+    cmd->callback([&g, o] {
+      StoreHandle s(g.root);
+      ContainerStore store(s.layout);
+      std::string id = store.Resolve(o->name);
+      UniqueFd fd(open(store.LogPath(id).c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) return;  // never produced output (or not detached)
+      char buf[65536];
+      for (;;) {
+        size_t n;
+        while ((n = ReadSome(fd.get(), buf, sizeof(buf), "log")) > 0) WriteAll(1, buf, n, "stdout");
+        if (!o->follow || store.LoadState(id).status != "running") {
+          while ((n = ReadSome(fd.get(), buf, sizeof(buf), "log")) > 0) WriteAll(1, buf, n, "stdout");
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
+}
+
+}  // namespace
+
+void RegisterRunCommands(CLI::App& app, Globals& g) {
+  RegisterRun(app, g);
+  RegisterPs(app, g);
+  RegisterLifecycle(app, g);
+}
 
 }  // namespace mini::cli

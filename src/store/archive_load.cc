@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -36,6 +39,9 @@ using archive_internal::StagedFile;
 using nlohmann::json;
 
 namespace {
+
+/// Layers unpacked at once: two cores here, and unpacking is part I/O.
+constexpr size_t kParallelUnpacks = 3;
 
 /// One layer file of an image, as the archive names it.
 struct LayerRef {
@@ -232,36 +238,61 @@ struct Added {
   std::vector<Digest> layers, blobs, images;
 };
 
-/// Verifies one layer file against the plan and makes sure the layer exists (unpacking it only
-/// if the store does not already have it).
-LayerFile CommitLayer(LayerStore& layers, const Staged& s, const LayerRef& ref, const std::optional<Digest>& parent,
-                      const Digest& diff_id, Added& added) {
-  LayerFile f;
-  f.path = StagedFile(s, ref.name);
-  UniqueFd fd(open(f.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+/// One layer of one image on its way in: verified (and, if the store lacks it, unpacked into
+/// staging) on a worker thread, then committed in order on top of its parent.
+struct LayerJob {
+  const LayerRef* ref = nullptr;
+  Digest diff_id;
+  std::optional<Digest> parent;
+  LayerFile file;
+  StagedLayer staged;  ///< empty when the layer was already in the store
+  std::exception_ptr error;
+};
+
+/// Verifies one layer file against the plan: re-hashes it when the store already has the layer,
+/// else unpacks it into staging (independent of its parent, so jobs can run in parallel).
+void PrepareLayer(LayerStore& layers, const Staged& s, LayerJob& job) {
+  const LayerRef& ref = *job.ref;
+  job.file.path = StagedFile(s, ref.name);
+  UniqueFd fd(open(job.file.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd) ThrowErrno("\"" + ref.name + "\"");
   char head[8] = {};
   ssize_t h = pread(fd.get(), head, sizeof head, 0);
-  f.compression = DetectCompression(head, h > 0 ? static_cast<size_t>(h) : 0);
+  job.file.compression = DetectCompression(head, h > 0 ? static_cast<size_t>(h) : 0);
   FdSource raw(fd.get(), ref.name);
   HashingSource hashed(raw);
-  Digest chain = LayerStore::ChainId(parent, diff_id);
-  if (layers.Has(chain)) {
+  if (layers.Has(LayerStore::ChainId(job.parent, job.diff_id))) {
     auto dec = NewDecompressingSource(hashed, ref.name);
     Sha256 sha;
     std::string buf(1 << 20, '\0');
     while (size_t n = dec->Read(buf.data(), buf.size())) sha.Update(buf.data(), n);
     Digest got = sha.Finish();
-    if (!(got == diff_id)) throw Error("diff id mismatch: expected " + diff_id.str() + ", got " + got.str());
+    if (!(got == job.diff_id)) throw Error("diff id mismatch: expected " + job.diff_id.str() + ", got " + got.str());
   } else {
-    layers.CreateFromStream(hashed, parent, ref.digest, ref.size, diff_id);
-    added.layers.push_back(chain);
+    job.staged = layers.StageFromStream(hashed, ref.digest, ref.size, job.diff_id);
   }
-  f.size = hashed.count();
-  f.digest = hashed.Finish();
-  if (ref.size && f.size != *ref.size) throw Error("size mismatch: expected " + std::to_string(*ref.size));
-  if (ref.digest && !(f.digest == *ref.digest)) throw Error("digest mismatch: got " + f.digest.str());
-  return f;
+  job.file.size = hashed.count();
+  job.file.digest = hashed.Finish();
+  if (ref.size && job.file.size != *ref.size) throw Error("size mismatch: expected " + std::to_string(*ref.size));
+  if (ref.digest && !(job.file.digest == *ref.digest)) throw Error("digest mismatch: got " + job.file.digest.str());
+}
+
+/// Runs PrepareLayer over all jobs on up to `workers` threads; errors stay in each job.
+void PrepareLayersInParallel(LayerStore& layers, const Staged& s, std::vector<LayerJob>& jobs, size_t workers) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < jobs.size(); i = next++) {
+      try {
+        PrepareLayer(layers, s, jobs[i]);
+      } catch (...) {
+        jobs[i].error = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min(workers, jobs.size()); t++) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
 }
 
 const char* LayerMediaType(Compression c) {
@@ -283,24 +314,46 @@ std::vector<Digest> Commit(const Layout& layout, ImageStore& images, LayerStore&
                            const std::vector<Plan>& plans, Added& added) {
   std::map<std::string, LayerFile> files;  // by member name, each file verified once
   std::vector<std::vector<LayerFile>> per_plan;
+  // Every layer of every image unpacks in parallel into its own staging dir...
+  std::vector<LayerJob> jobs;
+  std::vector<std::vector<size_t>> plan_jobs;
   for (const auto& p : plans) {
-    WithContext(p.what, [&] {
-      if (p.layers.size() != p.diff_ids.size())
-        throw Error("config has " + std::to_string(p.diff_ids.size()) + " diff ids for " +
-                    std::to_string(p.layers.size()) + " layers");
-      std::vector<LayerFile> mine;
-      std::optional<Digest> parent;
-      for (size_t i = 0; i < p.layers.size(); i++) {
-        const LayerRef& ref = p.layers[i];
-        LayerFile f = WithContext("layer \"" + ref.name + "\"", [&] {
-          return CommitLayer(layers, s, ref, parent, p.diff_ids[i], added);
-        });
-        files.emplace(ref.name, f);
-        mine.push_back(f);
-        parent = LayerStore::ChainId(parent, p.diff_ids[i]);
-      }
-      per_plan.push_back(std::move(mine));
-    });
+    if (p.layers.size() != p.diff_ids.size())
+      throw Error(p.what + ": config has " + std::to_string(p.diff_ids.size()) + " diff ids for " +
+                  std::to_string(p.layers.size()) + " layers");
+    std::vector<size_t> mine;
+    std::optional<Digest> parent;
+    for (size_t i = 0; i < p.layers.size(); i++) {
+      LayerJob job;
+      job.ref = &p.layers[i];
+      job.diff_id = p.diff_ids[i];
+      job.parent = parent;
+      mine.push_back(jobs.size());
+      jobs.push_back(std::move(job));
+      parent = LayerStore::ChainId(parent, p.diff_ids[i]);
+    }
+    plan_jobs.push_back(std::move(mine));
+  }
+  PrepareLayersInParallel(layers, s, jobs, kParallelUnpacks);
+  // ...and commits in order, each on top of its parent.
+  for (size_t pi = 0; pi < plans.size(); pi++) {
+    const Plan& p = plans[pi];
+    std::vector<LayerFile> mine;
+    for (size_t ji : plan_jobs[pi]) {
+      LayerJob& job = jobs[ji];
+      WithContext(p.what + ": layer \"" + job.ref->name + "\"", [&] {
+        if (job.error) std::rethrow_exception(job.error);
+        if (job.staged.dir) {
+          Digest chain = LayerStore::ChainId(job.parent, job.diff_id);
+          bool existed = layers.Has(chain);
+          layers.CommitStaged(job.staged, job.parent);
+          if (!existed) added.layers.push_back(chain);
+        }
+      });
+      files.emplace(job.ref->name, job.file);
+      mine.push_back(job.file);
+    }
+    per_plan.push_back(std::move(mine));
   }
   BlobStore blobs(layout);
   std::set<std::string> adopted;  // staged paths already moved into the blob store

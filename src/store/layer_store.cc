@@ -124,14 +124,27 @@ void CommitLayerDir(const Layout& layout, const LayerStore& store, TempDir& stag
 
 }  // namespace
 
+StagedLayer::StagedLayer() = default;
+StagedLayer::StagedLayer(StagedLayer&&) noexcept = default;
+StagedLayer& StagedLayer::operator=(StagedLayer&&) noexcept = default;
+StagedLayer::~StagedLayer() = default;
+
 LayerInfo LayerStore::CreateFromStream(ByteSource& src, const std::optional<Digest>& parent,
                                        const std::optional<Digest>& expect_blob,
                                        const std::optional<uint64_t>& expect_blob_size,
                                        const std::optional<Digest>& expect_diff_id,
                                        const UnpackOptions& opts) {
   if (parent && !Has(*parent)) throw Error("parent layer " + parent->str() + ": not found");
-  TempDir staging(layout_.TmpDir(), "layer-");
-  std::string diff = staging.path() + "/diff";
+  StagedLayer staged = StageFromStream(src, expect_blob, expect_blob_size, expect_diff_id, opts);
+  return CommitStaged(staged, parent);
+}
+
+StagedLayer LayerStore::StageFromStream(ByteSource& src, const std::optional<Digest>& expect_blob,
+                                        const std::optional<uint64_t>& expect_blob_size,
+                                        const std::optional<Digest>& expect_diff_id, const UnpackOptions& opts) {
+  StagedLayer staged;
+  staged.dir = std::make_unique<TempDir>(layout_.TmpDir(), "layer-");
+  std::string diff = staged.dir->path() + "/diff";
   if (mkdir(diff.c_str(), 0755) != 0) ThrowErrno("mkdir " + diff);
   UnpackResult r = UnpackLayer(src, diff, opts);
   std::string name = "layer " + (expect_blob ? expect_blob->str() : r.blob_digest.str());
@@ -142,7 +155,16 @@ LayerInfo LayerStore::CreateFromStream(ByteSource& src, const std::optional<Dige
     throw Error(name + ": digest mismatch: got " + r.blob_digest.str());
   if (expect_diff_id && !(r.diff_id == *expect_diff_id))
     throw Error(name + ": diff id mismatch: expected " + expect_diff_id->str() + ", got " + r.diff_id.str());
+  staged.result = r;
+  staged.size = TreeSize(diff);
+  Debug("unpacked " + name + " (" + std::to_string(r.tar_size) + " bytes of tar)");
+  return staged;
+}
 
+LayerInfo LayerStore::CommitStaged(StagedLayer& staged, const std::optional<Digest>& parent) {
+  if (!staged.dir) throw Error("layer: nothing staged");
+  if (parent && !Has(*parent)) throw Error("parent layer " + parent->str() + ": not found");
+  const UnpackResult& r = staged.result;
   LayerInfo info;
   info.chain_id = ChainId(parent, r.diff_id);
   info.diff_id = r.diff_id;
@@ -150,12 +172,13 @@ LayerInfo LayerStore::CreateFromStream(ByteSource& src, const std::optional<Dige
   info.blob_digest = r.blob_digest;
   info.blob_size = r.blob_size;
   info.tar_size = r.tar_size;
-  info.size = TreeSize(diff);
-  Debug("unpacked " + name + " (" + std::to_string(r.tar_size) + " bytes of tar) as " + info.chain_id.str());
+  info.size = staged.size;
+  Debug("committing layer " + r.blob_digest.str() + " as " + info.chain_id.str());
 
   StoreLock lock(layout_);
   if (Has(info.chain_id)) return Get(info.chain_id);  // someone else made it meanwhile
-  CommitLayerDir(layout_, *this, staging, info);
+  CommitLayerDir(layout_, *this, *staged.dir, info);
+  staged.dir.reset();
   return Get(info.chain_id);
 }
 

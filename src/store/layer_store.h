@@ -3,6 +3,7 @@
 /// link (26-char short id), lower (l/<short>:... of its ancestors, top first), work/, and the
 /// overlay2/l/<short> -> ../<id>/diff links; facts in layers/<chain-id hex>/.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,20 @@
 #include "store/tar_extract.h"
 
 namespace mini {
+
+class TempDir;
+
+/// A layer unpacked and verified in tmp/ but not yet part of the graph (see StageFromStream).
+/// Its staging directory is removed when this is destroyed uncommitted.
+struct StagedLayer {
+  StagedLayer();
+  StagedLayer(StagedLayer&&) noexcept;
+  StagedLayer& operator=(StagedLayer&&) noexcept;
+  ~StagedLayer();
+  std::unique_ptr<TempDir> dir;  ///< holds diff/
+  UnpackResult result;
+  uint64_t size = 0;  ///< apparent size of diff/
+};
 
 struct LayerInfo {
   Digest chain_id;
@@ -47,6 +62,16 @@ class LayerStore {
                              const std::optional<uint64_t>& expect_blob_size,
                              const std::optional<Digest>& expect_diff_id,
                              const UnpackOptions& opts = {});
+
+  /// The first half of CreateFromStream, independent of the parent, so the layers of one image
+  /// can unpack in parallel: unpacks and verifies into a staging dir (same checks and messages).
+  /// Thread-safe; takes no store lock.
+  StagedLayer StageFromStream(ByteSource& src, const std::optional<Digest>& expect_blob,
+                              const std::optional<uint64_t>& expect_blob_size,
+                              const std::optional<Digest>& expect_diff_id, const UnpackOptions& opts = {});
+  /// The second half: commits a staged layer on top of `parent` (which must exist by now) with
+  /// one rename under the store lock. If the layer already exists the staging is discarded.
+  LayerInfo CommitStaged(StagedLayer& staged, const std::optional<Digest>& parent);
 
   /// Registers an already-unpacked diff directory (e.g. a container's upper dir packed by the
   /// builder) as a layer: `diff_dir` is moved (renamed) into place; digests come from packing.

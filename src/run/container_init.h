@@ -1,0 +1,38 @@
+#pragma once
+/// The container's first process, between clone and exec: waits for the parent, sets up the
+/// rootfs, hostname, loopback, user, privileges, then execs the command. Failures go back to
+/// the parent over a close-on-exec pipe as one message: "S<text>" (setup failed, 125) or
+/// "X<errno> <text>" (exec failed, 126/127); EOF with nothing means exec succeeded.
+#include <signal.h>
+
+#include <string>
+
+#include "run/capabilities.h"
+#include "run/cgroup.h"
+#include "run/process_spec.h"
+#include "run/rootfs.h"
+
+namespace mini::run {
+
+struct ChildArgs {
+  RootfsConfig rootfs;
+  std::string hostname;
+  bool new_net = true;
+  ProcessSpec process;
+  CapSet caps = 0;
+  int last_cap = 40;
+  int sync_fd = -1;             ///< read end: one byte when the parent is done (cgroup), EOF = abort
+  int err_fd = -1;              ///< write end, O_CLOEXEC
+  int stdio[3] = {-1, -1, -1};  ///< fds to put on 0 1 2 (ignored with a tty)
+  int tty_slave = -1;           ///< the pty slave for -t, made the controlling terminal
+  sigset_t mask;                ///< signal mask to restore before exec
+  Cgroup* cgroup = nullptr;     ///< joined first thing (the parent created it)
+};
+
+/// Runs in the cloned child; returns the exit status for _exit when it fails.
+int ChildMain(const ChildArgs& a);
+
+/// Parses a message from ChildMain: the exit code mini should report and the error text.
+void ParseChildError(const std::string& msg, const std::string& argv0, int* code, std::string* text);
+
+}  // namespace mini::run

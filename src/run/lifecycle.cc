@@ -1,0 +1,269 @@
+#include "run/lifecycle.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "common/fs.h"
+#include "common/log.h"
+#include "run/exit_status.h"
+#include "run/init_layer.h"
+
+namespace mini::run {
+namespace {
+
+/// Waits up to `ms` (-1 = forever) for a process that is not our child to exit. True if gone.
+bool WaitForExit(pid_t pid, uint64_t start, int ms) {
+  if (!ProcessAlive(pid, start)) return true;
+  UniqueFd pfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  if (pfd && ProcessAlive(pid, start)) {
+    struct pollfd p = {pfd.get(), POLLIN, 0};
+    int r;
+    do r = poll(&p, 1, ms);
+    while (r < 0 && errno == EINTR);
+    return r > 0 || !ProcessAlive(pid, start);
+  }
+  // No pidfd: poll /proc.
+  for (int waited = 0; ms < 0 || waited < ms; waited += 20) {
+    if (!ProcessAlive(pid, start)) return true;
+    usleep(20000);
+  }
+  return !ProcessAlive(pid, start);
+}
+
+/// The final state write of a monitor; the container may have been removed meanwhile (rm -f).
+void SaveFinalState(const ContainerStore& store, const std::string& id, const ContainerState& s) {
+  if (!IsDirectory(store.Dir(id))) return;
+  try {
+    store.SaveState(id, s);
+  } catch (const Error&) {
+  }
+}
+
+}  // namespace
+
+ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, const RunSpec& spec,
+                                const std::string& name) {
+  ContainerConfig c;
+  c.id = NewContainerId();
+  c.name = name;
+  c.created = NowRfc3339();
+  c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;
+  c.image = image;
+  c.spec = spec;
+  if (spec.network != "none" && spec.network != "host")
+    throw Error("network \"" + spec.network + "\" is not supported (use none or host)");
+  c.process = MakeProcessSpec(image.config, spec, c.hostname, [](const std::string& k) { return getenv(k.c_str()); });
+
+  InitLayerFiles files;
+  files.hostname = c.hostname;
+  if (spec.network == "host") {
+    files.hosts = ReadFileIfExists("/etc/hosts", 1 << 20).value_or(DefaultHostsContent());
+    files.resolv_conf = ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or("");
+  } else {
+    files.hosts = DefaultHostsContent();
+    files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
+  }
+  CreateContainerLayers(layout, c.id, files);
+  try {
+    ContainerStore(layout).Create(&c);
+  } catch (...) {
+    RemoveContainerLayers(layout, c.id);
+    throw;
+  }
+  return c;
+}
+
+int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io) {
+  ContainerStore store(layout);
+  ContainerState st;
+  st.monitor_pid = getpid();
+  st.monitor_start = ProcessStartTime(st.monitor_pid);
+  LaunchResult res;
+  try {
+    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg) {
+      st.status = "running";
+      st.pid = pid;
+      st.pid_start = ProcessStartTime(pid);
+      st.started_at = NowRfc3339();
+      st.cgroup_paths = cg;
+      store.SaveState(c.id, st);
+    });
+  } catch (const StartError& e) {
+    st.status = "exited";
+    st.exit_code = e.code();
+    st.error = e.what();
+    st.finished_at = NowRfc3339();
+    if (c.spec.remove) store.Remove(c.id);
+    else SaveFinalState(store, c.id, st);
+    throw;
+  } catch (const Error& e) {
+    st.status = "exited";
+    st.exit_code = kExitMiniFailure;
+    st.error = e.what();
+    if (c.spec.remove) store.Remove(c.id);
+    else SaveFinalState(store, c.id, st);
+    throw;
+  }
+  st.status = "exited";
+  st.exit_code = res.exit_code;
+  st.oom_killed = res.oom_killed;
+  st.finished_at = NowRfc3339();
+  st.cgroup_paths.clear();
+  if (c.spec.remove)
+    store.Remove(c.id);
+  else
+    SaveFinalState(store, c.id, st);
+  return res.exit_code;
+}
+
+void RunDetached(const Layout& layout, const ContainerConfig& c) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) ThrowErrno("pipe");
+  UniqueFd ready_r(p[0]), ready_w(p[1]);
+  std::string log = ContainerStore(layout).LogPath(c.id);
+  fflush(stdout);
+  fflush(stderr);
+  pid_t mid = fork();
+  if (mid < 0) ThrowErrno("fork");
+  if (mid == 0) {
+    // Middle: a new session, then the monitor as an orphan (reparented to init).
+    setsid();
+    pid_t mon = fork();
+    if (mon != 0) _exit(mon < 0 ? 1 : 0);
+    int code = 0;
+    try {
+      int keep = ready_w.get();
+      DIR* d = opendir("/proc/self/fd");
+      if (d) {
+        std::vector<int> fds;
+        while (struct dirent* e = readdir(d)) {
+          int fd = atoi(e->d_name);
+          if (fd >= 3 && fd != keep && fd != dirfd(d)) fds.push_back(fd);
+        }
+        closedir(d);
+        for (int fd : fds) close(fd);
+      }
+      UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+      UniqueFd lf(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+      if (!null || !lf) ThrowErrno("open " + log);
+      dup2(null.get(), 0);
+      dup2(lf.get(), 1);
+      dup2(lf.get(), 2);
+      if (chdir("/") != 0) ThrowErrno("chdir /");
+      ContainerStore store(layout);
+      ContainerState st;
+      st.monitor_pid = getpid();
+      st.monitor_start = ProcessStartTime(st.monitor_pid);
+      IoSpec io;
+      io.tty = c.spec.tty;
+      LaunchResult res;
+      try {
+        res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg) {
+          st.status = "running";
+          st.pid = pid;
+          st.pid_start = ProcessStartTime(pid);
+          st.started_at = NowRfc3339();
+          st.cgroup_paths = cg;
+          store.SaveState(c.id, st);
+          (void)!write(ready_w.get(), "ok", 2);
+          ready_w.reset();
+        });
+      } catch (const StartError& e) {
+        std::string m = "E" + std::to_string(e.code()) + " " + e.what();
+        (void)!write(ready_w.get(), m.data(), m.size());
+        st.status = "exited";
+        st.exit_code = e.code();
+        st.error = e.what();
+        if (c.spec.remove) store.Remove(c.id);
+        else SaveFinalState(store, c.id, st);
+        _exit(e.code());
+      }
+      st.status = "exited";
+      st.exit_code = res.exit_code;
+      st.oom_killed = res.oom_killed;
+      st.finished_at = NowRfc3339();
+      st.cgroup_paths.clear();
+      if (c.spec.remove) store.Remove(c.id);
+      else SaveFinalState(store, c.id, st);
+    } catch (const std::exception& e) {
+      std::string m = std::string("E125 ") + e.what();
+      if (ready_w) (void)!write(ready_w.get(), m.data(), m.size());
+      code = kExitMiniFailure;
+    }
+    _exit(code);
+  }
+  ready_w.reset();
+  while (waitpid(mid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  std::string msg;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(ready_r.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    msg.append(buf, static_cast<size_t>(n));
+  }
+  if (msg == "ok") return;
+  if (msg.size() > 1 && msg[0] == 'E') {
+    int code = atoi(msg.c_str() + 1);
+    size_t sp = msg.find(' ');
+    throw StartError(code, sp == std::string::npos ? "start failed" : msg.substr(sp + 1));
+  }
+  throw StartError(kExitMiniFailure, "container monitor exited before the container started");
+}
+
+void KillContainer(const Layout& layout, const std::string& id, int sig) {
+  ContainerState st = ContainerStore(layout).LoadState(id);
+  if (st.status != "running" || !ProcessAlive(st.pid, st.pid_start))
+    throw Error("Cannot kill container: " + id.substr(0, 12) + ": container is not running");
+  if (kill(st.pid, sig) != 0) ThrowErrno("kill container " + id.substr(0, 12));
+}
+
+void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
+  ContainerStore store(layout);
+  ContainerState st = store.LoadState(id);
+  if (st.status != "running") return;
+  if (ProcessAlive(st.pid, st.pid_start)) {
+    kill(st.pid, SIGTERM);
+    if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
+      kill(st.pid, SIGKILL);
+      WaitForExit(st.pid, st.pid_start, 10000);
+    }
+  }
+  WaitForExit(st.monitor_pid, st.monitor_start, 10000);
+}
+
+int WaitContainer(const Layout& layout, const std::string& id) {
+  ContainerStore store(layout);
+  ContainerState st = store.LoadState(id);
+  if (st.status == "running") {
+    WaitForExit(st.monitor_pid, st.monitor_start, -1);
+    if (!IsDirectory(store.Dir(id))) return st.exit_code;  // removed by --rm
+    st = store.LoadState(id);
+  }
+  return st.exit_code;
+}
+
+void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
+  ContainerStore store(layout);
+  ContainerState st = store.LoadState(id);
+  if (st.status == "running") {
+    if (!force)
+      throw Error("You cannot remove a running container " + id +
+                  ". Stop the container before attempting removal or force remove");
+    if (ProcessAlive(st.pid, st.pid_start)) kill(st.pid, SIGKILL);
+    WaitForExit(st.pid, st.pid_start, 10000);
+    WaitForExit(st.monitor_pid, st.monitor_start, 10000);
+  }
+  store.Remove(id);
+}
+
+}  // namespace mini::run

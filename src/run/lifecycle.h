@@ -1,0 +1,35 @@
+#pragma once
+/// The container lifecycle without a daemon: create, run attached (this process is the
+/// monitor), run detached (a double-forked, setsid'ed monitor keeps the log and records the
+/// exit), stop, kill, wait, remove.
+#include <string>
+
+#include "run/container.h"
+#include "run/launcher.h"
+#include "store/layout.h"
+
+namespace mini::run {
+
+/// New container from an image: id, name, hostname, process (Docker's rules), init layer and
+/// upper dirs, config.json and state.json. Throws Error (and leaves nothing behind).
+ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, const RunSpec& spec,
+                                const std::string& name);
+
+/// Runs it in the foreground and records its end; removes it when --rm. Returns the status
+/// (Docker's rules); throws StartError when it could not start (state records the error).
+int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io);
+
+/// Starts a monitor process (double fork + setsid; output to containers/<id>/log) and returns
+/// once the command runs. Throws StartError if it could not start.
+void RunDetached(const Layout& layout, const ContainerConfig& c);
+
+/// SIGTERM, then SIGKILL after `timeout_s`; returns when the monitor has recorded the exit.
+void StopContainer(const Layout& layout, const std::string& id, int timeout_s);
+/// Sends `sig` to the container's init; throws Error if it is not running.
+void KillContainer(const Layout& layout, const std::string& id, int sig);
+/// Blocks until the container is not running; returns its exit code.
+int WaitContainer(const Layout& layout, const std::string& id);
+/// Removes a container; a running one only with `force` (killed first).
+void RemoveContainer(const Layout& layout, const std::string& id, bool force);
+
+}  // namespace mini::run

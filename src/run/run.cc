@@ -1,2 +1,0 @@
-// The runner library: namespaces, rootfs, cgroups, security, container lifecycle.
-namespace mini::run {}

@@ -1,0 +1,52 @@
+#pragma once
+/// What the user asked `mini run` for: a plain description, filled by the CLI, read by the
+/// runner. No behaviour here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mini::run {
+
+/// One `-v` or `--tmpfs` request.
+struct MountRequest {
+  enum class Kind { kBind, kVolume, kTmpfs };
+  Kind kind = Kind::kBind;
+  std::string source;  ///< host path (bind) or volume name; empty for tmpfs
+  std::string target;  ///< absolute path inside the container
+  bool read_only = false;
+  std::string options;  ///< tmpfs options ("size=64m,mode=1777"), else empty
+};
+
+/// Resource limits; unset fields mean "no limit".
+struct Resources {
+  std::optional<int64_t> memory;       ///< bytes
+  std::optional<int64_t> memory_swap;  ///< bytes of memory+swap; -1 = unlimited swap
+  std::optional<double> cpus;          ///< fractional cpus -> cfs quota/period
+  std::optional<int64_t> cpu_shares;
+  std::optional<std::string> cpuset_cpus;
+  std::optional<std::string> cpuset_mems;
+  std::optional<int64_t> pids_limit;   ///< <= 0 = unlimited
+};
+
+struct RunSpec {
+  // Process, with Docker's override rules applied later against the image config.
+  std::vector<std::string> args;               ///< trailing args (replace Cmd)
+  std::optional<std::string> entrypoint;       ///< --entrypoint ("" clears it)
+  std::vector<std::string> env;                ///< -e and --env-file entries, in order
+  std::optional<std::string> workdir;          ///< -w
+  std::optional<std::string> user;             ///< -u user[:group]
+  std::string hostname;                        ///< --hostname; default short id
+  std::string network = "none";                ///< "none" or "host"
+  bool interactive = false;                    ///< -i
+  bool tty = false;                            ///< -t
+  bool detach = false;                         ///< -d
+  bool remove = false;                         ///< --rm
+  bool read_only = false;                      ///< --read-only
+  bool privileged = false;
+  std::vector<std::string> cap_add, cap_drop;
+  std::vector<MountRequest> mounts;
+  Resources resources;
+};
+
+}  // namespace mini::run

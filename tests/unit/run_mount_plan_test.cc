@@ -1,0 +1,63 @@
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "run/init_layer.h"
+#include "run/mount_plan.h"
+
+namespace mini::run {
+namespace {
+
+TEST(MountPlan, RelativeOverlayOptions) {
+  OverlayPlan p = MakeOverlayPlan("cid", {"l/TOP", "l/BOTTOM"}, 4096);
+  EXPECT_EQ(p.Options(), "lowerdir=cid-init/diff:l/TOP:l/BOTTOM,upperdir=cid/diff,workdir=cid/work");
+  EXPECT_EQ(p.merged, "cid/merged");
+}
+
+TEST(MountPlan, ManyLayersFitAPage) {
+  std::string cid(64, 'a');
+  std::vector<std::string> lowers(125, "l/" + std::string(26, 'X'));
+  EXPECT_NO_THROW(MakeOverlayPlan(cid, lowers, 4096));
+  lowers.resize(200, lowers[0]);
+  EXPECT_THROW(MakeOverlayPlan(cid, lowers, 4096), Error);
+  EXPECT_THROW(MakeOverlayPlan(cid, {}, 4096), Error);
+}
+
+TEST(MountPlan, VolumeSpecs) {
+  MountRequest b = ParseVolumeSpec("/host/./dir:/ctr/x/:ro");
+  EXPECT_EQ(b.kind, MountRequest::Kind::kBind);
+  EXPECT_EQ(b.source, "/host/dir");
+  EXPECT_EQ(b.target, "/ctr/x");
+  EXPECT_TRUE(b.read_only);
+  MountRequest v = ParseVolumeSpec("data:/var/lib/data");
+  EXPECT_EQ(v.kind, MountRequest::Kind::kVolume);
+  EXPECT_FALSE(v.read_only);
+  for (const char* bad : {"x", "/a:rel", "/a:/", "bad name:/x", "../x:/y", "/a:/b:rx", "a:b:c:d"})
+    EXPECT_THROW(ParseVolumeSpec(bad), Error) << bad;
+}
+
+TEST(MountPlan, Tmpfs) {
+  MountRequest t = ParseTmpfsSpec("/run:size=1m,ro");
+  EXPECT_EQ(t.target, "/run");
+  EXPECT_EQ(t.options, "size=1m,ro");
+  EXPECT_TRUE(t.read_only);
+  EXPECT_THROW(ParseTmpfsSpec("run"), Error);
+}
+
+TEST(MountPlan, Sizes) {
+  EXPECT_EQ(ParseSize("32m"), 32 << 20);
+  EXPECT_EQ(ParseSize("1g"), 1LL << 30);
+  EXPECT_EQ(ParseSize("512K"), 512 << 10);
+  EXPECT_EQ(ParseSize("100"), 100);
+  EXPECT_EQ(ParseSize("1.5k"), 1536);
+  EXPECT_EQ(ParseSize("2mb"), 2 << 20);
+  for (const char* bad : {"", "m", "12x", "-1"}) EXPECT_THROW(ParseSize(bad), Error) << bad;
+}
+
+TEST(InitLayer, ResolvConfDropsLoopback) {
+  EXPECT_EQ(FilterResolvConf("nameserver 127.0.0.53\nsearch x\nnameserver 10.0.0.1\n"),
+            "search x\nnameserver 10.0.0.1\n");
+  EXPECT_EQ(FilterResolvConf("nameserver ::1\n"), "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+}
+
+}  // namespace
+}  // namespace mini::run
