@@ -27,7 +27,7 @@ ID=$(id_of "$R" busybox:latest)
 
 echo "== docker-archive round trip"
 mini --root "$R" save -o "$W/a.tar" busybox
-tar -tf "$W/a.tar" | grep -qx manifest.json || fail "a.tar has no manifest.json"
+tar -tf "$W/a.tar" | grep -x manifest.json >/dev/null || fail "a.tar has no manifest.json"
 out=$(mini --root "$R2" load -i "$W/a.tar")
 [ "$out" = "Loaded image: busybox:latest" ] || fail "load printed '$out'"
 [ "$(id_of "$R2" busybox:latest)" = "$ID" ] || fail "docker-archive changed the image id"
@@ -35,7 +35,7 @@ out=$(mini --root "$R2" load -i "$W/a.tar")
 
 echo "== oci-archive round trip"
 mini --root "$R" save --format oci-archive -o "$W/o.tar" busybox:latest
-tar -tf "$W/o.tar" | grep -qx index.json || fail "o.tar has no index.json"
+tar -tf "$W/o.tar" | grep -x index.json >/dev/null || fail "o.tar has no index.json"
 out=$(mini --root "$R3" load -i "$W/o.tar")
 [ "$out" = "Loaded image: busybox:latest" ] || fail "load printed '$out'"
 [ "$(id_of "$R3" busybox:latest)" = "$ID" ] || fail "oci-archive changed the image id"
