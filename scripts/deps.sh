@@ -4,9 +4,10 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config
   libarchive-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libgtest-dev
-  libzstd-dev zlib1g-dev
+  libzstd-dev zlib1g-dev libseccomp-dev
   busybox-static iproute2 attr
   skopeo umoci docker.io
+  docker-registry apache2-utils openssl
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,7 +1,103 @@
+// Build commands: build, commit, diff.
+#include <cstdio>
+#include <memory>
+
+#include "build/builder.h"
+#include "build/commit.h"
 #include "cli/cli.h"
+#include "cli/store_handle.h"
+#include "common/error.h"
 
 namespace mini::cli {
 
-void RegisterBuildCommands(CLI::App& app, Globals& g) {}
+namespace {
+
+void RegisterBuild(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::vector<std::string> tags, build_args;
+    std::string file, target, network = "host", context;
+    bool no_cache = false, quiet = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("build", "Build an image from a Minifile (Dockerfile syntax)");
+  cmd->add_option("-t,--tag", o->tags, "name[:tag] for the image (repeatable)")->allow_extra_args(false);
+  cmd->add_option("-f,--file", o->file, "the Minifile (default CONTEXT/Minifile, else CONTEXT/Dockerfile)");
+  cmd->add_option("--build-arg", o->build_args, "KEY=VALUE build argument (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--target", o->target, "build up to this stage");
+  cmd->add_flag("--no-cache", o->no_cache, "do not use the build cache");
+  cmd->add_flag("-q,--quiet", o->quiet, "print only the image id");
+  cmd->add_option("--network", o->network, "network for RUN: host (default) or none");
+  cmd->add_option("context", o->context, "the build context directory")->required();
+  cmd->callback([&g, o] {
+    if (o->network != "host" && o->network != "none" && o->network != "default")
+      throw Error("build: unsupported --network \"" + o->network + "\" (use host or none)");
+    build::BuildOptions b;
+    b.context = o->context;
+    b.file = o->file;
+    b.tags = o->tags;
+    b.target = o->target;
+    b.no_cache = o->no_cache;
+    b.quiet = o->quiet;
+    b.network = o->network == "default" ? "host" : o->network;
+    for (const auto& a : o->build_args) {
+      size_t eq = a.find('=');
+      if (eq == std::string::npos) {
+        // KEY alone takes the value from the environment, as docker does.
+        if (const char* v = getenv(a.c_str())) b.build_args[a] = v;
+        continue;
+      }
+      b.build_args[a.substr(0, eq)] = a.substr(eq + 1);
+    }
+    StoreHandle s(g.root);
+    Digest id = build::BuildImage(s.layout, s.layers, s.images, b, stdout);
+    if (o->quiet) std::printf("%s\n", id.str().c_str());
+  });
+}
+
+void RegisterCommit(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::string message, author, container, ref;
+    std::vector<std::string> changes;
+    bool pause = true;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("commit", "Create a new image from a container's changes");
+  cmd->add_option("-m,--message", o->message, "commit message");
+  cmd->add_option("-a,--author", o->author, "author (e.g. \"Jane <jane@example.com>\")");
+  cmd->add_option("-c,--change", o->changes, "apply a Minifile instruction (CMD, ENTRYPOINT, ENV, ...)")
+      ->allow_extra_args(false);
+  cmd->add_flag("-p,--pause", o->pause, "pause a running container while committing (--pause=false to not)");
+  cmd->add_option("container", o->container, "container name or id")->required();
+  cmd->add_option("reference", o->ref, "name[:tag] for the new image");
+  cmd->callback([&g, o] {
+    StoreHandle s(g.root);
+    build::CommitOptions c;
+    c.message = o->message;
+    c.author = o->author;
+    c.changes = o->changes;
+    c.pause = o->pause;
+    Digest id = build::CommitContainer(s.layout, s.layers, s.images, o->container, c);
+    if (!o->ref.empty()) s.images.Tag(ParseReference(o->ref), id);
+    std::printf("%s\n", id.str().c_str());
+  });
+}
+
+void RegisterDiff(CLI::App& app, Globals& g) {
+  auto container = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("diff", "Show changes to a container's filesystem (A added, C changed, D deleted)");
+  cmd->add_option("container", *container, "container name or id")->required();
+  cmd->callback([&g, container] {
+    StoreHandle s(g.root);
+    for (const auto& line : build::ContainerDiff(s.layout, s.layers, *container)) std::printf("%s\n", line.c_str());
+  });
+}
+
+}  // namespace
+
+void RegisterBuildCommands(CLI::App& app, Globals& g) {
+  RegisterBuild(app, g);
+  RegisterCommit(app, g);
+  RegisterDiff(app, g);
+}
 
 }  // namespace mini::cli

@@ -322,6 +322,7 @@ ImageStore::PruneResult ImageStore::Prune() {
     }
   }
   RemoveStaleEntries(layout_.TmpDir());
+  RemoveTree(layout_.BuildCacheDir());  // like `docker system prune`, which drops the build cache
   return res;
 }
 

@@ -33,6 +33,11 @@ class Layout {
   std::string ContainerDir(const std::string& id) const { return ContainersDir() + "/" + id; }
   std::string VolumesDir() const { return root_ + "/volumes"; }
   std::string TmpDir() const { return root_ + "/tmp"; }
+  /// seccomp/<key hex>.bpf: a compiled seccomp filter (key = sha256 of profile, caps, arch, ...).
+  std::string SeccompDir() const { return root_ + "/seccomp"; }
+  std::string SeccompBpf(const Digest& key) const { return SeccompDir() + "/" + key.hex() + ".bpf"; }
+  /// build-cache/<key hex>: one small record per cached build step (see build/build_cache.h).
+  std::string BuildCacheDir() const { return root_ + "/build-cache"; }
   std::string LockFile() const { return root_ + "/lock"; }
 
   /// Creates the top-level directories if missing (mode 0700 for the root, like Docker's).

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "$APP_GREETING, $1 (uid $(id -u), port $APP_PORT, cwd $(pwd))"

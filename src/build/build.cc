@@ -1,2 +1,0 @@
-// The Minifile builder arrives with its own issue; this library is its home.
-namespace mini::build {}

@@ -1,0 +1,432 @@
+#include "build/builder.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <set>
+
+#include "build/build_cache.h"
+#include "build/copy_step.h"
+#include "build/instructions.h"
+#include "build/minifile_parser.h"
+#include "build/run_step.h"
+#include "build/stage_state.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/human.h"
+#include "store/importer.h"
+#include "store/safe_path.h"
+
+namespace mini::build {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool AllDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// A RUN failure: its message is used as it is, without the FILE:LINE prefix.
+class RunFailed : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Where a stage's base or a COPY --from points.
+struct Ref {
+  int stage = -1;       ///< an earlier stage
+  std::string image;    ///< else an image name ("scratch" for none)
+};
+
+class Builder {
+ public:
+  Builder(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& o, FILE* out)
+      : layout_(layout), layers_(layers), images_(images), o_(o), out_(out), cache_(layout) {}
+
+  Digest Run() {
+    Load();
+    std::vector<bool> needed(mf_.stages.size(), false);
+    int target = TargetStage();
+    Need(target, needed);
+    total_ = 0;
+    for (size_t i = 0; i < mf_.stages.size(); ++i)
+      if (needed[i]) total_ += 1 + static_cast<int>(mf_.stages[i].commands.size());
+    states_.resize(mf_.stages.size());
+    for (size_t i = 0; i < mf_.stages.size(); ++i)
+      if (needed[i]) BuildStage(static_cast<int>(i));
+    std::vector<std::string> unused;
+    for (const auto& [k, v] : o_.build_args)
+      if (!used_args_[k]) unused.push_back(k);
+    if (!unused.empty() && !o_.quiet) {
+      std::string list;
+      for (const auto& u : unused) list += (list.empty() ? "" : " ") + u;
+      std::fprintf(stderr, "[Warning] One or more build-args [%s] were not consumed\n", list.c_str());
+    }
+    return Finish(*states_[target]);
+  }
+
+ private:
+  void Say(const std::string& line) {
+    if (o_.quiet) return;
+    std::fprintf(out_, "%s\n", line.c_str());
+    std::fflush(out_);
+  }
+
+  void Load() {
+    std::string path = o_.file;
+    if (path.empty()) {
+      for (const char* name : {"Minifile", "Dockerfile"})
+        if (PathExists(o_.context + "/" + name)) {
+          path = o_.context + "/" + name;
+          break;
+        }
+      if (path.empty()) throw Error("no Minifile or Dockerfile in " + o_.context);
+    } else if (!PathExists(path)) {
+      throw Error("Cannot locate specified Minifile: " + path);
+    }
+    pf_ = ParseMinifile(ReadFile(path, 16 << 20), path);
+    for (const auto& w : pf_.warnings) Say("[Warning] " + w);
+    mf_ = ParseStages(pf_);
+    lex_ = ShellLex(mf_.escape);
+    std::string ignore_name = ".miniignore";
+    auto ignore = ReadFileIfExists(o_.context + "/.miniignore", 1 << 20);
+    if (!ignore) {
+      ignore = ReadFileIfExists(o_.context + "/.dockerignore", 1 << 20);
+      if (ignore) ignore_name = ".dockerignore";
+    }
+    ignore_name_ = ignore_name;
+    IgnorePatterns pats = ignore ? IgnorePatterns::Parse(*ignore) : IgnorePatterns();
+    context_ = std::make_unique<ContextTree>(o_.context, std::move(pats));
+    // ARGs before the first FROM: visible to FROM lines (and to stage ARGs that redeclare them).
+    std::vector<std::string> vars;
+    for (size_t i = 0; i < mf_.meta_args.size(); ++i)
+      for (const auto& a : mf_.meta_args[i].args) {
+        std::optional<std::string> v;
+        if (auto it = o_.build_args.find(a.name); it != o_.build_args.end()) {
+          v = it->second;
+          used_args_[a.name] = true;
+        } else if (a.value) {
+          v = WithContext(Where(mf_.meta_arg_nodes[i]), [&] { return lex_.ProcessWord(*a.value, LookupIn(vars)); });
+        }
+        if (v) {
+          global_args_[a.name] = *v;
+          vars.push_back(a.name + "=" + *v);
+        }
+      }
+    global_vars_ = vars;
+    for (auto& st : mf_.stages) {
+      st.from.image = WithContext(Where(st.from_node), [&] { return lex_.ProcessWord(st.from.image, LookupIn(global_vars_)); });
+      if (st.from.image.empty()) throw Error(Where(st.from_node) + ": base name (" + st.from_node.args[0] + ") should not be blank");
+    }
+  }
+
+  std::string Where(const Node& n) const { return mf_.file + ":" + std::to_string(n.start_line); }
+
+  Ref Resolve(const std::string& name, int before) const {
+    std::string l = Lower(name);
+    for (int i = 0; i < before; ++i)
+      if (!mf_.stages[i].from.name.empty() && mf_.stages[i].from.name == l) return {i, ""};
+    return {-1, name};
+  }
+
+  Ref CopyFromRef(const std::string& from, int stage) const {
+    if (AllDigits(from)) {
+      int idx = std::stoi(from);
+      if (idx >= stage) throw Error("COPY --from=" + from + ": invalid stage index (must refer to an earlier stage)");
+      return {idx, ""};
+    }
+    return Resolve(from, stage);
+  }
+
+  int TargetStage() const {
+    if (o_.target.empty()) return static_cast<int>(mf_.stages.size()) - 1;
+    for (size_t i = 0; i < mf_.stages.size(); ++i)
+      if (mf_.stages[i].from.name == Lower(o_.target)) return static_cast<int>(i);
+    throw Error("target stage \"" + o_.target + "\" could not be found");
+  }
+
+  void Need(int s, std::vector<bool>& needed) const {
+    if (needed[s]) return;
+    needed[s] = true;
+    const Stage& st = mf_.stages[s];
+    Ref base = Resolve(st.from.image, s);
+    if (base.stage >= 0) Need(base.stage, needed);
+    for (const auto& c : st.commands)
+      if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) {
+        Ref r = CopyFromRef(lex_.ProcessWord(cp->from, LookupIn(global_vars_)), s);
+        if (r.stage >= 0) Need(r.stage, needed);
+      }
+  }
+
+  std::string StepHeader(const std::string& original) { return "Step " + std::to_string(++step_) + "/" + std::to_string(total_) + " : " + original; }
+
+  void BuildStage(int s) {
+    const Stage& stage = mf_.stages[s];
+    Say(StepHeader(stage.from_node.original));
+    Ref base = Resolve(stage.from.image, s);
+    StageState st;
+    if (base.stage >= 0) {
+      st = *states_[base.stage];
+      st.args.clear();
+      st.cmd_set = false;
+      Say(" ---> " + st.key.Short());
+    } else if (Lower(base.image) == "scratch") {
+      st = ScratchState(HostArchitecture());
+      st.key = BuildCache::Key(Digest(), "FROM scratch", "", {});
+      Say(" ---> " + st.key.Short());
+    } else {
+      auto rec = images_.Find(base.image);
+      if (!rec) throw Error(Where(stage.from_node) + ": FROM " + base.image + ": No such image: " + base.image + " (pull it first with `mini pull`)");
+      st = StateFromImage(rec->config);
+      st.image_id = rec->id.str();
+      const json& ml = rec->manifest["layers"];
+      for (size_t i = 0; i < rec->chain_ids.size(); ++i) {
+        LayerRef r{rec->chain_ids[i], rec->diff_ids[i], {}};
+        if (ml.is_array() && i < ml.size()) r.blob = ParseDescriptor(ml[i]);
+        st.layers.push_back(r);
+      }
+      st.key = BuildCache::Key(Digest(), "FROM " + rec->id.str(), "", {});
+      Say(" ---> " + rec->id.Short());
+    }
+    for (const auto& c : stage.commands) {
+      Say(StepHeader(c.node.original));
+      try {
+        Dispatch(s, st, c);
+      } catch (const RunFailed&) {
+        throw;
+      } catch (const Error& e) {
+        throw Error(Where(c.node) + ": " + e.what());
+      }
+    }
+    states_[s] = std::move(st);
+  }
+
+  /// Looks the key up; on a hit prints and returns the entry.
+  std::optional<CacheEntry> Cached(const Digest& key) {
+    if (o_.no_cache) return std::nullopt;
+    auto e = cache_.Lookup(key, layers_, layout_);
+    if (e) Say(" ---> Using cache (CACHED)");
+    return e;
+  }
+
+  void Dispatch(int s, StageState& st, const Command& c) {
+    if (IsMetadata(c.ins)) {
+      StageState next = st;
+      std::string text = ApplyMetadata(next, c.ins, lex_, o_.build_args, global_args_, &used_args_);
+      Digest key = BuildCache::Key(st.key, text, "", next.ArgEnv());
+      auto hit = Cached(key);
+      std::string created = hit ? hit->created : NowRfc3339();
+      if (!hit) cache_.Store(key, {created, std::nullopt});
+      next.AddHistory(text, created, true);
+      next.key = key;
+      st = std::move(next);
+      Say(" ---> " + key.Short());
+      return;
+    }
+    if (auto* r = std::get_if<RunCmd>(&c.ins)) return DoRun(st, *r);
+    if (auto* cp = std::get_if<CopyCmd>(&c.ins)) return DoCopy(s, st, *cp);
+    throw Error("unexpected instruction " + c.node.cmd);
+  }
+
+  std::optional<Digest> Top(const StageState& st) const {
+    if (st.layers.empty()) return std::nullopt;
+    return st.layers.back().chain_id;
+  }
+
+  void AddLayerStep(StageState& st, const Digest& key, const std::string& history,
+                    const std::function<LayerRef()>& make) {
+    auto hit = Cached(key);
+    std::string created;
+    LayerRef ref;
+    if (hit && hit->chain_id) {
+      created = hit->created;
+      ref = LayerRefOf(layers_, *hit->chain_id);
+    } else {
+      ref = make();
+      created = NowRfc3339();
+      cache_.Store(key, {created, ref.chain_id});
+    }
+    st.layers.push_back(ref);
+    st.AddHistory(history, created, false);
+    st.key = key;
+    Say(" ---> " + key.Short());
+  }
+
+  void DoRun(StageState& st, const RunCmd& r) {
+    std::vector<std::string> argv;
+    if (r.cmd.json) {
+      argv = r.cmd.args;
+    } else {
+      argv = st.Shell();
+      argv.push_back(r.cmd.args.empty() ? "" : r.cmd.args[0]);
+    }
+    std::string shown = r.cmd.json ? json(r.cmd.args).dump() : (r.cmd.args.empty() ? "" : r.cmd.args[0]);
+    std::string network = r.network.empty() || r.network == "default" ? o_.network : r.network;
+    auto args = st.ArgEnv();
+    std::string history = "RUN ";
+    if (!args.empty()) {
+      history += "|" + std::to_string(args.size());
+      for (const auto& a : args) history += " " + a;
+      history += " ";
+    }
+    for (size_t i = 0; i < argv.size(); ++i) history += (i ? " " : "") + argv[i];
+    Digest key = BuildCache::Key(st.key, "RUN " + json(argv).dump() + " network=" + network, "", args);
+    AddLayerStep(st, key, history, [&] {
+      RunStepSpec spec;
+      spec.argv = argv;
+      spec.extra_env = args;
+      spec.image_config = st.Cfg();
+      spec.image_id = st.image_id;
+      spec.top_layer = Top(st);
+      spec.network = network;
+      UniqueFd devnull;
+      if (o_.quiet) {
+        devnull.reset(open("/dev/null", O_WRONLY | O_CLOEXEC));
+        spec.out_fd = spec.err_fd = devnull.get();
+      }
+      std::fflush(out_);
+      try {
+        return RunStep(layout_, layers_, spec);
+      } catch (const Error& e) {
+        // Only the runner's message: the FILE:LINE context is not what Docker users expect here.
+        throw RunFailed("RUN " + shown + ": " + e.what());
+      }
+    });
+  }
+
+  void DoCopy(int s, StageState& st, const CopyCmd& cp) {
+    auto vars_vec = st.SubstitutionVars();
+    VarLookup vars = LookupIn(vars_vec);
+    CopyOptions co;
+    co.what = cp.add ? "ADD" : "COPY";
+    co.extract_archives = cp.add;
+    co.ignore_name = ignore_name_;
+    std::vector<std::string> sources;
+    for (const auto& src : cp.sources) sources.push_back(lex_.ProcessWord(src, vars));
+    std::string dest = lex_.ProcessWord(cp.dest, vars);
+    std::string chown = lex_.ProcessWord(cp.chown, vars);
+    std::string chmod = lex_.ProcessWord(cp.chmod, vars);
+    if (!chmod.empty()) {
+      if (chmod.find_first_not_of("01234567") != std::string::npos || chmod.size() > 4)
+        throw Error("invalid chmod parameter \"" + chmod + "\"");
+      co.chmod = static_cast<mode_t>(std::stoul(chmod, nullptr, 8));
+    }
+    // The source tree: the context, an earlier stage, or an image.
+    std::unique_ptr<SourceTree> other;
+    const SourceTree* tree = context_.get();
+    std::string inputs_prefix;
+    std::string text = co.what;
+    if (!cp.from.empty()) {
+      std::string from = lex_.ProcessWord(cp.from, vars);
+      Ref ref = CopyFromRef(from, s);
+      std::vector<std::string> dirs;
+      if (ref.stage >= 0) {
+        const StageState& fs = *states_[ref.stage];
+        for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
+        inputs_prefix = "stage " + fs.key.str();
+      } else {
+        auto rec = images_.Find(ref.image);
+        if (!rec) throw Error("COPY --from=" + from + ": No such image: " + ref.image);
+        for (auto it = rec->chain_ids.rbegin(); it != rec->chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
+        inputs_prefix = "image " + rec->id.str();
+      }
+      other = std::make_unique<LayerView>(dirs);
+      tree = other.get();
+      text += " --from=" + from;
+    }
+    if (!chown.empty()) text += " --chown=" + chown;
+    if (!chmod.empty()) text += " --chmod=" + chmod;
+    for (const auto& src : sources) text += " " + src;
+    text += " " + dest;
+    auto expanded = ExpandSources(*tree, sources, co);
+    std::string inputs;
+    if (other) {
+      inputs = inputs_prefix;
+      for (const auto& p : expanded) inputs += " " + JoinPath(p);
+    } else {
+      inputs = HashSources(*tree, expanded).str();
+    }
+    if (dest.empty() || dest[0] != '/') {
+      std::string wd = st.Workdir();
+      dest = (wd == "/" ? "" : wd) + "/" + dest;
+    }
+    Digest key = BuildCache::Key(st.key, text, inputs, st.ArgEnv());
+    AddLayerStep(st, key, text, [&] {
+      std::vector<std::string> dirs;
+      for (auto it = st.layers.rbegin(); it != st.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
+      LayerView image(dirs);
+      if (!chown.empty()) {
+        uid_t uid;
+        gid_t gid;
+        ResolveChown(chown, image, &uid, &gid);
+        co.uid = uid;
+        co.gid = gid;
+      }
+      TempDir staging(layout_.TmpDir(), "copy-");
+      std::string diff = staging.path() + "/diff";
+      MakeDirs(diff, 0755);
+      CopyToLayer(*tree, expanded, dest, image, diff, co);
+      return CommitLayerDir(layout_, layers_, diff, Top(st));
+    });
+  }
+
+  Digest Finish(StageState& st) {
+    json config = st.config;
+    json diff_ids = json::array();
+    std::vector<Descriptor> descs;
+    for (const auto& l : st.layers) {
+      diff_ids.push_back(l.diff_id.str());
+      descs.push_back(l.blob);
+    }
+    config["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
+    const json& h = config["history"];
+    config["created"] = h.is_array() && !h.empty() ? h.back().value("created", NowRfc3339()) : NowRfc3339();
+    Digest id = images_.CreateImage(config, descs);
+    Say("Successfully built " + id.Short());
+    for (const auto& t : o_.tags) {
+      Reference ref = ParseReference(t);
+      images_.Tag(ref, id);
+      Say("Successfully tagged " + ref.Familiar());
+    }
+    return id;
+  }
+
+  const Layout& layout_;
+  LayerStore& layers_;
+  ImageStore& images_;
+  const BuildOptions& o_;
+  FILE* out_;
+  BuildCache cache_;
+  ParsedFile pf_;
+  Minifile mf_;
+  ShellLex lex_;
+  std::unique_ptr<ContextTree> context_;
+  std::string ignore_name_;
+  std::map<std::string, std::string> global_args_;
+  std::vector<std::string> global_vars_;
+  std::map<std::string, bool> used_args_;
+  std::vector<std::optional<StageState>> states_;
+  int total_ = 0, step_ = 0;
+};
+
+}  // namespace
+
+Digest BuildImage(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& opts, FILE* out) {
+  layout.Ensure();
+  BuildOptions o = opts;
+  if (!IsDirectory(o.context)) throw Error("unable to prepare context: path \"" + o.context + "\" not found");
+  for (const auto& t : o.tags) ParseReference(t);  // refuse bad tags before any work
+  Builder b(layout, layers, images, o, out);
+  return b.Run();
+}
+
+}  // namespace mini::build

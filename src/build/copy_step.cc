@@ -1,0 +1,355 @@
+#include "build/copy_step.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "store/compression.h"
+#include "store/safe_path.h"
+#include "store/tar_extract.h"
+
+namespace mini::build {
+
+namespace {
+
+bool IsNumber(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// True if cleaning `p` as a relative path would climb above its root.
+bool Escapes(const std::string& p) {
+  int depth = 0;
+  size_t i = 0;
+  bool abs = !p.empty() && p[0] == '/';
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    std::string c = p.substr(i, j - i);
+    if (c == "..") {
+      if (--depth < 0 && !abs) return true;
+      if (depth < 0) depth = 0;
+    } else if (!c.empty() && c != ".") {
+      ++depth;
+    }
+    i = j + 1;
+  }
+  return false;
+}
+
+std::string NotFound(const CopyOptions& o, const std::string& src) {
+  return o.what + " failed: file not found in build context or excluded by " + o.ignore_name + ": " + src;
+}
+
+/// filepath.Glob over a tree, component by component.
+void GlobExpand(const SourceTree& tree, const std::vector<std::string>& pattern, size_t i,
+                std::vector<std::string>& cur, std::vector<SourcePath>* out) {
+  if (i == pattern.size()) {
+    out->push_back(cur);
+    return;
+  }
+  if (!HasGlob(pattern[i])) {
+    cur.push_back(pattern[i]);
+    if (tree.Lstat(cur)) GlobExpand(tree, pattern, i + 1, cur, out);
+    cur.pop_back();
+    return;
+  }
+  for (const auto& name : tree.List(cur)) {
+    if (!GlobMatch(pattern[i], name)) continue;
+    cur.push_back(name);
+    GlobExpand(tree, pattern, i + 1, cur, out);
+    cur.pop_back();
+  }
+}
+
+void HashTree(const SourceTree& tree, SourcePath& p, Sha256& sha) {
+  auto e = tree.Lstat(p);
+  if (!e) return;
+  const struct stat& st = e->st;
+  std::string rec = JoinPath(p) + "\0" + std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
+                    std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\n";
+  sha.Update(rec);
+  if (S_ISLNK(st.st_mode)) {
+    char buf[4096];
+    ssize_t n = readlink(e->host_path.c_str(), buf, sizeof(buf));
+    if (n > 0) sha.Update(buf, static_cast<size_t>(n));
+  } else if (S_ISREG(st.st_mode)) {
+    sha.Update(Sha256OfFile(e->host_path).hex());
+  } else if (S_ISDIR(st.st_mode)) {
+    for (const auto& n : tree.List(p)) {
+      p.push_back(n);
+      HashTree(tree, p, sha);
+      p.pop_back();
+    }
+  }
+}
+
+/// Writes into the layer directory, every path resolved inside it by fd.
+class LayerWriter {
+ public:
+  LayerWriter(const std::string& dir, const LayerView& image, const CopyOptions& o)
+      : root_(dir), image_(image), o_(o) {}
+
+  /// Makes sure the directory `comps` exists in the layer; directories that exist in the image
+  /// are copied up with their metadata, new ones are 0755 and owned by the --chown owner.
+  UniqueFd EnsureDir(const std::vector<std::string>& comps) {
+    // Fast path: the directory is already in the layer (all but the first file of a dir).
+    try {
+      return root_.OpenDir(comps, false);
+    } catch (const Error&) {
+    }
+    std::vector<std::string> prefix;
+    for (const auto& c : comps) {
+      UniqueFd parent = root_.OpenDir(prefix, false);
+      prefix.push_back(c);
+      struct stat st;
+      if (fstatat(parent.get(), c.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) continue;
+        RemoveEntryAt(parent.get(), c);
+      }
+      auto img = image_.Lstat(prefix);
+      if (img && S_ISDIR(img->st.st_mode)) {
+        MakeDir(parent.get(), c, img->st.st_mode & 07777, img->st.st_uid, img->st.st_gid, &img->st.st_mtim);
+      } else {
+        MakeDir(parent.get(), c, 0755, o_.uid.value_or(0), o_.gid.value_or(0), nullptr);
+      }
+    }
+    return root_.OpenDir(comps, false);
+  }
+
+  /// Copies the tree entry at `src` to `dst` (components in the layer).
+  void CopyEntry(const SourceTree& tree, SourcePath& src, const std::vector<std::string>& dst) {
+    auto e = tree.Lstat(src);
+    if (!e || IsWhiteout(e->st)) return;
+    const struct stat& st = e->st;
+    if (dst.empty()) {  // the root directory itself: only its contents
+      if (S_ISDIR(st.st_mode)) CopyChildren(tree, src, dst);
+      return;
+    }
+    std::vector<std::string> parent_comps(dst.begin(), dst.end() - 1);
+    UniqueFd parent = EnsureDir(parent_comps);
+    const std::string& name = dst.back();
+    uid_t uid = o_.uid.value_or(0);
+    gid_t gid = o_.gid.value_or(0);
+    mode_t mode = o_.chmod ? *o_.chmod : (st.st_mode & 07777);
+    struct stat cur;
+    bool exists = fstatat(parent.get(), name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
+    if (S_ISDIR(st.st_mode)) {
+      if (exists && !S_ISDIR(cur.st_mode)) RemoveEntryAt(parent.get(), name), exists = false;
+      if (!exists && mkdirat(parent.get(), name.c_str(), 0700) != 0) ThrowErrno("mkdir " + JoinPath(dst));
+      CopyChildren(tree, src, dst);
+      UniqueFd d(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!d) ThrowErrno("open " + JoinPath(dst));
+      SetMeta(d.get(), uid, gid, mode, st.st_mtim);
+      return;
+    }
+    if (exists) RemoveEntryAt(parent.get(), name);
+    if (S_ISREG(st.st_mode)) {
+      UniqueFd in(open(e->host_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (!in) ThrowErrno("open " + e->host_path);
+      UniqueFd out(openat(parent.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+      if (!out) ThrowErrno("create " + JoinPath(dst));
+      CopyBytes(in.get(), out.get(), e->host_path);
+      SetMeta(out.get(), uid, gid, mode, st.st_mtim);
+    } else if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      ssize_t n = readlink(e->host_path.c_str(), buf, sizeof(buf) - 1);
+      if (n < 0) ThrowErrno("readlink " + e->host_path);
+      buf[n] = 0;
+      if (symlinkat(buf, parent.get(), name.c_str()) != 0) ThrowErrno("symlink " + JoinPath(dst));
+      if (fchownat(parent.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("chown " + JoinPath(dst));
+      struct timespec ts[2] = {st.st_mtim, st.st_mtim};
+      utimensat(parent.get(), name.c_str(), ts, AT_SYMLINK_NOFOLLOW);
+    } else if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      if (mknodat(parent.get(), name.c_str(), st.st_mode & (S_IFMT | 07777), st.st_rdev) != 0)
+        ThrowErrno("mknod " + JoinPath(dst));
+      if (fchownat(parent.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("chown " + JoinPath(dst));
+      if (fchmodat(parent.get(), name.c_str(), mode, 0) != 0) ThrowErrno("chmod " + JoinPath(dst));
+      struct timespec ts[2] = {st.st_mtim, st.st_mtim};
+      utimensat(parent.get(), name.c_str(), ts, AT_SYMLINK_NOFOLLOW);
+    }
+    // Sockets are skipped, as Docker does.
+  }
+
+  void CopyChildren(const SourceTree& tree, SourcePath& src, const std::vector<std::string>& dst) {
+    for (const auto& n : tree.List(src)) {
+      src.push_back(n);
+      auto d = dst;
+      d.push_back(n);
+      CopyEntry(tree, src, d);
+      src.pop_back();
+    }
+  }
+
+  /// Extracts an archive into the directory `dst`; false if it is not an archive we can read.
+  bool TryExtract(const std::string& host_path, const std::vector<std::string>& dst) {
+    UniqueFd in(open(host_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!in) ThrowErrno("open " + host_path);
+    unsigned char head[512] = {};
+    ssize_t n = pread(in.get(), head, sizeof(head), 0);
+    if (n <= 0) return false;
+    Compression c = DetectCompression(head, static_cast<size_t>(n));
+    bool tar = n >= 262 && std::memcmp(head + 257, "ustar", 5) == 0;
+    if (c == Compression::kNone && !tar) return false;
+    UniqueFd dir = EnsureDir(dst);
+    std::string target = "/proc/self/fd/" + std::to_string(dir.get());
+    FdSource src(in.get(), host_path);
+    UnpackOptions uo;
+    uo.convert_whiteouts = false;
+    try {
+      UnpackLayer(src, target, uo);
+    } catch (const Error& e) {
+      if (c == Compression::kNone) throw;
+      return false;  // compressed but not a tar: copied as a file, as Docker does
+    }
+    return true;
+  }
+
+ private:
+  void MakeDir(int parent, const std::string& name, mode_t mode, uid_t uid, gid_t gid, const struct timespec* mtime) {
+    if (mkdirat(parent, name.c_str(), 0700) != 0 && errno != EEXIST) ThrowErrno("mkdir " + name);
+    UniqueFd d(openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!d) ThrowErrno("open " + name);
+    if (fchown(d.get(), uid, gid) != 0) ThrowErrno("chown " + name);
+    if (fchmod(d.get(), mode) != 0) ThrowErrno("chmod " + name);
+    if (mtime) {
+      struct timespec ts[2] = {*mtime, *mtime};
+      futimens(d.get(), ts);
+    }
+  }
+  static void SetMeta(int fd, uid_t uid, gid_t gid, mode_t mode, const struct timespec& mtime) {
+    if (fchown(fd, uid, gid) != 0) ThrowErrno("chown");
+    if (fchmod(fd, mode) != 0) ThrowErrno("chmod");
+    struct timespec ts[2] = {mtime, mtime};
+    if (futimens(fd, ts) != 0) ThrowErrno("utimens");
+  }
+  static void CopyBytes(int in, int out, const std::string& what) {
+    for (;;) {
+      ssize_t n = copy_file_range(in, nullptr, out, nullptr, 1 << 30, 0);
+      if (n > 0) continue;
+      if (n == 0) return;
+      if (errno == EINTR) continue;
+      if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) ThrowErrno("copy " + what);
+      break;
+    }
+    char buf[1 << 16];
+    for (;;) {
+      size_t got = ReadSome(in, buf, sizeof(buf), what);
+      if (got == 0) return;
+      WriteAll(out, buf, got, what);
+    }
+  }
+
+  RootDir root_;
+  const LayerView& image_;
+  const CopyOptions& o_;
+};
+
+}  // namespace
+
+std::vector<SourcePath> ExpandSources(const SourceTree& tree, const std::vector<std::string>& sources,
+                                      const CopyOptions& opts) {
+  std::vector<SourcePath> out;
+  for (const auto& s : sources) {
+    if (s.find("://") != std::string::npos) {
+      if (opts.what == "ADD")
+        throw Error("ADD " + s + ": remote URLs are not supported (builds have no network access); download the file into the context and COPY it");
+      throw Error("COPY " + s + ": source can't be a URL for COPY");
+    }
+    if (Escapes(s)) throw Error(opts.what + " failed: forbidden path outside the build context: " + s);
+    auto comps = CleanPathComponents(s);
+    if (HasGlob(s)) {
+      std::vector<SourcePath> matches;
+      std::vector<std::string> cur;
+      GlobExpand(tree, comps, 0, cur, &matches);
+      if (matches.empty()) throw Error(NotFound(opts, s));
+      for (auto& m : matches) out.push_back(tree.Resolve(JoinPath(m), true));
+      continue;
+    }
+    auto resolved = tree.Resolve(s, true);
+    if (!tree.Lstat(resolved)) throw Error(NotFound(opts, s));
+    out.push_back(resolved);
+  }
+  return out;
+}
+
+Digest HashSources(const SourceTree& tree, const std::vector<SourcePath>& sources) {
+  Sha256 sha;
+  for (auto p : sources) {
+    sha.Update("source " + JoinPath(p) + "\n");
+    HashTree(tree, p, sha);
+  }
+  return sha.Finish();
+}
+
+void CopyToLayer(const SourceTree& tree, const std::vector<SourcePath>& sources, const std::string& dest,
+                 const LayerView& image, const std::string& layer_dir, const CopyOptions& opts) {
+  bool dest_dir = !dest.empty() && (dest.back() == '/' || dest == "." ||
+                                    (dest.size() >= 2 && dest.compare(dest.size() - 2, 2, "/.") == 0));
+  if (sources.size() > 1 && !dest_dir)
+    throw Error("When using " + opts.what + " with more than one source file, the destination must be a directory and end with a /");
+  // The destination is resolved through the image's symlinks (and this layer's own).
+  LayerView both([&] {
+    std::vector<std::string> d = {layer_dir};
+    d.insert(d.end(), image.dirs().begin(), image.dirs().end());
+    return d;
+  }());
+  LayerWriter w(layer_dir, image, opts);
+  for (auto src : sources) {
+    auto e = tree.Lstat(src);
+    if (!e) throw Error(NotFound(opts, JoinPath(src)));
+    auto dst = both.Resolve(dest, true);
+    if (S_ISDIR(e->st.st_mode)) {
+      // Only the contents: the destination keeps the image's metadata, or is created 0755.
+      w.EnsureDir(dst);
+      w.CopyChildren(tree, src, dst);
+      continue;
+    }
+    if (opts.extract_archives && S_ISREG(e->st.st_mode) && w.TryExtract(e->host_path, dst)) continue;
+    auto existing = both.Lstat(dst);
+    bool into = dest_dir || (existing && S_ISDIR(existing->st.st_mode));
+    if (into) {
+      std::string base = src.empty() ? "" : src.back();
+      dst.push_back(base);
+    }
+    if (dst.empty()) throw Error(opts.what + ": cannot copy a file onto /");
+    w.CopyEntry(tree, src, dst);
+  }
+}
+
+void ResolveChown(const std::string& spec, const SourceTree& image, uid_t* uid, gid_t* gid) {
+  size_t colon = spec.find(':');
+  std::string user = spec.substr(0, colon);
+  std::string group = colon == std::string::npos ? user : spec.substr(colon + 1);
+  auto lookup = [&](const std::string& file, const std::string& name, const char* kind) -> unsigned {
+    if (IsNumber(name)) return static_cast<unsigned>(std::stoul(name));
+    auto text = image.ReadFile(file);
+    if (text) {
+      size_t i = 0;
+      while (i < text->size()) {
+        size_t j = text->find('\n', i);
+        if (j == std::string::npos) j = text->size();
+        std::string line = text->substr(i, j - i);
+        i = j + 1;
+        size_t c1 = line.find(':');
+        if (c1 == std::string::npos || line.substr(0, c1) != name) continue;
+        size_t c2 = line.find(':', c1 + 1);
+        size_t c3 = c2 == std::string::npos ? c2 : line.find(':', c2 + 1);
+        if (c3 == std::string::npos) continue;
+        std::string id = line.substr(c2 + 1, c3 - c2 - 1);
+        if (IsNumber(id)) return static_cast<unsigned>(std::stoul(id));
+      }
+    }
+    throw Error(std::string("unable to find ") + kind + " " + name + ": no matching entries in " + kind + " file");
+  };
+  if (user.empty()) throw Error("invalid --chown \"" + spec + "\"");
+  *uid = lookup("/etc/passwd", user, "user");
+  *gid = lookup("/etc/group", group.empty() ? user : group, "group");
+}
+
+}  // namespace mini::build

@@ -1,0 +1,162 @@
+#include "build/source_tree.h"
+
+#include <dirent.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "store/safe_path.h"
+
+namespace mini::build {
+
+namespace {
+
+std::string Join(const std::string& root, const std::vector<std::string>& comps) {
+  std::string p = root;
+  for (const auto& c : comps) p += "/" + c;
+  return p;
+}
+
+std::vector<std::string> ReadDirNames(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* d = opendir(path.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(n);
+  }
+  closedir(d);
+  return out;
+}
+
+bool IsOpaque(const std::string& dir) {
+  char v[4];
+  ssize_t n = lgetxattr(dir.c_str(), "trusted.overlay.opaque", v, sizeof(v));
+  return n == 1 && v[0] == 'y';
+}
+
+}  // namespace
+
+bool IsWhiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
+
+std::vector<std::string> SourceTree::Resolve(const std::string& path, bool follow_last) const {
+  std::vector<std::string> todo = CleanPathComponents(path);
+  std::reverse(todo.begin(), todo.end());  // a stack: next component at the back
+  std::vector<std::string> done;
+  int links = 0;
+  while (!todo.empty()) {
+    std::string c = todo.back();
+    todo.pop_back();
+    if (c == "..") {
+      if (!done.empty()) done.pop_back();
+      continue;
+    }
+    done.push_back(c);
+    if (todo.empty() && !follow_last) break;
+    auto e = Lstat(done);
+    if (!e || !S_ISLNK(e->st.st_mode)) continue;
+    if (++links > 255) throw Error(path + ": too many levels of symbolic links");
+    char buf[4096];
+    ssize_t n = readlink(e->host_path.c_str(), buf, sizeof(buf) - 1);
+    if (n < 0) ThrowErrno("readlink " + e->host_path);
+    std::string target(buf, static_cast<size_t>(n));
+    done.pop_back();
+    if (!target.empty() && target[0] == '/') done.clear();
+    // Push the target's components (".." kept, handled above) in front of the rest.
+    std::vector<std::string> parts;
+    size_t i = 0;
+    while (i <= target.size()) {
+      size_t j = target.find('/', i);
+      if (j == std::string::npos) j = target.size();
+      std::string p = target.substr(i, j - i);
+      if (!p.empty() && p != ".") parts.push_back(p);
+      i = j + 1;
+    }
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.push_back(*it);
+  }
+  return done;
+}
+
+std::optional<std::string> SourceTree::ReadFile(const std::string& path) const {
+  auto e = Lstat(Resolve(path, true));
+  if (!e || !S_ISREG(e->st.st_mode)) return std::nullopt;
+  return ReadFileIfExists(e->host_path, 16 << 20);
+}
+
+std::optional<TreeEntry> ContextTree::Lstat(const std::vector<std::string>& comps) const {
+  if (!comps.empty() && ignore_.Excluded(JoinPath(comps))) return std::nullopt;
+  TreeEntry e;
+  e.host_path = Join(dir_, comps);
+  if (lstat(e.host_path.c_str(), &e.st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    ThrowErrno("lstat " + e.host_path);
+  }
+  return e;
+}
+
+std::vector<std::string> ContextTree::List(const std::vector<std::string>& comps) const {
+  auto names = ReadDirNames(Join(dir_, comps));
+  std::vector<std::string> out;
+  for (auto& n : names) {
+    auto c = comps;
+    c.push_back(n);
+    if (!ignore_.Excluded(JoinPath(c))) out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<TreeEntry> LayerView::Lstat(const std::vector<std::string>& comps) const {
+  for (const auto& root : dirs_) {
+    // Walk the prefixes in this layer: a whiteout or a non-directory hides everything below.
+    std::string p = root;
+    bool opaque = false;
+    for (size_t i = 0; i < comps.size(); ++i) {
+      p += "/" + comps[i];
+      struct stat st;
+      if (lstat(p.c_str(), &st) != 0) break;  // not in this layer: look further down
+      if (IsWhiteout(st)) return std::nullopt;
+      if (i + 1 == comps.size()) return TreeEntry{st, p};
+      if (!S_ISDIR(st.st_mode)) return std::nullopt;
+      if (IsOpaque(p)) opaque = true;
+    }
+    if (comps.empty()) {
+      TreeEntry e;
+      e.host_path = root;
+      if (lstat(root.c_str(), &e.st) == 0) return e;
+    }
+    if (opaque) {
+      // An opaque directory on the way hides lower layers unless the entry is in this one.
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> LayerView::List(const std::vector<std::string>& comps) const {
+  std::set<std::string> names, hidden;
+  for (const auto& root : dirs_) {
+    std::string p = Join(root, comps);
+    struct stat st;
+    if (lstat(p.c_str(), &st) != 0) continue;
+    if (IsWhiteout(st) || !S_ISDIR(st.st_mode)) break;
+    for (const auto& n : ReadDirNames(p)) {
+      if (hidden.count(n) || names.count(n)) continue;
+      struct stat es;
+      if (lstat((p + "/" + n).c_str(), &es) == 0 && IsWhiteout(es)) {
+        hidden.insert(n);
+        continue;
+      }
+      names.insert(n);
+    }
+    if (IsOpaque(p)) break;
+  }
+  return {names.begin(), names.end()};
+}
+
+}  // namespace mini::build

@@ -1,0 +1,287 @@
+#include "build/stage_state.h"
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "common/human.h"
+
+namespace mini::build {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+std::vector<std::string> Strings(const json& j) {
+  std::vector<std::string> out;
+  if (j.is_array())
+    for (const auto& v : j)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+
+void SetEnvEntry(json& env, const std::string& key, const std::string& value) {
+  if (!env.is_array()) env = json::array();
+  for (auto& e : env) {
+    std::string s = e.get<std::string>();
+    if (s.substr(0, s.find('=')) == key) {
+      e = key + "=" + value;
+      return;
+    }
+  }
+  env.push_back(key + "=" + value);
+}
+
+std::string CleanAbs(const std::string& p) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) j = p.size();
+    std::string c = p.substr(i, j - i);
+    if (c == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!c.empty() && c != ".") {
+      parts.push_back(c);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const auto& c : parts) out += "/" + c;
+  return out.empty() ? "/" : out;
+}
+
+bool AllDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/// "80", "80/udp", "8000-8002/tcp" -> "80/tcp", ...
+std::vector<std::string> ExpandPort(const std::string& spec) {
+  std::string port = spec, proto = "tcp";
+  if (size_t s = spec.find('/'); s != std::string::npos) {
+    port = spec.substr(0, s);
+    proto = spec.substr(s + 1);
+    for (char& c : proto) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (proto != "tcp" && proto != "udp" && proto != "sctp") throw Error("invalid proto: " + proto);
+  std::string lo = port, hi = port;
+  if (size_t d = port.find('-'); d != std::string::npos) {
+    lo = port.substr(0, d);
+    hi = port.substr(d + 1);
+  }
+  if (!AllDigits(lo) || !AllDigits(hi) || lo.size() > 5 || hi.size() > 5) throw Error("invalid containerPort: " + port);
+  int a = std::stoi(lo), b = std::stoi(hi);
+  if (a > 65535 || b > 65535 || b < a) throw Error("invalid port range: " + port);
+  std::vector<std::string> out;
+  for (int p = a; p <= b; ++p) out.push_back(std::to_string(p) + "/" + proto);
+  return out;
+}
+
+json CommandJson(const CommandLine& c, const std::vector<std::string>& shell) {
+  if (c.json) return c.args;
+  std::vector<std::string> v = shell;
+  v.push_back(c.args.empty() ? "" : c.args[0]);
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::string> StageState::Env() const {
+  if (!config.contains("config") || !config["config"].is_object()) return {};
+  return Strings(config["config"].value("Env", json::array()));
+}
+
+std::vector<std::string> StageState::ArgEnv() const {
+  std::vector<std::string> env = Env(), out;
+  for (const auto& [name, value] : args) {
+    if (!value) continue;
+    bool overridden = std::any_of(env.begin(), env.end(), [&](const std::string& e) { return e.substr(0, e.find('=')) == name; });
+    if (!overridden) out.push_back(name + "=" + *value);
+  }
+  return out;
+}
+
+std::vector<std::string> StageState::SubstitutionVars() const {
+  std::vector<std::string> v;
+  for (const auto& [name, value] : args)
+    if (value) v.push_back(name + "=" + *value);
+  auto env = Env();
+  v.insert(v.end(), env.begin(), env.end());
+  return v;
+}
+
+std::vector<std::string> StageState::Shell() const {
+  if (config.contains("config") && config["config"].contains("Shell")) {
+    auto s = Strings(config["config"]["Shell"]);
+    if (!s.empty()) return s;
+  }
+  return {"/bin/sh", "-c"};
+}
+
+std::string StageState::Workdir() const {
+  if (config.contains("config") && config["config"].is_object()) {
+    std::string w = config["config"].value("WorkingDir", "");
+    if (!w.empty()) return w;
+  }
+  return "/";
+}
+
+void StageState::AddHistory(const std::string& created_by, const std::string& created, bool empty_layer) {
+  json h = {{"created", created}, {"created_by", created_by}, {"comment", "mini build"}};
+  if (empty_layer) h["empty_layer"] = true;
+  if (!config.contains("history") || !config["history"].is_array()) config["history"] = json::array();
+  config["history"].push_back(h);
+}
+
+StageState ScratchState(const std::string& arch) {
+  StageState st;
+  st.config = {{"architecture", arch}, {"os", "linux"}, {"config", {{"Env", json::array({kDefaultPath})}}},
+               {"history", json::array()}};
+  return st;
+}
+
+StageState StateFromImage(const json& image_config) {
+  StageState st;
+  st.config = image_config;
+  st.config.erase("rootfs");
+  st.config.erase("container_config");
+  st.config.erase("container");
+  st.config.erase("docker_version");
+  if (!st.config.contains("config") || !st.config["config"].is_object()) st.config["config"] = json::object();
+  if (!st.config.contains("history") || !st.config["history"].is_array()) st.config["history"] = json::array();
+  // The base's ONBUILD triggers are consumed by FROM (not re-recorded in the child).
+  st.config["config"].erase("OnBuild");
+  return st;
+}
+
+bool IsMetadata(const Instruction& ins) {
+  return !std::holds_alternative<FromCmd>(ins) && !std::holds_alternative<RunCmd>(ins) &&
+         !std::holds_alternative<CopyCmd>(ins);
+}
+
+std::string ApplyMetadata(StageState& st, const Instruction& ins, const ShellLex& lex,
+                          const std::map<std::string, std::string>& build_args,
+                          const std::map<std::string, std::string>& global_args, std::map<std::string, bool>* used) {
+  auto vars_vec = st.SubstitutionVars();
+  VarLookup vars = LookupIn(vars_vec);
+  auto X = [&](const std::string& w) { return lex.ProcessWord(w, vars); };
+  json& cfg = st.Cfg();
+  if (auto* e = std::get_if<EnvCmd>(&ins)) {
+    std::string text = "ENV";
+    for (const auto& [k, v] : e->vars) {
+      std::string key = X(k), val = X(v);
+      SetEnvEntry(cfg["Env"], key, val);
+      // Later pairs in the same ENV see earlier ones (Docker expands each against the env so far).
+      vars_vec = st.SubstitutionVars();
+      text += " " + key + "=" + val;
+    }
+    return text;
+  }
+  if (auto* a = std::get_if<ArgCmd>(&ins)) {
+    std::string text = "ARG";
+    for (const auto& arg : a->args) {
+      std::optional<std::string> value;
+      if (auto it = build_args.find(arg.name); it != build_args.end()) {
+        value = it->second;
+        (*used)[arg.name] = true;
+      } else if (arg.value) {
+        value = X(*arg.value);
+      } else if (auto g = global_args.find(arg.name); g != global_args.end()) {
+        value = g->second;
+      }
+      auto it = std::find_if(st.args.begin(), st.args.end(), [&](const auto& p) { return p.first == arg.name; });
+      if (it != st.args.end()) it->second = value;
+      else st.args.emplace_back(arg.name, value);
+      vars_vec = st.SubstitutionVars();
+      text += " " + arg.name + (arg.value ? "=" + X(*arg.value) : "");
+    }
+    return text;
+  }
+  if (auto* l = std::get_if<LabelCmd>(&ins)) {
+    std::string text = "LABEL";
+    if (!cfg.contains("Labels") || !cfg["Labels"].is_object()) cfg["Labels"] = json::object();
+    for (const auto& [k, v] : l->labels) {
+      std::string key = X(k), val = X(v);
+      if (key.empty()) throw Error("LABEL names can not be blank");
+      cfg["Labels"][key] = val;
+      text += " " + key + "=" + val;
+    }
+    return text;
+  }
+  if (auto* w = std::get_if<WorkdirCmd>(&ins)) {
+    std::string p = X(w->path);
+    std::string wd = CleanAbs(!p.empty() && p[0] == '/' ? p : st.Workdir() + "/" + p);
+    cfg["WorkingDir"] = wd;
+    return "WORKDIR " + wd;
+  }
+  if (auto* u = std::get_if<UserCmd>(&ins)) {
+    std::string user = X(u->user);
+    cfg["User"] = user;
+    return "USER " + user;
+  }
+  if (auto* ex = std::get_if<ExposeCmd>(&ins)) {
+    if (!cfg.contains("ExposedPorts") || !cfg["ExposedPorts"].is_object()) cfg["ExposedPorts"] = json::object();
+    std::string text = "EXPOSE";
+    for (const auto& p : ex->ports)
+      for (const auto& w : lex.ProcessWords(p, vars))
+        for (const auto& port : ExpandPort(w)) {
+          cfg["ExposedPorts"][port] = json::object();
+          text += " " + port;
+        }
+    return text;
+  }
+  if (auto* v = std::get_if<VolumeCmd>(&ins)) {
+    if (!cfg.contains("Volumes") || !cfg["Volumes"].is_object()) cfg["Volumes"] = json::object();
+    json list = json::array();
+    for (const auto& p : v->paths) {
+      std::string path = X(p);
+      if (path.empty()) throw Error("VOLUME specified can not be an empty string");
+      cfg["Volumes"][path] = json::object();
+      list.push_back(path);
+    }
+    return "VOLUME " + list.dump();
+  }
+  if (auto* c = std::get_if<CmdCmd>(&ins)) {
+    cfg["Cmd"] = CommandJson(c->cmd, st.Shell());
+    st.cmd_set = true;
+    return "CMD " + cfg["Cmd"].dump();
+  }
+  if (auto* e = std::get_if<EntrypointCmd>(&ins)) {
+    cfg["Entrypoint"] = CommandJson(e->cmd, st.Shell());
+    if (!st.cmd_set) cfg["Cmd"] = nullptr;
+    return "ENTRYPOINT " + cfg["Entrypoint"].dump();
+  }
+  if (auto* s = std::get_if<ShellCmd>(&ins)) {
+    cfg["Shell"] = s->shell;
+    return "SHELL " + cfg["Shell"].dump();
+  }
+  if (auto* s = std::get_if<StopSignalCmd>(&ins)) {
+    std::string sig = X(s->signal);
+    if (sig.empty()) throw Error("STOPSIGNAL requires a signal");
+    cfg["StopSignal"] = sig;
+    return "STOPSIGNAL " + sig;
+  }
+  if (auto* h = std::get_if<HealthcheckCmd>(&ins)) {
+    json hc = {{"Test", h->test}};
+    if (h->interval_ns) hc["Interval"] = h->interval_ns;
+    if (h->timeout_ns) hc["Timeout"] = h->timeout_ns;
+    if (h->start_period_ns) hc["StartPeriod"] = h->start_period_ns;
+    if (h->start_interval_ns) hc["StartInterval"] = h->start_interval_ns;
+    if (h->retries) hc["Retries"] = h->retries;
+    cfg["Healthcheck"] = hc;
+    return "HEALTHCHECK " + hc.dump();
+  }
+  if (auto* o = std::get_if<OnbuildCmd>(&ins)) {
+    if (!cfg.contains("OnBuild") || !cfg["OnBuild"].is_array()) cfg["OnBuild"] = json::array();
+    cfg["OnBuild"].push_back(o->expression);
+    return "ONBUILD " + o->expression;
+  }
+  if (auto* m = std::get_if<MaintainerCmd>(&ins)) {
+    st.config["author"] = X(m->name);
+    return "MAINTAINER " + st.config["author"].get<std::string>();
+  }
+  throw Error("not a metadata instruction");
+}
+
+}  // namespace mini::build

@@ -1,0 +1,65 @@
+#!/bin/bash
+# mini build: the hello example (config, history, layers), cache hits and timing, a cache miss
+# when a copied file changes, --no-cache, -q, and a failing RUN that leaves nothing behind.
+source "$SRC_DIR/tests/integration/lib.sh"
+import_busybox busybox:latest
+ctx=$T/hello
+cp -r "$SRC_DIR/Minifile-examples/hello" "$ctx"
+
+out=$(mini build -t hello "$ctx") || fail "build: $out"
+echo "$out" | grep -q '^Step 7/7 : CMD \["/app/greet.sh"\]$' || fail "step lines: $out"
+echo "$out" | grep -q '^Successfully tagged hello:latest$' || fail "tag line: $out"
+id=$(echo "$out" | sed -n 's/^Successfully built //p')
+insp=$(mini inspect hello)
+echo "$insp" | grep -q "\"Id\": \"sha256:$id" || fail "inspect id"
+echo "$insp" | grep -q '"WorkingDir": "/app"' || fail "WorkingDir"
+echo "$insp" | grep -q '"GREETING=hello from mini"' || fail "Env"
+echo "$insp" | grep -q '"org.opencontainers.image.title": "hello"' || fail "Labels"
+# 1 base layer + COPY + RUN
+expect_eq "$(echo "$insp" | sed -n '/"Layers"/,/]/p' | grep -c sha256)" 3 "layers"
+hist=$(mini history --no-trunc hello 2>/dev/null || true)
+[ -z "$hist" ] || echo "$hist" | grep -q 'WORKDIR /app' || fail "history: $hist"
+upper=$(echo "$insp" | sed -n 's/.*"UpperDir": "\(.*\)".*/\1/p')
+[ -d "$upper/data" ] || fail "RUN layer lacks /data"
+[ ! -e "$upper/etc/hosts" ] || fail "init layer file leaked into the RUN layer"
+[ "$(mini run --rm hello)" != "" ] || fail "run hello"
+
+# Unchanged rebuild: every step cached, same image id, fast.
+start=$(date +%s%N)
+out2=$(mini build -t hello "$ctx")
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "cached rebuild: ${ms} ms"
+expect_eq "$(echo "$out2" | grep -c 'Using cache')" 6 "cached steps"
+expect_eq "$(echo "$out2" | sed -n 's/^Successfully built //p')" "$id" "cached image id"
+[ "$ms" -lt 2000 ] || fail "cached rebuild took ${ms} ms"
+
+# -q prints only the id
+q=$(mini build -q "$ctx")
+expect_eq "$q" "sha256:$(mini inspect hello | sed -n 's/.*"Id": "sha256:\([0-9a-f]*\)".*/\1/p')" "-q output"
+
+# Changing the copied file invalidates COPY and everything after it.
+echo 'echo changed' >>"$ctx/greet.sh"
+out3=$(mini build -t hello "$ctx")
+expect_eq "$(echo "$out3" | grep -c 'Using cache')" 3 "cache hits after a change"
+mini run --rm hello | grep -q changed || fail "changed file not in image"
+
+# --no-cache
+expect_eq "$(mini build --no-cache "$ctx" | grep -c 'Using cache')" 0 "--no-cache"
+
+# A failing RUN: exact message, no container, mount or layer left.
+mkdir -p "$T/bad"
+printf 'FROM busybox\nRUN echo out; touch /x; exit 3\n' >"$T/bad/Minifile"
+find "$R" | sort >"$T/before"
+mounts_before=$(grep -c " $R" /proc/self/mountinfo || true)
+if err=$(mini build "$T/bad" 2>&1); then fail "failing RUN succeeded"; fi
+echo "$err" | grep -qx 'mini: error: RUN echo out; touch /x; exit 3: exit code 3' || fail "message: $err"
+find "$R" | sort >"$T/after"
+diff "$T/before" "$T/after" || fail "failing RUN left files behind"
+expect_eq "$(grep -c " $R" /proc/self/mountinfo || true)" "$mounts_before" "mounts"
+expect_eq "$(mini ps -a -q 2>/dev/null | wc -l)" 0 "containers left"
+
+# Parse errors name FILE:LINE.
+printf 'FROM busybox\n\nBOGUS x\n' >"$T/bad/Minifile"
+err=$(mini build "$T/bad" 2>&1) && fail "bogus instruction accepted"
+echo "$err" | grep -qF "mini: error: $T/bad/Minifile:3: unknown instruction: BOGUS" || fail "parse error: $err"
+echo PASS
