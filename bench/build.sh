@@ -1,12 +1,25 @@
 #!/usr/bin/env bash
 # Benchmark: cold build, fully cached rebuild and one-file-changed rebuild of a realistic
-# Minifile (busybox base, metadata, a COPY of a ~20 MB source tree, RUNs), for mini and, when
-# installed and usable, docker build and buildah bud. Run as root.
-# Usage: bench/build.sh   (env MINI=path/to/mini)
+# Minifile (busybox base, metadata, a COPY of the host's /usr/include, RUNs), for mini and, when
+# installed, docker build (a private dockerd, legacy builder) and buildah bud (vfs storage,
+# chroot isolation, a private storage root). One run each; prints a table with ratios to mini.
+# Run as root. Usage: bench/build.sh   (env MINI=path/to/mini)
 set -euo pipefail
 MINI=${MINI:-$(dirname "$0")/../build/mini}
 T=$(mktemp -d /tmp/mini-bench-build.XXXXXX)
-cleanup() { set +e; grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null; rm -rf "$T"; }
+SOCK=/run/mini-bench-docker.sock
+DOCKERD_PID=
+cleanup() {
+  set +e
+  if [ -n "$DOCKERD_PID" ]; then
+    kill "$DOCKERD_PID"
+    for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
+    kill -9 "$DOCKERD_PID" 2>/dev/null
+    rm -f "$SOCK"
+  fi
+  grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  rm -rf "$T"
+}
 trap cleanup EXIT
 R=$T/root
 mkdir -p "$T/bb/bin" "$T/bb/etc" "$T/ctx/src"
@@ -14,7 +27,9 @@ cp /bin/busybox "$T/bb/bin/busybox"
 for a in $("$T/bb/bin/busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$T/bb/bin/$a"; done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$T/bb/etc/passwd"
 tar -C "$T/bb" -c . | "$MINI" --root "$R" import - busybox:latest >/dev/null
+"$MINI" --root "$R" save -o "$T/busybox.tar" busybox:latest
 cp -r /usr/include/. "$T/ctx/src/" 2>/dev/null || true
+cp "$T/ctx/src/stdio.h" "$T/stdio.h.orig"
 cat >"$T/ctx/Minifile" <<'MF'
 FROM busybox:latest
 ENV APP=/app
@@ -24,23 +39,76 @@ RUN find /app/src -type f | wc -l >/app/count
 RUN echo built >/app/stamp
 CMD ["cat", "/app/count"]
 MF
-echo "context: $(du -sh "$T/ctx" | cut -f1), $(find "$T/ctx" -type f | wc -l) files"
-t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); printf '%-40s %8d ms\n' "$LABEL" $(( (e - s) / 1000000 )); }
-LABEL="mini build (cold)" t "$MINI" --root "$R" build -t b "$T/ctx"
-LABEL="mini build (cached)" t "$MINI" --root "$R" build -t b "$T/ctx"
-echo changed >>"$T/ctx/src/stdio.h"
-LABEL="mini build (one file changed)" t "$MINI" --root "$R" build -t b "$T/ctx"
-if command -v docker >/dev/null && docker version >/dev/null 2>&1 && docker image inspect busybox:latest >/dev/null 2>&1; then
-  LABEL="docker build (cold)" t docker build --no-cache -t minibench "$T/ctx"
-  LABEL="docker build (cached)" t docker build -t minibench "$T/ctx"
-  echo changed >>"$T/ctx/src/stdio.h"
-  LABEL="docker build (one file changed)" t docker build -t minibench "$T/ctx"
+echo "context: $(du -sh "$T/ctx" | cut -f1), $(find "$T/ctx" -type f | wc -l) files; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+
+declare -A MS
+# run_case TOOL KIND CMD...: times one command (ms) into MS[TOOL.KIND]; "fail" when it fails.
+run_case() {
+  local tool=$1 kind=$2 s e; shift 2
+  s=$(date +%s%N)
+  if "$@" >"$T/$tool.$kind.log" 2>&1; then
+    e=$(date +%s%N)
+    MS[$tool.$kind]=$(( (e - s) / 1000000 ))
+  else
+    MS[$tool.$kind]=fail
+    echo "$tool $kind failed:" >&2
+    tail -n 5 "$T/$tool.$kind.log" >&2
+  fi
+}
+# three TOOL CMD...: cold (context as shipped), cached, then one file changed.
+three() {
+  local tool=$1; shift
+  cp "$T/stdio.h.orig" "$T/ctx/src/stdio.h"
+  run_case "$tool" cold "$@" "${COLD_FLAGS[@]}" "$T/ctx"
+  run_case "$tool" cached "$@" "$T/ctx"
+  echo "/* changed */" >>"$T/ctx/src/stdio.h"
+  run_case "$tool" changed "$@" "$T/ctx"
+}
+
+COLD_FLAGS=()
+three mini "$MINI" --root "$R" build -t b
+
+tools=(mini)
+if command -v dockerd >/dev/null && command -v docker >/dev/null; then
+  mkdir -p "$T/docker/data" "$T/docker/exec"
+  dockerd --data-root "$T/docker/data" --exec-root "$T/docker/exec" --pidfile "$T/docker/pid" \
+    --host "unix://$SOCK" --bridge none --iptables=false >"$T/docker/log" 2>&1 &
+  DOCKERD_PID=$!
+  export DOCKER_HOST=unix://$SOCK
+  for _ in $(seq 1 60); do docker version >/dev/null 2>&1 && break; sleep 1; done
+  if docker version >/dev/null 2>&1 && docker load -i "$T/busybox.tar" >/dev/null; then
+    COLD_FLAGS=(--no-cache)
+    DOCKER_BUILDKIT=0 three docker docker build --network none -f "$T/ctx/Minifile" -t minibench
+    tools+=(docker)
+  else
+    echo "docker build: skipped (dockerd did not start: $(tail -n 2 "$T/docker/log"))"
+  fi
 else
-  echo "docker build: skipped (no daemon or no busybox:latest image)"
+  echo "docker build: skipped (not installed)"
 fi
-if command -v buildah >/dev/null && buildah inspect busybox:latest >/dev/null 2>&1; then
-  LABEL="buildah bud (cold)" t buildah bud --layers --no-cache -t minibench "$T/ctx"
-  LABEL="buildah bud (cached)" t buildah bud --layers -t minibench "$T/ctx"
+if command -v buildah >/dev/null; then
+  B=(buildah --root "$T/buildah/root" --runroot "$T/buildah/run" --storage-driver vfs)
+  if "${B[@]}" pull -q "docker-archive:$T/busybox.tar" >/dev/null 2>&1 &&
+     "${B[@]}" tag "$("${B[@]}" images -q | head -n1)" busybox:latest >/dev/null 2>&1; then
+    COLD_FLAGS=(--no-cache)
+    BUILDAH_ISOLATION=chroot three buildah "${B[@]}" bud --layers --pull-never --network none -f "$T/ctx/Minifile" -t minibench
+    tools+=(buildah)
+  else
+    echo "buildah bud: skipped (cannot load the busybox base)"
+  fi
 else
-  echo "buildah bud: skipped (not installed or no busybox:latest image)"
+  echo "buildah bud: skipped (not installed)"
 fi
+
+ratio() { [[ "$1" =~ ^[0-9]+$ && "$2" =~ ^[0-9]+$ && "$2" -gt 0 ]] && awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1fx", a/b}' || echo -; }
+printf '\n%-22s' ""
+for t in "${tools[@]}"; do printf '%14s' "$t (ms)"; done
+for t in "${tools[@]:1}"; do printf '%14s' "$t/mini"; done
+echo
+for k in cold cached changed; do
+  case $k in cold) label="cold build" ;; cached) label="fully cached" ;; changed) label="one file changed" ;; esac
+  printf '%-22s' "$label"
+  for t in "${tools[@]}"; do printf '%14s' "${MS[$t.$k]}"; done
+  for t in "${tools[@]:1}"; do printf '%14s' "$(ratio "${MS[$t.$k]}" "${MS[mini.$k]}")"; done
+  echo
+done

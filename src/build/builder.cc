@@ -82,30 +82,12 @@ class Builder {
   }
 
   void Load() {
-    std::string path = o_.file;
-    if (path.empty()) {
-      for (const char* name : {"Minifile", "Dockerfile"})
-        if (PathExists(o_.context + "/" + name)) {
-          path = o_.context + "/" + name;
-          break;
-        }
-      if (path.empty()) throw Error("no Minifile or Dockerfile in " + o_.context);
-    } else if (!PathExists(path)) {
-      throw Error("Cannot locate specified Minifile: " + path);
-    }
+    std::string path = FindMinifile(o_.context, o_.file);
     pf_ = ParseMinifile(ReadFile(path, 16 << 20), path);
     for (const auto& w : pf_.warnings) Say("[Warning] " + w);
     mf_ = ParseStages(pf_);
     lex_ = ShellLex(mf_.escape);
-    std::string ignore_name = ".miniignore";
-    auto ignore = ReadFileIfExists(o_.context + "/.miniignore", 1 << 20);
-    if (!ignore) {
-      ignore = ReadFileIfExists(o_.context + "/.dockerignore", 1 << 20);
-      if (ignore) ignore_name = ".dockerignore";
-    }
-    ignore_name_ = ignore_name;
-    IgnorePatterns pats = ignore ? IgnorePatterns::Parse(*ignore) : IgnorePatterns();
-    context_ = std::make_unique<ContextTree>(o_.context, std::move(pats));
+    context_ = OpenContext(o_.context, &ignore_name_);
     // ARGs before the first FROM: visible to FROM lines (and to stage ARGs that redeclare them).
     std::vector<std::string> vars;
     for (size_t i = 0; i < mf_.meta_args.size(); ++i)
@@ -197,6 +179,7 @@ class Builder {
       st.key = BuildCache::Key(Digest(), "FROM " + rec->id.str(), "", {});
       Say(" ---> " + rec->id.Short());
     }
+    RunTriggers(s, st);
     for (const auto& c : stage.commands) {
       Say(StepHeader(c.node.original));
       try {
@@ -208,6 +191,31 @@ class Builder {
       }
     }
     states_[s] = std::move(st);
+  }
+
+  /// Docker's ONBUILD: the base's triggers run right after FROM, in order, against this build's
+  /// context; they are consumed (the new image does not inherit them).
+  void RunTriggers(int s, StageState& st) {
+    json& cfg = st.Cfg();
+    std::vector<std::string> triggers;
+    if (cfg.contains("OnBuild") && cfg["OnBuild"].is_array())
+      for (const auto& t : cfg["OnBuild"])
+        if (t.is_string()) triggers.push_back(t.get<std::string>());
+    cfg.erase("OnBuild");
+    if (triggers.empty()) return;
+    const Node& from = mf_.stages[s].from_node;
+    Say("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() == 1 ? "" : "s"));
+    for (const auto& t : triggers) {
+      try {
+        Command c = ParseTrigger(t, from.start_line);
+        Say(" ---> Running trigger: " + c.node.original);
+        Dispatch(s, st, c);
+      } catch (const RunFailed&) {
+        throw;
+      } catch (const Error& e) {
+        throw Error(Where(from) + ": ONBUILD " + t + ": " + e.what());
+      }
+    }
   }
 
   /// Looks the key up; on a hit prints and returns the entry.
@@ -223,6 +231,17 @@ class Builder {
       StageState next = st;
       std::string text = ApplyMetadata(next, c.ins, lex_, o_.build_args, global_args_, &used_args_);
       Digest key = BuildCache::Key(st.key, text, "", next.ArgEnv());
+      if (std::holds_alternative<WorkdirCmd>(c.ins) && !StageView(next).Lstat(CleanPathComponents(next.Workdir()))) {
+        // Docker creates a missing WORKDIR (root-owned, 0755) in a layer of its own.
+        AddLayerStep(next, key, text, [&] {
+          TempDir staging(layout_.TmpDir(), "workdir-");
+          std::string diff = staging.path() + "/diff";
+          MakeDirs(diff + next.Workdir(), 0755);
+          return CommitLayerDir(layout_, layers_, diff, Top(next));
+        });
+        st = std::move(next);
+        return;
+      }
       auto hit = Cached(key);
       std::string created = hit ? hit->created : NowRfc3339();
       if (!hit) cache_.Store(key, {created, std::nullopt});
@@ -240,6 +259,13 @@ class Builder {
   std::optional<Digest> Top(const StageState& st) const {
     if (st.layers.empty()) return std::nullopt;
     return st.layers.back().chain_id;
+  }
+
+  /// The stage's merged filesystem so far.
+  LayerView StageView(const StageState& st) const {
+    std::vector<std::string> dirs;
+    for (auto it = st.layers.rbegin(); it != st.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
+    return LayerView(dirs);
   }
 
   void AddLayerStep(StageState& st, const Digest& key, const std::string& history,
@@ -361,9 +387,7 @@ class Builder {
     }
     Digest key = BuildCache::Key(st.key, text, inputs, st.ArgEnv());
     AddLayerStep(st, key, text, [&] {
-      std::vector<std::string> dirs;
-      for (auto it = st.layers.rbegin(); it != st.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
-      LayerView image(dirs);
+      LayerView image = StageView(st);
       if (!chown.empty()) {
         uid_t uid;
         gid_t gid;

@@ -274,4 +274,14 @@ Minifile ParseStages(const ParsedFile& pf) {
   return mf;
 }
 
+Command ParseTrigger(const std::string& trigger, int line) {
+  ParsedFile pf = ParseMinifile(trigger, "ONBUILD");
+  if (pf.nodes.size() != 1) throw Error("expected one instruction");
+  Node n = pf.nodes[0];
+  if (n.cmd == "onbuild" || n.cmd == "from" || n.cmd == "maintainer")
+    throw Error(Upper(n.cmd) + " isn't allowed as an ONBUILD trigger");
+  n.start_line = n.end_line = line;
+  return Command{ParseInstruction(n, "ONBUILD"), n};
+}
+
 }  // namespace mini::build

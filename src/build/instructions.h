@@ -120,6 +120,11 @@ Instruction ParseInstruction(const Node& node, const std::string& file);
 /// before the first FROM (other than ARG), a file without FROM, or a duplicate stage name.
 Minifile ParseStages(const ParsedFile& pf);
 
+/// Parses one ONBUILD trigger as stored in an image config ("RUN make"), attributed to `line`
+/// (the FROM that runs it). Throws Error("ONBUILD, FROM and MAINTAINER isn't allowed as an
+/// ONBUILD trigger") and the usual parse errors.
+Command ParseTrigger(const std::string& trigger, int line);
+
 /// Go's time.ParseDuration subset used by HEALTHCHECK ("30s", "1m30s", "500ms", "1h"), in ns.
 /// Throws Error on bad input.
 int64_t ParseGoDuration(const std::string& s);

@@ -42,6 +42,27 @@ bool IsOpaque(const std::string& dir) {
 
 }  // namespace
 
+std::string FindMinifile(const std::string& context, const std::string& file) {
+  if (!file.empty()) {
+    if (!PathExists(file)) throw Error("Cannot locate specified Minifile: " + file);
+    return file;
+  }
+  for (const char* name : {"Minifile", "Dockerfile"})
+    if (PathExists(context + "/" + name)) return context + "/" + name;
+  throw Error("no Minifile or Dockerfile in " + context);
+}
+
+std::unique_ptr<ContextTree> OpenContext(const std::string& context, std::string* ignore_name) {
+  *ignore_name = ".miniignore";
+  auto ignore = ReadFileIfExists(context + "/.miniignore", 1 << 20);
+  if (!ignore) {
+    ignore = ReadFileIfExists(context + "/.dockerignore", 1 << 20);
+    if (ignore) *ignore_name = ".dockerignore";
+  }
+  IgnorePatterns pats = ignore ? IgnorePatterns::Parse(*ignore) : IgnorePatterns();
+  return std::make_unique<ContextTree>(context, std::move(pats));
+}
+
 bool IsWhiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
 
 std::vector<std::string> SourceTree::Resolve(const std::string& path, bool follow_last) const {
@@ -141,10 +162,28 @@ std::optional<TreeEntry> LayerView::Lstat(const std::vector<std::string>& comps)
 std::vector<std::string> LayerView::List(const std::vector<std::string>& comps) const {
   std::set<std::string> names, hidden;
   for (const auto& root : dirs_) {
-    std::string p = Join(root, comps);
-    struct stat st;
-    if (lstat(p.c_str(), &st) != 0) continue;
-    if (IsWhiteout(st) || !S_ISDIR(st.st_mode)) break;
+    // The directory's ancestors in this layer decide whether this layer (and those below it)
+    // still contribute: a whiteout or non-directory hides the path, an opaque one ends the merge.
+    std::string p = root;
+    bool stop_after = comps.empty() && IsOpaque(root), absent = false, hides = false;
+    for (const auto& c : comps) {
+      p += "/" + c;
+      struct stat st;
+      if (lstat(p.c_str(), &st) != 0) {
+        absent = true;
+        break;
+      }
+      if (IsWhiteout(st) || !S_ISDIR(st.st_mode)) {
+        hides = true;
+        break;
+      }
+      if (IsOpaque(p)) stop_after = true;
+    }
+    if (hides) break;
+    if (absent) {
+      if (stop_after) break;
+      continue;
+    }
     for (const auto& n : ReadDirNames(p)) {
       if (hidden.count(n) || names.count(n)) continue;
       struct stat es;
@@ -154,7 +193,7 @@ std::vector<std::string> LayerView::List(const std::vector<std::string>& comps) 
       }
       names.insert(n);
     }
-    if (IsOpaque(p)) break;
+    if (stop_after) break;
   }
   return {names.begin(), names.end()};
 }

@@ -4,6 +4,7 @@
 /// opaque directories stop the search), plus Docker's in-scope symlink resolution on both.
 #include <sys/stat.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,6 +59,13 @@ class LayerView : public SourceTree {
  private:
   std::vector<std::string> dirs_;
 };
+
+/// The Minifile of a build: `file` when given (it must exist: "Cannot locate specified
+/// Minifile: x"), else CONTEXT/Minifile, else CONTEXT/Dockerfile. Throws Error.
+std::string FindMinifile(const std::string& context, const std::string& file);
+/// The build context with its ignore file applied (.miniignore, else .dockerignore);
+/// `ignore_name` receives the name used in "not found" errors. Throws Error for bad patterns.
+std::unique_ptr<ContextTree> OpenContext(const std::string& context, std::string* ignore_name);
 
 /// True for an overlay whiteout (a 0/0 character device).
 bool IsWhiteout(const struct stat& st);

@@ -150,8 +150,13 @@ StageState StateFromImage(const json& image_config) {
   st.config.erase("docker_version");
   if (!st.config.contains("config") || !st.config["config"].is_object()) st.config["config"] = json::object();
   if (!st.config.contains("history") || !st.config["history"].is_array()) st.config["history"] = json::array();
-  // The base's ONBUILD triggers are consumed by FROM (not re-recorded in the child).
-  st.config["config"].erase("OnBuild");
+  // Docker's setDefaultPath: a base without PATH gets the default one.
+  json& env = st.config["config"]["Env"];
+  if (!env.is_array()) env = json::array();
+  bool has_path = std::any_of(env.begin(), env.end(),
+                              [](const json& e) { return e.is_string() && e.get<std::string>().rfind("PATH=", 0) == 0; });
+  if (!has_path) env.push_back(kDefaultPath);
+  // config.OnBuild is kept here: the builder runs those triggers after FROM and drops them.
   return st;
 }
 

@@ -39,7 +39,8 @@ struct StageState {
   void AddHistory(const std::string& created_by, const std::string& created, bool empty_layer);
 };
 
-/// A fresh state for `FROM scratch` (Docker's default PATH) or from a base image's config.
+/// A fresh state for `FROM scratch` (Docker's default PATH) or from a base image's config
+/// (its OnBuild triggers still in config.OnBuild, for the builder to run and remove).
 StageState ScratchState(const std::string& arch);
 StageState StateFromImage(const nlohmann::json& image_config);
 

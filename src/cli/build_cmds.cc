@@ -1,12 +1,17 @@
-// Build commands: build, commit, diff.
+// Build commands: build, commit, diff, export.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <memory>
 
 #include "build/builder.h"
 #include "build/commit.h"
+#include "build/export.h"
 #include "cli/cli.h"
 #include "cli/store_handle.h"
 #include "common/error.h"
+#include "common/fs.h"
 
 namespace mini::cli {
 
@@ -92,12 +97,44 @@ void RegisterDiff(CLI::App& app, Globals& g) {
   });
 }
 
+void RegisterExport(CLI::App& app, Globals& g) {
+  struct Opts {
+    std::string container, output;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("export", "Export a container's filesystem as a tar archive");
+  cmd->add_option("-o,--output", o->output, "write to a file instead of stdout");
+  cmd->add_option("container", o->container, "container name or id")->required();
+  cmd->callback([&g, o] {
+    StoreHandle s(g.root);
+    if (o->output.empty()) {
+      if (isatty(STDOUT_FILENO)) throw Error("export: cowardly refusing to write to a terminal. Use the -o flag or redirect");
+      build::ExportContainer(s.layout, o->container, STDOUT_FILENO);
+      return;
+    }
+    // Write next to the target and rename, so a failed export leaves no half archive.
+    std::string tmp = o->output + ".mini-tmp-" + RandomString(8);
+    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd) ThrowErrno("export: create " + tmp);
+    try {
+      build::ExportContainer(s.layout, o->container, fd.get());
+      if (fsync(fd.get()) != 0) ThrowErrno("export: fsync " + tmp);
+      fd.reset();
+      if (rename(tmp.c_str(), o->output.c_str()) != 0) ThrowErrno("export: rename to " + o->output);
+    } catch (...) {
+      unlink(tmp.c_str());
+      throw;
+    }
+  });
+}
+
 }  // namespace
 
 void RegisterBuildCommands(CLI::App& app, Globals& g) {
   RegisterBuild(app, g);
   RegisterCommit(app, g);
   RegisterDiff(app, g);
+  RegisterExport(app, g);
 }
 
 }  // namespace mini::cli

@@ -45,7 +45,7 @@ void WriteAll(int fd, const void* data, size_t n, const std::string& what) {
 std::optional<std::string> ReadFileIfExists(const std::string& path, uint64_t max_size) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
-    if (errno == ENOENT) return std::nullopt;
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;  // no such file, either way
     ThrowErrno("open " + path);
   }
   std::string out;

@@ -38,7 +38,7 @@ class UniqueFd {
 
 /// Reads a whole file; throws Error naming the path. `max_size` caps what is accepted.
 std::string ReadFile(const std::string& path, uint64_t max_size = UINT64_MAX);
-/// Reads a whole file if it exists, nullopt if it does not (ENOENT); throws on other errors.
+/// Reads a whole file if it exists, nullopt if it does not (ENOENT, ENOTDIR); throws on other errors.
 std::optional<std::string> ReadFileIfExists(const std::string& path, uint64_t max_size = UINT64_MAX);
 /// Writes `data` to path via a temp file in the same directory, fsync, rename. Atomic.
 void WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644);

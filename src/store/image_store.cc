@@ -212,7 +212,7 @@ std::vector<std::string> ImageStore::ContainersUsing(const Digest& id) const {
   if (!dir) return out;
   while (dirent* e = readdir(dir)) {
     std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
+    if (n.empty() || n[0] == '.') continue;  // ".", "..", and the runner's ".lock"
     auto data = ReadFileIfExists(layout_.ContainerDir(n) + "/config.json", kMaxDocumentSize);
     if (!data) continue;
     try {

@@ -222,7 +222,9 @@ void Extractor::ExtractWhiteout(const std::vector<std::string>& parent, const st
   }
   std::string target = base.substr(sizeof kWhiteoutPrefix - 1);
   if (target.empty() || target == "." || target == "..") throw Error("whiteout without a valid name");
-  ExtractSpecial(dir.get(), target, AE_IFCHR, makedev(0, 0), m);
+  Meta wm = m;
+  wm.perm = 0;  // overlayfs's own whiteouts are c--------- 0,0; Docker's unpack makes them so too
+  ExtractSpecial(dir.get(), target, AE_IFCHR, makedev(0, 0), wm);
 }
 
 void Extractor::ExtractDir(int parent_fd, const std::vector<std::string>& comps, const Meta& m) {

@@ -155,6 +155,7 @@ class Packer {
     if (opts_.convert_whiteouts && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
       std::string wh = rel.substr(0, rel.size() - name.size()) + ".wh." + name;
       SetCommon(e.get(), wh, AE_IFREG, st);
+      archive_entry_set_perm(e.get(), 0600);  // as Docker writes whiteouts, so diff ids match
       WriteHeader(e.get());
       return;
     }
@@ -213,14 +214,15 @@ class Packer {
     archive_entry_set_size(e, 0);
   }
 
-  /// `.wh..wh..opq` inside an opaque directory: an empty file with the directory's mtime.
+  /// `.wh..wh..opq` inside an opaque directory: an empty file with the directory's permissions,
+  /// owner and mtime (Docker takes permissions and owner from the directory too).
   void EmitOpaqueMarker(const std::string& prefix, const struct stat& dir_st) {
     EntryPtr e = NewEntry();
     archive_entry_set_pathname(e.get(), (prefix + ".wh..wh..opq").c_str());
     archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0644);
-    archive_entry_set_uid(e.get(), 0);
-    archive_entry_set_gid(e.get(), 0);
+    archive_entry_set_perm(e.get(), dir_st.st_mode & 0777);
+    archive_entry_set_uid(e.get(), dir_st.st_uid);
+    archive_entry_set_gid(e.get(), dir_st.st_gid);
     archive_entry_set_mtime(e.get(), dir_st.st_mtim.tv_sec, dir_st.st_mtim.tv_nsec);
     archive_entry_set_size(e.get(), 0);
     WriteHeader(e.get());

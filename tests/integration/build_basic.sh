@@ -15,8 +15,8 @@ echo "$insp" | grep -q "\"Id\": \"sha256:$id" || fail "inspect id"
 echo "$insp" | grep -q '"WorkingDir": "/app"' || fail "WorkingDir"
 echo "$insp" | grep -q '"GREETING=hello from mini"' || fail "Env"
 echo "$insp" | grep -q '"org.opencontainers.image.title": "hello"' || fail "Labels"
-# 1 base layer + COPY + RUN
-expect_eq "$(echo "$insp" | sed -n '/"Layers"/,/]/p' | grep -c sha256)" 3 "layers"
+# 1 base layer + WORKDIR (it creates /app, as Docker does) + COPY + RUN
+expect_eq "$(echo "$insp" | sed -n '/"Layers"/,/]/p' | grep -c sha256)" 4 "layers"
 hist=$(mini history --no-trunc hello 2>/dev/null || true)
 [ -z "$hist" ] || echo "$hist" | grep -q 'WORKDIR /app' || fail "history: $hist"
 upper=$(echo "$insp" | sed -n 's/.*"UpperDir": "\(.*\)".*/\1/p')

@@ -57,6 +57,9 @@ if command -v zstd >/dev/null; then
   mini rmi bbzst:1 >/dev/null
 fi
 
+# The runner keeps a lock file in containers/; image removal must not trip over it.
+: >"$R/containers/.lock"
+
 # tag, rmi of one of several tags untags only; rmi of the last tag deletes.
 mini tag busybox my.registry:5000/team/bb:v1
 mini images | grep -Eq "^my.registry:5000/team/bb +v1 +${hex:0:12}" || fail "tag not listed"

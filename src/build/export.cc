@@ -1,0 +1,225 @@
+#include "build/export.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "build/source_tree.h"
+#include "common/error.h"
+#include "common/fs.h"
+#include "run/container.h"
+
+namespace mini::build {
+
+namespace {
+
+constexpr size_t kChunk = 64 * 1024;
+
+bool IsOpaqueDir(const std::string& dir) {
+  char v[4];
+  ssize_t n = lgetxattr(dir.c_str(), "trusted.overlay.opaque", v, sizeof(v));
+  return n == 1 && v[0] == 'y';
+}
+
+std::vector<std::string> DirNames(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* d = opendir(path.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(std::move(n));
+  }
+  closedir(d);
+  return out;
+}
+
+using EntryPtr = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
+
+/// The tar writer over the merged view. Each directory is listed from the layers that still
+/// contribute to it: top down, stopping at an opaque directory or at a layer where the path is
+/// not a directory; a whiteout in a higher layer hides the name in all lower ones.
+class MergedTarWriter {
+ public:
+  MergedTarWriter(std::vector<std::string> dirs, int out_fd)
+      : dirs_(std::move(dirs)), out_fd_(out_fd), a_(archive_write_new()) {
+    if (!a_) throw Error("export: cannot initialise libarchive");
+    Check(archive_write_set_format_pax_restricted(a_), "set format");
+    Check(archive_write_set_bytes_in_last_block(a_, 1), "set block size");
+    Check(archive_write_open(a_, this, nullptr, &MergedTarWriter::WriteCb, nullptr), "open");
+  }
+  ~MergedTarWriter() { archive_write_free(a_); }
+  MergedTarWriter(const MergedTarWriter&) = delete;
+  MergedTarWriter& operator=(const MergedTarWriter&) = delete;
+
+  void Run() {
+    // Image layers are named through their l/<short id> links: resolve those first.
+    std::vector<std::string> roots;
+    for (const auto& d : dirs_) {
+      char real[PATH_MAX];
+      if (realpath(d.c_str(), real) && IsDirectory(real)) roots.push_back(real);
+    }
+    Walk("", roots);
+    Check(archive_write_close(a_), "close");
+  }
+
+ private:
+  /// Writes the children of directory `rel` ("" or "a/b/") merged over `layers` (the host
+  /// paths of that directory in each contributing layer, top first).
+  void Walk(const std::string& rel, const std::vector<std::string>& layers) {
+    // name -> index of the layer that provides it; whited-out names are remembered as -1.
+    std::map<std::string, int> found;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      for (auto& n : DirNames(layers[i])) {
+        if (found.count(n)) continue;
+        struct stat st;
+        if (lstat((layers[i] + "/" + n).c_str(), &st) != 0) continue;
+        found[n] = IsWhiteout(st) ? -1 : static_cast<int>(i);
+      }
+      if (IsOpaqueDir(layers[i])) break;
+    }
+    for (const auto& [name, idx] : found) {
+      if (idx < 0) continue;
+      std::string path = rel + name;
+      WithContext("export \"" + path + "\"", [&] { Emit(path, layers, static_cast<size_t>(idx)); });
+    }
+  }
+
+  void Emit(const std::string& rel, const std::vector<std::string>& layers, size_t idx) {
+    std::string name = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
+    std::string host = layers[idx] + "/" + name;
+    struct stat st;
+    if (lstat(host.c_str(), &st) != 0) ThrowErrno("stat");
+    if (S_ISSOCK(st.st_mode)) return;
+    EntryPtr e(archive_entry_new(), &archive_entry_free);
+    if (!e) throw Error("out of memory");
+    bool is_dir = S_ISDIR(st.st_mode);
+    archive_entry_set_pathname(e.get(), (is_dir ? rel + "/" : rel).c_str());
+    archive_entry_set_filetype(e.get(), st.st_mode & S_IFMT);
+    archive_entry_set_perm(e.get(), st.st_mode & 07777);
+    archive_entry_set_uid(e.get(), st.st_uid);
+    archive_entry_set_gid(e.get(), st.st_gid);
+    archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    archive_entry_set_size(e.get(), 0);
+    if (!is_dir && st.st_nlink > 1) {
+      auto key = std::make_pair(st.st_dev, st.st_ino);
+      if (auto it = links_.find(key); it != links_.end()) {
+        archive_entry_set_hardlink(e.get(), it->second.c_str());
+        WriteHeader(e.get());
+        return;
+      }
+      links_[key] = rel;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+      ssize_t n = readlink(host.c_str(), target.data(), target.size());
+      if (n < 0) ThrowErrno("readlink");
+      target.resize(static_cast<size_t>(n));
+      archive_entry_set_symlink(e.get(), target.c_str());
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      archive_entry_set_rdev(e.get(), st.st_rdev);
+    }
+    if (S_ISREG(st.st_mode)) {
+      UniqueFd fd(open(host.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd) ThrowErrno("open");
+      archive_entry_set_size(e.get(), st.st_size);
+      WriteHeader(e.get());
+      CopyData(fd.get(), static_cast<uint64_t>(st.st_size));
+      return;
+    }
+    WriteHeader(e.get());
+    if (!is_dir) return;
+    // The directory's contributing layers: this one, then lower ones while they hold a
+    // directory at the same path and nothing above was opaque.
+    std::vector<std::string> sub;
+    for (size_t i = idx; i < layers.size(); ++i) {
+      std::string p = layers[i] + "/" + name;
+      struct stat ls;
+      if (lstat(p.c_str(), &ls) != 0) continue;
+      if (!S_ISDIR(ls.st_mode)) break;
+      sub.push_back(p);
+      if (IsOpaqueDir(p)) break;
+    }
+    Walk(rel + "/", sub);
+  }
+
+  void CopyData(int fd, uint64_t size) {
+    std::vector<char> buf(kChunk);
+    uint64_t done = 0;
+    while (done < size) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - done));
+      size_t n = ReadSome(fd, buf.data(), want, "file");
+      if (n == 0) throw Error("file shrank while exporting");
+      la_ssize_t w = archive_write_data(a_, buf.data(), n);
+      if (w < 0 || static_cast<size_t>(w) != n) Fail("write data");
+      done += n;
+    }
+  }
+
+  void WriteHeader(archive_entry* e) {
+    if (archive_write_header(a_, e) < ARCHIVE_WARN) Fail("write header");
+  }
+  void Check(int r, const std::string& what) {
+    if (r < ARCHIVE_WARN) Fail(what);
+  }
+  [[noreturn]] void Fail(const std::string& what) {
+    if (error_) std::rethrow_exception(error_);
+    const char* msg = archive_error_string(a_);
+    throw Error(what + ": " + (msg ? msg : "libarchive error"));
+  }
+
+  static la_ssize_t WriteCb(struct archive* a, void* self_ptr, const void* buf, size_t n) {
+    auto* self = static_cast<MergedTarWriter*>(self_ptr);
+    try {
+      WriteAll(self->out_fd_, buf, n, "export output");
+      return static_cast<la_ssize_t>(n);
+    } catch (...) {
+      self->error_ = std::current_exception();
+      archive_set_error(a, EIO, "write failed");
+      return -1;
+    }
+  }
+
+  std::vector<std::string> dirs_;
+  int out_fd_;
+  struct archive* a_;
+  std::map<std::pair<dev_t, ino_t>, std::string> links_;
+  std::exception_ptr error_;
+};
+
+}  // namespace
+
+void WriteMergedTar(const std::vector<std::string>& diff_dirs_top_first, int out_fd) {
+  MergedTarWriter w(diff_dirs_top_first, out_fd);
+  w.Run();
+}
+
+std::vector<std::string> ContainerLayerDirs(const Layout& layout, const std::string& container) {
+  run::ContainerStore cs(layout);
+  std::string cid = cs.Resolve(container);
+  run::ContainerConfig cfg = cs.LoadConfig(cid);
+  std::vector<std::string> dirs = {layout.LayerDiff(cid), layout.LayerDiff(cid + "-init")};
+  for (const auto& l : cfg.image.lowers) dirs.push_back(layout.Overlay2Dir() + "/" + l);
+  return dirs;
+}
+
+void ExportContainer(const Layout& layout, const std::string& container, int out_fd) {
+  auto dirs = ContainerLayerDirs(layout, container);
+  WithContext("export " + container, [&] { WriteMergedTar(dirs, out_fd); });
+}
+
+}  // namespace mini::build
