@@ -1,2 +1,0 @@
-// The registry client (pull, push, auth) arrives with its own issue; this library is its home.
-namespace mini::registry {}
