@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "run/inspect.h"
 #include "store/importer.h"
 
 namespace mini::cli {
@@ -193,24 +194,35 @@ void RegisterImages(CLI::App& app, Globals& g) {
 void RegisterInspect(CLI::App& app, Globals& g) {
   struct Opts {
     std::vector<std::string> names;
+    std::string type;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("inspect", "Show low-level information on images as JSON");
-  cmd->add_option("image", o->names, "image reference, id or id prefix")->required();
+  auto* cmd = app.add_subcommand("inspect", "Show low-level information on images or containers as JSON");
+  cmd->add_option("name", o->names, "image reference, id or id prefix; or a container name or id")->required();
+  cmd->add_option("--type", o->type, "image or container (default: an image, else a container)")
+      ->check(CLI::IsMember({"image", "container"}));
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
     json out = json::array();
     std::string missing;
     for (const auto& n : o->names) {
-      auto rec = s.images.Find(n);
-      if (!rec) {
-        if (missing.empty()) missing = n;
-        continue;
+      if (o->type != "container") {
+        if (auto rec = s.images.Find(n)) {
+          out.push_back(InspectImage(s, *rec));
+          continue;
+        }
       }
-      out.push_back(InspectImage(s, *rec));
+      if (o->type != "image") {
+        // A container: the runner builds its Docker-shaped JSON.
+        if (auto id = run::FindContainer(s.layout, n)) {
+          out.push_back(run::InspectContainer(s.layout, *id));
+          continue;
+        }
+      }
+      if (missing.empty()) missing = n;
     }
     std::printf("%s\n", out.dump(4).c_str());
-    if (!missing.empty()) throw Error("No such image: " + missing);
+    if (!missing.empty()) throw Error(std::string(o->type == "container" ? "No such container: " : "No such image: ") + missing);
   });
 }
 

@@ -63,6 +63,11 @@ void RemoveCgroupPaths(const std::vector<std::string>& paths) {
   }
 }
 
+void JoinCgroupPaths(const std::vector<std::string>& paths) {
+  // v1 "tasks" moves only the calling thread and skips the global threadgroup lock.
+  for (const auto& p : paths) WriteCgroupFile(p, PathExists(p + "/tasks") ? "tasks" : "cgroup.procs", "0");
+}
+
 std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged) {
   if (DetectCgroupMode() == CgroupMode::kV2) return CreateCgroupV2(kCgroupRoot, id, res, privileged);
   return CreateCgroupV1(kCgroupRoot, id, res, privileged);

@@ -58,6 +58,10 @@ std::unique_ptr<Cgroup> CreateCgroupV2(const std::string& root, const std::strin
 /// Removes cgroup directories recorded earlier (missing ones are fine). Best effort.
 void RemoveCgroupPaths(const std::vector<std::string>& paths);
 
+/// Moves the calling (single-threaded) process into each recorded cgroup directory (`mini
+/// exec`). Throws Error naming the file.
+void JoinCgroupPaths(const std::vector<std::string>& paths);
+
 /// Writes `value` to `dir/file`; throws Error("write <dir/file>: <errno>").
 void WriteCgroupFile(const std::string& dir, const std::string& file, const std::string& value);
 /// v2 weight for v1 shares (runc's conversion): 1 + ((shares - 2) * 9999) / 262142.

@@ -18,6 +18,7 @@
 #include "common/fs.h"
 #include "run/cgroup.h"
 #include "run/init_layer.h"
+#include "run/runtime_dir.h"
 
 namespace mini::run {
 namespace {
@@ -46,128 +47,7 @@ class StoreLock {
   UniqueFd fd_;
 };
 
-nlohmann::json MountsJson(const std::vector<MountRequest>& ms) {
-  auto a = nlohmann::json::array();
-  for (const auto& m : ms)
-    a.push_back({{"Type", m.kind == MountRequest::Kind::kBind ? "bind" : m.kind == MountRequest::Kind::kVolume ? "volume" : "tmpfs"},
-                 {"Source", m.source}, {"Destination", m.target}, {"RW", !m.read_only}, {"Options", m.options}});
-  return a;
-}
-
-std::vector<MountRequest> MountsFromJson(const nlohmann::json& a) {
-  std::vector<MountRequest> out;
-  if (!a.is_array()) return out;
-  for (const auto& j : a) {
-    MountRequest m;
-    std::string t = j.value("Type", "bind");
-    m.kind = t == "volume" ? MountRequest::Kind::kVolume : t == "tmpfs" ? MountRequest::Kind::kTmpfs : MountRequest::Kind::kBind;
-    m.source = j.value("Source", "");
-    m.target = j.value("Destination", "");
-    m.read_only = !j.value("RW", true);
-    m.options = j.value("Options", "");
-    out.push_back(m);
-  }
-  return out;
-}
-
-template <class T>
-void PutOpt(nlohmann::json& j, const char* k, const std::optional<T>& v) {
-  if (v) j[k] = *v;
-}
-template <class T>
-void GetOpt(const nlohmann::json& j, const char* k, std::optional<T>* v) {
-  if (j.contains(k) && !j[k].is_null()) *v = j[k].get<T>();
-}
-
 }  // namespace
-
-nlohmann::json ToJson(const ContainerConfig& c) {
-  const RunSpec& s = c.spec;
-  nlohmann::json host = {{"AutoRemove", s.remove}, {"NetworkMode", s.network}, {"Privileged", s.privileged},
-                         {"ReadonlyRootfs", s.read_only}, {"CapAdd", s.cap_add}, {"CapDrop", s.cap_drop},
-                         {"Mounts", MountsJson(s.mounts)}, {"Tty", s.tty}, {"Interactive", s.interactive},
-                         {"Detach", s.detach}};
-  const Resources& r = s.resources;
-  PutOpt(host, "Memory", r.memory);
-  PutOpt(host, "MemorySwap", r.memory_swap);
-  PutOpt(host, "NanoCpus", r.cpus ? std::optional<int64_t>(static_cast<int64_t>(*r.cpus * 1e9)) : std::nullopt);
-  PutOpt(host, "CpuShares", r.cpu_shares);
-  PutOpt(host, "CpusetCpus", r.cpuset_cpus);
-  PutOpt(host, "CpusetMems", r.cpuset_mems);
-  PutOpt(host, "PidsLimit", r.pids_limit);
-  nlohmann::json cfg = {{"Hostname", c.hostname}, {"Cmd", c.process.argv}, {"Env", c.process.env},
-                        {"WorkingDir", c.process.cwd}, {"User", c.process.user}, {"Args", s.args},
-                        {"UserEnv", s.env}};
-  PutOpt(cfg, "Entrypoint", s.entrypoint);
-  return {{"Id", c.id}, {"Name", "/" + c.name}, {"Created", c.created}, {"Image", c.image.id},
-          {"ImageName", c.image.name}, {"Lowers", c.image.lowers}, {"ImageConfig", c.image.config},
-          {"Config", cfg}, {"HostConfig", host}};
-}
-
-ContainerConfig ConfigFromJson(const nlohmann::json& j) {
-  ContainerConfig c;
-  c.id = j.at("Id").get<std::string>();
-  c.name = j.value("Name", "/");
-  if (!c.name.empty() && c.name[0] == '/') c.name.erase(0, 1);
-  c.created = j.value("Created", "");
-  c.image.id = j.value("Image", "");
-  c.image.name = j.value("ImageName", "");
-  c.image.lowers = j.value("Lowers", std::vector<std::string>{});
-  c.image.config = j.value("ImageConfig", nlohmann::json());
-  const auto& cfg = j.at("Config");
-  c.hostname = cfg.value("Hostname", "");
-  c.process.argv = cfg.value("Cmd", std::vector<std::string>{});
-  c.process.env = cfg.value("Env", std::vector<std::string>{});
-  c.process.cwd = cfg.value("WorkingDir", "/");
-  c.process.user = cfg.value("User", "");
-  c.spec.args = cfg.value("Args", std::vector<std::string>{});
-  c.spec.env = cfg.value("UserEnv", std::vector<std::string>{});
-  GetOpt(cfg, "Entrypoint", &c.spec.entrypoint);
-  const auto& h = j.at("HostConfig");
-  RunSpec& s = c.spec;
-  s.remove = h.value("AutoRemove", false);
-  s.network = h.value("NetworkMode", "none");
-  s.privileged = h.value("Privileged", false);
-  s.read_only = h.value("ReadonlyRootfs", false);
-  s.cap_add = h.value("CapAdd", std::vector<std::string>{});
-  s.cap_drop = h.value("CapDrop", std::vector<std::string>{});
-  s.mounts = MountsFromJson(h.value("Mounts", nlohmann::json::array()));
-  s.tty = h.value("Tty", false);
-  s.interactive = h.value("Interactive", false);
-  s.detach = h.value("Detach", false);
-  Resources& r = s.resources;
-  GetOpt(h, "Memory", &r.memory);
-  GetOpt(h, "MemorySwap", &r.memory_swap);
-  if (h.contains("NanoCpus")) r.cpus = h["NanoCpus"].get<int64_t>() / 1e9;
-  GetOpt(h, "CpuShares", &r.cpu_shares);
-  GetOpt(h, "CpusetCpus", &r.cpuset_cpus);
-  GetOpt(h, "CpusetMems", &r.cpuset_mems);
-  GetOpt(h, "PidsLimit", &r.pids_limit);
-  return c;
-}
-
-nlohmann::json ToJson(const ContainerState& s) {
-  return {{"Status", s.status}, {"Running", s.status == "running"}, {"Pid", s.pid}, {"PidStart", s.pid_start},
-          {"MonitorPid", s.monitor_pid}, {"MonitorStart", s.monitor_start}, {"ExitCode", s.exit_code},
-          {"OOMKilled", s.oom_killed}, {"StartedAt", s.started_at}, {"FinishedAt", s.finished_at},
-          {"Error", s.error}, {"CgroupPaths", s.cgroup_paths}};
-}
-
-ContainerState StateFromJson(const nlohmann::json& j) {
-  ContainerState s;
-  s.status = j.value("Status", "created");
-  s.pid = j.value("Pid", 0);
-  s.pid_start = j.value("PidStart", uint64_t{0});
-  s.monitor_pid = j.value("MonitorPid", 0);
-  s.monitor_start = j.value("MonitorStart", uint64_t{0});
-  s.exit_code = j.value("ExitCode", 0);
-  s.oom_killed = j.value("OOMKilled", false);
-  s.started_at = j.value("StartedAt", "");
-  s.finished_at = j.value("FinishedAt", "");
-  s.error = j.value("Error", "");
-  s.cgroup_paths = j.value("CgroupPaths", std::vector<std::string>{});
-  return s;
-}
 
 uint64_t ProcessStartTime(pid_t pid) {
   if (pid <= 0) return 0;
@@ -224,15 +104,49 @@ bool ValidName(const std::string& n) {
 
 }  // namespace
 
-std::vector<std::string> ContainerStore::ListIds() const {
-  std::vector<std::string> out;
-  DIR* d = opendir(layout_.ContainersDir().c_str());
-  if (!d) return out;
+ContainerStore::ContainerStore(const Layout& layout) : layout_(layout), runtime_(RuntimeRoot(layout)) {
+  EnsureRuntimeRoot(layout);
+}
+
+std::string ContainerStore::RuntimeDir(const std::string& id) const { return runtime_ + "/containers/" + id; }
+
+bool ContainerStore::Ephemeral(const std::string& id) const {
+  return PathExists(RuntimeDir(id) + "/config.json");
+}
+
+std::string ContainerStore::ConfigPath(const std::string& id) const {
+  std::string rt = RuntimeDir(id) + "/config.json";
+  return PathExists(rt) ? rt : Dir(id) + "/config.json";
+}
+
+std::string ContainerStore::LogPath(const std::string& id) const {
+  return (IsDirectory(Dir(id)) ? Dir(id) : RuntimeDir(id)) + "/log";
+}
+
+std::string ContainerStore::UpperDir(const std::string& id) const {
+  return Ephemeral(id) ? EphemeralLayersIn(RuntimeDir(id)).upper : layout_.LayerDiff(id);
+}
+
+namespace {
+
+void AddIds(const std::string& dir, std::vector<std::string>* out) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
   while (struct dirent* e = readdir(d)) {
     std::string n = e->d_name;
-    if (n.size() == 64 && n.find_first_not_of("0123456789abcdef") == std::string::npos) out.push_back(n);
+    if (n.size() == 64 && n.find_first_not_of("0123456789abcdef") == std::string::npos) out->push_back(n);
   }
   closedir(d);
+}
+
+}  // namespace
+
+std::vector<std::string> ContainerStore::ListIds() const {
+  std::vector<std::string> out;
+  AddIds(layout_.ContainersDir(), &out);
+  AddIds(runtime_ + "/containers", &out);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -243,7 +157,7 @@ void ContainerStore::Create(ContainerConfig* cfg) {
   std::vector<std::string> names;
   std::vector<std::string> ids = ListIds();
   for (const auto& id : ids) {
-    auto j = ReadFileIfExists(Dir(id) + "/config.json", 4 << 20);
+    auto j = ReadFileIfExists(ConfigPath(id), 4 << 20);
     if (!j) continue;
     std::string n = nlohmann::json::parse(*j, nullptr, false).value("Name", "/");
     if (n == "/" + cfg->name)
@@ -258,10 +172,18 @@ void ContainerStore::Create(ContainerConfig* cfg) {
     }
     if (cfg->name.empty()) cfg->name = "mini_" + cfg->id.substr(0, 12);
   }
-  std::string dir = Dir(cfg->id);
-  if (mkdir(dir.c_str(), 0700) != 0) ThrowErrno("mkdir " + dir);
+  // --rm containers live on tmpfs only; the others keep config.json (and their final state
+  // and log) in the store, and their current state on tmpfs.
+  std::string rt = RuntimeDir(cfg->id);
+  if (mkdir(rt.c_str(), 0700) != 0 && errno != EEXIST) ThrowErrno("mkdir " + rt);
+  std::string dir = cfg->spec.remove ? rt : Dir(cfg->id);
+  if (!cfg->spec.remove && mkdir(dir.c_str(), 0700) != 0) ThrowErrno("mkdir " + dir);
   WriteFast(dir + "/config.json", ToJson(*cfg).dump());
-  WriteFast(dir + "/state.json", ToJson(ContainerState{}).dump());
+  WriteFast(rt + "/state.json", ToJson(ContainerState{}).dump());
+}
+
+void ContainerStore::SaveConfig(const ContainerConfig& c) const {
+  WriteFast(ConfigPath(c.id), ToJson(c).dump());
 }
 
 std::string ContainerStore::Resolve(const std::string& key) const {
@@ -270,7 +192,7 @@ std::string ContainerStore::Resolve(const std::string& key) const {
   for (const auto& id : ids)
     if (id == key) return id;
   for (const auto& id : ids) {
-    auto j = ReadFileIfExists(Dir(id) + "/config.json", 4 << 20);
+    auto j = ReadFileIfExists(ConfigPath(id), 4 << 20);
     if (j && nlohmann::json::parse(*j, nullptr, false).value("Name", "") == "/" + key) return id;
   }
   std::string match;
@@ -285,17 +207,19 @@ std::string ContainerStore::Resolve(const std::string& key) const {
 
 ContainerConfig ContainerStore::LoadConfig(const std::string& id) const {
   return WithContext("container " + id.substr(0, 12), [&] {
-    auto j = nlohmann::json::parse(ReadFile(Dir(id) + "/config.json", 4 << 20), nullptr, false);
+    auto j = nlohmann::json::parse(ReadFile(ConfigPath(id), 4 << 20), nullptr, false);
     if (j.is_discarded()) throw Error("corrupt config.json");
     return ConfigFromJson(j);
   });
 }
 
 ContainerState ContainerStore::LoadState(const std::string& id) const {
-  auto text = ReadFileIfExists(Dir(id) + "/state.json", 1 << 20);
-  if (!text) throw Error("No such container: " + id);
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  ContainerState s = j.is_discarded() ? ContainerState{} : StateFromJson(j);
+  auto text = ReadFileIfExists(RuntimeDir(id) + "/state.json", 1 << 20);
+  // After a reboot only the store has the container: its last recorded end, or "created".
+  if (!text) text = ReadFileIfExists(Dir(id) + "/state.json", 1 << 20);
+  if (!text && !PathExists(ConfigPath(id))) throw Error("No such container: " + id);
+  auto j = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+  ContainerState s = j.is_object() ? StateFromJson(j) : ContainerState{};
   if (s.status == "running" && !ProcessAlive(s.monitor_pid, s.monitor_start)) {
     // The monitor died without recording the end; the container died with it (PDEATHSIG).
     s.status = "exited";
@@ -306,17 +230,24 @@ ContainerState ContainerStore::LoadState(const std::string& id) const {
 }
 
 void ContainerStore::SaveState(const std::string& id, const ContainerState& s) const {
-  WriteFast(Dir(id) + "/state.json", ToJson(s).dump());
+  std::string text = ToJson(s).dump();
+  std::string rt = RuntimeDir(id);
+  if (mkdir(rt.c_str(), 0700) != 0 && errno != EEXIST) ThrowErrno("mkdir " + rt);
+  WriteFast(rt + "/state.json", text);
+  // A container's end is kept in the store too, so that it survives a reboot.
+  if (s.status != "running" && IsDirectory(Dir(id))) WriteFast(Dir(id) + "/state.json", text);
 }
 
 void ContainerStore::Remove(const std::string& id) const {
   StoreLock lock(layout_.ContainersDir());
-  auto text = ReadFileIfExists(Dir(id) + "/state.json", 1 << 20);
-  if (text) {
+  for (const std::string& dir : {RuntimeDir(id), Dir(id)}) {
+    auto text = ReadFileIfExists(dir + "/state.json", 1 << 20);
+    if (!text) continue;
     auto j = nlohmann::json::parse(*text, nullptr, false);
-    if (!j.is_discarded()) RemoveCgroupPaths(StateFromJson(j).cgroup_paths);
+    if (j.is_object()) RemoveCgroupPaths(StateFromJson(j).cgroup_paths);
   }
   RemoveContainerLayers(layout_, id);
+  RemoveTree(RuntimeDir(id));
   RemoveTree(Dir(id));
 }
 

@@ -58,30 +58,47 @@ bool ProcessAlive(pid_t pid, uint64_t start);
 /// 64 random hex characters.
 std::string NewContainerId();
 
+/// Containers on disk and on tmpfs (see runtime_dir.h): a --rm container lives only in its
+/// runtime dir; any other has containers/<id>/{config.json,log,state.json (its last end)} in
+/// the store and its current state.json in the runtime dir.
 class ContainerStore {
  public:
-  explicit ContainerStore(const Layout& layout) : layout_(layout) {}
+  /// Creates the runtime root if needed (runtime_dir.h).
+  explicit ContainerStore(const Layout& layout);
 
   /// Assigns an id and a unique name (generated when `name` is empty; Docker's name rules),
-  /// creates containers/<id>/ with config.json and a "created" state. Throws Error
+  /// creates the container's directories with config.json and a "created" state. Throws Error
   /// ("Conflict. The container name \"/x\" is already in use by container \"<id>\"").
   void Create(ContainerConfig* cfg);
   /// Finds by full id, unique id prefix or name; throws Error("No such container: x").
   std::string Resolve(const std::string& name_or_id) const;
   std::vector<std::string> ListIds() const;
   ContainerConfig LoadConfig(const std::string& id) const;
+  /// Rewrites config.json (e.g. `mini start` after the image config changed nothing else).
+  void SaveConfig(const ContainerConfig& c) const;
   /// The state, with a dead monitor's "running" turned into "exited".
   ContainerState LoadState(const std::string& id) const;
+  /// Writes state.json on tmpfs (no fsync); an end state also goes to the store.
   void SaveState(const std::string& id, const ContainerState& s) const;
-  /// Removes cgroups left behind, the container layers and containers/<id>. Not for running
+  /// Removes cgroups left behind, the container layers and both directories. Not for running
   /// containers (the caller stops them first).
   void Remove(const std::string& id) const;
 
+  /// containers/<id> in the store (absent for --rm containers).
   std::string Dir(const std::string& id) const { return layout_.ContainerDir(id); }
-  std::string LogPath(const std::string& id) const { return Dir(id) + "/log"; }
+  /// <runtime root>/containers/<id> on tmpfs.
+  std::string RuntimeDir(const std::string& id) const;
+  /// True for a --rm container (everything on tmpfs).
+  bool Ephemeral(const std::string& id) const;
+  std::string LogPath(const std::string& id) const;
+  /// The container's overlay upper dir (its changes to the image).
+  std::string UpperDir(const std::string& id) const;
 
  private:
+  std::string ConfigPath(const std::string& id) const;
+
   const Layout& layout_;
+  std::string runtime_;
 };
 
 }  // namespace mini::run

@@ -16,15 +16,11 @@
 #include "run/namespaces.h"
 #include "run/safe_path.h"
 #include "run/security.h"
+#include "run/timing.h"
 #include "run/user_lookup.h"
 
 namespace mini::run {
 namespace {
-
-void Report(int fd, const std::string& msg) {
-  ssize_t r = write(fd, msg.data(), msg.size());
-  (void)r;
-}
 
 /// After pivot_root "/" is the container's root, so plain opens stay inside it; still, the
 /// files come from the image: refuse anything but a small regular file.
@@ -78,6 +74,62 @@ int Exec(const std::vector<std::string>& argv, const std::vector<std::string>& e
 
 }  // namespace
 
+void Report(int fd, const std::string& msg) {
+  ssize_t r = write(fd, msg.data(), msg.size());
+  (void)r;
+}
+
+void SetupStdio(int tty_slave, const int stdio[3]) {
+  if (tty_slave >= 0) {
+    if (setsid() < 0) ThrowErrno("setsid");
+    if (ioctl(tty_slave, TIOCSCTTY, 0) != 0) ThrowErrno("set controlling terminal");
+    for (int fd = 0; fd < 3; fd++)
+      if (dup2(tty_slave, fd) < 0) ThrowErrno("dup2 tty");
+  } else {
+    for (int fd = 0; fd < 3; fd++)
+      if (stdio[fd] >= 0 && stdio[fd] != fd && dup2(stdio[fd], fd) < 0) ThrowErrno("dup2 stdio");
+  }
+}
+
+int ExecProcess(const ExecParams& p) {
+  ExecUser user = WithContext("unable to find user", [&] {
+    return ResolveExecUser(p.process.user, ReadImageFile("/etc/passwd"), ReadImageFile("/etc/group"));
+  });
+  std::vector<std::string> env = p.process.env;
+  DefaultEnv(&env, "HOME", user.home);
+
+  // The working directory, resolved inside the root (created if missing, as Docker does for
+  // the container's first process).
+  {
+    UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd wd;
+    if (p.create_cwd) {
+      wd = MkdirAllInRoot(root.get(), p.process.cwd);
+    } else {
+      wd = OpenInRoot(root.get(), p.process.cwd, O_PATH | O_DIRECTORY);
+      if (!wd) ThrowErrno("chdir to cwd (\"" + p.process.cwd + "\")");
+    }
+    if (fchdir(wd.get()) != 0) ThrowErrno("chdir " + p.process.cwd);
+  }
+
+  ApplyPrivileges(user, p.caps, p.last_cap);
+  CloseExtraFdsOnExec();
+  // The cwd must be inside the new root (runc CVE-2024-21626).
+  char cwd[4096];
+  if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/') throw Error("working directory is outside the container");
+
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  for (int s = 1; s < NSIG; s++) sigaction(s, &dfl, nullptr);
+  sigprocmask(SIG_SETMASK, &p.mask, nullptr);
+
+  TimingMark("child: user, caps, exec");
+  if (p.seccomp) {
+    if (int err = p.seccomp->Load()) throw Error(std::string("load seccomp filter: ") + std::strerror(err));
+  }
+  return Exec(p.process.argv, env);
+}
+
 int ChildMain(const ChildArgs& a) {
   try {
     // Die with the parent (the monitor), and do not go on if it is already gone.
@@ -92,46 +144,15 @@ int ChildMain(const ChildArgs& a) {
     // Into its cgroup, then make that the root of a new cgroup namespace.
     if (a.cgroup) WithContext("join cgroup", [&] { a.cgroup->JoinSelf(); });
     if (unshare(CLONE_NEWCGROUP) != 0) ThrowErrno("unshare cgroup namespace");
+    SetupStdio(a.tty_slave, a.stdio);
 
-    if (a.tty_slave >= 0) {
-      if (setsid() < 0) ThrowErrno("setsid");
-      if (ioctl(a.tty_slave, TIOCSCTTY, 0) != 0) ThrowErrno("set controlling terminal");
-      for (int fd = 0; fd < 3; fd++)
-        if (dup2(a.tty_slave, fd) < 0) ThrowErrno("dup2 tty");
-    } else {
-      for (int fd = 0; fd < 3; fd++)
-        if (a.stdio[fd] >= 0 && a.stdio[fd] != fd && dup2(a.stdio[fd], fd) < 0) ThrowErrno("dup2 stdio");
-    }
-
+    TimingMark("child: sync, cgroup, cgroupns");
     SetupRootfs(a.rootfs);
+    TimingMark("child: rootfs (overlay, pivot)");
     SetHostname(a.hostname);
     if (a.new_net) BringUpLoopback();
 
-    ExecUser user = WithContext("unable to find user", [&] {
-      return ResolveExecUser(a.process.user, ReadImageFile("/etc/passwd"), ReadImageFile("/etc/group"));
-    });
-    std::vector<std::string> env = a.process.env;
-    DefaultEnv(&env, "HOME", user.home);
-
-    // The working directory, created if missing (as Docker does), resolved inside the root.
-    {
-      UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-      UniqueFd wd = MkdirAllInRoot(root.get(), a.process.cwd);
-      if (fchdir(wd.get()) != 0) ThrowErrno("chdir " + a.process.cwd);
-    }
-
-    ApplyPrivileges(user, a.caps, a.last_cap);
-    CloseExtraFdsOnExec();
-    // The cwd must be inside the new root (runc CVE-2024-21626).
-    char cwd[4096];
-    if (!getcwd(cwd, sizeof(cwd)) || cwd[0] != '/') throw Error("working directory is outside the container");
-
-    struct sigaction dfl = {};
-    dfl.sa_handler = SIG_DFL;
-    for (int s = 1; s < NSIG; s++) sigaction(s, &dfl, nullptr);
-    sigprocmask(SIG_SETMASK, &a.mask, nullptr);
-
-    int err = Exec(a.process.argv, env);
+    int err = ExecProcess({a.process, a.caps, a.last_cap, a.mask, true, a.seccomp});
     Report(a.err_fd, "X" + std::to_string(err) + " " + a.process.argv[0]);
     return ExitCodeForExecErrno(err);
   } catch (const std::exception& e) {

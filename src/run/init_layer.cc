@@ -56,6 +56,20 @@ void WriteAt(int dirfd, const char* name, const std::string& data) {
 
 }  // namespace
 
+namespace {
+
+/// Docker's init layer content in the directory open at `d`.
+void PopulateInitLayer(int d, const InitLayerFiles& f) {
+  for (const char* dir : {"proc", "sys", "dev", "dev/pts", "dev/shm", "etc"}) MkdirAt(d, dir, 0755);
+  WriteAt(d, "etc/hostname", f.hostname + "\n");
+  WriteAt(d, "etc/hosts", f.hosts);
+  WriteAt(d, "etc/resolv.conf", f.resolv_conf);
+  WriteAt(d, ".dockerenv", "");
+  if (symlinkat("/proc/mounts", d, "etc/mtab") != 0 && errno != EEXIST) ThrowErrno("symlink etc/mtab");
+}
+
+}  // namespace
+
 void CreateContainerLayers(const Layout& layout, const std::string& cid, const InitLayerFiles& f) {
   std::string init = layout.LayerDir(cid + "-init");
   std::string rw = layout.LayerDir(cid);
@@ -67,12 +81,7 @@ void CreateContainerLayers(const Layout& layout, const std::string& cid, const I
     MkdirAt(ifd.get(), "diff", 0755);
     UniqueFd d(openat(ifd.get(), "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!d) ThrowErrno("open " + init + "/diff");
-    for (const char* dir : {"proc", "sys", "dev", "dev/pts", "dev/shm", "etc"}) MkdirAt(d.get(), dir, 0755);
-    WriteAt(d.get(), "etc/hostname", f.hostname + "\n");
-    WriteAt(d.get(), "etc/hosts", f.hosts);
-    WriteAt(d.get(), "etc/resolv.conf", f.resolv_conf);
-    WriteAt(d.get(), ".dockerenv", "");
-    if (symlinkat("/proc/mounts", d.get(), "etc/mtab") != 0 && errno != EEXIST) ThrowErrno("symlink etc/mtab");
+    PopulateInitLayer(d.get(), f);
     UniqueFd r(open(rw.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!r) ThrowErrno("open " + rw);
     MkdirAt(r.get(), "diff", 0755);
@@ -82,6 +91,16 @@ void CreateContainerLayers(const Layout& layout, const std::string& cid, const I
     RemoveContainerLayers(layout, cid);
     throw Error("create container layers: " + std::string(e.what()));
   }
+}
+
+void CreateEphemeralLayers(const EphemeralLayers& l, const InitLayerFiles& f) {
+  WithContext("create container layers", [&] {
+    for (const std::string* dir : {&l.init, &l.upper, &l.work, &l.merged})
+      if (mkdir(dir->c_str(), dir == &l.init || dir == &l.upper ? 0755 : 0700) != 0) ThrowErrno("mkdir " + *dir);
+    UniqueFd d(open(l.init.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!d) ThrowErrno("open " + l.init);
+    PopulateInitLayer(d.get(), f);
+  });
 }
 
 void RemoveContainerLayers(const Layout& layout, const std::string& cid) {

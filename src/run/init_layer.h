@@ -3,6 +3,7 @@
 /// /etc/hostname, /etc/resolv.conf and empty mount points) and overlay2/<cid>/{diff,work,merged}.
 #include <string>
 
+#include "run/runtime_dir.h"
 #include "store/layout.h"
 
 namespace mini::run {
@@ -21,6 +22,8 @@ struct InitLayerFiles {
 
 /// Creates both directories of container `cid`. Throws Error; on failure removes what it made.
 void CreateContainerLayers(const Layout& layout, const std::string& cid, const InitLayerFiles& files);
+/// The same for a --rm container, in its runtime dir (tmpfs); removed with that dir. Throws Error.
+void CreateEphemeralLayers(const EphemeralLayers& layers, const InitLayerFiles& files);
 /// Removes overlay2/<cid> and overlay2/<cid>-init (missing is fine).
 void RemoveContainerLayers(const Layout& layout, const std::string& cid);
 

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "common/error.h"
+#include "run/capabilities.h"
 #include "run/container.h"
+#include "run/seccomp_filter.h"
 #include "store/layout.h"
 
 namespace mini::run {
@@ -44,6 +46,11 @@ using StartedFn = std::function<void(pid_t pid, const std::vector<std::string>& 
 /// runs; afterwards returns its status (128+N on signal N, 137 on OOM kill).
 LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, const IoSpec& io,
                              const StartedFn& started);
+
+/// The seccomp filter for a container's processes with capabilities `caps`: none when
+/// privileged or "unconfined", else Docker's default or the stored custom profile (compiled
+/// once and cached in the store). Throws Error("seccomp ...").
+SeccompProgram SeccompFor(const Layout& layout, const RunSpec& spec, CapSet caps);
 
 /// Makes sure volumes/<name>/_data exists; returns true when it was just created (to be seeded).
 bool EnsureVolume(const Layout& layout, const std::string& name, std::string* data_dir);

@@ -15,6 +15,8 @@
 #include "common/log.h"
 #include "run/exit_status.h"
 #include "run/init_layer.h"
+#include "run/runtime_dir.h"
+#include "run/timing.h"
 
 namespace mini::run {
 namespace {
@@ -71,13 +73,27 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     files.hosts = DefaultHostsContent();
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
+  ContainerStore store(layout);
+  if (spec.remove) {
+    // --rm: nothing on the store's disk; the init layer and upper dir live on tmpfs.
+    store.Create(&c);
+    try {
+      CreateEphemeralLayers(EphemeralLayersIn(store.RuntimeDir(c.id)), files);
+    } catch (...) {
+      store.Remove(c.id);
+      throw;
+    }
+    TimingMark("create container (tmpfs)");
+    return c;
+  }
   CreateContainerLayers(layout, c.id, files);
   try {
-    ContainerStore(layout).Create(&c);
+    store.Create(&c);
   } catch (...) {
     RemoveContainerLayers(layout, c.id);
     throw;
   }
+  TimingMark("create container (store)");
   return c;
 }
 
@@ -121,6 +137,7 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
     store.Remove(c.id);
   else
     SaveFinalState(store, c.id, st);
+  TimingMark(c.spec.remove ? "remove container" : "save final state");
   return res.exit_code;
 }
 
@@ -218,6 +235,21 @@ void RunDetached(const Layout& layout, const ContainerConfig& c) {
     throw StartError(code, sp == std::string::npos ? "start failed" : msg.substr(sp + 1));
   }
   throw StartError(kExitMiniFailure, "container monitor exited before the container started");
+}
+
+void StartContainer(const Layout& layout, const std::string& id, bool attach, bool interactive, int* exit_code) {
+  ContainerStore store(layout);
+  if (store.LoadState(id).status == "running") return;
+  ContainerConfig c = store.LoadConfig(id);
+  if (!attach) {
+    RunDetached(layout, c);
+    return;
+  }
+  IoSpec io;
+  io.tty = c.spec.tty;
+  io.in = interactive ? 0 : -1;
+  int code = RunAttached(layout, c, io);
+  if (exit_code) *exit_code = code;
 }
 
 void KillContainer(const Layout& layout, const std::string& id, int sig) {

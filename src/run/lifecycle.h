@@ -23,6 +23,12 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
 /// once the command runs. Throws StartError if it could not start.
 void RunDetached(const Layout& layout, const ContainerConfig& c);
 
+/// `mini start`: runs an existing (created or exited) container again, with its stored config
+/// and layers, through the same monitor path as run: attached (this process is the monitor,
+/// `*exit_code` gets the container's status) or detached. A running container is left alone.
+/// Throws StartError when it cannot start.
+void StartContainer(const Layout& layout, const std::string& id, bool attach, bool interactive, int* exit_code);
+
 /// SIGTERM, then SIGKILL after `timeout_s`; returns when the monitor has recorded the exit.
 void StopContainer(const Layout& layout, const std::string& id, int timeout_s);
 /// Sends `sig` to the container's init; throws Error if it is not running.

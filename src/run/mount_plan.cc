@@ -17,13 +17,20 @@ std::string OverlayPlan::Options() const {
 
 OverlayPlan MakeOverlayPlan(const std::string& cid, const std::vector<std::string>& image_lowers,
                             size_t page_size) {
+  return MakeOverlayPlanAt(cid + "-init/diff", cid + "/diff", cid + "/work", cid + "/merged", image_lowers,
+                           page_size);
+}
+
+OverlayPlan MakeOverlayPlanAt(const std::string& init, const std::string& upper, const std::string& work,
+                              const std::string& merged, const std::vector<std::string>& image_lowers,
+                              size_t page_size) {
   if (image_lowers.empty()) throw Error("image has no layers");
   OverlayPlan p;
-  p.lowers.push_back(cid + "-init/diff");
+  p.lowers.push_back(init);
   p.lowers.insert(p.lowers.end(), image_lowers.begin(), image_lowers.end());
-  p.upper = cid + "/diff";
-  p.work = cid + "/work";
-  p.merged = cid + "/merged";
+  p.upper = upper;
+  p.work = work;
+  p.merged = merged;
   if (p.Options().size() + 1 > page_size)
     throw Error("too many layers to mount (" + std::to_string(image_lowers.size()) +
                 "): overlay options exceed one page");

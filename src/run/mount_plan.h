@@ -25,6 +25,12 @@ struct OverlayPlan {
 OverlayPlan MakeOverlayPlan(const std::string& cid, const std::vector<std::string>& image_lowers,
                             size_t page_size);
 
+/// The same with the container's own directories given (absolute, or relative to overlay2/):
+/// used for --rm containers, whose init layer and upper dir are on tmpfs.
+OverlayPlan MakeOverlayPlanAt(const std::string& init, const std::string& upper, const std::string& work,
+                              const std::string& merged, const std::vector<std::string>& image_lowers,
+                              size_t page_size);
+
 /// Parses `-v SRC:DST[:ro|rw]`. SRC starting with '/' is a bind mount, else a named volume
 /// (names: [a-zA-Z0-9][a-zA-Z0-9_.-]*). DST must be absolute. Throws Error on bad input.
 MountRequest ParseVolumeSpec(const std::string& s);

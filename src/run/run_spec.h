@@ -45,6 +45,10 @@ struct RunSpec {
   bool read_only = false;                      ///< --read-only
   bool privileged = false;
   std::vector<std::string> cap_add, cap_drop;
+  /// --security-opt seccomp=...: "default" (Docker's profile), "unconfined", or the text of a
+  /// custom JSON profile (read when the container is created, so `mini start` reuses it).
+  /// --privileged turns seccomp off whatever this says.
+  std::string seccomp = "default";
   std::vector<MountRequest> mounts;
   Resources resources;
 };

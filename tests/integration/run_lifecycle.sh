@@ -30,7 +30,8 @@ expect_eq "$(mini ps -a -q | wc -l)" 0
 
 # A killed monitor: the container dies with it and ps shows it exited.
 id4=$(mini run -d busybox sleep 1000)
-mon=$(sed 's/.*"MonitorPid":\([0-9]*\).*/\1/' "$R/containers/$id4/state.json")
+# Runtime state is on tmpfs under /run/mini/<store hash>/containers/<id>.
+mon=$(sed 's/.*"MonitorPid":\([0-9]*\).*/\1/' /run/mini/*/containers/$id4/state.json)
 kill -9 "$mon"
 for i in $(seq 50); do mini ps -a | grep -q Exited && break; sleep 0.1; done
 mini ps -a | grep "${id4:0:12}" | grep -q Exited || fail "container of a killed monitor not shown as exited"
@@ -45,7 +46,8 @@ set +e; wait $pid; rc=$?; set -e
 expect_eq $rc 42 "TERM forwarded"
 # Detached with --rm removes itself.
 id5=$(mini run -d --rm busybox true)
-for i in $(seq 50); do [ -d "$R/containers/$id5" ] || break; sleep 0.1; done
-[ -d "$R/containers/$id5" ] && fail "--rm -d container not removed"
+[ -d "$R/containers/$id5" ] && fail "--rm container in the store"
+for i in $(seq 50); do ls -d /run/mini/*/containers/$id5 >/dev/null 2>&1 || break; sleep 0.1; done
+ls -d /run/mini/*/containers/$id5 2>/dev/null && fail "--rm -d container not removed"
 grep -q " $R/" /proc/self/mountinfo && fail "mounts left under the root"
 echo PASS

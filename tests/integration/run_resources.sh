@@ -30,6 +30,22 @@ for c in /sys/fs/cgroup/*/mini /sys/fs/cgroup/mini; do
   [ -d "$c/$id" ] && fail "cgroup $c/$id left"
 done
 
+# --cpus 0.25 slows a busy loop about 4x: CPU time consumed in 2 s of wall time stays well
+# under half a core (robust on a loaded 2-core host: only an upper bound on the throttled run).
+if [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] || grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+  id=$(mini run -d --cpus 0.25 busybox sh -c 'while :; do :; done')
+  pid=$(mini inspect "$id" | sed -n 's/^ *"Pid": \([0-9]*\),/\1/p')
+  ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+  t0=$(ticks); sleep 2; t1=$(ticks)
+  used=$(( (t1 - t0) * 100 / $(getconf CLK_TCK) / 2 ))  # percent of one core
+  mini rm -f "$id" >/dev/null
+  [ "$used" -lt 40 ] || fail "--cpus 0.25 used $used% of a core"
+  [ "$used" -gt 5 ] || fail "--cpus 0.25 busy loop barely ran ($used%)"
+  echo "--cpus 0.25: $used% of a core"
+else
+  echo "skip --cpus test: no cpu controller"
+fi
+
 # Swap is off with --memory: memsw equals the memory limit (v1 with swap accounting).
 id=$(mini run -d -m 64m busybox sleep 1000)
 if [ -f /sys/fs/cgroup/memory/mini/$id/memory.memsw.limit_in_bytes ]; then

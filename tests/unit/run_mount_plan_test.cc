@@ -13,6 +13,14 @@ TEST(MountPlan, RelativeOverlayOptions) {
   EXPECT_EQ(p.merged, "cid/merged");
 }
 
+TEST(MountPlan, EphemeralDirs) {
+  OverlayPlan p = MakeOverlayPlanAt("/run/mini/x/c/init", "/run/mini/x/c/diff", "/run/mini/x/c/work",
+                                    "/run/mini/x/c/merged", {"l/TOP"}, 4096);
+  EXPECT_EQ(p.Options(),
+            "lowerdir=/run/mini/x/c/init:l/TOP,upperdir=/run/mini/x/c/diff,workdir=/run/mini/x/c/work");
+  EXPECT_EQ(p.merged, "/run/mini/x/c/merged");
+}
+
 TEST(MountPlan, ManyLayersFitAPage) {
   std::string cid(64, 'a');
   std::vector<std::string> lowers(125, "l/" + std::string(26, 'X'));

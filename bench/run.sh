@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Benchmark: `run --rm busybox true` end to end, N times each (median, p90), for mini and, when
+# installed, docker (a private dockerd with the same image, loaded through `mini save | docker
+# load`), podman and runc (on a prepared bundle: `runc run`, i.e. create+start+delete).
+# Usage: bench/run.sh [N]  (default 50).  Env: MINI=<binary> (default build/mini), BUSYBOX.
+# Needs root. Prints one table with each tool's ratio to mini.
+set -euo pipefail
+N=${1:-50}
+MINI=${MINI:-$(cd "$(dirname "$0")/.." && pwd)/build/mini}
+BUSYBOX=${BUSYBOX:-$(command -v busybox || true)}
+[ "$(id -u)" = 0 ] || { echo "bench/run.sh needs root" >&2; exit 1; }
+[ -x "$MINI" ] || { echo "no mini binary at $MINI (set MINI=)" >&2; exit 1; }
+[ -n "$BUSYBOX" ] || { echo "no busybox on the host" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "python3 is needed for the timings" >&2; exit 1; }
+
+W=$(mktemp -d /tmp/mini-bench-run.XXXXXX)
+DOCKERD_PID=
+SOCK=/run/mini-bench-docker.sock
+cleanup() {
+  set +e
+  if [ -n "$DOCKERD_PID" ]; then
+    kill "$DOCKERD_PID" 2>/dev/null
+    for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
+    kill -9 "$DOCKERD_PID" 2>/dev/null
+    rm -f "$SOCK"
+  fi
+  grep -o " $W/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf "$W"
+}
+trap cleanup EXIT
+
+# timeit NAME CMD...: runs CMD N times (after 3 warm-ups), appends "NAME median p90" to results.
+cat >"$W/timeit.py" <<'EOF'
+import os, sys, time
+n, name, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+null = os.open("/dev/null", os.O_RDWR)
+acts = [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1)]
+def once():
+    t = time.perf_counter()
+    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=acts)
+    _, st = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(st) != 0:
+        sys.exit(f"{name}: {' '.join(cmd)} failed ({os.waitstatus_to_exitcode(st)})")
+    return (time.perf_counter() - t) * 1000
+for _ in range(3):
+    once()
+ts = sorted(once() for _ in range(n))
+print(f"{name}\t{ts[len(ts) // 2]:.2f}\t{ts[min(len(ts) - 1, (len(ts) * 9) // 10)]:.2f}")
+EOF
+timeit() { python3 "$W/timeit.py" "$N" "$@" >>"$W/results"; }
+
+# The busybox image: the host's static busybox with its applets (as the integration tests do).
+R=$W/mini-root
+mkdir -p "$W/bb/bin" "$W/bb/etc" "$W/bb/root" "$W/bb/tmp"
+cp "$BUSYBOX" "$W/bb/bin/busybox"
+for a in $("$W/bb/bin/busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$W/bb/bin/$a"; done
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$W/bb/etc/passwd"
+printf 'root:x:0:\n' >"$W/bb/etc/group"
+tar -C "$W/bb" -c . | "$MINI" --root "$R" import - busybox:latest >/dev/null
+: >"$W/results"
+
+echo "mini: $MINI"
+timeit mini "$MINI" --root "$R" run --rm busybox true
+
+if command -v runc >/dev/null; then
+  mkdir -p "$W/bundle"
+  cp -a "$W/bb" "$W/bundle/rootfs"
+  (cd "$W/bundle" && runc spec)
+  python3 - "$W/bundle/config.json" <<'EOF'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["args"] = ["true"]
+c["process"]["terminal"] = False
+json.dump(c, open(p, "w"))
+EOF
+  echo "runc: $(runc --version | head -1)"
+  timeit "runc run (bundle)" runc --root "$W/runc-state" run --bundle "$W/bundle" mini-bench-$$
+fi
+
+if command -v docker >/dev/null; then
+  if ! docker version >/dev/null 2>&1 && command -v dockerd >/dev/null; then
+    mkdir -p "$W/docker-data" "$W/docker-exec"
+    dockerd --default-ulimit nofile=1024:1024 --data-root "$W/docker-data" --exec-root "$W/docker-exec" \
+      --pidfile "$W/dockerd.pid" --host "unix://$SOCK" --bridge none --iptables=false \
+      >"$W/dockerd.log" 2>&1 &
+    DOCKERD_PID=$!
+    export DOCKER_HOST=unix://$SOCK
+    for _ in $(seq 1 60); do
+      docker version >/dev/null 2>&1 && break
+      kill -0 "$DOCKERD_PID" 2>/dev/null || break
+      sleep 1
+    done
+  fi
+  if docker version >/dev/null 2>&1; then
+    "$MINI" --root "$R" save busybox:latest | docker load >/dev/null
+    echo "docker: $(docker version -f '{{.Server.Version}}')"
+    timeit "docker run --rm" docker run --rm --network none busybox:latest true
+  else
+    echo "docker: daemon did not start, skipped"
+  fi
+fi
+
+if command -v podman >/dev/null; then
+  if [ ! -e /etc/containers/containers.conf ]; then
+    mkdir -p /etc/containers
+    printf '[containers]\ndefault_ulimits = ["nofile=1024:1024","nproc=1000:1000"]\n[engine]\nruntime = "runc"\n' \
+      >/etc/containers/containers.conf
+  fi
+  "$MINI" --root "$R" save busybox:latest | podman --root "$W/podman" load >/dev/null
+  echo "podman: $(podman --version)"
+  timeit "podman run --rm" podman --root "$W/podman" run --rm --network none busybox:latest true
+fi
+
+echo
+echo "run --rm busybox true, $N runs each ($(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg))"
+awk -F'\t' 'NR == 1 { base = $2 }
+  { rows[NR] = $0; n = NR }
+  END {
+    printf "| %-22s | %10s | %10s | %8s |\n", "tool", "median ms", "p90 ms", "vs mini"
+    printf "|%s|%s|%s|%s|\n", "------------------------", "------------", "------------", "----------"
+    for (i = 1; i <= n; i++) {
+      split(rows[i], f, "\t")
+      printf "| %-22s | %10.2f | %10.2f | %7.1fx |\n", f[1], f[2], f[3], f[2] / base
+    }
+  }' "$W/results"

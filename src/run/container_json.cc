@@ -1,0 +1,133 @@
+// JSON forms of a container's config.json and state.json (Docker's field names where they exist).
+#include <optional>
+
+#include "run/container.h"
+
+namespace mini::run {
+namespace {
+
+nlohmann::json MountsJson(const std::vector<MountRequest>& ms) {
+  auto a = nlohmann::json::array();
+  for (const auto& m : ms)
+    a.push_back({{"Type", m.kind == MountRequest::Kind::kBind ? "bind" : m.kind == MountRequest::Kind::kVolume ? "volume" : "tmpfs"},
+                 {"Source", m.source}, {"Destination", m.target}, {"RW", !m.read_only}, {"Options", m.options}});
+  return a;
+}
+
+std::vector<MountRequest> MountsFromJson(const nlohmann::json& a) {
+  std::vector<MountRequest> out;
+  if (!a.is_array()) return out;
+  for (const auto& j : a) {
+    MountRequest m;
+    std::string t = j.value("Type", "bind");
+    m.kind = t == "volume" ? MountRequest::Kind::kVolume : t == "tmpfs" ? MountRequest::Kind::kTmpfs : MountRequest::Kind::kBind;
+    m.source = j.value("Source", "");
+    m.target = j.value("Destination", "");
+    m.read_only = !j.value("RW", true);
+    m.options = j.value("Options", "");
+    out.push_back(m);
+  }
+  return out;
+}
+
+template <class T>
+void PutOpt(nlohmann::json& j, const char* k, const std::optional<T>& v) {
+  if (v) j[k] = *v;
+}
+template <class T>
+void GetOpt(const nlohmann::json& j, const char* k, std::optional<T>* v) {
+  if (j.contains(k) && !j[k].is_null()) *v = j[k].get<T>();
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const ContainerConfig& c) {
+  const RunSpec& s = c.spec;
+  nlohmann::json host = {{"AutoRemove", s.remove}, {"NetworkMode", s.network}, {"Privileged", s.privileged},
+                         {"ReadonlyRootfs", s.read_only}, {"CapAdd", s.cap_add}, {"CapDrop", s.cap_drop},
+                         {"Mounts", MountsJson(s.mounts)}, {"Tty", s.tty}, {"Interactive", s.interactive},
+                         {"Detach", s.detach}, {"Seccomp", s.seccomp}};
+  const Resources& r = s.resources;
+  PutOpt(host, "Memory", r.memory);
+  PutOpt(host, "MemorySwap", r.memory_swap);
+  PutOpt(host, "NanoCpus", r.cpus ? std::optional<int64_t>(static_cast<int64_t>(*r.cpus * 1e9)) : std::nullopt);
+  PutOpt(host, "CpuShares", r.cpu_shares);
+  PutOpt(host, "CpusetCpus", r.cpuset_cpus);
+  PutOpt(host, "CpusetMems", r.cpuset_mems);
+  PutOpt(host, "PidsLimit", r.pids_limit);
+  nlohmann::json cfg = {{"Hostname", c.hostname}, {"Cmd", c.process.argv}, {"Env", c.process.env},
+                        {"WorkingDir", c.process.cwd}, {"User", c.process.user}, {"Args", s.args},
+                        {"UserEnv", s.env}};
+  PutOpt(cfg, "Entrypoint", s.entrypoint);
+  return {{"Id", c.id}, {"Name", "/" + c.name}, {"Created", c.created}, {"Image", c.image.id},
+          {"ImageName", c.image.name}, {"Lowers", c.image.lowers}, {"ImageConfig", c.image.config},
+          {"Config", cfg}, {"HostConfig", host}};
+}
+
+ContainerConfig ConfigFromJson(const nlohmann::json& j) {
+  ContainerConfig c;
+  c.id = j.at("Id").get<std::string>();
+  c.name = j.value("Name", "/");
+  if (!c.name.empty() && c.name[0] == '/') c.name.erase(0, 1);
+  c.created = j.value("Created", "");
+  c.image.id = j.value("Image", "");
+  c.image.name = j.value("ImageName", "");
+  c.image.lowers = j.value("Lowers", std::vector<std::string>{});
+  c.image.config = j.value("ImageConfig", nlohmann::json());
+  const auto& cfg = j.at("Config");
+  c.hostname = cfg.value("Hostname", "");
+  c.process.argv = cfg.value("Cmd", std::vector<std::string>{});
+  c.process.env = cfg.value("Env", std::vector<std::string>{});
+  c.process.cwd = cfg.value("WorkingDir", "/");
+  c.process.user = cfg.value("User", "");
+  c.spec.args = cfg.value("Args", std::vector<std::string>{});
+  c.spec.env = cfg.value("UserEnv", std::vector<std::string>{});
+  GetOpt(cfg, "Entrypoint", &c.spec.entrypoint);
+  const auto& h = j.at("HostConfig");
+  RunSpec& s = c.spec;
+  s.remove = h.value("AutoRemove", false);
+  s.network = h.value("NetworkMode", "none");
+  s.privileged = h.value("Privileged", false);
+  s.read_only = h.value("ReadonlyRootfs", false);
+  s.cap_add = h.value("CapAdd", std::vector<std::string>{});
+  s.cap_drop = h.value("CapDrop", std::vector<std::string>{});
+  s.mounts = MountsFromJson(h.value("Mounts", nlohmann::json::array()));
+  s.tty = h.value("Tty", false);
+  s.interactive = h.value("Interactive", false);
+  s.detach = h.value("Detach", false);
+  s.seccomp = h.value("Seccomp", "default");
+  Resources& r = s.resources;
+  GetOpt(h, "Memory", &r.memory);
+  GetOpt(h, "MemorySwap", &r.memory_swap);
+  if (h.contains("NanoCpus")) r.cpus = h["NanoCpus"].get<int64_t>() / 1e9;
+  GetOpt(h, "CpuShares", &r.cpu_shares);
+  GetOpt(h, "CpusetCpus", &r.cpuset_cpus);
+  GetOpt(h, "CpusetMems", &r.cpuset_mems);
+  GetOpt(h, "PidsLimit", &r.pids_limit);
+  return c;
+}
+
+nlohmann::json ToJson(const ContainerState& s) {
+  return {{"Status", s.status}, {"Running", s.status == "running"}, {"Pid", s.pid}, {"PidStart", s.pid_start},
+          {"MonitorPid", s.monitor_pid}, {"MonitorStart", s.monitor_start}, {"ExitCode", s.exit_code},
+          {"OOMKilled", s.oom_killed}, {"StartedAt", s.started_at}, {"FinishedAt", s.finished_at},
+          {"Error", s.error}, {"CgroupPaths", s.cgroup_paths}};
+}
+
+ContainerState StateFromJson(const nlohmann::json& j) {
+  ContainerState s;
+  s.status = j.value("Status", "created");
+  s.pid = j.value("Pid", 0);
+  s.pid_start = j.value("PidStart", uint64_t{0});
+  s.monitor_pid = j.value("MonitorPid", 0);
+  s.monitor_start = j.value("MonitorStart", uint64_t{0});
+  s.exit_code = j.value("ExitCode", 0);
+  s.oom_killed = j.value("OOMKilled", false);
+  s.started_at = j.value("StartedAt", "");
+  s.finished_at = j.value("FinishedAt", "");
+  s.error = j.value("Error", "");
+  s.cgroup_paths = j.value("CgroupPaths", std::vector<std::string>{});
+  return s;
+}
+
+}  // namespace mini::run
