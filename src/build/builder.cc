@@ -10,6 +10,7 @@
 
 #include "build/build_cache.h"
 #include "build/copy_step.h"
+#include "build/file_hash_cache.h"
 #include "build/instructions.h"
 #include "build/minifile_parser.h"
 #include "build/run_step.h"
@@ -51,6 +52,8 @@ class Builder {
  public:
   Builder(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& o, FILE* out)
       : layout_(layout), layers_(layers), images_(images), o_(o), out_(out), cache_(layout) {}
+  /// The file hashes learnt are kept even when the build fails: the files were read either way.
+  ~Builder() { file_hashes_.Save(); }
 
   Digest Run() {
     Load();
@@ -379,7 +382,7 @@ class Builder {
       inputs = inputs_prefix;
       for (const auto& p : expanded) inputs += " " + JoinPath(p);
     } else {
-      inputs = HashSources(*tree, expanded).str();
+      inputs = HashSources(*tree, expanded, other ? nullptr : &file_hashes_).str();
     }
     if (dest.empty() || dest[0] != '/') {
       std::string wd = st.Workdir();
@@ -430,6 +433,7 @@ class Builder {
   const BuildOptions& o_;
   FILE* out_;
   BuildCache cache_;
+  FileHashCache file_hashes_{layout_.BuildCacheDir() + "/file-hashes"};
   ParsedFile pf_;
   Minifile mf_;
   ShellLex lex_;

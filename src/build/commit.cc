@@ -112,7 +112,7 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
   run::ContainerConfig cfg = cs.LoadConfig(cid);
   run::ContainerState state = cs.LoadState(cid);
   ImageRecord base = images.Resolve(cfg.image.id);
-  std::string upper = layout.LayerDiff(cid);
+  std::string upper = cs.UpperDir(cid);  // on tmpfs for --rm containers
   if (!IsDirectory(upper)) throw Error("commit " + container + ": the container has no layer directory");
 
   TempDir tmp(layout.TmpDir(), "commit-");
@@ -179,7 +179,7 @@ std::vector<std::string> ContainerDiff(const Layout& layout, LayerStore& layers,
   for (const auto& l : cfg.image.lowers) dirs.push_back(layout.Overlay2Dir() + "/" + l);
   LayerView lower(dirs);
   std::vector<std::string> out;
-  DiffWalk(layout.LayerDiff(cid), "", lower, &out);
+  DiffWalk(cs.UpperDir(cid), "", lower, &out);
   return out;
 }
 

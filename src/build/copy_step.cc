@@ -1,5 +1,7 @@
 #include "build/copy_step.h"
 
+#include "build/file_hash_cache.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -67,7 +69,7 @@ void GlobExpand(const SourceTree& tree, const std::vector<std::string>& pattern,
   }
 }
 
-void HashTree(const SourceTree& tree, SourcePath& p, Sha256& sha) {
+void HashTree(const SourceTree& tree, SourcePath& p, Sha256& sha, FileHashCache* hashes) {
   auto e = tree.Lstat(p);
   if (!e) return;
   const struct stat& st = e->st;
@@ -79,11 +81,11 @@ void HashTree(const SourceTree& tree, SourcePath& p, Sha256& sha) {
     ssize_t n = readlink(e->host_path.c_str(), buf, sizeof(buf));
     if (n > 0) sha.Update(buf, static_cast<size_t>(n));
   } else if (S_ISREG(st.st_mode)) {
-    sha.Update(Sha256OfFile(e->host_path).hex());
+    sha.Update(hashes ? hashes->HashOf(e->host_path, st) : Sha256OfFile(e->host_path).hex());
   } else if (S_ISDIR(st.st_mode)) {
     for (const auto& n : tree.List(p)) {
       p.push_back(n);
-      HashTree(tree, p, sha);
+      HashTree(tree, p, sha, hashes);
       p.pop_back();
     }
   }
@@ -278,11 +280,11 @@ std::vector<SourcePath> ExpandSources(const SourceTree& tree, const std::vector<
   return out;
 }
 
-Digest HashSources(const SourceTree& tree, const std::vector<SourcePath>& sources) {
+Digest HashSources(const SourceTree& tree, const std::vector<SourcePath>& sources, FileHashCache* hashes) {
   Sha256 sha;
   for (auto p : sources) {
     sha.Update("source " + JoinPath(p) + "\n");
-    HashTree(tree, p, sha);
+    HashTree(tree, p, sha, hashes);
   }
   return sha.Finish();
 }

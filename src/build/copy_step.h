@@ -15,6 +15,8 @@
 
 namespace mini::build {
 
+class FileHashCache;
+
 struct CopyOptions {
   std::string what = "COPY";  ///< "COPY" or "ADD", for messages
   std::optional<uid_t> uid;   ///< --chown; root when unset
@@ -36,7 +38,9 @@ std::vector<SourcePath> ExpandSources(const SourceTree& tree, const std::vector<
 
 /// Digest over paths, types, modes, sizes, mtimes, link targets and file contents of the
 /// expanded sources (the COPY part of a cache key).
-Digest HashSources(const SourceTree& tree, const std::vector<SourcePath>& sources);
+/// With `hashes`, file contents come from that cache when their stat data did not change.
+Digest HashSources(const SourceTree& tree, const std::vector<SourcePath>& sources,
+                   FileHashCache* hashes = nullptr);
 
 /// Copies the expanded sources to `dest` (absolute in the image; a trailing '/' means "a
 /// directory") into `layer_dir`, which becomes the step's layer. `image` is the stage's

@@ -1,5 +1,7 @@
 #include "build/export.h"
 
+#include "run/runtime_dir.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -212,7 +214,9 @@ std::vector<std::string> ContainerLayerDirs(const Layout& layout, const std::str
   run::ContainerStore cs(layout);
   std::string cid = cs.Resolve(container);
   run::ContainerConfig cfg = cs.LoadConfig(cid);
-  std::vector<std::string> dirs = {layout.LayerDiff(cid), layout.LayerDiff(cid + "-init")};
+  std::string init = cs.Ephemeral(cid) ? run::EphemeralLayersIn(cs.RuntimeDir(cid)).init
+                                       : layout.LayerDiff(cid + "-init");
+  std::vector<std::string> dirs = {cs.UpperDir(cid), init};
   for (const auto& l : cfg.image.lowers) dirs.push_back(layout.Overlay2Dir() + "/" + l);
   return dirs;
 }
