@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/human.h"
+#include "run/process_spec.h"
 
 namespace mini::build {
 
@@ -31,25 +32,6 @@ void SetEnvEntry(json& env, const std::string& key, const std::string& value) {
     }
   }
   env.push_back(key + "=" + value);
-}
-
-std::string CleanAbs(const std::string& p) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= p.size()) {
-    size_t j = p.find('/', i);
-    if (j == std::string::npos) j = p.size();
-    std::string c = p.substr(i, j - i);
-    if (c == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!c.empty() && c != ".") {
-      parts.push_back(c);
-    }
-    i = j + 1;
-  }
-  std::string out;
-  for (const auto& c : parts) out += "/" + c;
-  return out.empty() ? "/" : out;
 }
 
 bool AllDigits(const std::string& s) {
@@ -216,7 +198,7 @@ std::string ApplyMetadata(StageState& st, const Instruction& ins, const ShellLex
   }
   if (auto* w = std::get_if<WorkdirCmd>(&ins)) {
     std::string p = X(w->path);
-    std::string wd = CleanAbs(!p.empty() && p[0] == '/' ? p : st.Workdir() + "/" + p);
+    std::string wd = run::CleanAbsPath(!p.empty() && p[0] == '/' ? p : st.Workdir() + "/" + p);
     cfg["WorkingDir"] = wd;
     return "WORKDIR " + wd;
   }

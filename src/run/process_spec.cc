@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "common/error.h"
+#include "store/safe_path.h"
 
 namespace mini::run {
 namespace {
@@ -39,24 +40,7 @@ void DefaultEnv(std::vector<std::string>* env, const std::string& key, const std
   if (!FindEnv(*env, key)) env->push_back(key + "=" + value);
 }
 
-std::string CleanAbsPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= path.size()) {
-    size_t j = path.find('/', i);
-    if (j == std::string::npos) j = path.size();
-    std::string c = path.substr(i, j - i);
-    if (c == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!c.empty() && c != ".") {
-      parts.push_back(c);
-    }
-    i = j + 1;
-  }
-  std::string out;
-  for (const auto& p : parts) out += "/" + p;
-  return out.empty() ? "/" : out;
-}
+std::string CleanAbsPath(const std::string& path) { return "/" + JoinPath(CleanPathComponents(path)); }
 
 void ParseEnvFile(const std::string& content, std::vector<std::string>* out) {
   size_t i = 0;
