@@ -1,5 +1,7 @@
 #include "build/export.h"
 
+#include "store/overlay_marks.h"
+
 #include "run/runtime_dir.h"
 
 #include <archive.h>
@@ -31,12 +33,6 @@ namespace mini::build {
 namespace {
 
 constexpr size_t kChunk = 64 * 1024;
-
-bool IsOpaqueDir(const std::string& dir) {
-  char v[4];
-  ssize_t n = lgetxattr(dir.c_str(), "trusted.overlay.opaque", v, sizeof(v));
-  return n == 1 && v[0] == 'y';
-}
 
 std::vector<std::string> DirNames(const std::string& path) {
   std::vector<std::string> out;

@@ -1,5 +1,7 @@
 #include "build/source_tree.h"
 
+#include "store/overlay_marks.h"
+
 #include <dirent.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -34,12 +36,6 @@ std::vector<std::string> ReadDirNames(const std::string& path) {
   return out;
 }
 
-bool IsOpaque(const std::string& dir) {
-  char v[4];
-  ssize_t n = lgetxattr(dir.c_str(), "trusted.overlay.opaque", v, sizeof(v));
-  return n == 1 && v[0] == 'y';
-}
-
 }  // namespace
 
 std::string FindMinifile(const std::string& context, const std::string& file) {
@@ -63,7 +59,6 @@ std::unique_ptr<ContextTree> OpenContext(const std::string& context, std::string
   return std::make_unique<ContextTree>(context, std::move(pats));
 }
 
-bool IsWhiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
 
 std::vector<std::string> SourceTree::Resolve(const std::string& path, bool follow_last) const {
   std::vector<std::string> todo = CleanPathComponents(path);
@@ -144,7 +139,7 @@ std::optional<TreeEntry> LayerView::Lstat(const std::vector<std::string>& comps)
       if (IsWhiteout(st)) return std::nullopt;
       if (i + 1 == comps.size()) return TreeEntry{st, p};
       if (!S_ISDIR(st.st_mode)) return std::nullopt;
-      if (IsOpaque(p)) opaque = true;
+      if (IsOpaqueDir(p)) opaque = true;
     }
     if (comps.empty()) {
       TreeEntry e;
@@ -165,7 +160,7 @@ std::vector<std::string> LayerView::List(const std::vector<std::string>& comps) 
     // The directory's ancestors in this layer decide whether this layer (and those below it)
     // still contribute: a whiteout or non-directory hides the path, an opaque one ends the merge.
     std::string p = root;
-    bool stop_after = comps.empty() && IsOpaque(root), absent = false, hides = false;
+    bool stop_after = comps.empty() && IsOpaqueDir(root), absent = false, hides = false;
     for (const auto& c : comps) {
       p += "/" + c;
       struct stat st;
@@ -177,7 +172,7 @@ std::vector<std::string> LayerView::List(const std::vector<std::string>& comps) 
         hides = true;
         break;
       }
-      if (IsOpaque(p)) stop_after = true;
+      if (IsOpaqueDir(p)) stop_after = true;
     }
     if (hides) break;
     if (absent) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "store/overlay_marks.h"  // IsWhiteout, IsOpaqueDir for layer walks
 #include "build/ignore_patterns.h"
 
 namespace mini::build {
@@ -66,8 +67,5 @@ std::string FindMinifile(const std::string& context, const std::string& file);
 /// The build context with its ignore file applied (.miniignore, else .dockerignore);
 /// `ignore_name` receives the name used in "not found" errors. Throws Error for bad patterns.
 std::unique_ptr<ContextTree> OpenContext(const std::string& context, std::string* ignore_name);
-
-/// True for an overlay whiteout (a 0/0 character device).
-bool IsWhiteout(const struct stat& st);
 
 }  // namespace mini::build

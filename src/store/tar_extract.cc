@@ -1,5 +1,7 @@
 #include "store/tar_extract.h"
 
+#include "store/overlay_marks.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -27,7 +29,6 @@ constexpr size_t kMaxPathLen = 4096;
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr const char kWhiteoutPrefix[] = ".wh.";
 constexpr const char kOpaqueMarker[] = ".wh..wh..opq";
-constexpr const char kOpaqueXattr[] = "trusted.overlay.opaque";
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 

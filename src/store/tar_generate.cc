@@ -1,5 +1,7 @@
 #include "store/tar_generate.h"
 
+#include "store/overlay_marks.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -25,7 +27,6 @@ namespace mini {
 namespace {
 
 constexpr size_t kChunk = 64 * 1024;
-constexpr const char kOpaqueXattr[] = "trusted.overlay.opaque";
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool IsOverlayXattr(std::string_view name) {
@@ -121,7 +122,7 @@ class Packer {
     if (!root) ThrowErrno("pack: open " + dir_);
     struct stat st;
     if (fstat(root.get(), &st) != 0) ThrowErrno("pack: stat " + dir_);
-    if (opts_.convert_whiteouts && IsOpaque(dir_)) EmitOpaqueMarker("", st);
+    if (opts_.convert_whiteouts && IsOpaqueDir(dir_)) EmitOpaqueMarker("", st);
     WalkDir(root.get(), "");
     Check(archive_write_close(a_), "close");
     sink_->Finish();
@@ -152,7 +153,7 @@ class Packer {
       return;
     }
     EntryPtr e = NewEntry();
-    if (opts_.convert_whiteouts && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+    if (opts_.convert_whiteouts && IsWhiteout(st)) {
       std::string wh = rel.substr(0, rel.size() - name.size()) + ".wh." + name;
       SetCommon(e.get(), wh, AE_IFREG, st);
       archive_entry_set_perm(e.get(), 0600);  // as Docker writes whiteouts, so diff ids match
@@ -196,7 +197,7 @@ class Packer {
     }
     WriteHeader(e.get());
     if (is_dir) {
-      if (opts_.convert_whiteouts && IsOpaque(path)) EmitOpaqueMarker(rel + "/", st);
+      if (opts_.convert_whiteouts && IsOpaqueDir(path)) EmitOpaqueMarker(rel + "/", st);
       UniqueFd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!sub) ThrowErrno("open");
       WalkDir(sub.get(), rel + "/");
@@ -226,12 +227,6 @@ class Packer {
     archive_entry_set_mtime(e.get(), dir_st.st_mtim.tv_sec, dir_st.st_mtim.tv_nsec);
     archive_entry_set_size(e.get(), 0);
     WriteHeader(e.get());
-  }
-
-  static bool IsOpaque(const std::string& path) {
-    char v[2];
-    ssize_t n = lgetxattr(path.c_str(), kOpaqueXattr, v, sizeof v);
-    return n == 1 && v[0] == 'y';
   }
 
   void CopyData(int fd, uint64_t size) {
