@@ -6,17 +6,11 @@
 # Run as root. Usage: bench/build.sh   (env MINI=path/to/mini)
 set -euo pipefail
 MINI=${MINI:-$(dirname "$0")/../build/mini}
+source "$(cd "$(dirname "$0")/../tests/integration" && pwd)/dockerd.bash"
 T=$(mktemp -d /tmp/mini-bench-build.XXXXXX)
-SOCK=/run/mini-bench-docker.sock
-DOCKERD_PID=
 cleanup() {
   set +e
-  if [ -n "$DOCKERD_PID" ]; then
-    kill "$DOCKERD_PID"
-    for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$DOCKERD_PID" 2>/dev/null
-    rm -f "$SOCK"
-  fi
+  stop_private_dockerd
   grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$T"
 }
@@ -70,18 +64,13 @@ three mini "$MINI" --root "$R" build -t b
 
 tools=(mini)
 if command -v dockerd >/dev/null && command -v docker >/dev/null; then
-  mkdir -p "$T/docker/data" "$T/docker/exec"
-  dockerd --data-root "$T/docker/data" --exec-root "$T/docker/exec" --pidfile "$T/docker/pid" \
-    --host "unix://$SOCK" --bridge none --iptables=false >"$T/docker/log" 2>&1 &
-  DOCKERD_PID=$!
-  export DOCKER_HOST=unix://$SOCK
-  for _ in $(seq 1 60); do docker version >/dev/null 2>&1 && break; sleep 1; done
+  start_private_dockerd "$T/docker" /run/mini-bench-docker.sock >/dev/null || true
   if docker version >/dev/null 2>&1 && docker load -i "$T/busybox.tar" >/dev/null; then
     COLD_FLAGS=(--no-cache)
     DOCKER_BUILDKIT=0 three docker docker build --network none -f "$T/ctx/Minifile" -t minibench
     tools+=(docker)
   else
-    echo "docker build: skipped (dockerd did not start: $(tail -n 2 "$T/docker/log"))"
+    echo "docker build: skipped (dockerd did not start: $(tail -n 2 "$T/docker/dockerd.log"))"
   fi
 else
   echo "docker build: skipped (not installed)"

@@ -12,19 +12,14 @@ RUNS=${1:-3}
 HERE=$(cd "$(dirname "$0")/../tests/integration" && pwd)
 source "$HERE/lib.sh"
 source "$HERE/registry_fixture.bash"
+source "$HERE/dockerd.bash"
 
 start_registry bench
 # docker pull is timed too when a daemon runs or a private dockerd can be started.
-DOCKERD_PID=
 if command -v docker >/dev/null && ! docker version >/dev/null 2>&1 && command -v dockerd >/dev/null; then
-  mkdir -p "$T/docker/data" "$T/docker/exec"
-  dockerd --data-root "$T/docker/data" --exec-root "$T/docker/exec" --pidfile "$T/docker/pid" \
-    --host "unix://$T/docker.sock" --bridge none --iptables=false >"$T/docker/log" 2>&1 &
-  DOCKERD_PID=$!
-  export DOCKER_HOST=unix://$T/docker.sock
-  for _ in $(seq 60); do docker version >/dev/null 2>&1 && break; sleep 1; done
-  stop_dockerd() { kill "$DOCKERD_PID" 2>/dev/null; wait "$DOCKERD_PID" 2>/dev/null; registry_cleanup; }
+  stop_dockerd() { stop_private_dockerd; registry_cleanup; }
   trap stop_dockerd EXIT
+  start_private_dockerd "$T/docker" "$T/docker.sock" >/dev/null || true
 fi
 LAYERS=(/usr/lib/python3.11 /usr/include /usr/share/doc /usr/share/locale)
 diffs="" layers="" total=0

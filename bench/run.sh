@@ -13,17 +13,11 @@ BUSYBOX=${BUSYBOX:-$(command -v busybox || true)}
 [ -n "$BUSYBOX" ] || { echo "no busybox on the host" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is needed for the timings" >&2; exit 1; }
 
+source "$(cd "$(dirname "$0")/../tests/integration" && pwd)/dockerd.bash"
 W=$(mktemp -d /tmp/mini-bench-run.XXXXXX)
-DOCKERD_PID=
-SOCK=/run/mini-bench-docker.sock
 cleanup() {
   set +e
-  if [ -n "$DOCKERD_PID" ]; then
-    kill "$DOCKERD_PID" 2>/dev/null
-    for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$DOCKERD_PID" 2>/dev/null
-    rm -f "$SOCK"
-  fi
+  stop_private_dockerd
   grep -o " $W/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$W"
 }
@@ -80,17 +74,7 @@ fi
 
 if command -v docker >/dev/null; then
   if ! docker version >/dev/null 2>&1 && command -v dockerd >/dev/null; then
-    mkdir -p "$W/docker-data" "$W/docker-exec"
-    dockerd --default-ulimit nofile=1024:1024 --data-root "$W/docker-data" --exec-root "$W/docker-exec" \
-      --pidfile "$W/dockerd.pid" --host "unix://$SOCK" --bridge none --iptables=false \
-      >"$W/dockerd.log" 2>&1 &
-    DOCKERD_PID=$!
-    export DOCKER_HOST=unix://$SOCK
-    for _ in $(seq 1 60); do
-      docker version >/dev/null 2>&1 && break
-      kill -0 "$DOCKERD_PID" 2>/dev/null || break
-      sleep 1
-    done
+    start_private_dockerd "$W/docker" /run/mini-bench-docker.sock >/dev/null || true
   fi
   if docker version >/dev/null 2>&1; then
     "$MINI" --root "$R" save busybox:latest | docker load >/dev/null

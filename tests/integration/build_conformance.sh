@@ -6,38 +6,21 @@
 # printed when they differ (Docker's legacy WORKDIR makes a layer; mini's does not).
 # Skips (77) without dockerd or when it does not come up within 60 s.
 source "$SRC_DIR/tests/integration/lib.sh"
+source "$SRC_DIR/tests/integration/dockerd.bash"
 command -v docker >/dev/null || { echo "skip: no docker CLI"; exit 77; }
 command -v dockerd >/dev/null || { echo "skip: no dockerd"; exit 77; }
 TREE="python3 $SRC_DIR/tests/build_testdata/tree_of.py"
-SOCK=/run/mini-test-docker-conformance.sock
-DOCKERD_PID=
 stop_dockerd() {
   local rc=$?
   set +e
-  if [ -n "$DOCKERD_PID" ]; then
-    kill "$DOCKERD_PID" 2>/dev/null
-    for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$DOCKERD_PID" 2>/dev/null
-    rm -f "$SOCK"
-  fi
+  stop_private_dockerd
   (exit "$rc")
   cleanup_root
 }
 trap stop_dockerd EXIT
-mkdir -p "$T/d/data" "$T/d/exec"
-dockerd --default-ulimit nofile=1024:1024 --data-root "$T/d/data" --exec-root "$T/d/exec" \
-  --pidfile "$T/d/dockerd.pid" --host "unix://$SOCK" --bridge none --iptables=false \
-  >"$T/d/dockerd.log" 2>&1 &
-DOCKERD_PID=$!
-export DOCKER_HOST=unix://$SOCK DOCKER_BUILDKIT=0
-for _ in $(seq 1 60); do
-  docker version >/dev/null 2>&1 && break
-  kill -0 "$DOCKERD_PID" 2>/dev/null || break
-  sleep 1
-done
-if ! docker version >/dev/null 2>&1; then
-  echo "skip: dockerd did not come up within 60 s:"
-  tail -n 20 "$T/d/dockerd.log"
+export DOCKER_BUILDKIT=0
+if ! start_private_dockerd "$T/d" /run/mini-test-docker-conformance.sock; then
+  echo "skip: dockerd did not come up within 60 s"
   exit 77
 fi
 echo "docker $(docker version -f '{{.Server.Version}}')"

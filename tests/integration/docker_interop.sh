@@ -10,21 +10,15 @@ command -v docker >/dev/null || { echo "skip: no docker CLI"; exit 77; }
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || { echo "skip: no busybox on the host"; exit 77; }
 
+source "$(dirname "$0")/dockerd.bash"
 W=$(mktemp -d /tmp/mini-docker-interop.XXXXXX)
-DOCKERD_PID=
-SOCK=/run/mini-test-docker.sock
 cleanup() {
   set +e
+  docker rmi -f dtest:1 dtest:2 mtest:1 >/dev/null 2>&1
   if [ -n "$DOCKERD_PID" ]; then
-    docker rmi -f dtest:1 dtest:2 mtest:1 >/dev/null 2>&1
-    kill "$DOCKERD_PID" 2>/dev/null
-    for _ in $(seq 1 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$DOCKERD_PID" 2>/dev/null
+    stop_private_dockerd
     # dockerd leaves its data root mounted on some kernels; unmount before removing.
     grep -o " $W/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-    rm -f "$SOCK"
-  else
-    docker rmi -f dtest:1 dtest:2 mtest:1 >/dev/null 2>&1
   fi
   rm -rf "$W"
 }
@@ -39,22 +33,7 @@ mini_id() { mini inspect "$1" | sed -n 's/^ *"Id": "\(sha256:[0-9a-f]*\)".*/\1/p
 
 if ! docker version >/dev/null 2>&1; then
   command -v dockerd >/dev/null || { echo "skip: no docker daemon and no dockerd"; exit 77; }
-  mkdir -p "$W/data" "$W/exec"
-  dockerd --default-ulimit nofile=1024:1024 --data-root "$W/data" --exec-root "$W/exec" \
-    --pidfile "$W/dockerd.pid" --host "unix://$SOCK" --bridge none --iptables=false \
-    >"$W/dockerd.log" 2>&1 &
-  DOCKERD_PID=$!
-  export DOCKER_HOST=unix://$SOCK
-  for _ in $(seq 1 60); do
-    docker version >/dev/null 2>&1 && break
-    kill -0 "$DOCKERD_PID" 2>/dev/null || break
-    sleep 1
-  done
-  if ! docker version >/dev/null 2>&1; then
-    echo "skip: dockerd did not come up:"
-    tail -n 20 "$W/dockerd.log"
-    exit 77
-  fi
+  start_private_dockerd "$W" /run/mini-test-docker.sock || { echo "skip: dockerd did not come up"; exit 77; }
 fi
 echo "docker $(docker version -f '{{.Server.Version}}')"
 

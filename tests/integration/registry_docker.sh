@@ -5,33 +5,17 @@
 # Env: MINI=<binary>, SRC_DIR=<repo>. Exit 0 pass, 77 skip, anything else fail.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_fixture.bash"
+source "$(dirname "$0")/dockerd.bash"
 command -v docker >/dev/null || { echo "skip: no docker CLI"; exit 77; }
 
-DOCKERD_PID=
-SOCK=/run/mini-test-registry-docker.sock
 stop_dockerd() {
-  if [ -n "$DOCKERD_PID" ]; then
-    kill "$DOCKERD_PID" 2>/dev/null || true
-    for _ in $(seq 30); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$DOCKERD_PID" 2>/dev/null || true
-    rm -f "$SOCK"
-  fi
+  stop_private_dockerd
   registry_cleanup
 }
 trap stop_dockerd EXIT
 if ! docker version >/dev/null 2>&1; then
   command -v dockerd >/dev/null || { echo "skip: no docker daemon and no dockerd"; exit 77; }
-  mkdir -p "$T/docker/data" "$T/docker/exec"
-  dockerd --data-root "$T/docker/data" --exec-root "$T/docker/exec" --pidfile "$T/docker/pid" \
-    --host "unix://$SOCK" --bridge none --iptables=false >"$T/docker/log" 2>&1 &
-  DOCKERD_PID=$!
-  export DOCKER_HOST=unix://$SOCK
-  for _ in $(seq 60); do
-    docker version >/dev/null 2>&1 && break
-    kill -0 "$DOCKERD_PID" 2>/dev/null || break
-    sleep 1
-  done
-  docker version >/dev/null 2>&1 || { echo "skip: dockerd did not come up"; tail -n 20 "$T/docker/log"; exit 77; }
+  start_private_dockerd "$T/docker" /run/mini-test-registry-docker.sock || { echo "skip: dockerd did not come up"; exit 77; }
 fi
 
 start_registry docker
