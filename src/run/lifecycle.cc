@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <functional>
 
 #include "common/fs.h"
 #include "common/log.h"
@@ -47,6 +48,53 @@ void SaveFinalState(const ContainerStore& store, const std::string& id, const Co
     store.SaveState(id, s);
   } catch (const Error&) {
   }
+}
+
+/// Runs `c` with this process as its monitor: records the "running" state once the command is
+/// exec'd (then calls `on_running`), and the final state afterwards, or removes the container
+/// when it was run with --rm. A failed start is recorded the same way, then rethrown.
+LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoSpec& io,
+                       const std::function<void()>& on_running) {
+  ContainerStore store(layout);
+  ContainerState st;
+  st.monitor_pid = getpid();
+  st.monitor_start = ProcessStartTime(st.monitor_pid);
+  auto finish = [&] {
+    st.status = "exited";
+    if (c.spec.remove)
+      store.Remove(c.id);
+    else
+      SaveFinalState(store, c.id, st);
+  };
+  LaunchResult res;
+  try {
+    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg) {
+      st.status = "running";
+      st.pid = pid;
+      st.pid_start = ProcessStartTime(pid);
+      st.started_at = NowRfc3339();
+      st.cgroup_paths = cg;
+      store.SaveState(c.id, st);
+      if (on_running) on_running();
+    });
+  } catch (const StartError& e) {
+    st.exit_code = e.code();
+    st.error = e.what();
+    st.finished_at = NowRfc3339();
+    finish();
+    throw;
+  } catch (const Error& e) {
+    st.exit_code = kExitMiniFailure;
+    st.error = e.what();
+    finish();
+    throw;
+  }
+  st.exit_code = res.exit_code;
+  st.oom_killed = res.oom_killed;
+  st.finished_at = NowRfc3339();
+  st.cgroup_paths.clear();
+  finish();
+  return res;
 }
 
 }  // namespace
@@ -98,45 +146,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
 }
 
 int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io) {
-  ContainerStore store(layout);
-  ContainerState st;
-  st.monitor_pid = getpid();
-  st.monitor_start = ProcessStartTime(st.monitor_pid);
-  LaunchResult res;
-  try {
-    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg) {
-      st.status = "running";
-      st.pid = pid;
-      st.pid_start = ProcessStartTime(pid);
-      st.started_at = NowRfc3339();
-      st.cgroup_paths = cg;
-      store.SaveState(c.id, st);
-    });
-  } catch (const StartError& e) {
-    st.status = "exited";
-    st.exit_code = e.code();
-    st.error = e.what();
-    st.finished_at = NowRfc3339();
-    if (c.spec.remove) store.Remove(c.id);
-    else SaveFinalState(store, c.id, st);
-    throw;
-  } catch (const Error& e) {
-    st.status = "exited";
-    st.exit_code = kExitMiniFailure;
-    st.error = e.what();
-    if (c.spec.remove) store.Remove(c.id);
-    else SaveFinalState(store, c.id, st);
-    throw;
-  }
-  st.status = "exited";
-  st.exit_code = res.exit_code;
-  st.oom_killed = res.oom_killed;
-  st.finished_at = NowRfc3339();
-  st.cgroup_paths.clear();
-  if (c.spec.remove)
-    store.Remove(c.id);
-  else
-    SaveFinalState(store, c.id, st);
+  LaunchResult res = Supervise(layout, c, io, nullptr);
   TimingMark(c.spec.remove ? "remove container" : "save final state");
   return res.exit_code;
 }
@@ -175,41 +185,18 @@ void RunDetached(const Layout& layout, const ContainerConfig& c) {
       dup2(lf.get(), 1);
       dup2(lf.get(), 2);
       if (chdir("/") != 0) ThrowErrno("chdir /");
-      ContainerStore store(layout);
-      ContainerState st;
-      st.monitor_pid = getpid();
-      st.monitor_start = ProcessStartTime(st.monitor_pid);
       IoSpec io;
       io.tty = c.spec.tty;
-      LaunchResult res;
       try {
-        res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg) {
-          st.status = "running";
-          st.pid = pid;
-          st.pid_start = ProcessStartTime(pid);
-          st.started_at = NowRfc3339();
-          st.cgroup_paths = cg;
-          store.SaveState(c.id, st);
+        Supervise(layout, c, io, [&] {
           (void)!write(ready_w.get(), "ok", 2);
           ready_w.reset();
         });
       } catch (const StartError& e) {
         std::string m = "E" + std::to_string(e.code()) + " " + e.what();
         (void)!write(ready_w.get(), m.data(), m.size());
-        st.status = "exited";
-        st.exit_code = e.code();
-        st.error = e.what();
-        if (c.spec.remove) store.Remove(c.id);
-        else SaveFinalState(store, c.id, st);
         _exit(e.code());
       }
-      st.status = "exited";
-      st.exit_code = res.exit_code;
-      st.oom_killed = res.oom_killed;
-      st.finished_at = NowRfc3339();
-      st.cgroup_paths.clear();
-      if (c.spec.remove) store.Remove(c.id);
-      else SaveFinalState(store, c.id, st);
     } catch (const std::exception& e) {
       std::string m = std::string("E125 ") + e.what();
       if (ready_w) (void)!write(ready_w.get(), m.data(), m.size());
