@@ -34,18 +34,6 @@ namespace {
 
 constexpr size_t kChunk = 64 * 1024;
 
-std::vector<std::string> DirNames(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* d = opendir(path.c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(std::move(n));
-  }
-  closedir(d);
-  return out;
-}
-
 using EntryPtr = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
 
 /// The tar writer over the merged view. Each directory is listed from the layers that still
@@ -82,7 +70,7 @@ class MergedTarWriter {
     // name -> index of the layer that provides it; whited-out names are remembered as -1.
     std::map<std::string, int> found;
     for (size_t i = 0; i < layers.size(); ++i) {
-      for (auto& n : DirNames(layers[i])) {
+      for (auto& n : ListDirNames(layers[i])) {
         if (found.count(n)) continue;
         struct stat st;
         if (lstat((layers[i] + "/" + n).c_str(), &st) != 0) continue;

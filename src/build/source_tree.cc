@@ -24,18 +24,6 @@ std::string Join(const std::string& root, const std::vector<std::string>& comps)
   return p;
 }
 
-std::vector<std::string> ReadDirNames(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* d = opendir(path.c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") out.push_back(n);
-  }
-  closedir(d);
-  return out;
-}
-
 }  // namespace
 
 std::string FindMinifile(const std::string& context, const std::string& file) {
@@ -116,7 +104,7 @@ std::optional<TreeEntry> ContextTree::Lstat(const std::vector<std::string>& comp
 }
 
 std::vector<std::string> ContextTree::List(const std::vector<std::string>& comps) const {
-  auto names = ReadDirNames(Join(dir_, comps));
+  auto names = ListDirNames(Join(dir_, comps));
   std::vector<std::string> out;
   for (auto& n : names) {
     auto c = comps;
@@ -179,7 +167,7 @@ std::vector<std::string> LayerView::List(const std::vector<std::string>& comps) 
       if (stop_after) break;
       continue;
     }
-    for (const auto& n : ReadDirNames(p)) {
+    for (const auto& n : ListDirNames(p)) {
       if (hidden.count(n) || names.count(n)) continue;
       struct stat es;
       if (lstat((p + "/" + n).c_str(), &es) == 0 && IsWhiteout(es)) {

@@ -95,6 +95,18 @@ void RemoveTree(const std::string& path) {
     throw Error("remove " + path + ": " + ec.message());
 }
 
+std::vector<std::string> ListDirNames(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* d = opendir(path.c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(std::move(n));
+  }
+  closedir(d);
+  return out;
+}
+
 bool PathExists(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;
@@ -168,15 +180,7 @@ namespace mini {
 
 int RemoveStaleEntries(const std::string& dir) {
   int removed = 0;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return 0;
-  std::vector<std::string> names;
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  closedir(d);
-  for (const auto& n : names) {
+  for (const auto& n : ListDirNames(dir)) {
     std::string p = dir + "/" + n;
     UniqueFd fd(open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     if (fd && flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // in use

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mini {
 
@@ -48,6 +49,8 @@ void WriteAll(int fd, const void* data, size_t n, const std::string& what);
 size_t ReadSome(int fd, void* buf, size_t n, const std::string& what);
 /// mkdir -p.
 void MakeDirs(const std::string& path, mode_t mode = 0755);
+/// Names in a directory, without "." and ".."; empty if it cannot be opened. Unsorted.
+std::vector<std::string> ListDirNames(const std::string& path);
 /// rm -rf without following symlinks; missing path is fine. Throws on failure.
 void RemoveTree(const std::string& path);
 bool PathExists(const std::string& path);

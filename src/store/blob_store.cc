@@ -1,6 +1,5 @@
 #include "store/blob_store.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -83,12 +82,8 @@ void BlobStore::Remove(const Digest& d) {
 
 std::vector<Digest> BlobStore::List() const {
   std::vector<Digest> out;
-  DIR* dir = opendir(layout_.BlobsDir().c_str());
-  if (!dir) return out;
-  while (dirent* e = readdir(dir)) {
-    if (Digest::IsValidHex(e->d_name)) out.push_back(Digest::FromHex(e->d_name));
-  }
-  closedir(dir);
+  for (const auto& n : ListDirNames(layout_.BlobsDir()))
+    if (Digest::IsValidHex(n)) out.push_back(Digest::FromHex(n));
   return out;
 }
 

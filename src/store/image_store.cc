@@ -1,6 +1,5 @@
 #include "store/image_store.h"
 
-#include <dirent.h>
 
 #include <algorithm>
 #include <set>
@@ -138,13 +137,8 @@ ImageRecord ImageStore::Get(const Digest& id) const {
 
 std::vector<ImageRecord> ImageStore::List() const {
   std::vector<ImageRecord> out;
-  DIR* dir = opendir(layout_.ImagesDir().c_str());
-  if (!dir) return out;
-  std::vector<std::string> names;
-  while (dirent* e = readdir(dir))
-    if (Digest::IsValidHex(e->d_name)) names.push_back(e->d_name);
-  closedir(dir);
-  for (const auto& n : names) {
+  for (const auto& n : ListDirNames(layout_.ImagesDir())) {
+    if (!Digest::IsValidHex(n)) continue;
     Digest id = Digest::FromHex(n);
     if (PathExists(layout_.ImageDir(id) + "/manifest")) out.push_back(Get(id));
   }
@@ -182,18 +176,10 @@ std::optional<ImageRecord> ImageStore::Find(const std::string& name) const {
   std::string prefix = name.rfind("sha256:", 0) == 0 ? name.substr(7) : name;
   if (IsHexPrefix(prefix)) {
     std::optional<Digest> match;
-    DIR* dir = opendir(layout_.ImagesDir().c_str());
-    if (dir) {
-      while (dirent* e = readdir(dir)) {
-        std::string n = e->d_name;
-        if (!Digest::IsValidHex(n) || n.rfind(prefix, 0) != 0) continue;
-        if (match) {
-          closedir(dir);
-          throw Error("image id prefix \"" + name + "\" is ambiguous");
-        }
-        match = Digest::FromHex(n);
-      }
-      closedir(dir);
+    for (const auto& n : ListDirNames(layout_.ImagesDir())) {
+      if (!Digest::IsValidHex(n) || n.rfind(prefix, 0) != 0) continue;
+      if (match) throw Error("image id prefix \"" + name + "\" is ambiguous");
+      match = Digest::FromHex(n);
     }
     if (match && exists(*match)) return Get(*match);
   }
@@ -208,11 +194,8 @@ ImageRecord ImageStore::Resolve(const std::string& name) const {
 
 std::vector<std::string> ImageStore::ContainersUsing(const Digest& id) const {
   std::vector<std::string> out;
-  DIR* dir = opendir(layout_.ContainersDir().c_str());
-  if (!dir) return out;
-  while (dirent* e = readdir(dir)) {
-    std::string n = e->d_name;
-    if (n.empty() || n[0] == '.') continue;  // ".", "..", and the runner's ".lock"
+  for (const auto& n : ListDirNames(layout_.ContainersDir())) {
+    if (n[0] == '.') continue;  // the runner's ".lock"
     auto data = ReadFileIfExists(layout_.ContainerDir(n) + "/config.json", kMaxDocumentSize);
     if (!data) continue;
     try {
@@ -221,7 +204,6 @@ std::vector<std::string> ImageStore::ContainersUsing(const Digest& id) const {
     } catch (const json::exception&) {
     }
   }
-  closedir(dir);
   return out;
 }
 
@@ -310,14 +292,9 @@ ImageStore::PruneResult ImageStore::Prune() {
   StoreLock lock(layout_);
   PruneResult res = CollectGarbageLocked(nullptr, nullptr);
   // Layer directories without a record (a crash between rename and record) and dangling links.
-  DIR* dir = opendir(layout_.Overlay2Dir().c_str());
-  if (dir) {
-    std::vector<std::string> orphans;
-    while (dirent* e = readdir(dir))
-      if (Digest::IsValidHex(e->d_name) && !layers_.Has(Digest::FromHex(e->d_name))) orphans.push_back(e->d_name);
-    closedir(dir);
-    for (const auto& o : orphans) {
-      layers_.Remove(Digest::FromHex(o));
+  for (const auto& n : ListDirNames(layout_.Overlay2Dir())) {
+    if (Digest::IsValidHex(n) && !layers_.Has(Digest::FromHex(n))) {
+      layers_.Remove(Digest::FromHex(n));
       res.layers++;
     }
   }

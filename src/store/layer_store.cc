@@ -1,6 +1,5 @@
 #include "store/layer_store.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,14 +48,11 @@ LayerInfo LayerStore::Get(const Digest& chain_id) const {
 
 std::vector<LayerInfo> LayerStore::List() const {
   std::vector<LayerInfo> out;
-  DIR* dir = opendir(layout_.LayersMetaDir().c_str());
-  if (!dir) return out;
-  while (dirent* e = readdir(dir)) {
-    if (!Digest::IsValidHex(e->d_name)) continue;
-    Digest d = Digest::FromHex(e->d_name);
+  for (const auto& n : ListDirNames(layout_.LayersMetaDir())) {
+    if (!Digest::IsValidHex(n)) continue;
+    Digest d = Digest::FromHex(n);
     if (Has(d)) out.push_back(Get(d));
   }
-  closedir(dir);
   return out;
 }
 
