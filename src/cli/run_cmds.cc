@@ -23,6 +23,7 @@
 #include "run/process_spec.h"
 #include "run/seccomp_default.h"
 #include "run/timing.h"
+#include "run/userns.h"
 
 namespace mini::cli {
 namespace {
@@ -70,6 +71,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   if (spec.resources.memory_swap && !spec.resources.memory)
     throw Error("You should always set the Memory limit when using Memoryswap limit");
   for (const auto& so : o.security_opts) ApplySecurityOpt(so, &spec);
+  run::ParseUsernsMode(spec.userns);  // a bad --userns fails before anything is created
   if (o.cpus) {
     if (*o.cpus <= 0) throw Error("invalid --cpus: must be positive");
     spec.resources.cpus = o.cpus;
@@ -143,6 +145,7 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_flag("--privileged", s.privileged, "all capabilities, no masked paths, all devices");
   cmd->add_option("-v,--volume", o->volumes, "bind mount HOST:CTR[:ro] or named volume NAME:CTR")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_option("--tmpfs", o->tmpfs, "mount a tmpfs: PATH[:OPTIONS]")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--userns", s.userns, "user namespace: host (default), auto, remap:UID:GID:SIZE");
   cmd->add_flag("--read-only", s.read_only, "mount the root filesystem read-only");
   cmd->add_option("--security-opt", o->security_opts, "seccomp=unconfined|PROFILE.json, no-new-privileges")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->callback([&g, o, cmd, create] { DoRun(g, *o, cmd->remaining(), create); });

@@ -12,6 +12,8 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "run/userns_container.h"
+#include "run/userns_rootfs.h"
 #include "store/blob_store.h"
 
 namespace mini::cli {
@@ -106,6 +108,8 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
     }
     auto res = s.images.Prune();
     reclaimed += res.bytes;
+    // Layer copies chowned for user namespace ranges no container uses any more.
+    reclaimed += run::PruneIdmapCopies(s.layout, run::UsedIdMaps(s.layout));
     std::printf("Deleted layers: %d, blobs: %d\nTotal reclaimed space: %s\n", res.layers, res.blobs,
                 HumanSize(reclaimed).c_str());
   });

@@ -12,6 +12,7 @@
 #include "common/human.h"
 #include "run/process_spec.h"
 #include "run/run_spec.h"
+#include "run/userns.h"
 #include "store/layout.h"
 
 namespace mini::run {
@@ -32,6 +33,7 @@ struct ContainerConfig {
   ImageInfo image;
   RunSpec spec;
   ProcessSpec process;
+  IdMap idmap;  ///< the user namespace's map (size 0: none), chosen once at create time
 };
 
 struct ContainerState {

@@ -47,6 +47,10 @@ nlohmann::json ToJson(const ContainerConfig& c) {
                          {"ReadonlyRootfs", s.read_only}, {"CapAdd", s.cap_add}, {"CapDrop", s.cap_drop},
                          {"Mounts", MountsJson(s.mounts)}, {"Tty", s.tty}, {"Interactive", s.interactive},
                          {"Detach", s.detach}, {"Seccomp", s.seccomp}};
+  if (c.idmap.enabled()) {
+    host["UsernsMode"] = s.userns;
+    host["IdMap"] = {{"UidBase", c.idmap.uid_base}, {"GidBase", c.idmap.gid_base}, {"Size", c.idmap.size}};
+  }
   const Resources& r = s.resources;
   PutOpt(host, "Memory", r.memory);
   PutOpt(host, "MemorySwap", r.memory_swap);
@@ -96,6 +100,11 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   s.interactive = h.value("Interactive", false);
   s.detach = h.value("Detach", false);
   s.seccomp = h.value("Seccomp", "default");
+  s.userns = h.value("UsernsMode", "host");
+  if (h.contains("IdMap") && h["IdMap"].is_object()) {
+    const auto& m = h["IdMap"];
+    c.idmap = {m.value("UidBase", 0u), m.value("GidBase", 0u), m.value("Size", 0u)};
+  }
   Resources& r = s.resources;
   GetOpt(h, "Memory", &r.memory);
   GetOpt(h, "MemorySwap", &r.memory_swap);

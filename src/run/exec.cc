@@ -21,6 +21,7 @@
 #include "run/pty.h"
 #include "run/security.h"
 #include "run/supervise.h"
+#include "run/userns.h"
 
 namespace mini::run {
 namespace {
@@ -31,7 +32,7 @@ constexpr int kJoinedInChild = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE
 /// 5.8+), else one /proc/<pid>/ns/<name> fd per namespace, opened while the pid is verified.
 class Namespaces {
  public:
-  Namespaces(pid_t pid, uint64_t start) {
+  Namespaces(pid_t pid, uint64_t start, bool userns) : userns_(userns) {
     pidfd_.reset(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
     // setns(pidfd) needs 5.8; probe with the pid namespace, which only affects our children.
     if (pidfd_ && setns(pidfd_.get(), CLONE_NEWPID) == 0) {
@@ -39,6 +40,7 @@ class Namespaces {
     } else {
       std::string base = "/proc/" + std::to_string(pid) + "/ns/";
       for (const auto& [flag, name] : kNames) {
+        if (flag == CLONE_NEWUSER && !userns) continue;
         UniqueFd fd(open((base + name).c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) ThrowErrno("open " + base + name);
         fds_.push_back({flag, std::move(fd)});
@@ -50,22 +52,25 @@ class Namespaces {
     if (!ProcessAlive(pid, start)) throw StartError(kExitMiniFailure, "container is not running");
   }
 
-  /// Joins the other namespaces; runs in the child.
+  /// Joins the other namespaces (the user namespace first); runs in the child, which then is
+  /// root of the container's user namespace.
   void JoinRest() const {
     if (use_pidfd_) {
-      if (setns(pidfd_.get(), kJoinedInChild) != 0) ThrowErrno("setns");
-      return;
+      if (setns(pidfd_.get(), kJoinedInChild | (userns_ ? CLONE_NEWUSER : 0)) != 0) ThrowErrno("setns");
+    } else {
+      for (const auto& [flag, fd] : fds_)
+        if (flag != CLONE_NEWPID && setns(fd.get(), flag) != 0) ThrowErrno("setns");
     }
-    for (const auto& [flag, fd] : fds_)
-      if (flag != CLONE_NEWPID && setns(fd.get(), flag) != 0) ThrowErrno("setns");
+    if (userns_) BecomeRootInUserns(false);
   }
 
  private:
   static constexpr std::pair<int, const char*> kNames[] = {
-      {CLONE_NEWPID, "pid"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWIPC, "ipc"},
+      {CLONE_NEWUSER, "user"}, {CLONE_NEWPID, "pid"}, {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWIPC, "ipc"},
       {CLONE_NEWUTS, "uts"}, {CLONE_NEWNET, "net"},       {CLONE_NEWNS, "mnt"}};
   UniqueFd pidfd_;
   bool use_pidfd_ = false;
+  bool userns_ = false;
   std::vector<std::pair<int, UniqueFd>> fds_;
 };
 
@@ -105,7 +110,7 @@ int ExecInContainer(const Layout& layout, const std::string& id, const ExecSpec&
   ContainerConfig seccomp_cfg = c;
   seccomp_cfg.spec.privileged = c.spec.privileged || spec.privileged;
   SeccompProgram seccomp = SeccompFor(layout, seccomp_cfg.spec, caps);
-  Namespaces ns(st.pid, st.pid_start);  // from here on our children are in its pid namespace
+  Namespaces ns(st.pid, st.pid_start, c.idmap.enabled());  // from here on our children are in its pid namespace
 
   UniqueFd devnull;
   int stdio[3] = {io.in, io.out, io.err};

@@ -23,6 +23,7 @@
 #include "run/security.h"
 #include "run/supervise.h"
 #include "run/timing.h"
+#include "run/userns_rootfs.h"
 
 namespace mini::run {
 
@@ -61,11 +62,23 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   } else {
     a.rootfs.overlay = MakeOverlayPlan(c.id, c.image.lowers, page);
   }
+  UniqueFd userns_overlay;  // --userns: built here as real root, attached by the child
+  if (c.idmap.enabled()) {
+    EphemeralLayers l = EphemeralLayersIn(ContainerStore(layout).RuntimeDir(c.id));
+    if (!c.spec.remove)
+      l = {layout.LayerDiff(c.id + "-init"), layout.LayerDiff(c.id), layout.LayerDir(c.id) + "/work", ""};
+    userns_overlay = BuildUsernsOverlay(layout, l.init, c.image.lowers, l.upper, l.work, c.idmap);
+    a.rootfs.overlay_fd = userns_overlay.get();
+    a.rootfs.userns = true;
+  }
   for (const auto& m : spec.mounts) {
     MountRequest r = m;
     bool seed = false;
     if (m.kind == MountRequest::Kind::kVolume) {
       seed = EnsureVolume(layout, m.source, &r.source);
+      // A new volume belongs to the container's root.
+      if (seed && c.idmap.enabled() && chown(r.source.c_str(), c.idmap.uid_base, c.idmap.gid_base) != 0)
+        ThrowErrno("chown " + r.source);
       r.kind = MountRequest::Kind::kBind;
     }
     a.rootfs.mounts.push_back(r);
@@ -96,6 +109,9 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     pty = OpenPty();
     a.tty_slave = pty.slave.get();
     a.rootfs.console = pty.slave_path;
+    // The container's root (and its tty group) must be able to open it as /dev/console.
+    if (c.idmap.enabled() && fchown(pty.slave.get(), c.idmap.uid_base, c.idmap.gid_base + 5) != 0)
+      ThrowErrno("chown " + pty.slave_path);
     if (io.in >= 0) CopyWindowSize(io.in, pty.master.get());
     else CopyWindowSize(io.out, pty.master.get());
   }
@@ -114,9 +130,12 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   a.cgroup = cgroup.get();
   int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
   if (a.new_net) flags |= CLONE_NEWNET;
+  if (c.idmap.enabled()) flags |= CLONE_NEWUSER;
   pid_t pid = CloneChild(flags, [&a] { return ChildMain(a); });
   ChildGuard guard(pid);
   TimingMark("clone (namespaces)");
+  if (c.idmap.enabled()) WithContext("user namespace", [&] { WriteIdMaps(pid, c.idmap); });
+  userns_overlay.reset();  // the child holds its own copy
   sync_r.reset();
   err_w.reset();
   pty.slave.reset();

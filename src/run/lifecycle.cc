@@ -18,6 +18,8 @@
 #include "run/init_layer.h"
 #include "run/runtime_dir.h"
 #include "run/timing.h"
+#include "run/userns_container.h"
+#include "run/userns_rootfs.h"
 
 namespace mini::run {
 namespace {
@@ -122,11 +124,15 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
   ContainerStore store(layout);
+  IdMapLease lease;  // held until config.json records the chosen map
+  c.idmap = ChooseContainerIdMap(layout, spec.userns, &lease);
   if (spec.remove) {
     // --rm: nothing on the store's disk; the init layer and upper dir live on tmpfs.
     store.Create(&c);
     try {
-      CreateEphemeralLayers(EphemeralLayersIn(store.RuntimeDir(c.id)), files);
+      EphemeralLayers l = EphemeralLayersIn(store.RuntimeDir(c.id));
+      CreateEphemeralLayers(l, files);
+      if (c.idmap.enabled()) ChownContainerDirs(l.init, {l.upper, l.work}, c.idmap);
     } catch (...) {
       store.Remove(c.id);
       throw;
@@ -136,6 +142,9 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   }
   CreateContainerLayers(layout, c.id, files);
   try {
+    if (c.idmap.enabled())
+      ChownContainerDirs(layout.LayerDiff(c.id + "-init"), {layout.LayerDiff(c.id), layout.LayerDir(c.id) + "/work"},
+                         c.idmap);
     store.Create(&c);
   } catch (...) {
     RemoveContainerLayers(layout, c.id);

@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "run/safe_path.h"
+#include "run/userns.h"
 #include "run/volume_seed.h"
 
 namespace mini::run {
@@ -42,6 +43,12 @@ void SetupDev(int root_fd, const RootfsConfig& cfg) {
   struct Node { const char* name; unsigned maj, min; };
   for (const Node& n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7},
                         Node{"random", 1, 8}, Node{"urandom", 1, 9}, Node{"tty", 5, 0}}) {
+    if (cfg.userns) {
+      UniqueFd f(openat(dev.get(), n.name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666));
+      if (!f) ThrowErrno(std::string("create /dev/") + n.name);
+      Mount(std::string("/dev/") + n.name, FdPath(f.get()), nullptr, MS_BIND, "", std::string("/dev/") + n.name);
+      continue;
+    }
     if (mknodat(dev.get(), n.name, S_IFCHR | 0666, makedev(n.maj, n.min)) != 0)
       ThrowErrno(std::string("mknod /dev/") + n.name);
     fchmodat(dev.get(), n.name, 0666, 0);  // umask
@@ -111,6 +118,29 @@ void SetupUserMounts(int root_fd, const RootfsConfig& cfg) {
   }
 }
 
+/// move_mount of a detached mount (fsmount / open_tree) onto `target`.
+void AttachMount(int mount_fd, const std::string& target) {
+  if (syscall(SYS_move_mount, mount_fd, "", AT_FDCWD, target.c_str(), 0x00000004 /* MOVE_MOUNT_F_EMPTY_PATH */) != 0)
+    ThrowErrno("attach overlay at " + target);
+}
+
+/// Opens every bind source (O_PATH) and points the mount at "/proc/self/fd/N/." instead, so
+/// that it is reachable after the switch to the user namespace's root. The fds must live until
+/// the mounts are done.
+std::vector<UniqueFd> OpenBindSources(RootfsConfig* cfg) {
+  std::vector<UniqueFd> fds;
+  for (auto& m : cfg->mounts) {
+    if (m.kind == MountRequest::Kind::kTmpfs) continue;
+    UniqueFd fd(open(m.source.c_str(), O_PATH | O_CLOEXEC));
+    if (!fd) ThrowErrno(m.target + ": bind source " + m.source);
+    struct stat st;
+    if (fstat(fd.get(), &st) != 0) ThrowErrno("stat " + m.source);
+    m.source = FdPath(fd.get()) + (S_ISDIR(st.st_mode) ? "/." : "");
+    fds.push_back(std::move(fd));
+  }
+  return fds;
+}
+
 /// crun's do_pivot: no put_old directory; the old root is stacked under "." and detached.
 void PivotRoot(int new_root) {
   UniqueFd old_root(open("/", O_DIRECTORY | O_PATH | O_CLOEXEC));
@@ -142,14 +172,27 @@ void MaskPaths() {
 
 }  // namespace
 
-void SetupRootfs(const RootfsConfig& cfg) {
+void SetupRootfs(const RootfsConfig& given) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ThrowErrno("make mounts private");
   // Relative lowerdirs keep the option string under a page (Docker's mountFrom).
-  if (chdir(cfg.overlay2_dir.c_str()) != 0) ThrowErrno("chdir " + cfg.overlay2_dir);
-  Mount("overlay", cfg.overlay.merged, "overlay", 0, cfg.overlay.Options(), "overlay");
-  UniqueFd root(open(cfg.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (chdir(given.overlay2_dir.c_str()) != 0) ThrowErrno("chdir " + given.overlay2_dir);
+  if (given.overlay_fd < 0)
+    Mount("overlay", given.overlay.merged, "overlay", 0, given.overlay.Options(), "overlay");
+  else
+    AttachMount(given.overlay_fd, given.overlay.merged);
+  UniqueFd root(open(given.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!root) ThrowErrno("open rootfs");
   if (chdir("/") != 0) ThrowErrno("chdir /");
+  // --userns: host paths (the store and bind sources may be under 0700 root dirs) are opened
+  // while this process is still host root; then it becomes root of its user namespace.
+  RootfsConfig mapped;
+  std::vector<UniqueFd> sources;
+  if (given.userns) {
+    mapped = given;
+    sources = OpenBindSources(&mapped);
+    BecomeRootInUserns(true);
+  }
+  const RootfsConfig& cfg = given.userns ? mapped : given;
 
   UniqueFd proc = MountPointDir(root.get(), "proc");
   Mount("proc", FdPath(proc.get()), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, "", "/proc");

@@ -21,6 +21,12 @@ struct RootfsConfig {
   bool read_only = false;
   bool privileged = false;
   std::string console;  ///< host path of the pty slave to bind on /dev/console ("" = none)
+  /// --userns: the overlay, already built by the parent as a detached mount (userns_rootfs.h),
+  /// is attached at overlay.merged; device nodes are bind-mounted from the host's /dev (mknod
+  /// is not allowed in a user namespace); once the host paths are open, the process becomes
+  /// root of its user namespace (run/userns.h).
+  bool userns = false;
+  int overlay_fd = -1;
 };
 
 /// Does everything up to and including pivot_root and the /proc masks; afterwards "/" is the

@@ -51,6 +51,9 @@ struct RunSpec {
   std::string seccomp = "default";
   std::vector<MountRequest> mounts;
   Resources resources;
+  /// --userns: "host" (no user namespace), "auto" or "remap:UID:GID:SIZE" (run/userns.h); the
+  /// map chosen at create time is kept in ContainerConfig::idmap.
+  std::string userns = "host";
 };
 
 }  // namespace mini::run

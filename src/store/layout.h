@@ -22,6 +22,16 @@ class Layout {
   std::string LinksDir() const { return Overlay2Dir() + "/l"; }
   std::string Link(const std::string& short_id) const { return LinksDir() + "/" + short_id; }
 
+  /// overlay2-idmap/<uid base>-<gid base>/<short id>: a layer's copy chowned for one user
+  /// namespace range (--userns where idmapped mounts are not available).
+  std::string IdmapCopiesDir() const { return root_ + "/overlay2-idmap"; }
+  std::string IdmapRangeDir(unsigned uid_base, unsigned gid_base) const {
+    return IdmapCopiesDir() + "/" + std::to_string(uid_base) + "-" + std::to_string(gid_base);
+  }
+  std::string IdmapCopy(unsigned uid_base, unsigned gid_base, const std::string& short_id) const {
+    return IdmapRangeDir(uid_base, gid_base) + "/" + short_id;
+  }
+
   std::string LayersMetaDir() const { return root_ + "/layers"; }
   std::string LayerMeta(const Digest& chain) const { return LayersMetaDir() + "/" + chain.hex(); }
 
