@@ -123,7 +123,9 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
     if (opts.pause && state.status == "running") freeze = std::make_unique<Freezer>(state.cgroup_paths);
     UniqueFd out(open(blob_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!out) ThrowErrno("create " + blob_path);
-    pr = PackLayer(upper, out.get());
+    PackOptions po;
+    po.shift = {cfg.idmap.uid_base, cfg.idmap.gid_base, cfg.idmap.size};  // --userns: back to image ids
+    pr = PackLayer(upper, out.get(), po);
   }
   // The container keeps its upper dir: the layer is unpacked from the blob just written.
   std::optional<Digest> parent;

@@ -40,8 +40,9 @@ using EntryPtr = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
 /// not a directory; a whiteout in a higher layer hides the name in all lower ones.
 class MergedTarWriter {
  public:
-  MergedTarWriter(std::vector<std::string> dirs, int out_fd)
-      : dirs_(std::move(dirs)), out_fd_(out_fd), a_(archive_write_new()) {
+  MergedTarWriter(std::vector<std::string> dirs, int out_fd, const IdShift& shift, size_t shifted_layers)
+      : dirs_(std::move(dirs)), out_fd_(out_fd), shift_(shift), shifted_layers_(shifted_layers),
+        a_(archive_write_new()) {
     if (!a_) throw Error("export: cannot initialise libarchive");
     Check(archive_write_set_format_pax_restricted(a_), "set format");
     Check(archive_write_set_bytes_in_last_block(a_, 1), "set block size");
@@ -56,7 +57,10 @@ class MergedTarWriter {
     std::vector<std::string> roots;
     for (const auto& d : dirs_) {
       char real[PATH_MAX];
-      if (realpath(d.c_str(), real) && IsDirectory(real)) roots.push_back(real);
+      if (realpath(d.c_str(), real) && IsDirectory(real)) {
+        roots.push_back(real);
+        if (static_cast<size_t>(&d - dirs_.data()) < shifted_layers_) shifted_roots_.push_back(std::string(real) + "/");
+      }
     }
     Walk("", roots);
     Check(archive_write_close(a_), "close");
@@ -96,8 +100,10 @@ class MergedTarWriter {
     archive_entry_set_pathname(e.get(), (is_dir ? rel + "/" : rel).c_str());
     archive_entry_set_filetype(e.get(), st.st_mode & S_IFMT);
     archive_entry_set_perm(e.get(), st.st_mode & 07777);
-    archive_entry_set_uid(e.get(), st.st_uid);
-    archive_entry_set_gid(e.get(), st.st_gid);
+    bool shift = false;
+    for (const auto& r : shifted_roots_) shift = shift || host.compare(0, r.size(), r) == 0;
+    archive_entry_set_uid(e.get(), shift ? shift_.Uid(st.st_uid) : st.st_uid);
+    archive_entry_set_gid(e.get(), shift ? shift_.Gid(st.st_gid) : st.st_gid);
     archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     archive_entry_set_size(e.get(), 0);
     if (!is_dir && st.st_nlink > 1) {
@@ -181,6 +187,9 @@ class MergedTarWriter {
 
   std::vector<std::string> dirs_;
   int out_fd_;
+  IdShift shift_;
+  size_t shifted_layers_ = 0;
+  std::vector<std::string> shifted_roots_;  ///< "<realpath>/" of the layers whose owners shift
   struct archive* a_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
   std::exception_ptr error_;
@@ -188,8 +197,9 @@ class MergedTarWriter {
 
 }  // namespace
 
-void WriteMergedTar(const std::vector<std::string>& diff_dirs_top_first, int out_fd) {
-  MergedTarWriter w(diff_dirs_top_first, out_fd);
+void WriteMergedTar(const std::vector<std::string>& diff_dirs_top_first, int out_fd, const IdShift& shift,
+                    size_t shifted_layers) {
+  MergedTarWriter w(diff_dirs_top_first, out_fd, shift, shifted_layers);
   w.Run();
 }
 
@@ -206,7 +216,10 @@ std::vector<std::string> ContainerLayerDirs(const Layout& layout, const std::str
 
 void ExportContainer(const Layout& layout, const std::string& container, int out_fd) {
   auto dirs = ContainerLayerDirs(layout, container);
-  WithContext("export " + container, [&] { WriteMergedTar(dirs, out_fd); });
+  run::ContainerStore cs(layout);
+  run::IdMap m = cs.LoadConfig(cs.Resolve(container)).idmap;
+  // The upper dir and the init layer are owned by the mapped ids of a --userns container.
+  WithContext("export " + container, [&] { WriteMergedTar(dirs, out_fd, {m.uid_base, m.gid_base, m.size}, 2); });
 }
 
 }  // namespace mini::build

@@ -7,13 +7,17 @@
 #include <vector>
 
 #include "store/layout.h"
+#include "store/tar_generate.h"
 
 namespace mini::build {
 
 /// Writes the merged view of `diff_dirs_top_first` to out_fd as a deterministic tar (names in
 /// byte order, numeric owners only, mtimes kept, hard links within the view kept, sockets and
 /// whiteouts skipped). Throws Error naming the entry that failed.
-void WriteMergedTar(const std::vector<std::string>& diff_dirs_top_first, int out_fd);
+/// `shift` applies to the owners of entries from the first `shifted_layers` directories (a
+/// --userns container's upper dir and init layer, owned by its mapped ids on disk).
+void WriteMergedTar(const std::vector<std::string>& diff_dirs_top_first, int out_fd, const IdShift& shift = {},
+                    size_t shifted_layers = 0);
 
 /// The layer directories of a container, top first: its upper dir, its init layer, then the
 /// image's layers. Throws Error("No such container: x").

@@ -54,7 +54,12 @@ json HostConfigJson(const ContainerConfig& c, const std::string& volumes_dir) {
           {"CpuShares", r.cpu_shares.value_or(0)},
           {"CpusetCpus", r.cpuset_cpus.value_or("")},
           {"CpusetMems", r.cpuset_mems.value_or("")},
-          {"PidsLimit", r.pids_limit ? json(*r.pids_limit) : json(nullptr)}};
+          {"PidsLimit", r.pids_limit ? json(*r.pids_limit) : json(nullptr)},
+          // Docker's field ("" = host); the map itself is mini's.
+          {"UsernsMode", c.idmap.enabled() ? s.userns : ""},
+          {"IdMap", c.idmap.enabled() ? json{{"UidBase", c.idmap.uid_base}, {"GidBase", c.idmap.gid_base},
+                                             {"Size", c.idmap.size}}
+                                      : json(nullptr)}};
 }
 
 json MountsJson(const ContainerConfig& c, const std::string& volumes_dir) {

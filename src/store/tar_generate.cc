@@ -156,6 +156,10 @@ class Packer {
     if (opts_.convert_whiteouts && IsWhiteout(st)) {
       std::string wh = rel.substr(0, rel.size() - name.size()) + ".wh." + name;
       SetCommon(e.get(), wh, AE_IFREG, st);
+      if (opts_.shift.enabled()) {
+        archive_entry_set_uid(e.get(), 0);
+        archive_entry_set_gid(e.get(), 0);
+      }
       archive_entry_set_perm(e.get(), 0600);  // as Docker writes whiteouts, so diff ids match
       WriteHeader(e.get());
       return;
@@ -205,12 +209,12 @@ class Packer {
   }
 
   /// Name, type, mode, owner (numeric only) and mtime; never atime/ctime or "now".
-  static void SetCommon(archive_entry* e, const std::string& name, mode_t type, const struct stat& st) {
+  void SetCommon(archive_entry* e, const std::string& name, mode_t type, const struct stat& st) const {
     archive_entry_set_pathname(e, name.c_str());
     archive_entry_set_filetype(e, type);
     archive_entry_set_perm(e, st.st_mode & 07777);
-    archive_entry_set_uid(e, st.st_uid);
-    archive_entry_set_gid(e, st.st_gid);
+    archive_entry_set_uid(e, opts_.shift.Uid(st.st_uid));
+    archive_entry_set_gid(e, opts_.shift.Gid(st.st_gid));
     archive_entry_set_mtime(e, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     archive_entry_set_size(e, 0);
   }
@@ -222,8 +226,8 @@ class Packer {
     archive_entry_set_pathname(e.get(), (prefix + ".wh..wh..opq").c_str());
     archive_entry_set_filetype(e.get(), AE_IFREG);
     archive_entry_set_perm(e.get(), dir_st.st_mode & 0777);
-    archive_entry_set_uid(e.get(), dir_st.st_uid);
-    archive_entry_set_gid(e.get(), dir_st.st_gid);
+    archive_entry_set_uid(e.get(), opts_.shift.Uid(dir_st.st_uid));
+    archive_entry_set_gid(e.get(), opts_.shift.Gid(dir_st.st_gid));
     archive_entry_set_mtime(e.get(), dir_st.st_mtim.tv_sec, dir_st.st_mtim.tv_nsec);
     archive_entry_set_size(e.get(), 0);
     WriteHeader(e.get());

@@ -9,10 +9,30 @@
 
 namespace mini {
 
+/// Owners of a tree written by a container with a user namespace, back to the container's
+/// (and image's) view: host ids [base, base+size) -> id - base, others -> 65534 (the overflow
+/// id the container saw). size == 0: ids are kept as they are.
+struct IdShift {
+  uint32_t uid_base = 0;
+  uint32_t gid_base = 0;
+  uint32_t size = 0;
+  bool enabled() const { return size != 0; }
+  uint32_t Uid(uint32_t host) const { return Back(host, uid_base); }
+  uint32_t Gid(uint32_t host) const { return Back(host, gid_base); }
+
+ private:
+  uint32_t Back(uint32_t host, uint32_t base) const {
+    if (!enabled()) return host;
+    return host >= base && uint64_t{host} < uint64_t{base} + size ? host - base : 65534;
+  }
+};
+
 struct PackOptions {
   Compression compression = Compression::kGzip;
   /// Overlay whiteouts (0/0 char devices) become `.wh.NAME`; opaque dirs get `.wh..wh..opq`.
   bool convert_whiteouts = true;
+  /// Owners are shifted back (a --userns container's upper dir); whiteouts are owned by 0.
+  IdShift shift;
 };
 
 struct PackResult {
