@@ -3,6 +3,7 @@
 # installed, docker (a private dockerd with the same image, loaded through `mini save | docker
 # load`), podman and runc (on a prepared bundle: `runc run`, i.e. create+start+delete).
 # Usage: bench/run.sh [N]  (default 50).  Env: MINI=<binary> (default build/mini), BUSYBOX.
+# mini is also timed with --userns=auto (idmapped layers, and chowned layer copies).
 # Needs root. Prints one table with each tool's ratio to mini.
 set -euo pipefail
 N=${1:-50}
@@ -55,6 +56,12 @@ tar -C "$W/bb" -c . | "$MINI" --root "$R" import - busybox:latest >/dev/null
 
 echo "mini: $MINI"
 timeit mini "$MINI" --root "$R" run --rm busybox true
+# --userns=auto: idmapped lowers, and chowned layer copies (warm: made by the warm-up runs).
+# mini's subordinate ids come from private files here, the host's /etc/subuid is not touched.
+: >"$W/subuid"; : >"$W/subgid"
+MINI_SUBUID=$W/subuid MINI_SUBGID=$W/subgid timeit "mini --userns=auto (idmap)" "$MINI" --root "$R" run --rm --userns=auto busybox true
+MINI_SUBUID=$W/subuid MINI_SUBGID=$W/subgid MINI_USERNS_FORCE_COPY=1 \
+  timeit "mini --userns=auto (copy)" "$MINI" --root "$R" run --rm --userns=auto busybox true
 
 if command -v runc >/dev/null; then
   mkdir -p "$W/bundle"
