@@ -4,6 +4,9 @@
 # inside the rootfs (Docker resolves such targets inside the container root too) and never on
 # the host's /etc; a container sees no fd of mini's (`ls /proc/self/fd` is 0 1 2 and ls's own
 # directory fd 3, as in Docker), attached, with -t, with -d and with --userns.
+# Docker 20.10 (checked by hand on the same images) does all of this the same way: the init
+# layer's /proc is a directory, `-v vol:/data` and `-v DIR:/data` with /data -> /etc mount on
+# the container's /etc, and `ls /proc/self/fd` prints 0 1 2 3 (with -t: "0  1  2  3").
 # (run_mounts.sh covers symlinked targets pointing at other host paths and --tmpfs.)
 source "$SRC_DIR/tests/integration/lib.sh"
 # --userns runs use mini entries in private copies, not the host's /etc/subuid.
