@@ -236,54 +236,73 @@ void ChownOne(const std::string& path, const IdMap& m) {
 
 }  // namespace
 
-UniqueFd BuildUsernsOverlay(const Layout& layout, const std::string& init, const std::vector<std::string>& lowers,
-                            const std::string& upper, const std::string& work, const IdMap& map) {
-  std::vector<UniqueFd> layer_fds;
-  UniqueFd init_fd(open(init.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!init_fd) ThrowErrno("open " + init);
-  bool copy = ForceCopy() || g_idmap_unsupported;
-  if (!copy) {
-    UniqueFd userns = MakeUsernsFd(map);
-    TimingMark("userns: map helper");
-    for (const auto& l : lowers) {
-      UniqueFd t = IdmappedTree(layout.Overlay2Dir() + "/" + l, userns.get());
-      if (!t) {
-        copy = true;
-        layer_fds.clear();
-        break;
-      }
-      layer_fds.push_back(std::move(t));
-    }
-    TimingMark("userns: idmapped lowers");
-  }
-  if (copy) {
-    for (const auto& l : lowers) {
-      std::string dir = EnsureShiftedCopy(layout, l, map);
-      UniqueFd t(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-      if (!t) ThrowErrno("open " + dir);
-      layer_fds.push_back(std::move(t));
-    }
-    TimingMark("userns: chowned layer copies");
-  }
+namespace {
 
+/// fsopen/fsconfig/fsmount of the overlay; returns an invalid fd with errno set (and `detail`
+/// filled from the fs context's log) when the kernel refuses the configuration.
+UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const std::string& upper,
+                      const std::string& work, std::string* detail) {
   UniqueFd fs(FsOpen("overlay", FSOPEN_CLOEXEC));
   if (!fs) ThrowErrno("fsopen overlay");
   auto set = [&](const char* key, const std::string& value) {
     if (FsConfig(fs.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) ThrowErrno(std::string("overlay ") + key);
   };
-  set("lowerdir+", FdProcPath(init_fd.get()));
-  for (const auto& f : layer_fds) set("lowerdir+", FdProcPath(f.get()));
+  set("lowerdir+", FdProcPath(init_fd));
+  for (const auto& f : layers) set("lowerdir+", FdProcPath(f.get()));
   set("upperdir", upper);
   set("workdir", work);
   if (FsConfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     int err = errno;
     char log[512];
     ssize_t n = read(fs.get(), log, sizeof(log) - 1);
-    std::string detail = n > 0 ? ": " + std::string(log, static_cast<size_t>(n)) : "";
-    ThrowErrno("mount overlay" + detail, err);
+    if (n > 0) *detail = ": " + std::string(log, static_cast<size_t>(n));
+    errno = err;
+    return {};
   }
   UniqueFd mnt(FsMount(fs.get(), FSMOUNT_CLOEXEC, 0));
   if (!mnt) ThrowErrno("fsmount overlay");
+  return mnt;
+}
+
+}  // namespace
+
+UniqueFd BuildUsernsOverlay(const Layout& layout, const std::string& init, const std::vector<std::string>& lowers,
+                            const std::string& upper, const std::string& work, const IdMap& map) {
+  UniqueFd init_fd(open(init.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!init_fd) ThrowErrno("open " + init);
+  std::string detail;
+  if (!ForceCopy() && !g_idmap_unsupported) {
+    std::vector<UniqueFd> layer_fds;
+    UniqueFd userns = MakeUsernsFd(map);
+    TimingMark("userns: map helper");
+    for (const auto& l : lowers) {
+      UniqueFd t = IdmappedTree(layout.Overlay2Dir() + "/" + l, userns.get());
+      if (!t) break;
+      layer_fds.push_back(std::move(t));
+    }
+    TimingMark("userns: idmapped lowers");
+    if (!g_idmap_unsupported) {
+      UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, &detail);
+      if (mnt) {
+        TimingMark("userns: overlay (fsmount)");
+        return mnt;
+      }
+      // Kernels 5.12-5.18 make idmapped mounts but overlayfs refuses them as layers.
+      if (errno != EINVAL) ThrowErrno("mount overlay" + detail);
+      Debug("userns: overlayfs refused idmapped lowers" + detail + ": using chowned copies");
+      g_idmap_unsupported = true;
+    }
+  }
+  std::vector<UniqueFd> layer_fds;
+  for (const auto& l : lowers) {
+    std::string dir = EnsureShiftedCopy(layout, l, map);
+    UniqueFd t(open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!t) ThrowErrno("open " + dir);
+    layer_fds.push_back(std::move(t));
+  }
+  TimingMark("userns: chowned layer copies");
+  UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, &detail);
+  if (!mnt) ThrowErrno("mount overlay" + detail);
   TimingMark("userns: overlay (fsmount)");
   return mnt;
 }

@@ -8,8 +8,9 @@
 ///
 /// The image's layers stay shared: each lower is an idmapped mount (open_tree(OPEN_TREE_CLONE)
 /// + mount_setattr(MOUNT_ATTR_IDMAP) with a user namespace carrying the container's map), so
-/// image root files are seen as the mapped root. Where the kernel refuses idmapped lowers (or
-/// MINI_USERNS_FORCE_COPY=1), a chowned copy of each layer for the range is made once in
+/// image root files are seen as the mapped root. Where the kernel refuses idmapped lowers
+/// (mount_setattr ENOSYS/EINVAL/EPERM, or overlayfs EINVAL on them, as 5.12-5.18 do; detected
+/// once per process) or MINI_USERNS_FORCE_COPY=1 is set, a chowned copy of each layer for the range is made once in
 /// overlay2-idmap/<uid>-<gid>/<short id> (staging dir + rename) and reused. The container's
 /// init layer and upper/work dirs are owned by the mapped root on disk, so what the container
 /// writes appears on the host under the mapped ids.
