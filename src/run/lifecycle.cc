@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "run/exit_status.h"
 #include "run/init_layer.h"
+#include "run/rootless_userns.h"
 #include "run/runtime_dir.h"
 #include "run/timing.h"
 
@@ -282,6 +283,8 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
     WaitForExit(st.pid, st.pid_start, 10000);
     WaitForExit(st.monitor_pid, st.monitor_start, 10000);
   }
+  // Rootless: killed above as the namespace's owner; files owned by sub-ids need root in one.
+  EnterRootlessUserNamespace();
   store.Remove(id);
 }
 

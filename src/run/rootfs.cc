@@ -12,6 +12,8 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/rootless.h"
+#include "run/rootless_dev.h"
 #include "run/safe_path.h"
 #include "run/volume_seed.h"
 
@@ -42,6 +44,10 @@ void SetupDev(int root_fd, const RootfsConfig& cfg) {
   struct Node { const char* name; unsigned maj, min; };
   for (const Node& n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7},
                         Node{"random", 1, 8}, Node{"urandom", 1, 9}, Node{"tty", 5, 0}}) {
+    if (IsRootless()) {  // no mknod in a user namespace
+      BindHostDevice(dev.get(), n.name);
+      continue;
+    }
     if (mknodat(dev.get(), n.name, S_IFCHR | 0666, makedev(n.maj, n.min)) != 0)
       ThrowErrno(std::string("mknod /dev/") + n.name);
     fchmodat(dev.get(), n.name, 0666, 0);  // umask
@@ -60,7 +66,7 @@ void SetupDev(int root_fd, const RootfsConfig& cfg) {
   };
   UniqueFd pts = sub("pts");
   Mount("devpts", FdPath(pts.get()), "devpts", MS_NOSUID | MS_NOEXEC,
-        "newinstance,ptmxmode=0666,mode=0620,gid=5", "/dev/pts");
+        DevptsOptions("newinstance,ptmxmode=0666,mode=0620,gid=5"), "/dev/pts");
   UniqueFd shm = sub("shm");
   Mount("shm", FdPath(shm.get()), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", "/dev/shm");
   UniqueFd mq = sub("mqueue");
@@ -146,7 +152,7 @@ void SetupRootfs(const RootfsConfig& cfg) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ThrowErrno("make mounts private");
   // Relative lowerdirs keep the option string under a page (Docker's mountFrom).
   if (chdir(cfg.overlay2_dir.c_str()) != 0) ThrowErrno("chdir " + cfg.overlay2_dir);
-  Mount("overlay", cfg.overlay.merged, "overlay", 0, cfg.overlay.Options(), "overlay");
+  Mount("overlay", cfg.overlay.merged, "overlay", 0, RootlessOverlayOptions(cfg.overlay.Options()), "overlay");
   UniqueFd root(open(cfg.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!root) ThrowErrno("open rootfs");
   if (chdir("/") != 0) ThrowErrno("chdir /");

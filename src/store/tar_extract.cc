@@ -218,7 +218,7 @@ void Extractor::ExtractWhiteout(const std::vector<std::string>& parent, const st
                                 const Meta& m) {
   UniqueFd dir = root_.OpenDir(parent, true);
   if (base == kOpaqueMarker) {
-    if (fsetxattr(dir.get(), kOpaqueXattr, "y", 1, 0) != 0) ThrowErrno("set opaque xattr");
+    if (fsetxattr(dir.get(), OpaqueXattr(), "y", 1, 0) != 0) ThrowErrno("set opaque xattr");
     return;
   }
   std::string target = base.substr(sizeof kWhiteoutPrefix - 1);

@@ -1,0 +1,174 @@
+#include "run/rootless_userns.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/rootless.h"
+#include "run/supervise.h"
+
+namespace mini::run {
+namespace {
+
+constexpr unsigned long kMaxSubIds = 65536;
+
+/// Runs one of the setuid map helpers and returns true if it succeeded. This is the one exec of
+/// an outside program in the user namespace set-up, and it cannot be avoided: only the setuid
+/// newuidmap/newgidmap may map ids other than the user's own (the kernel requires
+/// CAP_SETUID/CAP_SETGID in the parent namespace for that). They are exec'd by absolute path
+/// with an argv (no shell, no PATH search), with ids we computed ourselves.
+bool RunMapHelper(const char* path, pid_t target, const std::vector<unsigned long>& map) {
+  std::vector<std::string> args = {path, std::to_string(target)};
+  for (unsigned long v : map) args.push_back(std::to_string(v));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    char* envp[] = {nullptr};
+    execve(path, argv.data(), envp);
+    std::fprintf(stderr, "mini: error: exec %s: %s\n", path, std::strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return false;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::string MapText(const std::vector<unsigned long>& map) {
+  std::string s;
+  for (size_t i = 0; i + 2 < map.size(); i += 3)
+    s += std::to_string(map[i]) + " " + std::to_string(map[i + 1]) + " " + std::to_string(map[i + 2]) + "\n";
+  return s;
+}
+
+void WriteProcFile(const std::string& path, const std::string& text) {
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd || write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+    ThrowErrno("write " + path);
+}
+
+bool entered = false;
+
+}  // namespace
+
+std::optional<SubIdRange> FindSubIdRange(const std::string& text, const std::string& user, unsigned long id) {
+  std::istringstream in(text);
+  std::string line;
+  const std::string id_text = std::to_string(id);
+  while (std::getline(in, line)) {
+    size_t a = line.find(':');
+    if (a == std::string::npos) continue;
+    size_t b = line.find(':', a + 1);
+    if (b == std::string::npos) continue;
+    std::string who = line.substr(0, a);
+    if (who != id_text && (user.empty() || who != user)) continue;
+    std::string start = line.substr(a + 1, b - a - 1), count = line.substr(b + 1);
+    while (!count.empty() && (count.back() == ' ' || count.back() == '\r')) count.pop_back();
+    if (start.empty() || count.empty() || start.find_first_not_of("0123456789") != std::string::npos ||
+        count.find_first_not_of("0123456789") != std::string::npos || start.size() > 10 || count.size() > 10)
+      continue;
+    SubIdRange r{std::stoul(start), std::stoul(count)};
+    if (r.count == 0) continue;
+    return r;
+  }
+  return std::nullopt;
+}
+
+std::vector<unsigned long> RootlessIdMap(unsigned long host_id, const std::optional<SubIdRange>& range) {
+  std::vector<unsigned long> m = {0, host_id, 1};
+  if (range) m.insert(m.end(), {1, range->start, std::min(range->count, kMaxSubIds)});
+  return m;
+}
+
+void EnterRootlessUserNamespace() {
+  if (entered || geteuid() == 0) return;
+  if (!IsRootless()) return;  // fixes the host ids before we change them
+  uid_t uid = getuid();
+  gid_t gid = getgid();
+  std::string name;
+  if (struct passwd* pw = getpwuid(uid)) name = pw->pw_name;
+  auto subuid = FindSubIdRange(ReadFileIfExists("/etc/subuid", 1 << 20).value_or(""), name, uid);
+  auto subgid = FindSubIdRange(ReadFileIfExists("/etc/subgid", 1 << 20).value_or(""), name, uid);
+  if (!subuid || !subgid)
+    std::fprintf(stderr,
+                 "mini: warning: no %s entry for user %s: only uid %u and gid %u are mapped (to root); "
+                 "images with files owned by other users will fail\n",
+                 !subuid ? "/etc/subuid" : "/etc/subgid", name.empty() ? std::to_string(uid).c_str() : name.c_str(),
+                 uid, gid);
+  std::vector<unsigned long> umap = RootlessIdMap(uid, subuid), gmap = RootlessIdMap(gid, subgid);
+  bool helpers = subuid && subgid;
+
+  pid_t self = getpid();
+  UniqueFd go_r, go_w;
+  Pipe(&go_r, &go_w);
+  pid_t helper = -1;
+  if (helpers) {
+    // The helper stays in our user namespace and maps the ids of this process once it has
+    // unshared (util-linux `unshare --map-users` does the same).
+    helper = fork();
+    if (helper < 0) ThrowErrno("fork");
+    if (helper == 0) {
+      go_w.reset();
+      char c;
+      ssize_t n;
+      do n = read(go_r.get(), &c, 1);
+      while (n < 0 && errno == EINTR);
+      if (n != 1) _exit(1);
+      bool ok = RunMapHelper("/usr/bin/newuidmap", self, umap) && RunMapHelper("/usr/bin/newgidmap", self, gmap);
+      _exit(ok ? 0 : 1);
+    }
+    go_r.reset();
+  }
+  if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+    int err = errno;
+    if (helper > 0) {
+      go_w.reset();
+      waitpid(helper, nullptr, 0);
+    }
+    ThrowErrno("rootless: create a user namespace", err);
+  }
+  if (helpers) {
+    if (write(go_w.get(), "1", 1) != 1) ThrowErrno("rootless: sync with the id map helper");
+    go_w.reset();
+    int status = 0;
+    while (waitpid(helper, &status, 0) < 0)
+      if (errno != EINTR) ThrowErrno("rootless: wait for newuidmap");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      throw Error("rootless: newuidmap/newgidmap could not map the subordinate ids of user " + name +
+                  " (is the `uidmap` package installed, and are /etc/subuid and /etc/subgid right?)");
+  } else {
+    // Only our own ids: the kernel lets us write these maps ourselves (setgroups denied first).
+    WriteProcFile("/proc/self/setgroups", "deny");
+    WriteProcFile("/proc/self/uid_map", MapText(umap));
+    WriteProcFile("/proc/self/gid_map", MapText(gmap));
+  }
+  if (setresgid(0, 0, 0) != 0) ThrowErrno("rootless: setresgid 0");
+  if (setresuid(0, 0, 0) != 0) ThrowErrno("rootless: setresuid 0");
+  if (helpers) (void)setgroups(0, nullptr);  // drop the host's supplementary groups (unmapped)
+  entered = true;
+}
+
+void JoinUserNamespaceOf(pid_t pid) {
+  if (!IsRootless() || geteuid() == 0) return;
+  std::string path = "/proc/" + std::to_string(pid) + "/ns/user";
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) ThrowErrno("open " + path);
+  if (setns(fd.get(), CLONE_NEWUSER) != 0) ThrowErrno("join the container's user namespace");
+  entered = true;
+}
+
+}  // namespace mini::run

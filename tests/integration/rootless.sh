@@ -1,0 +1,140 @@
+#!/bin/bash
+# Rootless mini: an ordinary user (created here, with /etc/subuid and /etc/subgid entries)
+# imports, builds (RUN, COPY, a whiteout, USER), runs, execs into, lists and removes containers,
+# and pulls from a local registry, with the store in its home and runtime state in
+# $XDG_RUNTIME_DIR/mini. Outputs are compared with the same commands run as root; a run with -m
+# warns that limits are ignored (cgroups are not delegated on this host).
+source "$SRC_DIR/tests/integration/lib.sh"
+source "$SRC_DIR/tests/integration/registry_fixture.bash"
+command -v newuidmap >/dev/null || { echo "skip: newuidmap (uidmap) is not installed"; exit 77; }
+
+U=minitest
+id "$U" >/dev/null 2>&1 && fail "user $U exists already"
+UT=$(mktemp -d /tmp/mini-rootless.XXXXXX)
+chmod 755 "$UT"
+cp /etc/subuid "$UT/subuid.bak"
+cp /etc/subgid "$UT/subgid.bak"
+rootless_cleanup() {
+  local rc=$?
+  set +e
+  # Anything the user left running (there should be nothing: checked below).
+  pkill -KILL -u "$U" 2>/dev/null
+  sleep 0.2
+  userdel "$U" 2>/dev/null
+  cat "$UT/subuid.bak" >/etc/subuid
+  cat "$UT/subgid.bak" >/etc/subgid
+  rm -rf "$UT"
+  # registry_cleanup's own, keeping our status for cleanup_root.
+  local p
+  for p in "${REG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${REG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  (exit "$rc")
+  cleanup_root
+}
+trap rootless_cleanup EXIT
+useradd -M -d "$UT/home" -s /bin/sh "$U"
+mkdir -p "$UT/home" "$UT/run" "$UT/bin"
+chown "$U:$U" "$UT/home" "$UT/run"
+chmod 700 "$UT/run"
+uid=$(id -u "$U")
+gid=$(id -g "$U")
+SUB=300000
+# useradd may have added ranges of its own: ours replace them.
+{ cat "$UT/subuid.bak"; echo "$U:$SUB:65536"; } >/etc/subuid
+{ cat "$UT/subgid.bak"; echo "$U:$SUB:65536"; } >/etc/subgid
+cp "$MINI" "$UT/bin/mini"
+chmod 755 "$UT/bin/mini"
+
+# umini ARGS: mini as the user, with its own default store and runtime dir.
+umini() {
+  runuser -u "$U" -- env -i PATH=/usr/bin:/bin HOME="$UT/home" XDG_RUNTIME_DIR="$UT/run" "$UT/bin/mini" "$@"
+}
+STORE=$UT/home/.local/share/mini
+
+# The busybox image, for both.
+make_busybox_rootfs "$UT/bb"
+tar -C "$UT/bb" -c . >"$UT/bb.tar"
+mini import "$UT/bb.tar" busybox >/dev/null
+umini import - busybox <"$UT/bb.tar" >/dev/null || fail "rootless import"
+[ -d "$STORE/overlay2" ] || fail "no store in ~/.local/share/mini"
+umini images | grep '^busybox ' >/dev/null || fail "rootless images: $(umini images)"
+
+# Files of the image: root-owned in the image -> the user; uid 1000 -> subuid 300000+999.
+f=$(find "$STORE/overlay2" -path '*/diff/bin/busybox' | head -1)
+[ -n "$f" ] || fail "busybox not unpacked in the user's store"
+expect_eq "$(stat -c %u:%g "$f")" "$uid:$gid" "owner of an image file owned by root"
+h=$(find "$STORE/overlay2" -path '*/diff/home/user' | head -1)
+expect_eq "$(stat -c %u:%g "$h")" "$((SUB + 999)):$((SUB + 999))" "owner of an image file owned by 1000"
+
+# run: ids and owners inside are root's, like a root run.
+cmd='id; echo hi > /x; cat /x; ls -ln /bin/busybox | awk "{print \$3, \$4}"; ls -ln /home | awk "NR>1 {print \$3, \$4, \$9}"'
+want=$(mini run --rm busybox sh -c "$cmd")
+got=$(umini run --rm busybox sh -c "$cmd") || fail "rootless run: $got"
+expect_eq "$got" "$want" "rootless run output"
+expect_eq "$(echo "$got" | head -1)" "uid=0(root) gid=0(root)" "id"
+# /dev nodes work
+expect_eq "$(umini run --rm busybox sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c && ls /dev | tr "\n" " "')" \
+  "$(mini run --rm busybox sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c && ls /dev | tr "\n" " "')" "/dev"
+# the exit status comes through
+umini run --rm busybox sh -c 'exit 3' && fail "exit status lost"
+[ $? -eq 3 ] || fail "exit status not 3"
+
+# Limits without delegated cgroups: one warning, the container still runs.
+out=$(umini run --rm -m 64m busybox echo ok 2>"$UT/err")
+expect_eq "$out" ok "run -m"
+expect_eq "$(cat "$UT/err")" "mini: warning: resource limits are ignored: cgroups are not delegated to user $U" "-m warning"
+# no limits, no warning
+umini run --rm busybox true 2>"$UT/err"
+expect_eq "$(cat "$UT/err")" "" "stderr without limits"
+
+# build: RUN, COPY, a whiteout of a lower file, USER.
+ctx=$UT/ctx
+mkdir -p "$ctx"
+echo copied >"$ctx/file.txt"
+cat >"$ctx/Minifile" <<'MF'
+FROM busybox
+RUN mkdir -p /data/sub && echo one > /data/sub/a && chown 1000:1000 /data/sub/a && rm /bin/vi
+COPY file.txt /data/file.txt
+RUN rm -r /data/sub && mkdir /data/sub && echo two > /data/sub/b
+USER 1000
+CMD ["sh", "-c", "id -u; cat /data/file.txt /data/sub/b; ls /data/sub; ls /bin/vi 2>&1 || true; ls -ln /data | awk 'NR>1 {print $3, $9}'"]
+MF
+chown -R "$U:$U" "$ctx"
+want=$(mini build -q -t built "$ctx" >/dev/null && mini run --rm built)
+umini build -t built "$ctx" >"$UT/build.log" 2>&1 || fail "rootless build: $(cat "$UT/build.log")"
+got=$(umini run --rm built) || fail "rootless run of the built image"
+expect_eq "$got" "$want" "built image output"
+echo "$got" | grep 'No such file' >/dev/null || fail "whiteout of /bin/vi lost: $got"
+# the opaque dir is marked with user.overlay.opaque in the rootless store
+getfattr -R -d -m '^user.overlay' "$STORE/overlay2" 2>/dev/null | grep 'user.overlay.opaque="y"' >/dev/null ||
+  fail "no user.overlay.opaque mark in the rootless store"
+
+# detached container, exec, ps, stop, rm
+cid=$(umini run -d busybox sh -c 'echo started; sleep 60') || fail "run -d: $cid"
+expect_eq "$(umini exec "$cid" id -u)" 0 "exec id"
+expect_eq "$(umini exec -u 1000 "$cid" id -u)" 1000 "exec -u 1000"
+umini exec "$cid" sh -c 'echo made > /made'
+expect_eq "$(umini exec "$cid" cat /made)" made "exec sees its file"
+umini ps | grep "${cid:0:12}" >/dev/null || fail "ps: $(umini ps)"
+[ -d "$UT/run/mini" ] || fail "no runtime state in \$XDG_RUNTIME_DIR/mini"
+umini stop -t 1 "$cid" >/dev/null || fail "stop"
+umini ps -a | grep "${cid:0:12}.*Exited" >/dev/null || fail "ps -a after stop: $(umini ps -a)"
+umini rm "$cid" >/dev/null || fail "rm"
+# rm -f of a running one, whose process runs as a sub-id
+cid=$(umini run -d -u 1000 busybox sleep 60)
+umini rm -f "$cid" >/dev/null || fail "rm -f"
+umini ps -a | grep "${cid:0:12}" >/dev/null && fail "container left after rm -f"
+
+# pull from a local registry (pushed by root)
+start_registry plain
+mini tag busybox "$REG/rl/busybox:1"
+mini push "$REG/rl/busybox:1" >/dev/null
+umini pull "$REG/rl/busybox:1" >/dev/null || fail "rootless pull: $(umini pull "$REG/rl/busybox:1" 2>&1)"
+expect_eq "$(umini run --rm "$REG/rl/busybox:1" cat /etc/hostname | wc -l)" 1 "run of the pulled image"
+umini rmi "$REG/rl/busybox:1" >/dev/null || fail "rmi"
+
+# Nothing left running as the user (exited monitors are orphans of pid 1, which on this VM
+# reaps them late: zombies do not count).
+sleep 0.2
+[ -z "$(ps -o stat= -u "$U" | grep -v '^Z')" ] || fail "processes left: $(ps -o pid,ppid,stat,args -u "$U")"
+echo "rootless: ok"
