@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/rootless.h"
 
 namespace mini::run {
@@ -82,8 +83,7 @@ std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resour
   }();
   if (delegated) return CreateCgroupV2(*delegated, id, res, /*privileged=*/true);
   if (HasLimits(res))
-    std::fprintf(stderr, "mini: warning: resource limits are ignored: cgroups are not delegated to user %s\n",
-                 UserName().c_str());
+    Warn("resource limits are ignored: cgroups are not delegated to user " + UserName());
   return std::make_unique<NoCgroup>();
 }
 

@@ -13,9 +13,11 @@
 #include <functional>
 
 #include "common/fs.h"
+#include "common/rootless.h"
 #include "common/log.h"
 #include "run/exit_status.h"
 #include "run/init_layer.h"
+#include "run/rootless_net.h"
 #include "run/rootless_userns.h"
 #include "run/runtime_dir.h"
 #include "run/timing.h"
@@ -109,7 +111,9 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;
   c.image = image;
   c.spec = spec;
-  if (spec.network != "none" && spec.network != "host")
+  if (IsRootless()) c.spec.network = RootlessNetworkMode(spec.network);
+  bool slirp = c.spec.network == kSlirpNetwork;
+  if (c.spec.network != "none" && c.spec.network != "host" && !slirp)
     throw Error("network \"" + spec.network + "\" is not supported (use none or host)");
   c.process = MakeProcessSpec(image.config, spec, c.hostname, [](const std::string& k) { return getenv(k.c_str()); });
 
@@ -122,6 +126,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     files.hosts = DefaultHostsContent();
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
+  if (slirp) files.resolv_conf = kSlirpResolvConf;
   ContainerStore store(layout);
   if (spec.remove) {
     // --rm: nothing on the store's disk; the init layer and upper dir live on tmpfs.

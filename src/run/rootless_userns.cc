@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "common/rootless.h"
 #include "run/supervise.h"
 
@@ -104,11 +105,9 @@ void EnterRootlessUserNamespace() {
   auto subuid = FindSubIdRange(ReadFileIfExists("/etc/subuid", 1 << 20).value_or(""), name, uid);
   auto subgid = FindSubIdRange(ReadFileIfExists("/etc/subgid", 1 << 20).value_or(""), name, uid);
   if (!subuid || !subgid)
-    std::fprintf(stderr,
-                 "mini: warning: no %s entry for user %s: only uid %u and gid %u are mapped (to root); "
-                 "images with files owned by other users will fail\n",
-                 !subuid ? "/etc/subuid" : "/etc/subgid", name.empty() ? std::to_string(uid).c_str() : name.c_str(),
-                 uid, gid);
+    Warn(std::string("no ") + (!subuid ? "/etc/subuid" : "/etc/subgid") + " entry for user " +
+         (name.empty() ? std::to_string(uid) : name) + ": only uid " + std::to_string(uid) + " and gid " +
+         std::to_string(gid) + " are mapped (to root); images with files owned by other users will fail");
   std::vector<unsigned long> umap = RootlessIdMap(uid, subuid), gmap = RootlessIdMap(gid, subgid);
   bool helpers = subuid && subgid;
 

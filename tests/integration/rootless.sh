@@ -23,6 +23,7 @@ rootless_cleanup() {
   userdel "$U" 2>/dev/null
   cat "$UT/subuid.bak" >/etc/subuid
   cat "$UT/subgid.bak" >/etc/subgid
+  [ -n "${RESTORE_TUN:-}" ] && chmod "$RESTORE_TUN" /dev/net/tun
   rm -rf "$UT"
   # registry_cleanup's own, keeping our status for cleanup_root.
   local p
@@ -86,6 +87,43 @@ expect_eq "$(cat "$UT/err")" "mini: warning: resource limits are ignored: cgroup
 # no limits, no warning
 umini run --rm busybox true 2>"$UT/err"
 expect_eq "$(cat "$UT/err")" "" "stderr without limits"
+
+# Networks: none and host as with root; slirp4netns gives a private one (tap0, 10.0.2.100).
+expect_eq "$(umini run --rm --network none busybox ls /sys/class/net)" lo "--network none"
+expect_eq "$(umini run --rm --network host busybox cat /proc/net/dev | wc -l)" "$(wc -l </proc/net/dev)" "--network host"
+if [ -x /usr/bin/slirp4netns ]; then
+  # Debian's udev makes /dev/net/tun 0666; this VM has no udev. Without it: a notice and no network.
+  tun_mode=$(stat -c %a /dev/net/tun)
+  if [ "$tun_mode" != 666 ]; then
+    chmod 600 /dev/net/tun
+    out=$(umini run --rm --network slirp4netns busybox ls /sys/class/net 2>"$UT/err")
+    expect_eq "$out" lo "no tun, no network"
+    expect_eq "$(cat "$UT/err")" "mini: notice: rootless: /dev/net/tun is not accessible, the container gets no network (--network none)" "notice"
+    chmod 666 /dev/net/tun
+    RESTORE_TUN=$tun_mode
+  fi
+  out=$(umini run --rm --network slirp4netns busybox sh -c 'ip -4 addr show tap0; cat /etc/resolv.conf; ip route')
+  echo "$out" | grep 'inet 10.0.2.100/24' >/dev/null || fail "slirp4netns address: $out"
+  echo "$out" | grep '^nameserver 10.0.2.3$' >/dev/null || fail "slirp4netns resolv.conf: $out"
+  echo "$out" | grep '^default via 10.0.2.2' >/dev/null || fail "slirp4netns route: $out"
+  # It reaches a server on the host's own (non-loopback) address.
+  hostip=$(ip -4 -o route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+  if [ -n "$hostip" ]; then
+    mkdir -p "$UT/www"
+    echo hello-from-host >"$UT/www/index.html"
+    port=$(free_port)
+    busybox httpd -f -p "$hostip:$port" -h "$UT/www" &
+    REG_PIDS+=($!)
+    sleep 0.3
+    expect_eq "$(umini run --rm --network slirp4netns busybox wget -q -O- "http://$hostip:$port/")" hello-from-host "slirp4netns to the host"
+  fi
+  # a detached one: slirp4netns lives as long as the container
+  cid=$(umini run -d --network slirp4netns busybox sleep 60)
+  pgrep -u "$U" -x slirp4netns >/dev/null || fail "no slirp4netns for the detached container"
+  umini rm -f "$cid" >/dev/null
+  sleep 0.3
+  pgrep -u "$U" -x slirp4netns >/dev/null && fail "slirp4netns outlived its container"
+fi
 
 # build: RUN, COPY, a whiteout of a lower file, USER.
 ctx=$UT/ctx
