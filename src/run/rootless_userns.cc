@@ -64,6 +64,18 @@ void WriteProcFile(const std::string& path, const std::string& text) {
 
 bool entered = false;
 
+/// True the first time for this user's runtime dir (a marker file there), so the warning about
+/// missing sub-ids comes once, not on every command.
+bool FirstTimeWithoutSubIds() {
+  try {
+    std::string marker = RootlessRuntimeBase() + "/warned-no-subids";
+    UniqueFd fd(open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
+    return fd || errno != EEXIST;
+  } catch (const Error&) {
+    return true;
+  }
+}
+
 }  // namespace
 
 std::optional<SubIdRange> FindSubIdRange(const std::string& text, const std::string& user, unsigned long id) {
@@ -104,7 +116,7 @@ void EnterRootlessUserNamespace() {
   if (struct passwd* pw = getpwuid(uid)) name = pw->pw_name;
   auto subuid = FindSubIdRange(ReadFileIfExists("/etc/subuid", 1 << 20).value_or(""), name, uid);
   auto subgid = FindSubIdRange(ReadFileIfExists("/etc/subgid", 1 << 20).value_or(""), name, uid);
-  if (!subuid || !subgid)
+  if ((!subuid || !subgid) && FirstTimeWithoutSubIds())
     Warn(std::string("no ") + (!subuid ? "/etc/subuid" : "/etc/subgid") + " entry for user " +
          (name.empty() ? std::to_string(uid) : name) + ": only uid " + std::to_string(uid) + " and gid " +
          std::to_string(gid) + " are mapped (to root); images with files owned by other users will fail");
@@ -159,6 +171,11 @@ void EnterRootlessUserNamespace() {
   if (setresuid(0, 0, 0) != 0) ThrowErrno("rootless: setresuid 0");
   if (helpers) (void)setgroups(0, nullptr);  // drop the host's supplementary groups (unmapped)
   entered = true;
+}
+
+bool SetgroupsDenied() {
+  auto s = ReadFileIfExists("/proc/self/setgroups", 64);
+  return s && s->rfind("deny", 0) == 0;
 }
 
 void JoinUserNamespaceOf(pid_t pid) {

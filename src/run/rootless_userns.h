@@ -30,8 +30,13 @@ std::vector<unsigned long> RootlessIdMap(unsigned long host_id, const std::optio
 /// When mini was started by a non-root user (geteuid() != 0) and has not done it yet, moves the
 /// calling process (must be single-threaded) into a new user and mount namespace with the maps
 /// above and makes it uid/gid 0 there. Without a subuid (subgid) entry only 0 -> the user is
-/// mapped, with one warning on stderr. A no-op for root or when already inside. Throws Error.
+/// mapped, with a warning on stderr (once per user: a marker in the runtime dir). A no-op for
+/// root or when already inside. Throws Error.
 void EnterRootlessUserNamespace();
+
+/// True if setgroups(2) is disabled in this user namespace (/proc/self/setgroups is "deny", as
+/// in a rootless namespace mapped without sub-ids): the container keeps the groups it has.
+bool SetgroupsDenied();
 
 /// Joins the user namespace of process `pid` (a rootless container's first process; the user
 /// owns that namespace so it has every capability in it). A no-op unless rootless and still in

@@ -171,6 +171,23 @@ umini pull "$REG/rl/busybox:1" >/dev/null || fail "rootless pull: $(umini pull "
 expect_eq "$(umini run --rm "$REG/rl/busybox:1" cat /etc/hostname | wc -l)" 1 "run of the pulled image"
 umini rmi "$REG/rl/busybox:1" >/dev/null || fail "rmi"
 
+# Without /etc/subuid and /etc/subgid entries: only the user's own ids are mapped (to 0), a
+# warning says so once, root-owned images work, an image with other owners fails clearly.
+cat "$UT/subuid.bak" >/etc/subuid
+cat "$UT/subgid.bak" >/etc/subgid
+rm -rf "$UT/bb/home/user"
+tar -C "$UT/bb" -c . >"$UT/bb-rootonly.tar"
+umini --root "$UT/home/store2" import - rootonly <"$UT/bb-rootonly.tar" >/dev/null 2>"$UT/err" || fail "import without subids: $(cat "$UT/err")"
+grep -c "mini: warning: no /etc/subuid entry for user $U: only uid $uid and gid $gid are mapped (to root)" "$UT/err" >/dev/null ||
+  fail "no warning without subids: $(cat "$UT/err")"
+got=$(umini --root "$UT/home/store2" run --rm rootonly sh -c 'id -u; ls -ln /bin/busybox | awk "{print \$3}"' 2>"$UT/err")
+expect_eq "$got" "0
+0" "run without subids"
+expect_eq "$(cat "$UT/err")" "" "the warning comes once"
+umini --root "$UT/home/store2" import - busybox <"$UT/bb.tar" >/dev/null 2>"$UT/err" && fail "an image owned by uid 1000 imported without subids"
+grep 'chown to 1000:1000: not mapped in the rootless user namespace' "$UT/err" >/dev/null || fail "import error: $(cat "$UT/err")"
+umini --root "$UT/home/store2" images | grep '^busybox ' >/dev/null && fail "failed import left an image"
+
 # Nothing left running as the user (exited monitors are orphans of pid 1, which on this VM
 # reaps them late: zombies do not count).
 sleep 0.2
