@@ -152,7 +152,7 @@ void SetupRootfs(const RootfsConfig& cfg) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ThrowErrno("make mounts private");
   // Relative lowerdirs keep the option string under a page (Docker's mountFrom).
   if (chdir(cfg.overlay2_dir.c_str()) != 0) ThrowErrno("chdir " + cfg.overlay2_dir);
-  Mount("overlay", cfg.overlay.merged, "overlay", 0, RootlessOverlayOptions(cfg.overlay.Options()), "overlay");
+  Mount("overlay", cfg.overlay.merged, "overlay", 0, RootlessOverlayOptions(cfg.overlay.Options(), cfg.overlay.upper), "overlay");
   UniqueFd root(open(cfg.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!root) ThrowErrno("open rootfs");
   if (chdir("/") != 0) ThrowErrno("chdir /");

@@ -24,25 +24,39 @@ namespace {
 
 constexpr unsigned long kMaxSubIds = 65536;
 
-/// Runs one of the setuid map helpers and returns true if it succeeded. This is the one exec of
-/// an outside program in the user namespace set-up, and it cannot be avoided: only the setuid
+/// Forks a child that waits for one byte on `go` (the read end of a pipe whose write end is
+/// `go_w`; EOF = give up) (this process has unshared its user
+/// namespace), then execs one of the setuid map helpers on `target`. This is the one exec of an
+/// outside program in the user namespace set-up, and it cannot be avoided: only the setuid
 /// newuidmap/newgidmap may map ids other than the user's own (the kernel requires
 /// CAP_SETUID/CAP_SETGID in the parent namespace for that). They are exec'd by absolute path
-/// with an argv (no shell, no PATH search), with ids we computed ourselves.
-bool RunMapHelper(const char* path, pid_t target, const std::vector<unsigned long>& map) {
+/// with an argv (no shell, no PATH search, empty environment), with ids we computed ourselves.
+/// The child stays in our namespace (util-linux `unshare --map-users` works the same way).
+pid_t StartMapHelper(const char* path, pid_t target, const std::vector<unsigned long>& map, int go, int go_w) {
   std::vector<std::string> args = {path, std::to_string(target)};
   for (unsigned long v : map) args.push_back(std::to_string(v));
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = fork();
-  if (pid < 0) return false;
+  if (pid < 0) ThrowErrno("fork");
   if (pid == 0) {
+    close(go_w);  // so that our parent closing it means EOF here
+    char c;
+    ssize_t n;
+    do n = read(go, &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(1);
     char* envp[] = {nullptr};
     execve(path, argv.data(), envp);
     std::fprintf(stderr, "mini: error: exec %s: %s\n", path, std::strerror(errno));
     _exit(127);
   }
+  return pid;
+}
+
+/// Waits for a helper; true if it exited with 0.
+bool HelperSucceeded(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return false;
@@ -126,39 +140,28 @@ void EnterRootlessUserNamespace() {
   pid_t self = getpid();
   UniqueFd go_r, go_w;
   Pipe(&go_r, &go_w);
-  pid_t helper = -1;
+  pid_t uhelper = -1, ghelper = -1;
   if (helpers) {
-    // The helper stays in our user namespace and maps the ids of this process once it has
-    // unshared (util-linux `unshare --map-users` does the same).
-    helper = fork();
-    if (helper < 0) ThrowErrno("fork");
-    if (helper == 0) {
-      go_w.reset();
-      char c;
-      ssize_t n;
-      do n = read(go_r.get(), &c, 1);
-      while (n < 0 && errno == EINTR);
-      if (n != 1) _exit(1);
-      bool ok = RunMapHelper("/usr/bin/newuidmap", self, umap) && RunMapHelper("/usr/bin/newgidmap", self, gmap);
-      _exit(ok ? 0 : 1);
-    }
+    // Both run at once; each takes one byte from the pipe once we have unshared.
+    uhelper = StartMapHelper("/usr/bin/newuidmap", self, umap, go_r.get(), go_w.get());
+    ghelper = StartMapHelper("/usr/bin/newgidmap", self, gmap, go_r.get(), go_w.get());
     go_r.reset();
   }
   if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
     int err = errno;
-    if (helper > 0) {
-      go_w.reset();
-      waitpid(helper, nullptr, 0);
+    go_w.reset();  // EOF: the helpers exit without mapping anything
+    if (helpers) {
+      HelperSucceeded(uhelper);
+      HelperSucceeded(ghelper);
     }
     ThrowErrno("rootless: create a user namespace", err);
   }
   if (helpers) {
-    if (write(go_w.get(), "1", 1) != 1) ThrowErrno("rootless: sync with the id map helper");
+    bool sent = write(go_w.get(), "11", 2) == 2;
     go_w.reset();
-    int status = 0;
-    while (waitpid(helper, &status, 0) < 0)
-      if (errno != EINTR) ThrowErrno("rootless: wait for newuidmap");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    bool ok = HelperSucceeded(uhelper);
+    ok = HelperSucceeded(ghelper) && ok && sent;
+    if (!ok)
       throw Error("rootless: newuidmap/newgidmap could not map the subordinate ids of user " + name +
                   " (is the `uidmap` package installed, and are /etc/subuid and /etc/subgid right?)");
   } else {
