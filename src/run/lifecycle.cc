@@ -288,9 +288,9 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
     WaitForExit(st.pid, st.pid_start, 10000);
     WaitForExit(st.monitor_pid, st.monitor_start, 10000);
   }
-  // Rootless: killed above as the namespace's owner; files owned by sub-ids need root in one.
-  EnterRootlessUserNamespace();
-  store.Remove(id);
+  // Rootless: killed above as the namespace's owner (this process stays outside, for the next
+  // container); files owned by sub-ids need root in a user namespace.
+  RunInRootlessUserNamespace([&] { store.Remove(id); });
 }
 
 }  // namespace mini::run

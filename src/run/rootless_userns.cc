@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <sstream>
 
 #include "common/error.h"
@@ -174,6 +175,38 @@ void EnterRootlessUserNamespace() {
   if (setresuid(0, 0, 0) != 0) ThrowErrno("rootless: setresuid 0");
   if (helpers) (void)setgroups(0, nullptr);  // drop the host's supplementary groups (unmapped)
   entered = true;
+}
+
+void RunInRootlessUserNamespace(const std::function<void()>& fn) {
+  if (!IsRootless() || geteuid() == 0) {
+    fn();
+    return;
+  }
+  UniqueFd err_r, err_w;
+  Pipe(&err_r, &err_w);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) ThrowErrno("fork");
+  if (pid == 0) {
+    err_r.reset();
+    try {
+      EnterRootlessUserNamespace();
+      fn();
+    } catch (const std::exception& e) {
+      std::string m = e.what();
+      (void)!write(err_w.get(), m.data(), m.size());
+      _exit(1);
+    }
+    _exit(0);
+  }
+  err_w.reset();
+  std::string msg = ReadAllFd(err_r.get());
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) ThrowErrno("wait");
+  if (!msg.empty()) throw Error(msg);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("rootless: helper process failed");
 }
 
 bool SetgroupsDenied() {

@@ -7,6 +7,7 @@
 /// `mini exec` instead joins the user namespace of the running container.
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,12 @@ std::vector<unsigned long> RootlessIdMap(unsigned long host_id, const std::optio
 /// mapped, with a warning on stderr (once per user: a marker in the runtime dir). A no-op for
 /// root or when already inside. Throws Error.
 void EnterRootlessUserNamespace();
+
+/// Runs `fn` in a child process that has entered a fresh rootless user namespace, so that this
+/// process stays outside (e.g. to go on signalling containers of other namespaces as their
+/// owner); rethrows the child's error message as Error. Just runs `fn` unless rootless and
+/// outside.
+void RunInRootlessUserNamespace(const std::function<void()>& fn);
 
 /// True if setgroups(2) is disabled in this user namespace (/proc/self/setgroups is "deny", as
 /// in a rootless namespace mapped without sub-ids): the container keeps the groups it has.

@@ -158,10 +158,20 @@ umini ps | grep "${cid:0:12}" >/dev/null || fail "ps: $(umini ps)"
 umini stop -t 1 "$cid" >/dev/null || fail "stop"
 umini ps -a | grep "${cid:0:12}.*Exited" >/dev/null || fail "ps -a after stop: $(umini ps -a)"
 umini rm "$cid" >/dev/null || fail "rm"
-# rm -f of a running one, whose process runs as a sub-id
-cid=$(umini run -d -u 1000 busybox sleep 60)
-umini rm -f "$cid" >/dev/null || fail "rm -f"
-umini ps -a | grep "${cid:0:12}" >/dev/null && fail "container left after rm -f"
+# kill, and a file made by uid 1000 in a container lands in the store owned by subuid+999
+cid=$(umini run -d busybox sh -c 'trap "exit 7" TERM; while :; do sleep 0.1; done')
+umini exec -u 1000 "$cid" touch /tmp/by1000
+f=$(find "$STORE/overlay2/$cid/diff" -name by1000)
+expect_eq "$(stat -c %u:%g "$f")" "$((SUB + 999)):$((SUB + 999))" "owner of a file made by uid 1000"
+umini kill -s TERM "$cid" >/dev/null || fail "kill"
+expect_eq "$(umini wait "$cid")" 7 "wait after kill"
+umini rm "$cid" >/dev/null
+# rm -f of two running ones at once, one running as a sub-id (killed as the namespace's owner)
+c1=$(umini run -d -u 1000 busybox sleep 60)
+c2=$(umini run -d busybox sleep 60)
+umini rm -f "$c1" "$c2" >/dev/null || fail "rm -f"
+umini ps -a | grep -E "${c1:0:12}|${c2:0:12}" >/dev/null && fail "container left after rm -f"
+[ -z "$(ls "$STORE/containers")" ] || fail "container dirs left: $(ls "$STORE/containers")"
 
 # pull from a local registry (pushed by root)
 start_registry plain
