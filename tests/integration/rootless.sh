@@ -147,6 +147,17 @@ echo "$got" | grep 'No such file' >/dev/null || fail "whiteout of /bin/vi lost: 
 getfattr -R -d -m '^user.overlay' "$STORE/overlay2" 2>/dev/null | grep 'user.overlay.opaque="y"' >/dev/null ||
   fail "no user.overlay.opaque mark in the rootless store"
 
+# save | load into a second rootless store: unpacking the layers makes whiteouts (0/0 char
+# devices, mknod in the user namespace) and user.overlay.opaque marks.
+umini save built >"$UT/built.tar" || fail "rootless save"
+umini --root "$UT/home/store3" load -i "$UT/built.tar" >/dev/null || fail "rootless load"
+expect_eq "$(umini --root "$UT/home/store3" run --rm built)" "$want" "loaded image output"
+w=$(find "$UT/home/store3/overlay2" -path '*/diff/bin/vi' -type c | head -1)
+[ -n "$w" ] || fail "no whiteout for /bin/vi in the loaded layers"
+expect_eq "$(stat -c %t:%T "$w")" "0:0" "whiteout device"
+getfattr -R -d -m '^user.overlay' "$UT/home/store3/overlay2" 2>/dev/null | grep 'user.overlay.opaque="y"' >/dev/null ||
+  fail "no user.overlay.opaque mark in the loaded layers"
+
 # detached container, exec, ps, stop, rm
 cid=$(umini run -d busybox sh -c 'echo started; sleep 60') || fail "run -d: $cid"
 expect_eq "$(umini exec "$cid" id -u)" 0 "exec id"
