@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/error.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/rootless.h"
@@ -81,7 +82,15 @@ std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resour
              access((d + "/cgroup.subtree_control").c_str(), W_OK) == 0;
     });
   }();
-  if (delegated) return CreateCgroupV2(*delegated, id, res, /*privileged=*/true);
+  if (delegated) {
+    try {
+      return CreateCgroupV2(*delegated, id, res, /*privileged=*/true);
+    } catch (const Error& e) {
+      // E.g. a delegated leaf that holds processes cannot enable controllers for children.
+      Warn(std::string("resource limits are ignored: ") + e.what());
+      return std::make_unique<NoCgroup>();
+    }
+  }
   if (HasLimits(res))
     Warn("resource limits are ignored: cgroups are not delegated to user " + UserName());
   return std::make_unique<NoCgroup>();

@@ -26,7 +26,8 @@ std::optional<std::string> DelegatedCgroupDir(const std::string& proc_self_cgrou
 /// The cgroup of a rootless container: a v2 cgroup under the delegated directory when there is
 /// one (no device program: a user namespace may not load BPF; /dev holds only bind mounts of
 /// harmless nodes), else an empty one and, when `res` has limits, the warning
-/// "mini: warning: resource limits are ignored: cgroups are not delegated to user X" on stderr.
+/// "mini: warning: resource limits are ignored: cgroups are not delegated to user X" on stderr
+/// (or naming the error when the delegated directory refuses the cgroup).
 std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resources& res);
 
 }  // namespace mini::run
