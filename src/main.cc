@@ -10,6 +10,7 @@
 #include "common/rootless.h"
 
 int main(int argc, char** argv) {
+  mini::IsRootless();  // decided once, before any namespace changes; forks inherit it
   mini::cli::Globals g;
   CLI::App app{"mini: build, pull, push and run container images, daemonless", "mini"};
   app.require_subcommand(1);
