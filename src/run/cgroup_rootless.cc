@@ -87,7 +87,8 @@ std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resour
       return CreateCgroupV2(*delegated, id, res, /*privileged=*/true);
     } catch (const Error& e) {
       // E.g. a delegated leaf that holds processes cannot enable controllers for children.
-      Warn(std::string("resource limits are ignored: ") + e.what());
+      if (HasLimits(res)) Warn(std::string("resource limits are ignored: ") + e.what());
+      else Debug(std::string("rootless: no cgroup: ") + e.what());
       return std::make_unique<NoCgroup>();
     }
   }

@@ -25,14 +25,14 @@ namespace {
 
 constexpr unsigned long kMaxSubIds = 65536;
 
-/// Forks a child that waits for one byte on `go` (the read end of a pipe whose write end is
-/// `go_w`; EOF = give up) (this process has unshared its user
-/// namespace), then execs one of the setuid map helpers on `target`. This is the one exec of an
-/// outside program in the user namespace set-up, and it cannot be avoided: only the setuid
-/// newuidmap/newgidmap may map ids other than the user's own (the kernel requires
-/// CAP_SETUID/CAP_SETGID in the parent namespace for that). They are exec'd by absolute path
-/// with an argv (no shell, no PATH search, empty environment), with ids we computed ourselves.
-/// The child stays in our namespace (util-linux `unshare --map-users` works the same way).
+/// Forks a child that waits for one byte on `go` (this process has unshared its user namespace;
+/// EOF on the pipe, whose write end is `go_w`, means give up), then execs one of the setuid map
+/// helpers on `target`. This is the one exec of an outside program in the user namespace
+/// set-up, and it cannot be avoided: only the setuid newuidmap/newgidmap may map ids other than
+/// the user's own (the kernel requires CAP_SETUID/CAP_SETGID in the parent namespace for that).
+/// They are exec'd by absolute path with an argv (no shell, no PATH search, empty environment),
+/// with ids we computed ourselves. The child stays in our namespace (util-linux
+/// `unshare --map-users` works the same way).
 pid_t StartMapHelper(const char* path, pid_t target, const std::vector<unsigned long>& map, int go, int go_w) {
   std::vector<std::string> args = {path, std::to_string(target)};
   for (unsigned long v : map) args.push_back(std::to_string(v));
