@@ -25,10 +25,11 @@ cleanup() {
   cat "$W/subuid.bak" >/etc/subuid
   cat "$W/subgid.bak" >/etc/subgid
   grep -o " $W/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-  rm -rf "$W"
+  rm -rf "$W" "/dev/shm/mini-run-${UIDN:-none}" "/tmp/mini-run-${UIDN:-none}"
 }
 trap cleanup EXIT
 useradd -M -d "$W/home" -s /bin/sh "$U"
+UIDN=$(id -u "$U")
 { cat "$W/subuid.bak"; echo "$U:400000:65536"; } >/etc/subuid
 { cat "$W/subgid.bak"; echo "$U:400000:65536"; } >/etc/subgid
 mkdir -p "$W/home" "$W/run" "$W/rundisk" "$W/bin"
@@ -74,6 +75,7 @@ python3 "$W/timeit.py" "$N" "root: run --rm true" "$W/bin/mini" --root "$W/root-
 python3 "$W/timeit.py" "$N" "rootless: run --rm true" "$(command -v setpriv)" "${AS_USER[@]:1}" "$W/bin/mini" run --rm busybox true
 AS_USER_DISK=("${AS_USER[@]/XDG_RUNTIME_DIR=$W\/run/XDG_RUNTIME_DIR=$W/rundisk}")
 python3 "$W/timeit.py" "$N" "rootless, state on disk" "$(command -v setpriv)" "${AS_USER_DISK[@]:1}" "$W/bin/mini" run --rm busybox true
+python3 "$W/timeit.py" "$N" "rootless, no XDG_RUNTIME" "$(command -v setpriv)" "${AS_USER[@]:1:5}" env HOME="$W/home" PATH=/usr/bin:/bin "$W/bin/mini" run --rm busybox true
 python3 "$W/timeit.py" "$N" "root: images" "$W/bin/mini" --root "$W/root-store" images
 python3 "$W/timeit.py" "$N" "rootless: images" "$(command -v setpriv)" "${AS_USER[@]:1}" "$W/bin/mini" images
 python3 "$W/timeit.py" "$N" "setpriv alone" "$(command -v setpriv)" "${AS_USER[@]:1}" /bin/true

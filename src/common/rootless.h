@@ -31,7 +31,8 @@ std::string DefaultStoreRoot();
 std::string DefaultStoreRootFor(bool rootless, const std::string& xdg_data_home, const std::string& home);
 
 /// The base of the runtime state directories in rootless mode: $XDG_RUNTIME_DIR/mini when
-/// $XDG_RUNTIME_DIR is an absolute directory owned by the user, else /tmp/mini-run-<uid>.
+/// $XDG_RUNTIME_DIR is an absolute directory owned by the user, else /dev/shm/mini-run-<uid>
+/// (when /dev/shm is a tmpfs) or /tmp/mini-run-<uid>.
 /// Creates it (mode 0700) and checks that it is a real directory owned by the user with no
 /// access for others, so another user cannot plant it first. Throws Error.
 std::string RootlessRuntimeBase();

@@ -26,6 +26,7 @@ rootless_cleanup() {
   cat "$UT/subuid.bak" >/etc/subuid
   cat "$UT/subgid.bak" >/etc/subgid
   [ -n "${RESTORE_TUN:-}" ] && chmod "$RESTORE_TUN" /dev/net/tun
+  [ -n "${CLEAN_SHM:-}" ] && rm -rf "$CLEAN_SHM"
   if [ -n "${CLEAN_CGROUP:-}" ]; then
     for d in "$CLEAN_CGROUP"/mini/* "$CLEAN_CGROUP"/mini "$CLEAN_CGROUP"/shell "$CLEAN_CGROUP"; do rmdir "$d" 2>/dev/null; done
   fi
@@ -132,6 +133,20 @@ if [ -x /usr/bin/slirp4netns ]; then
   sleep 0.3
   pgrep -u "$U" -x slirp4netns >/dev/null && fail "slirp4netns outlived its container"
 fi
+
+# Without $XDG_RUNTIME_DIR the state goes to a private /dev/shm/mini-run-<uid> (a tmpfs; else
+# /tmp); one that somebody else made first is refused, not used.
+shmrun=/dev/shm/mini-run-$uid
+[ -d /dev/shm ] && [ "$(stat -f -c %T /dev/shm)" = tmpfs ] || shmrun=/tmp/mini-run-$uid
+CLEAN_SHM=$shmrun
+rm -rf "$shmrun"
+mkdir -m 700 "$shmrun"  # root's, not the user's
+noxdg() { runuser -u "$U" -- env -i PATH=/usr/bin:/bin HOME="$UT/home" "$UT/bin/mini" "$@"; }
+noxdg ps >/dev/null 2>"$UT/err" && fail "a runtime dir owned by root was used"
+expect_eq "$(cat "$UT/err")" "mini: error: runtime directory $shmrun is not a private directory owned by uid $uid; remove it or set \$XDG_RUNTIME_DIR" "foreign runtime dir"
+rmdir "$shmrun"
+expect_eq "$(noxdg run --rm busybox echo ok)" ok "run without XDG_RUNTIME_DIR"
+expect_eq "$(stat -c %a:%u "$shmrun")" "700:$uid" "the fallback runtime dir"
 
 # Delegated cgroup v2. This host is hybrid (v1 controllers, v2 on /sys/fs/cgroup/unified) with
 # no delegation; so in a private mount namespace the v2 hierarchy is mounted on /sys/fs/cgroup
