@@ -13,8 +13,8 @@
 #include <functional>
 
 #include "common/fs.h"
-#include "common/rootless.h"
 #include "common/log.h"
+#include "common/rootless.h"
 #include "run/exit_status.h"
 #include "run/init_layer.h"
 #include "run/rootless_net.h"
