@@ -216,6 +216,8 @@ expect_eq "$(umini exec -u 1000 "$cid" id -u)" 1000 "exec -u 1000"
 umini exec "$cid" sh -c 'echo made > /made'
 expect_eq "$(umini exec "$cid" cat /made)" made "exec sees its file"
 umini ps | grep "${cid:0:12}" >/dev/null || fail "ps: $(umini ps)"
+expect_eq "$(umini logs "$cid")" started "logs"
+umini inspect "$cid" | grep '"Running": true' >/dev/null || fail "inspect: $(umini inspect "$cid")"
 [ -d "$UT/run/mini" ] || fail "no runtime state in \$XDG_RUNTIME_DIR/mini"
 umini stop -t 1 "$cid" >/dev/null || fail "stop"
 umini ps -a | grep "${cid:0:12}.*Exited" >/dev/null || fail "ps -a after stop: $(umini ps -a)"
@@ -242,6 +244,12 @@ mini push "$REG/rl/busybox:1" >/dev/null
 umini pull "$REG/rl/busybox:1" >/dev/null || fail "rootless pull: $(umini pull "$REG/rl/busybox:1" 2>&1)"
 expect_eq "$(umini run --rm "$REG/rl/busybox:1" cat /etc/hostname | wc -l)" 1 "run of the pulled image"
 umini rmi "$REG/rl/busybox:1" >/dev/null || fail "rmi"
+
+# system df / prune work on the user's store
+umini system df >/dev/null || fail "system df"
+umini rmi built >/dev/null
+umini system prune -a -f >/dev/null || fail "system prune"
+umini images | grep '^built ' >/dev/null && fail "built image left"
 
 # Without /etc/subuid and /etc/subgid entries: only the user's own ids are mapped (to 0), a
 # warning says so once, root-owned images work, an image with other owners fails clearly.
