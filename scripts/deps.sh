@@ -6,6 +6,7 @@ PKGS=(
   libarchive-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libgtest-dev
   libzstd-dev zlib1g-dev libseccomp-dev
   busybox-static iproute2 attr
+  uidmap slirp4netns
   skopeo umoci docker.io
   docker-registry apache2-utils openssl
 )

@@ -4,19 +4,27 @@
 #include <cstdlib>
 
 #include "cli/cli.h"
+#include "cli/rootless_entry.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "common/rootless.h"
 
 int main(int argc, char** argv) {
+  mini::IsRootless();  // decided once, before any namespace changes; forks inherit it
   mini::cli::Globals g;
   CLI::App app{"mini: build, pull, push and run container images, daemonless", "mini"};
   app.require_subcommand(1);
   app.fallthrough();
   const char* env_root = std::getenv("MINI_ROOT");
-  g.root = env_root && *env_root ? env_root : "/var/lib/mini";
-  app.add_option("--root", g.root, "store root (default /var/lib/mini, or $MINI_ROOT)");
+  g.root = env_root && *env_root ? env_root : "";  // empty: mini::DefaultStoreRoot(), after parsing
+  app.add_option("--root", g.root, "store root (default /var/lib/mini, ~/.local/share/mini rootless, or $MINI_ROOT)");
   app.add_flag("--debug", g.debug, "print debug output");
-  app.parse_complete_callback([&g] { mini::SetDebug(g.debug); });
+  app.parse_complete_callback([&g, &app] {
+    mini::SetDebug(g.debug);
+    if (g.root.empty()) g.root = mini::DefaultStoreRoot();
+    // Rootless: into the user namespace before any command touches the store.
+    if (!app.get_subcommands().empty()) mini::cli::EnterRootlessForCommand(app.get_subcommands()[0]->get_name());
+  });
   mini::cli::RegisterImageCommands(app, g);
   mini::cli::RegisterRunCommands(app, g);
   mini::cli::RegisterRegistryCommands(app, g);

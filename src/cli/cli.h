@@ -7,7 +7,7 @@ namespace mini::cli {
 
 /// Options shared by every command, filled before any command callback runs.
 struct Globals {
-  std::string root;  ///< store root: --root, else $MINI_ROOT, else /var/lib/mini
+  std::string root;  ///< store root: --root, else $MINI_ROOT, else DefaultStoreRoot() (common/rootless.h)
   bool debug = false;
   int exit_code = 0;  ///< a command sets this for a non-zero exit without an error (e.g. run)
 };

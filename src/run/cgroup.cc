@@ -11,6 +11,8 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/rootless.h"
+#include "run/cgroup_rootless.h"
 
 namespace mini::run {
 
@@ -69,6 +71,7 @@ void JoinCgroupPaths(const std::vector<std::string>& paths) {
 }
 
 std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged) {
+  if (IsRootless()) return CreateRootlessCgroup(id, res);
   if (DetectCgroupMode() == CgroupMode::kV2) return CreateCgroupV2(kCgroupRoot, id, res, privileged);
   return CreateCgroupV1(kCgroupRoot, id, res, privileged);
 }

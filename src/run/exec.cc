@@ -19,6 +19,7 @@
 #include "run/namespaces.h"
 #include "run/process_spec.h"
 #include "run/pty.h"
+#include "run/rootless_userns.h"
 #include "run/security.h"
 #include "run/supervise.h"
 #include "run/userns.h"
@@ -110,6 +111,7 @@ int ExecInContainer(const Layout& layout, const std::string& id, const ExecSpec&
   ContainerConfig seccomp_cfg = c;
   seccomp_cfg.spec.privileged = c.spec.privileged || spec.privileged;
   SeccompProgram seccomp = SeccompFor(layout, seccomp_cfg.spec, caps);
+  JoinUserNamespaceOf(st.pid);  // rootless: first into the container's user namespace
   Namespaces ns(st.pid, st.pid_start, c.idmap.enabled());  // from here on our children are in its pid namespace
 
   UniqueFd devnull;

@@ -18,6 +18,7 @@
 #include "run/exit_status.h"
 #include "run/namespaces.h"
 #include "run/pty.h"
+#include "run/rootless_net.h"
 #include "run/runtime_dir.h"
 #include "run/seccomp_default.h"
 #include "run/security.h"
@@ -136,6 +137,8 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   TimingMark("clone (namespaces)");
   if (c.idmap.enabled()) WithContext("user namespace", [&] { WriteIdMaps(pid, c.idmap); });
   userns_overlay.reset();  // the child holds its own copy
+  SlirpNetwork slirp;  // rootless private network; stops when the container is gone
+  if (spec.network == kSlirpNetwork) slirp.Start(pid);
   sync_r.reset();
   err_w.reset();
   pty.slave.reset();

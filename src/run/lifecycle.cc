@@ -14,8 +14,11 @@
 
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/rootless.h"
 #include "run/exit_status.h"
 #include "run/init_layer.h"
+#include "run/rootless_net.h"
+#include "run/rootless_userns.h"
 #include "run/runtime_dir.h"
 #include "run/timing.h"
 #include "run/userns_container.h"
@@ -110,7 +113,9 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;
   c.image = image;
   c.spec = spec;
-  if (spec.network != "none" && spec.network != "host")
+  if (IsRootless()) c.spec.network = RootlessNetworkMode(spec.network);
+  bool slirp = c.spec.network == kSlirpNetwork;
+  if (c.spec.network != "none" && c.spec.network != "host" && !slirp)
     throw Error("network \"" + spec.network + "\" is not supported (use none or host)");
   c.process = MakeProcessSpec(image.config, spec, c.hostname, [](const std::string& k) { return getenv(k.c_str()); });
 
@@ -123,6 +128,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     files.hosts = DefaultHostsContent();
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
+  if (slirp) files.resolv_conf = kSlirpResolvConf;
   ContainerStore store(layout);
   IdMapLease lease;  // held until config.json records the chosen map
   c.idmap = ChooseContainerIdMap(layout, spec.userns, &lease);
@@ -291,7 +297,9 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
     WaitForExit(st.pid, st.pid_start, 10000);
     WaitForExit(st.monitor_pid, st.monitor_start, 10000);
   }
-  store.Remove(id);
+  // Rootless: killed above as the namespace's owner (this process stays outside, for the next
+  // container); files owned by sub-ids need root in a user namespace.
+  RunInRootlessUserNamespace([&] { store.Remove(id); });
 }
 
 }  // namespace mini::run

@@ -12,6 +12,8 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/rootless.h"
+#include "run/rootless_dev.h"
 #include "run/safe_path.h"
 #include "run/userns.h"
 #include "run/volume_seed.h"
@@ -43,10 +45,8 @@ void SetupDev(int root_fd, const RootfsConfig& cfg) {
   struct Node { const char* name; unsigned maj, min; };
   for (const Node& n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7},
                         Node{"random", 1, 8}, Node{"urandom", 1, 9}, Node{"tty", 5, 0}}) {
-    if (cfg.userns) {
-      UniqueFd f(openat(dev.get(), n.name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666));
-      if (!f) ThrowErrno(std::string("create /dev/") + n.name);
-      Mount(std::string("/dev/") + n.name, FdPath(f.get()), nullptr, MS_BIND, "", std::string("/dev/") + n.name);
+    if (cfg.userns || IsRootless()) {  // no mknod in a user namespace
+      BindHostDevice(dev.get(), n.name);
       continue;
     }
     if (mknodat(dev.get(), n.name, S_IFCHR | 0666, makedev(n.maj, n.min)) != 0)
@@ -67,7 +67,7 @@ void SetupDev(int root_fd, const RootfsConfig& cfg) {
   };
   UniqueFd pts = sub("pts");
   Mount("devpts", FdPath(pts.get()), "devpts", MS_NOSUID | MS_NOEXEC,
-        "newinstance,ptmxmode=0666,mode=0620,gid=5", "/dev/pts");
+        DevptsOptions("newinstance,ptmxmode=0666,mode=0620,gid=5"), "/dev/pts");
   UniqueFd shm = sub("shm");
   Mount("shm", FdPath(shm.get()), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", "/dev/shm");
   UniqueFd mq = sub("mqueue");
@@ -177,7 +177,8 @@ void SetupRootfs(const RootfsConfig& given) {
   // Relative lowerdirs keep the option string under a page (Docker's mountFrom).
   if (chdir(given.overlay2_dir.c_str()) != 0) ThrowErrno("chdir " + given.overlay2_dir);
   if (given.overlay_fd < 0)
-    Mount("overlay", given.overlay.merged, "overlay", 0, given.overlay.Options(), "overlay");
+    Mount("overlay", given.overlay.merged, "overlay", 0,
+          RootlessOverlayOptions(given.overlay.Options(), given.overlay.upper), "overlay");
   else
     AttachMount(given.overlay_fd, given.overlay.merged);
   UniqueFd root(open(given.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/rootless.h"
 #include "run/process_spec.h"
 
 namespace mini::run {
@@ -22,7 +23,8 @@ namespace {
 
 std::string RuntimeBase() {
   const char* e = getenv("MINI_RUNTIME_DIR");
-  return e && *e == '/' ? CleanAbsPath(e) : std::string("/run/mini");
+  if (e && *e == '/') return CleanAbsPath(e);
+  return IsRootless() ? RootlessRuntimeBase() : std::string("/run/mini");
 }
 
 bool OnTmpfs(const std::string& path) {
@@ -80,7 +82,8 @@ void EnsureRuntimeRoot(const Layout& layout) {
   std::string root = RuntimeRoot(layout);
   if (done == root) return;
   std::string base = RuntimeBase();
-  if (!OnTmpfs(base)) {
+  // Rootless: a tmpfs mounted in our private mount namespace would hide the state from others.
+  if (!OnTmpfs(base) && !IsRootless()) {
     MakeDirs(base, 0711);
     MountTmpfsIfEmpty(base);
   }

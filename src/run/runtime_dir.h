@@ -4,6 +4,7 @@
 /// --rm containers everything else too (config.json, the init layer, upper/work/merged), so
 /// that a short-lived container never touches the store's disk. $MINI_RUNTIME_DIR overrides
 /// /run/mini. When /run/mini is not on a tmpfs (this host's /run is ext4), one is mounted there.
+/// Rootless, the base is $XDG_RUNTIME_DIR/mini or /tmp/mini-run-<uid> (common/rootless.h), never mounted on.
 #include <cstdint>
 #include <string>
 

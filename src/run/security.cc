@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "run/rootless_userns.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -39,7 +40,8 @@ void ApplyPrivileges(const ExecUser& user, CapSet caps, int last_cap) {
     if (!(caps & (CapSet{1} << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
       ThrowErrno("drop capability " + std::to_string(c) + " from the bounding set");
 
-  if (setgroups(user.sgids.size(), user.sgids.data()) != 0) ThrowErrno("setgroups");
+  if (setgroups(user.sgids.size(), user.sgids.data()) != 0 && !(errno == EPERM && SetgroupsDenied()))
+    ThrowErrno("setgroups");
   if (setresgid(user.gid, user.gid, user.gid) != 0) ThrowErrno("setgid " + std::to_string(user.gid));
   if (setresuid(user.uid, user.uid, user.uid) != 0) ThrowErrno("setuid " + std::to_string(user.uid));
 

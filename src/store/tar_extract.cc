@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/rootless.h"
 #include "store/safe_path.h"
 
 namespace mini {
@@ -100,6 +101,16 @@ struct Meta {
   std::vector<std::pair<std::string, std::string>> xattrs;
 };
 
+/// A failed chown of an entry to its owner; EINVAL in rootless mode means the owner is not
+/// mapped in mini's user namespace (no or too small /etc/subuid range).
+[[noreturn]] void ThrowChown(const Meta& m) {
+  int err = errno;
+  if (err == EINVAL && IsRootless())
+    throw Error("chown to " + std::to_string(m.uid) + ":" + std::to_string(m.gid) +
+                ": not mapped in the rootless user namespace (see /etc/subuid and /etc/subgid)");
+  ThrowErrno("chown", err);
+}
+
 Meta ReadMeta(archive_entry* e) {
   Meta m;
   m.uid = static_cast<uid_t>(archive_entry_uid(e));
@@ -170,7 +181,7 @@ void Extractor::Extract(ArchiveReader& reader, archive_entry* e, const std::stri
       return;
     }
     UniqueFd fd = root_.OpenDir({}, false);
-    if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowErrno("chown");
+    if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowChown(m);
     SetXattrs(fd.get(), "", m, true);
     Defer(comps, m);
     return;
@@ -196,7 +207,7 @@ void Extractor::Extract(ArchiveReader& reader, archive_entry* e, const std::stri
       if (strlen(target) > kMaxPathLen) throw Error("symlink target longer than 4096 bytes");
       RemoveEntryAt(parent_fd.get(), base);
       if (symlinkat(target, parent_fd.get(), base.c_str()) != 0) ThrowErrno("symlink");
-      if (fchownat(parent_fd.get(), base.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("chown");
+      if (fchownat(parent_fd.get(), base.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) != 0) ThrowChown(m);
       UniqueFd fd(openat(parent_fd.get(), base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) ThrowErrno("open");
       Remember(fd.get());
@@ -218,7 +229,7 @@ void Extractor::ExtractWhiteout(const std::vector<std::string>& parent, const st
                                 const Meta& m) {
   UniqueFd dir = root_.OpenDir(parent, true);
   if (base == kOpaqueMarker) {
-    if (fsetxattr(dir.get(), kOpaqueXattr, "y", 1, 0) != 0) ThrowErrno("set opaque xattr");
+    if (fsetxattr(dir.get(), OpaqueXattr(), "y", 1, 0) != 0) ThrowErrno("set opaque xattr");
     return;
   }
   std::string target = base.substr(sizeof kWhiteoutPrefix - 1);
@@ -239,7 +250,7 @@ void Extractor::ExtractDir(int parent_fd, const std::vector<std::string>& comps,
   UniqueFd fd(openat(parent_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) ThrowErrno("open");
   Remember(fd.get());
-  if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowErrno("chown");
+  if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowChown(m);
   SetXattrs(fd.get(), "", m, true);
   Defer(comps, m);
 }
@@ -276,7 +287,7 @@ void Extractor::ExtractFile(ArchiveReader& reader, archive_entry* e, int parent_
   int64_t want = archive_entry_size_is_set(e) ? archive_entry_size(e) : end;
   if (want > end && ftruncate(fd.get(), want) != 0) ThrowErrno("truncate");  // sparse tail
   Remember(fd.get());
-  if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowErrno("chown");
+  if (fchown(fd.get(), m.uid, m.gid) != 0) ThrowChown(m);
   if (fchmod(fd.get(), m.perm) != 0) ThrowErrno("chmod");  // after chown, which clears setuid
   SetXattrs(fd.get(), "", m, true);
   if (futimens(fd.get(), m.times) != 0) ThrowErrno("set times");
@@ -318,7 +329,7 @@ void Extractor::ApplyToNode(int parent_fd, const std::string& base, const Meta& 
   if (fstat(fd.get(), &st) != 0) ThrowErrno("stat");
   if ((st.st_mode & S_IFMT) != expect_type) throw Error("changed type while being created");
   created_.insert({st.st_dev, st.st_ino});
-  if (fchownat(fd.get(), "", m.uid, m.gid, AT_EMPTY_PATH) != 0) ThrowErrno("chown");
+  if (fchownat(fd.get(), "", m.uid, m.gid, AT_EMPTY_PATH) != 0) ThrowChown(m);
   if (chmod_it && chmod(ProcFdPath(fd.get()).c_str(), m.perm) != 0) {
     // Without /proc: the entry was just checked not to be a symlink, so fchmodat cannot follow one.
     if (fchmodat(parent_fd, base.c_str(), m.perm, 0) != 0) ThrowErrno("chmod");

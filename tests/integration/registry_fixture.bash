@@ -8,10 +8,11 @@ command -v docker-registry >/dev/null || { echo "skip: docker-registry is not in
 REG_PIDS=()
 REG_CLEANUP=()
 registry_cleanup() {
-  local p
+  local rc=$? p  # the test's status: cleanup_root exits with the status it finds in $?
   for p in "${REG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${REG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   for p in "${REG_CLEANUP[@]}"; do rm -rf "$p"; done
+  (exit "$rc")
   cleanup_root
 }
 trap registry_cleanup EXIT
