@@ -31,6 +31,14 @@ class HashingSource : public ByteSource {
   uint64_t count_ = 0;
 };
 
+/// Who inflates gzip: ISA-L's igzip when mini was built with it (libisal-dev), else zlib. Both
+/// check every member's trailer (CRC-32 and length); the layer's diff_id is checked on top.
+enum class GzipDecoder { kZlib, kIsal };
+GzipDecoder ActiveGzipDecoder();
+/// Switches the decoder for later sources (tests, benchmarks); false if `d` was not built in.
+/// Not thread-safe: call before any decompression starts.
+bool SetGzipDecoder(GzipDecoder d);
+
 /// Decompresses `inner` (gzip, zstd or plain, detected from the first bytes) as a stream.
 /// Read returns decompressed bytes; corrupt input throws Error("...: corrupt gzip data" ...).
 std::unique_ptr<ByteSource> NewDecompressingSource(ByteSource& inner, const std::string& name);
