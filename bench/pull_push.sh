@@ -42,14 +42,33 @@ echo "image: ${#LAYERS[@]} layers, $((total / 1000000)) MB gzip, $(($(cat "$T"/l
 
 
 now() { date +%s.%N; }
+# sync, then drop the page cache: nobody pays for the previous command's writeback or reads from
+# its cache.
 cold() { sync; echo 3 >/proc/sys/vm/drop_caches; }
-declare -A times=()
-record() {  # record TOOL START END ROUND
-  local d; d=$(echo "$3 - $2" | bc)
-  times[$1]="${times[$1]:-} $d"
-  printf '  round %s  %-34s %6.2fs\n' "$4" "$1" "$d"
+# Every run writes into a new directory under $OUT; they are removed only after all rounds. On
+# ext4 without a journal (this machine's root fs) allocating inodes right after deleting many
+# costs a lot of system time (ext4 skips "recently deleted" inodes, scanning for others), which
+# would charge one tool for the previous one's cleanup.
+OUT=$T/out
+mkdir -p "$OUT"
+fresh() { mktemp -d "$OUT/$1.XXXXXX"; }
+declare -A walls=() cpus=()
+# timed TOOL ROUND CMD...: runs CMD, records its wall time and its CPU time (user + system).
+timed() {
+  local tool=$1 round=$2
+  shift 2
+  /usr/bin/time -f '%e %U %S' -o "$T/time" "$@" >/dev/null 2>"$T/err" || { cat "$T/err"; return 1; }
+  read -r w u sy <"$T/time"
+  add "$tool" "$round" "$w" "$(echo "$u + $sy" | bc)"
+}
+add() {  # add TOOL ROUND WALL CPU
+  walls[$1]="${walls[$1]:-} $3"
+  cpus[$1]="${cpus[$1]:-} $4"
+  printf '  round %s  %-30s %6.2fs wall %6.2fs cpu\n' "$2" "$1" "$3" "$4"
 }
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# CPU seconds (user + system) a process has used so far.
+proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 
 # Per-layer decoder rates (input already in the page cache; output discarded).
 for f in "$T"/l*.tar.gz; do
@@ -66,50 +85,56 @@ done
 
 want() { [[ " ${TOOLS:-mini docker skopeo podman} " == *" $1 "* ]]; }
 pull_mini() {
-  local n=$1 i=$2 s e
+  local n=$1 i=$2
   want mini || return 0
-  rm -rf "$T/r"; cold
-  s=$(now); "$MINI" --root "$T/r" pull -q --max-concurrent-downloads "$n" "$REG/big:1" >/dev/null; e=$(now)
-  record "mini pull ($n concurrent)" "$s" "$e" "$i"
+  local root; root=$(fresh mini)
+  cold
+  timed "mini pull ($n concurrent)" "$i" "$MINI" --root "$root" pull -q --max-concurrent-downloads "$n" "$REG/big:1"
 }
+# docker: a private dockerd with an empty data-root per round, started before the cold cache and
+# the clock; its CPU is dockerd's own (it downloads and unpacks) plus the client's.
 pull_docker() {
   want docker || return 0
-  local i=$1 s e
   command -v dockerd >/dev/null || return 0
-  rm -rf "$T/docker"
-  start_private_dockerd "$T/docker" "$T/docker.sock" >/dev/null || { echo "  dockerd did not start"; return 0; }
+  local i=$1 dir c0 w u sy
+  dir=$(fresh docker)
+  start_private_dockerd "$dir" "$T/docker.sock" >/dev/null || { echo "  dockerd did not start"; return 0; }
   cold
-  s=$(now); docker pull -q "$REG/big:1" >/dev/null; e=$(now)
-  record "docker pull" "$s" "$e" "$i"
+  c0=$(proc_cpu "$DOCKERD_PID")
+  /usr/bin/time -f '%e %U %S' -o "$T/time" docker pull -q "$REG/big:1" >/dev/null
+  read -r w u sy <"$T/time"
+  add "docker pull" "$i" "$w" "$(echo "$(proc_cpu "$DOCKERD_PID") - $c0 + $u + $sy" | bc)"
   stop_private_dockerd
-  rm -rf "$T/docker"
 }
 pull_skopeo() {
   want skopeo || return 0
-  local i=$1 s e e2
   command -v skopeo >/dev/null || return 0
-  rm -rf "$T/oci" "$T/bundle"; cold
-  s=$(now); skopeo copy -q --src-tls-verify=false "docker://$REG/big:1" "oci:$T/oci:x" >/dev/null; e=$(now)
-  command -v umoci >/dev/null || { record "skopeo copy" "$s" "$e" "$i"; return 0; }
-  # umoci starts from a cold cache too; its time is added to skopeo's.
+  local i=$1 dir w1 c1 w2 c2
+  dir=$(fresh skopeo)
   cold
-  s2=$(now); umoci unpack --image "$T/oci:x" "$T/bundle" >/dev/null 2>&1; e2=$(now)
-  record "skopeo copy + umoci unpack" 0 "$(echo "$e - $s + $e2 - $s2" | bc)" "$i"
+  timed "skopeo copy" "$i" skopeo copy -q --src-tls-verify=false "docker://$REG/big:1" "oci:$dir/oci:x"
+  command -v umoci >/dev/null || return 0
+  # umoci starts from a cold cache too; its time is added to skopeo's.
+  read -r w1 u sy <"$T/time"; c1=$(echo "$u + $sy" | bc)
+  cold
+  /usr/bin/time -f '%e %U %S' -o "$T/time" umoci unpack --image "$dir/oci:x" "$dir/bundle" >/dev/null 2>&1
+  read -r w2 u sy <"$T/time"; c2=$(echo "$u + $sy" | bc)
+  add "skopeo copy + umoci unpack" "$i" "$(echo "$w1 + $w2" | bc)" "$(echo "$c1 + $c2" | bc)"
 }
 pull_podman() {
   want podman || return 0
-  local i=$1 s e
   command -v podman >/dev/null || return 0
-  rm -rf "$T/podman"; cold
-  s=$(now); podman --root "$T/podman/root" --runroot "$T/podman/run" pull -q --tls-verify=false "$REG/big:1" >/dev/null; e=$(now)
-  record "podman pull" "$s" "$e" "$i"
+  local i=$1 dir
+  dir=$(fresh podman)
+  cold
+  timed "podman pull" "$i" podman --root "$dir/root" --runroot "$dir/run" pull -q --tls-verify=false "$REG/big:1"
 }
 
 if command -v dockerd >/dev/null; then
   stop_dockerd() { stop_private_dockerd; registry_cleanup; }
   trap stop_dockerd EXIT
 fi
-echo "-- cold pull, $RUNS rounds (sync + drop_caches before each command)"
+echo "-- cold pull, $RUNS rounds (sync + drop_caches before each command; no sync after it)"
 for i in $(seq "$RUNS"); do
   if ((i % 2)); then
     pull_mini 3 "$i"; pull_docker "$i"; pull_skopeo "$i"; pull_mini 1 "$i"; pull_podman "$i"
@@ -117,20 +142,23 @@ for i in $(seq "$RUNS"); do
     pull_podman "$i"; pull_mini 1 "$i"; pull_skopeo "$i"; pull_docker "$i"; pull_mini 3 "$i"
   fi
 done
-docker_med=$(echo "${times[docker pull]:-}" | median)
-printf '\n%-34s %8s %8s\n' "cold pull" "median" "/docker"
+dw=$(echo "${walls[docker pull]:-}" | median)
+dc=$(echo "${cpus[docker pull]:-}" | median)
+printf '\n%-30s %9s %8s %9s %8s\n' "cold pull (median of $RUNS)" "wall" "/docker" "cpu" "/docker"
 for k in "mini pull (3 concurrent)" "mini pull (1 concurrent)" "docker pull" "skopeo copy + umoci unpack" "skopeo copy" "podman pull"; do
-  [ -n "${times[$k]:-}" ] || continue
-  m=$(echo "${times[$k]}" | median)
-  r=-; [ -n "$docker_med" ] && r=$(echo "scale=2; $m / $docker_med" | bc)
-  printf '%-34s %7.2fs %8s\n' "$k" "$m" "$r"
+  [ -n "${walls[$k]:-}" ] || continue
+  w=$(echo "${walls[$k]}" | median)
+  c=$(echo "${cpus[$k]}" | median)
+  rw=-; [ -n "$dw" ] && rw=$(echo "scale=2; $w / $dw" | bc)
+  rc=-; [ -n "$dc" ] && rc=$(echo "scale=2; $c / $dc" | bc)
+  printf '%-30s %8.2fs %8s %8.2fs %8s\n' "$k" "$w" "$rw" "$c" "$rc"
 done
+echo "(load average during the rounds: $(cut -d' ' -f1-3 /proc/loadavg); wall times on a shared machine are noisy, CPU times less so)"
+rm -rf "$OUT"
 [ "${SKIP_PUSH:-}" = 1 ] && exit 0
 
 row() { printf '  %-34s %6.2fs\n' "$1" "$(echo "$3 - $2" | bc)"; }
-if command -v skopeo >/dev/null && ! [ -d "$T/oci" ]; then
-  skopeo copy -q --src-tls-verify=false "docker://$REG/big:1" "oci:$T/oci:x" >/dev/null
-fi
+command -v skopeo >/dev/null && skopeo copy -q --src-tls-verify=false "docker://$REG/big:1" "oci:$T/oci:x" >/dev/null
 rm -rf "$T/r"; "$MINI" --root "$T/r3" pull -q "$REG/big:1" >/dev/null
 
 echo "-- push (cold registry each run)"

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -55,17 +56,24 @@ class Puller {
   Puller(RegistryClient& client, const Layout& layout, LayerStore& layers, Progress& progress, const std::string& tmp)
       : client_(client), layout_(layout), layers_(layers), progress_(progress), tmp_(tmp) {}
 
-  /// Runs all jobs with `n` workers; throws the first failure after every worker stopped.
+  /// Runs all jobs with `n` workers, biggest blob first (the biggest layer is the longest
+  /// pipeline; started last it would run alone at the end, on one core); throws the first
+  /// failure after every worker stopped.
   void Run(std::vector<LayerJob>& jobs, int n) {
+    std::vector<size_t> order(jobs.size());
+    for (size_t i = 0; i < order.size(); i++) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return jobs[a].desc.size > jobs[b].desc.size; });
     std::atomic<size_t> next{0};
     auto worker = [&] {
       for (;;) {
-        size_t i = next++;
-        if (i >= jobs.size() || failed_) return;
+        size_t k = next++;
+        if (k >= order.size() || failed_) return;
+        LayerJob& job = jobs[order[k]];
         try {
-          RunJob(jobs[i]);
+          RunJob(job);
         } catch (const std::exception& e) {
-          Failed(e.what(), jobs[i]);
+          Failed(e.what(), job);
         }
       }
     };
