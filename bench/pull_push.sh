@@ -12,7 +12,8 @@
 # Rounds alternate the order of the tools; the table gives each tool's median and its ratio to
 # docker's median.
 # Usage: MINI=build/mini bench/pull_push.sh [ROUNDS]   (as root; default 5 rounds)
-#   TOOLS="mini docker skopeo podman" picks the pullers; SKIP_PUSH=1 skips the push part.
+#   TOOLS="mini docker skopeo podman" picks the pullers; SKIP_PUSH=1 skips the push part;
+#   MINI_BASELINE=old/mini times an older build too (before/after).
 set -euo pipefail
 MINI=${MINI:-$(cd "$(dirname "$0")/.." && pwd)/build/mini}
 export MINI
@@ -46,11 +47,31 @@ now() { date +%s.%N; }
 # its cache.
 cold() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 # Every run writes into a new directory under $OUT; they are removed only after all rounds. On
-# ext4 without a journal (this machine's root fs) allocating inodes right after deleting many
-# costs a lot of system time (ext4 skips "recently deleted" inodes, scanning for others), which
-# would charge one tool for the previous one's cleanup.
+# ext4 without a journal (this machine's root fs) allocating inodes within a minute or so of
+# deleting many costs a lot of system time (ext4 skips "recently deleted" inodes, scanning the
+# bitmap for others: seconds for 20k files), which would charge one tool for the previous one's
+# cleanup, or for other processes' deletions on the same fs. So by default $OUT is a fresh ext4
+# (with a journal, as mkfs.ext4 makes it, so without that check) on a loop device with direct I/O,
+# used by this benchmark alone; BENCH_FS=host runs on the host's /tmp instead.
 OUT=$T/out
 mkdir -p "$OUT"
+LOOPDEV=
+if [ "${BENCH_FS:-loop}" = loop ]; then
+  truncate -s 40G "$T/fs.img"
+  mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "$T/fs.img"
+  LOOPDEV=$(losetup --find --show --direct-io=on "$T/fs.img")
+  mount "$LOOPDEV" "$OUT"
+fi
+bench_cleanup() {
+  stop_private_dockerd
+  if [ -n "$LOOPDEV" ]; then
+    umount "$OUT" 2>/dev/null || umount -l "$OUT"
+    losetup -d "$LOOPDEV"
+  fi
+  registry_cleanup
+}
+trap bench_cleanup EXIT
+echo "output filesystem: $(findmnt -n -o SOURCE,FSTYPE -T "$OUT" | tr -s ' ')"
 fresh() { mktemp -d "$OUT/$1.XXXXXX"; }
 declare -A walls=() cpus=()
 # timed TOOL ROUND CMD...: runs CMD, records its wall time and its CPU time (user + system).
@@ -91,6 +112,13 @@ pull_mini() {
   cold
   timed "mini pull ($n concurrent)" "$i" "$MINI" --root "$root" pull -q --max-concurrent-downloads "$n" "$REG/big:1"
 }
+# MINI_BASELINE=path/to/older/mini adds its pull (3 concurrent) to the rounds, for before/after.
+pull_baseline() {
+  [ -n "${MINI_BASELINE:-}" ] || return 0
+  local root; root=$(fresh base)
+  cold
+  timed "baseline mini (3 concurrent)" "$1" "$MINI_BASELINE" --root "$root" pull -q "$REG/big:1"
+}
 # docker: a private dockerd with an empty data-root per round, started before the cold cache and
 # the clock; its CPU is dockerd's own (it downloads and unpacks) plus the client's.
 pull_docker() {
@@ -130,22 +158,18 @@ pull_podman() {
   timed "podman pull" "$i" podman --root "$dir/root" --runroot "$dir/run" pull -q --tls-verify=false "$REG/big:1"
 }
 
-if command -v dockerd >/dev/null; then
-  stop_dockerd() { stop_private_dockerd; registry_cleanup; }
-  trap stop_dockerd EXIT
-fi
 echo "-- cold pull, $RUNS rounds (sync + drop_caches before each command; no sync after it)"
 for i in $(seq "$RUNS"); do
   if ((i % 2)); then
-    pull_mini 3 "$i"; pull_docker "$i"; pull_skopeo "$i"; pull_mini 1 "$i"; pull_podman "$i"
+    pull_mini 3 "$i"; pull_docker "$i"; pull_baseline "$i"; pull_skopeo "$i"; pull_mini 1 "$i"; pull_podman "$i"
   else
-    pull_podman "$i"; pull_mini 1 "$i"; pull_skopeo "$i"; pull_docker "$i"; pull_mini 3 "$i"
+    pull_podman "$i"; pull_mini 1 "$i"; pull_skopeo "$i"; pull_baseline "$i"; pull_docker "$i"; pull_mini 3 "$i"
   fi
 done
 dw=$(echo "${walls[docker pull]:-}" | median)
 dc=$(echo "${cpus[docker pull]:-}" | median)
 printf '\n%-30s %9s %8s %9s %8s\n' "cold pull (median of $RUNS)" "wall" "/docker" "cpu" "/docker"
-for k in "mini pull (3 concurrent)" "mini pull (1 concurrent)" "docker pull" "skopeo copy + umoci unpack" "skopeo copy" "podman pull"; do
+for k in "mini pull (3 concurrent)" "mini pull (1 concurrent)" "baseline mini (3 concurrent)" "docker pull" "skopeo copy + umoci unpack" "skopeo copy" "podman pull"; do
   [ -n "${walls[$k]:-}" ] || continue
   w=$(echo "${walls[$k]}" | median)
   c=$(echo "${cpus[$k]}" | median)
@@ -154,7 +178,7 @@ for k in "mini pull (3 concurrent)" "mini pull (1 concurrent)" "docker pull" "sk
   printf '%-30s %8.2fs %8s %8.2fs %8s\n' "$k" "$w" "$rw" "$c" "$rc"
 done
 echo "(load average during the rounds: $(cut -d' ' -f1-3 /proc/loadavg); wall times on a shared machine are noisy, CPU times less so)"
-rm -rf "$OUT"
+rm -rf "${OUT:?}"/*
 [ "${SKIP_PUSH:-}" = 1 ] && exit 0
 
 row() { printf '  %-34s %6.2fs\n' "$1" "$(echo "$3 - $2" | bc)"; }
