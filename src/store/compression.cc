@@ -338,7 +338,7 @@ bool SetGzipDecoder(GzipDecoder d) {
 
 size_t HashingSource::Read(void* buf, size_t n) {
   size_t k = inner_.Read(buf, n);
-  sha_.Update(buf, k);
+  if (hash_) sha_.Update(buf, k);
   count_ += k;
   return k;
 }

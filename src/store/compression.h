@@ -17,16 +17,18 @@ enum class Compression { kNone, kGzip, kZstd };
 Compression DetectCompression(const void* head, size_t n);
 const char* CompressionName(Compression c);
 
-/// A ByteSource that hashes everything it reads from `inner` (the blob digest) and counts it.
+/// A ByteSource that hashes everything it reads from `inner` (the blob digest) and counts it
+/// (with `hash` false it only counts).
 class HashingSource : public ByteSource {
  public:
-  explicit HashingSource(ByteSource& inner) : inner_(inner) {}
+  explicit HashingSource(ByteSource& inner, bool hash = true) : inner_(inner), hash_(hash) {}
   size_t Read(void* buf, size_t n) override;
   uint64_t count() const { return count_; }
   Digest Finish() { return sha_.Finish(); }
 
  private:
   ByteSource& inner_;
+  bool hash_;
   Sha256 sha_;
   uint64_t count_ = 0;
 };

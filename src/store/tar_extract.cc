@@ -418,7 +418,7 @@ void Drain(ByteSource& s) {
 
 UnpackResult UnpackLayer(ByteSource& src, const std::string& dest, const UnpackOptions& opts) {
   UnpackResult res;
-  HashingSource blob(src);
+  HashingSource blob(src, opts.hash_blob);
   auto tar_stream = NewDecompressingSource(blob, "layer", &res.compression);
   HashingSource tar(*tar_stream);
   Extractor ex(dest, opts);
@@ -436,7 +436,7 @@ UnpackResult UnpackLayer(ByteSource& src, const std::string& dest, const UnpackO
   Drain(blob);
   ex.FinishDirectories();
   res.blob_size = blob.count();
-  res.blob_digest = blob.Finish();
+  if (opts.hash_blob) res.blob_digest = blob.Finish();
   res.tar_size = tar.count();
   res.diff_id = tar.Finish();
   return res;
