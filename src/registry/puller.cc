@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -20,22 +21,6 @@
 namespace mini::registry {
 
 namespace {
-
-/// Copies what is read through it into a file (the compressed blob, kept for push).
-class TeeToFile : public ByteSource {
- public:
-  TeeToFile(ByteSource& inner, int fd, std::string name) : inner_(inner), fd_(fd), name_(std::move(name)) {}
-  size_t Read(void* buf, size_t n) override {
-    size_t got = inner_.Read(buf, n);
-    WriteAll(fd_, buf, got, name_);
-    return got;
-  }
-
- private:
-  ByteSource& inner_;
-  int fd_;
-  std::string name_;
-};
 
 enum class JobKind { kPresent, kBlobOnly, kUnpackLocal, kDownload };
 
@@ -55,17 +40,24 @@ class Puller {
   Puller(RegistryClient& client, const Layout& layout, LayerStore& layers, Progress& progress, const std::string& tmp)
       : client_(client), layout_(layout), layers_(layers), progress_(progress), tmp_(tmp) {}
 
-  /// Runs all jobs with `n` workers; throws the first failure after every worker stopped.
+  /// Runs all jobs with `n` workers, biggest blob first (the biggest layer is the longest
+  /// pipeline; started last it would run alone at the end, on one core); throws the first
+  /// failure after every worker stopped.
   void Run(std::vector<LayerJob>& jobs, int n) {
+    std::vector<size_t> order(jobs.size());
+    for (size_t i = 0; i < order.size(); i++) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return jobs[a].desc.size > jobs[b].desc.size; });
     std::atomic<size_t> next{0};
     auto worker = [&] {
       for (;;) {
-        size_t i = next++;
-        if (i >= jobs.size() || failed_) return;
+        size_t k = next++;
+        if (k >= order.size() || failed_) return;
+        LayerJob& job = jobs[order[k]];
         try {
-          RunJob(jobs[i]);
+          RunJob(job);
         } catch (const std::exception& e) {
-          Failed(e.what(), jobs[i]);
+          Failed(e.what(), job);
         }
       }
     };
@@ -90,8 +82,11 @@ class Puller {
     }
   }
 
-  /// Downloads the blob of `job` into a pipe on a producer thread and hands the pipe to
-  /// `consume` on this thread. The compressed bytes are teed into job.blob_tmp.
+  /// Downloads the blob of `job` on a producer thread, which also writes it to job.blob_tmp
+  /// and hashes it, into a pipe handed to `consume` on this thread (decompression, diff id and
+  /// extraction): the work of one layer is spread over two threads. Once `consume` returns, the
+  /// blob's size and digest are checked against the descriptor; a corrupt blob usually fails as
+  /// bad gzip or tar first, and is then reported as the digest mismatch it is.
   template <class F>
   void Stream(LayerJob& job, F&& consume) {
     BlobPipe pipe;
@@ -113,19 +108,26 @@ class Puller {
       }
     } registration(*this, pipe);
     progress_.State(job.row, "Downloading");
+    uint64_t received = 0;
+    bool complete = false;  // all bytes arrived, within the descriptor's size
+    Digest got;
     std::thread producer([&] {
-      uint64_t received = 0;
       bool too_big = false;
       try {
+        Sha256 sha;
         client_.FetchBlob(job.desc.digest, [&](const char* p, size_t n) {
           received += n;
           if (received > job.desc.size) {
             too_big = true;
             return false;
           }
+          WriteAll(fd.get(), p, n, job.blob_tmp);
+          sha.Update(p, n);
           progress_.Bytes(job.row, received);
           return pipe.Write(p, n);
         });
+        got = sha.Finish();
+        complete = true;
         progress_.State(job.row, "Extracting");  // all bytes are in; the unpacker finishes the tail
         pipe.Close();
       } catch (const std::exception& e) {
@@ -137,32 +139,38 @@ class Puller {
     struct Joiner {
       BlobPipe& pipe;
       std::thread& t;
-      ~Joiner() {
+      void Join() {
+        if (!t.joinable()) return;
         pipe.Cancel();  // a no-op when the producer is done; else it makes its Write fail
         t.join();
       }
+      ~Joiner() { Join(); }
     } joiner{pipe, producer};
-    TeeToFile tee(pipe, fd.get(), job.blob_tmp);
+    // After the producer is done: a complete blob of the right size must have the right digest.
+    auto check_digest = [&] {
+      if (complete && received == job.desc.size && !(got == job.desc.digest))
+        throw Error("layer " + job.desc.digest.str() + ": digest mismatch: got " + got.str());
+    };
     try {
-      consume(tee);
-    } catch (const Error& e) {
-      // A corrupt blob usually fails as bad gzip or tar before its digest can be checked. The
-      // tee file holds every byte read so far: read the rest and report the digest mismatch,
-      // which names the real problem, when there is one.
+      consume(pipe);
+    } catch (const Error&) {
       if (failed_) throw;
       try {
         std::string buf(1 << 20, '\0');
-        while (tee.Read(buf.data(), buf.size()) > 0) {
+        while (pipe.Read(buf.data(), buf.size()) > 0) {
         }
-        uint64_t size = 0;
-        Digest got = Sha256OfFile(job.blob_tmp, &size);
-        if (size == job.desc.size && !(got == job.desc.digest))
-          throw Error("layer " + job.desc.digest.str() + ": digest mismatch: got " + got.str());
-      } catch (const Error& inner) {
-        if (std::string(inner.what()).find("digest mismatch") != std::string::npos) throw inner;
+      } catch (const Error&) {
       }
+      joiner.Join();
+      check_digest();
       throw;
     }
+    joiner.Join();
+    if (!complete) throw Error("layer " + job.desc.digest.str() + ": download incomplete");
+    if (received != job.desc.size)
+      throw Error("layer " + job.desc.digest.str() + ": size mismatch: expected " + std::to_string(job.desc.size) +
+                  " bytes, got " + std::to_string(received));
+    check_digest();
   }
 
   void RunJob(LayerJob& job) {
@@ -171,16 +179,10 @@ class Puller {
         return;
       case JobKind::kBlobOnly:
         // The layer is unpacked already; only its compressed blob is missing (needed by push).
-        Stream(job, [&](ByteSource& src) {
-          HashingSource h(src);
+        Stream(job, [&](ByteSource& src) {  // Stream checks the size and digest
           std::string buf(1 << 20, '\0');
-          while (h.Read(buf.data(), buf.size()) > 0) {
+          while (src.Read(buf.data(), buf.size()) > 0) {
           }
-          if (h.count() != job.desc.size)
-            throw Error("layer " + job.desc.digest.str() + ": size mismatch: expected " +
-                        std::to_string(job.desc.size) + " bytes, got " + std::to_string(h.count()));
-          Digest got = h.Finish();
-          if (!(got == job.desc.digest)) throw Error("layer " + job.desc.digest.str() + ": digest mismatch: got " + got.str());
         });
         progress_.State(job.row, "Download complete");
         return;
@@ -195,12 +197,17 @@ class Puller {
         progress_.State(job.row, "Download complete");
         return;
       }
-      case JobKind::kDownload:
+      case JobKind::kDownload: {
+        UnpackOptions opts;
+        opts.hash_blob = false;  // Stream hashes and checks it on the download thread
         Stream(job, [&](ByteSource& src) {
-          job.staged = layers_.StageFromStream(src, job.desc.digest, job.desc.size, job.diff_id);
+          job.staged = layers_.StageFromStream(src, job.desc.digest, job.desc.size, job.diff_id, opts);
         });
+        job.staged->result.blob_digest = job.desc.digest;  // verified by Stream
+        job.staged->result.blob_size = job.desc.size;
         progress_.State(job.row, "Download complete");
         return;
+      }
     }
   }
 

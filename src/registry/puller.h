@@ -1,10 +1,16 @@
 #pragma once
-/// `mini pull`: resolve the reference, then download the missing layers concurrently, each
-/// streamed once through sha256(blob) -> decompress -> sha256(diff) -> extract into its own
-/// staging dir (layers unpack in parallel; LayerStore::StageFromStream), while the compressed
-/// bytes are teed into a temp file kept as the blob (so push reproduces the digests). Only when
-/// every layer is verified are they committed bottom-up, then the blobs, manifest, config, image
+/// `mini pull`: resolve the reference, then download the missing layers concurrently (biggest
+/// first), each streamed once: the download thread writes the compressed bytes to a temp file
+/// kept as the blob (so push reproduces the digests) and hashes them, while an unpack thread
+/// decompresses (ISA-L igzip or zlib), hashes the tar (diff id) and extracts into the layer's
+/// own staging dir (LayerStore::StageFromStream). Only when every layer is verified (blob size
+/// and digest, diff id) are they committed bottom-up, then the blobs, manifest, config, image
 /// record and references. A failure anywhere leaves no image, layer, blob or temp dir behind.
+///
+/// Durability: records (layer facts, image, references) are written to a temp file, fsynced
+/// and renamed; the layer files themselves are not fsynced (no per-file fsync, no syncfs), as
+/// Docker's overlay2 unpack and containerd by default (its sync_fs option is opt-in). After a
+/// power loss shortly after a pull, a committed layer may hold empty or short files.
 #include <optional>
 #include <string>
 

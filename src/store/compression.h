@@ -17,19 +17,29 @@ enum class Compression { kNone, kGzip, kZstd };
 Compression DetectCompression(const void* head, size_t n);
 const char* CompressionName(Compression c);
 
-/// A ByteSource that hashes everything it reads from `inner` (the blob digest) and counts it.
+/// A ByteSource that hashes everything it reads from `inner` (the blob digest) and counts it
+/// (with `hash` false it only counts).
 class HashingSource : public ByteSource {
  public:
-  explicit HashingSource(ByteSource& inner) : inner_(inner) {}
+  explicit HashingSource(ByteSource& inner, bool hash = true) : inner_(inner), hash_(hash) {}
   size_t Read(void* buf, size_t n) override;
   uint64_t count() const { return count_; }
   Digest Finish() { return sha_.Finish(); }
 
  private:
   ByteSource& inner_;
+  bool hash_;
   Sha256 sha_;
   uint64_t count_ = 0;
 };
+
+/// Who inflates gzip: ISA-L's igzip when mini was built with it (libisal-dev), else zlib. Both
+/// check every member's trailer (CRC-32 and length); the layer's diff_id is checked on top.
+enum class GzipDecoder { kZlib, kIsal };
+GzipDecoder ActiveGzipDecoder();
+/// Switches the decoder for later sources (tests, benchmarks); false if `d` was not built in.
+/// Not thread-safe: call before any decompression starts.
+bool SetGzipDecoder(GzipDecoder d);
 
 /// Decompresses `inner` (gzip, zstd or plain, detected from the first bytes) as a stream.
 /// Read returns decompressed bytes; corrupt input throws Error("...: corrupt gzip data" ...).

@@ -14,6 +14,9 @@ struct UnpackOptions {
   /// Turn `.wh.NAME` into overlay whiteouts (0/0 char devices) and `.wh..wh..opq` into the
   /// trusted.overlay.opaque=y xattr. Off: they are kept as plain files.
   bool convert_whiteouts = true;
+  /// Off: the caller hashes the compressed bytes itself (the puller does, on its download
+  /// thread, to spread the work over two cores); blob_digest is then left empty.
+  bool hash_blob = true;
 };
 
 struct UnpackResult {

@@ -132,6 +132,46 @@ TEST(CompressionTest, CorruptAndTruncatedInputsFail) {
   EXPECT_NE(ErrorOf([&] { Decompress(zbad); }).find("layer: corrupt zstd data"), std::string::npos);
 }
 
+TEST(CompressionTest, GzipTrailerIsChecked) {
+  std::string gz = Compress(Compression::kGzip, SampleData());
+  std::string bad_crc = gz;
+  bad_crc[gz.size() - 6] = static_cast<char>(bad_crc[gz.size() - 6] ^ 1);  // CRC-32
+  EXPECT_EQ(ErrorOf([&] { Decompress(bad_crc); }), "layer: corrupt gzip data");
+  std::string bad_len = gz;
+  bad_len[gz.size() - 3] = static_cast<char>(bad_len[gz.size() - 3] ^ 1);  // ISIZE
+  EXPECT_EQ(ErrorOf([&] { Decompress(bad_len, 5); }), "layer: corrupt gzip data");
+}
+
+/// Every gzip test again with each decoder built in (ISA-L's igzip when present, and zlib).
+TEST(CompressionTest, BothGzipDecodersAgree) {
+  GzipDecoder before = ActiveGzipDecoder();
+  std::string data = SampleData();
+  std::string gz = Compress(Compression::kGzip, data);
+  std::string two = Compress(Compression::kGzip, "hello ") + Compress(Compression::kGzip, "world");
+  for (GzipDecoder d : {GzipDecoder::kZlib, GzipDecoder::kIsal}) {
+    if (!SetGzipDecoder(d)) continue;
+    SCOPED_TRACE(d == GzipDecoder::kIsal ? "isa-l" : "zlib");
+    EXPECT_EQ(Decompress(gz, 1), data);
+    EXPECT_EQ(Decompress(gz, 777), data);
+    EXPECT_EQ(Decompress(Compress(Compression::kGzip, "")), "");
+    EXPECT_EQ(Decompress(two, 3), "hello world");
+    EXPECT_EQ(Decompress(two + two, 1 << 20), "hello worldhello world");
+    EXPECT_EQ(Decompress(two + std::string(1000, '\0'), 5), "hello world");
+    EXPECT_EQ(ErrorOf([&] { Decompress(two + "junk"); }), "layer: corrupt gzip data");
+    EXPECT_EQ(ErrorOf([&] { Decompress(two + std::string(3, '\0') + "x"); }),
+              "layer: corrupt gzip data (garbage after the end)");
+    std::string bad = gz;
+    for (size_t i = 20; i < 60; i++) bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+    EXPECT_EQ(ErrorOf([&] { Decompress(bad); }), "layer: corrupt gzip data");
+    EXPECT_EQ(ErrorOf([&] { Decompress(gz.substr(0, gz.size() / 2)); }), "layer: truncated gzip data");
+    EXPECT_EQ(ErrorOf([&] { Decompress(gz.substr(0, gz.size() - 4), 3); }), "layer: truncated gzip data");
+    std::string bad_crc = gz;
+    bad_crc[gz.size() - 6] = static_cast<char>(bad_crc[gz.size() - 6] ^ 1);
+    EXPECT_EQ(ErrorOf([&] { Decompress(bad_crc, 7); }), "layer: corrupt gzip data");
+  }
+  SetGzipDecoder(before);
+}
+
 TEST(CompressionTest, HashingSourceHashesAndCounts) {
   std::string data = SampleData();
   StringSource inner(data);
