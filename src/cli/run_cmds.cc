@@ -20,6 +20,7 @@
 #include "run/exit_status.h"
 #include "run/lifecycle.h"
 #include "run/mount_plan.h"
+#include "run/network_endpoint.h"
 #include "run/process_spec.h"
 #include "run/seccomp_default.h"
 #include "run/timing.h"
@@ -31,7 +32,7 @@ using run::ContainerStore;
 
 struct RunOpts {
   run::RunSpec spec;
-  std::string name, network = "none", memory, memory_swap;
+  std::string name, network = "bridge", memory, memory_swap;
   std::vector<std::string> env_files, volumes, tmpfs, security_opts;
   std::optional<double> cpus;
 };
@@ -55,7 +56,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   if (rest.empty()) throw Error(std::string(create ? "\"mini create\"" : "\"mini run\"") + " requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
   run::RunSpec& spec = o.spec;
   spec.args.assign(rest.begin() + 1, rest.end());
-  spec.network = o.network == "bridge" || o.network == "default" ? "none" : o.network;
+  spec.network = o.network == "default" ? "bridge" : o.network;
   for (const auto& f : o.env_files) {
     std::vector<std::string> lines;
     run::ParseEnvFile(ReadFile(f, 16 << 20), &lines);
@@ -130,7 +131,9 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_option("-u,--user", s.user, "user[:group], by name or number");
   cmd->add_option("--entrypoint", s.entrypoint, "override the image's entrypoint");
   cmd->add_option("--hostname", s.hostname, "container host name (default: short id)");
-  cmd->add_option("--network,--net", o->network, "none (default, lo only) or host");
+  cmd->add_option("--network,--net", o->network, "bridge (default network), none (lo only), host, or a network name");
+  cmd->add_option("--ip", s.ip, "IPv4 address on a user-defined network");
+  cmd->add_option("--network-alias", s.network_aliases, "extra name on a user-defined network (repeatable)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_option("-m,--memory", o->memory, "memory limit (e.g. 32m)");
   cmd->add_option("--memory-swap", o->memory_swap, "memory+swap limit; -1 = unlimited swap");
   cmd->add_option("--cpus", o->cpus, "number of cpus (fractional)");
@@ -171,6 +174,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
     ContainerStore store(s.layout);
+    run::CollectDeadEndpoints(s.layout);
     struct Row { std::string created; std::vector<std::string> cells; };
     std::vector<Row> rows;
     for (const auto& id : store.ListIds()) {

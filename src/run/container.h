@@ -34,6 +34,21 @@ struct ContainerConfig {
   ProcessSpec process;
 };
 
+/// A container's place on a bridge network while it runs (Docker's NetworkSettings).
+struct NetworkSettings {
+  std::string network;      ///< network name ("mini" for the default)
+  std::string network_id;
+  std::string endpoint_id;
+  std::string bridge;       ///< host bridge
+  std::string host_veth;    ///< host end of the veth pair
+  std::string ip, gateway, mac;
+  int prefix = 0;
+  std::vector<std::string> aliases;
+  /// Published ports as "CTR/PROTO HOST_IP:HOST_PORT" lines (empty without -p/-P).
+  std::vector<std::string> ports;
+  bool default_network = false;
+};
+
 struct ContainerState {
   std::string status = "created";  ///< created | running | exited
   pid_t pid = 0;                   ///< the container's init, host pid namespace
@@ -44,6 +59,7 @@ struct ContainerState {
   bool oom_killed = false;
   std::string started_at, finished_at, error;
   std::vector<std::string> cgroup_paths;
+  std::optional<NetworkSettings> network;  ///< set while running on a bridge network
 };
 
 nlohmann::json ToJson(const ContainerConfig& c);

@@ -47,6 +47,8 @@ nlohmann::json ToJson(const ContainerConfig& c) {
                          {"ReadonlyRootfs", s.read_only}, {"CapAdd", s.cap_add}, {"CapDrop", s.cap_drop},
                          {"Mounts", MountsJson(s.mounts)}, {"Tty", s.tty}, {"Interactive", s.interactive},
                          {"Detach", s.detach}, {"Seccomp", s.seccomp}};
+  if (!s.ip.empty()) host["IPAddress"] = s.ip;
+  if (!s.network_aliases.empty()) host["NetworkAliases"] = s.network_aliases;
   const Resources& r = s.resources;
   PutOpt(host, "Memory", r.memory);
   PutOpt(host, "MemorySwap", r.memory_swap);
@@ -96,6 +98,8 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   s.interactive = h.value("Interactive", false);
   s.detach = h.value("Detach", false);
   s.seccomp = h.value("Seccomp", "default");
+  s.ip = h.value("IPAddress", "");
+  s.network_aliases = h.value("NetworkAliases", std::vector<std::string>{});
   Resources& r = s.resources;
   GetOpt(h, "Memory", &r.memory);
   GetOpt(h, "MemorySwap", &r.memory_swap);
@@ -108,10 +112,18 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json ToJson(const ContainerState& s) {
-  return {{"Status", s.status}, {"Running", s.status == "running"}, {"Pid", s.pid}, {"PidStart", s.pid_start},
+  nlohmann::json j = {{"Status", s.status}, {"Running", s.status == "running"}, {"Pid", s.pid}, {"PidStart", s.pid_start},
           {"MonitorPid", s.monitor_pid}, {"MonitorStart", s.monitor_start}, {"ExitCode", s.exit_code},
           {"OOMKilled", s.oom_killed}, {"StartedAt", s.started_at}, {"FinishedAt", s.finished_at},
           {"Error", s.error}, {"CgroupPaths", s.cgroup_paths}};
+  if (s.network) {
+    const NetworkSettings& n = *s.network;
+    j["Network"] = {{"Name", n.network}, {"Id", n.network_id}, {"EndpointId", n.endpoint_id}, {"Bridge", n.bridge},
+                    {"HostVeth", n.host_veth}, {"IPAddress", n.ip}, {"Gateway", n.gateway}, {"MacAddress", n.mac},
+                    {"IPPrefixLen", n.prefix}, {"Aliases", n.aliases}, {"Ports", n.ports},
+                    {"Default", n.default_network}};
+  }
+  return j;
 }
 
 ContainerState StateFromJson(const nlohmann::json& j) {
@@ -127,6 +139,23 @@ ContainerState StateFromJson(const nlohmann::json& j) {
   s.finished_at = j.value("FinishedAt", "");
   s.error = j.value("Error", "");
   s.cgroup_paths = j.value("CgroupPaths", std::vector<std::string>{});
+  if (j.contains("Network") && j["Network"].is_object()) {
+    const auto& n = j["Network"];
+    NetworkSettings ns;
+    ns.network = n.value("Name", "");
+    ns.network_id = n.value("Id", "");
+    ns.endpoint_id = n.value("EndpointId", "");
+    ns.bridge = n.value("Bridge", "");
+    ns.host_veth = n.value("HostVeth", "");
+    ns.ip = n.value("IPAddress", "");
+    ns.gateway = n.value("Gateway", "");
+    ns.mac = n.value("MacAddress", "");
+    ns.prefix = n.value("IPPrefixLen", 0);
+    ns.aliases = n.value("Aliases", std::vector<std::string>{});
+    ns.ports = n.value("Ports", std::vector<std::string>{});
+    ns.default_network = n.value("Default", false);
+    s.network = ns;
+  }
   return s;
 }
 

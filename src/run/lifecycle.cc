@@ -16,11 +16,32 @@
 #include "common/log.h"
 #include "run/exit_status.h"
 #include "run/init_layer.h"
+#include "run/netlink.h"
+#include "run/network_endpoint.h"
+#include "run/network_store.h"
 #include "run/runtime_dir.h"
 #include "run/timing.h"
 
 namespace mini::run {
 namespace {
+
+/// Docker's rules for --network, --ip and --network-alias; the network must exist (the
+/// default one is made here on first use).
+void CheckNetworkRequest(const Layout& layout, const RunSpec& spec) {
+  bool user_network = false;
+  if (UsesBridgeNetwork(spec.network)) {
+    NetworkConfig n = NetworkStore(layout).Get(NetworkNameFor(spec.network));
+    user_network = !n.is_default();
+    if (!spec.ip.empty()) {
+      uint32_t ip = ParseIpv4(spec.ip);
+      if ((ip & PrefixMask(n.prefix)) != n.net)
+        throw Error("invalid --ip " + spec.ip + ": not in subnet " + n.subnet + " of network " + n.name);
+    }
+  }
+  if (!spec.ip.empty() && !user_network) throw Error("user specified IP address is supported on user defined networks only");
+  if (!spec.network_aliases.empty() && !user_network)
+    throw Error("network-scoped alias is supported only for containers in user defined networks");
+}
 
 /// Waits up to `ms` (-1 = forever) for a process that is not our child to exit. True if gone.
 bool WaitForExit(pid_t pid, uint64_t start, int ms) {
@@ -68,12 +89,13 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   };
   LaunchResult res;
   try {
-    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg) {
+    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const NetworkSettings* net) {
       st.status = "running";
       st.pid = pid;
       st.pid_start = ProcessStartTime(pid);
       st.started_at = NowRfc3339();
       st.cgroup_paths = cg;
+      if (net) st.network = *net;
       store.SaveState(c.id, st);
       if (on_running) on_running();
     });
@@ -93,6 +115,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   st.oom_killed = res.oom_killed;
   st.finished_at = NowRfc3339();
   st.cgroup_paths.clear();
+  st.network.reset();
   finish();
   return res;
 }
@@ -108,8 +131,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;
   c.image = image;
   c.spec = spec;
-  if (spec.network != "none" && spec.network != "host")
-    throw Error("network \"" + spec.network + "\" is not supported (use none or host)");
+  CheckNetworkRequest(layout, spec);
   c.process = MakeProcessSpec(image.config, spec, c.hostname, [](const std::string& k) { return getenv(k.c_str()); });
 
   InitLayerFiles files;
@@ -283,6 +305,8 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
     WaitForExit(st.monitor_pid, st.monitor_start, 10000);
   }
   store.Remove(id);
+  // A monitor killed with -9 could not release its address, veth and ports: do it now.
+  CollectDeadEndpoints(layout);
 }
 
 }  // namespace mini::run

@@ -1,0 +1,128 @@
+#include "run/ipam.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "run/container.h"
+#include "run/netlink.h"
+
+namespace mini::run {
+namespace {
+
+using nlohmann::json;
+
+std::string LeaseText(const Lease& l) {
+  return json{{"ContainerId", l.container_id}, {"Name", l.name},         {"Hostname", l.hostname},
+              {"Aliases", l.aliases},         {"HostVeth", l.host_veth}, {"HostsFile", l.hosts_file},
+              {"MacAddress", l.mac},          {"EndpointId", l.endpoint_id},
+              {"MonitorPid", l.monitor_pid},  {"MonitorStart", l.monitor_start}, {"Ports", l.ports}}
+      .dump();
+}
+
+std::optional<Lease> ParseLease(const std::string& ip, const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  Lease l;
+  l.ip = ip;
+  l.container_id = j.value("ContainerId", "");
+  l.name = j.value("Name", "");
+  l.hostname = j.value("Hostname", "");
+  l.aliases = j.value("Aliases", std::vector<std::string>{});
+  l.host_veth = j.value("HostVeth", "");
+  l.hosts_file = j.value("HostsFile", "");
+  l.mac = j.value("MacAddress", "");
+  l.endpoint_id = j.value("EndpointId", "");
+  l.monitor_pid = j.value("MonitorPid", 0);
+  l.monitor_start = j.value("MonitorStart", uint64_t{0});
+  l.ports = j.value("Ports", std::vector<std::string>{});
+  return l;
+}
+
+/// A complete temp file next to the leases, to be linked or renamed into place.
+std::string WriteTemp(const std::string& dir, const Lease& l) {
+  std::string tmp = dir + "/.tmp-" + std::to_string(getpid()) + "-" + RandomString(6);
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd) ThrowErrno("create " + tmp);
+  std::string text = LeaseText(l);
+  WriteAll(fd.get(), text.data(), text.size(), tmp);
+  return tmp;
+}
+
+}  // namespace
+
+bool LeaseAlive(const Lease& l) { return ProcessAlive(l.monitor_pid, l.monitor_start); }
+
+Lease AllocateLease(const Layout& layout, const NetworkConfig& n, Lease lease, std::optional<uint32_t> requested) {
+  std::string dir = layout.NetworkLeasesDir(n.name);
+  uint32_t bcast = n.net | ~PrefixMask(n.prefix);
+  if (requested) {
+    if ((*requested & PrefixMask(n.prefix)) != n.net || *requested == n.net || *requested == bcast)
+      throw Error("no available IPv4 addresses on this network's address pools: " + n.name + " (" +
+                  FormatIpv4(*requested) + " is not a host address of " + n.subnet + ")");
+    if (*requested == n.gw) throw Error("Address already in use: " + FormatIpv4(*requested) + " is the gateway of " + n.name);
+  }
+  MakeDirs(dir, 0700);
+  std::string tmp = WriteTemp(dir, lease);
+  struct Unlink {
+    std::string p;
+    ~Unlink() { unlink(p.c_str()); }
+  } cleanup{tmp};
+  auto try_take = [&](uint32_t ip) {
+    lease.ip = FormatIpv4(ip);
+    std::string path = dir + "/" + lease.ip;
+    if (link(tmp.c_str(), path.c_str()) == 0) return true;
+    if (errno != EEXIST) ThrowErrno("create lease " + path);
+    return false;
+  };
+  if (requested) {
+    if (try_take(*requested)) return lease;
+    throw Error("Address already in use: " + FormatIpv4(*requested) + " on network " + n.name);
+  }
+  for (uint32_t ip = n.net + 1; ip < bcast; ip++) {
+    if (ip == n.gw) continue;
+    if (try_take(ip)) return lease;
+  }
+  throw Error("no available IPv4 addresses on this network's address pools: " + n.name + " (" + n.subnet + ")");
+}
+
+void UpdateLease(const Layout& layout, const std::string& network, const Lease& lease) {
+  std::string dir = layout.NetworkLeasesDir(network);
+  std::string tmp = WriteTemp(dir, lease);
+  if (rename(tmp.c_str(), (dir + "/" + lease.ip).c_str()) != 0) {
+    unlink(tmp.c_str());
+    ThrowErrno("update lease " + dir + "/" + lease.ip);
+  }
+}
+
+void ReleaseLease(const Layout& layout, const std::string& network, const std::string& ip) {
+  std::string path = layout.NetworkLease(network, ip);
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) ThrowErrno("remove lease " + path);
+}
+
+void ReleaseLeaseOf(const Layout& layout, const std::string& network, const std::string& ip,
+                    const std::string& container_id) {
+  auto text = ReadFileIfExists(layout.NetworkLease(network, ip), 1 << 20);
+  if (!text) return;
+  auto l = ParseLease(ip, *text);
+  if (l && l->container_id != container_id) return;
+  ReleaseLease(layout, network, ip);
+}
+
+std::vector<Lease> ListLeases(const Layout& layout, const std::string& network) {
+  std::vector<Lease> out;
+  std::string dir = layout.NetworkLeasesDir(network);
+  for (const auto& name : ListDirNames(dir)) {
+    if (name.empty() || name[0] == '.') continue;
+    auto text = ReadFileIfExists(dir + "/" + name, 1 << 20);
+    if (!text) continue;
+    if (auto l = ParseLease(name, *text)) out.push_back(*l);
+  }
+  return out;
+}
+
+}  // namespace mini::run

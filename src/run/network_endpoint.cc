@@ -1,0 +1,204 @@
+#include "run/network_endpoint.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <cstdio>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "run/hosts_file.h"
+#include "run/netlink.h"
+#include "run/timing.h"
+
+namespace mini::run {
+namespace {
+
+/// The bridge of `n`, made (up, with the gateway address) when missing, e.g. after a reboot.
+void EnsureBridgeOf(Netlink& nl, const NetworkConfig& n) {
+  if (nl.LinkIndex(n.bridge)) return;
+  int index = nl.EnsureBridge(n.bridge);
+  nl.AddAddress(index, n.gw, n.prefix, "bridge " + n.bridge, true);
+  // NAT hook: masquerade and forwarding rules for the new bridge go here (nat.h).
+}
+
+/// Everything a lease stands for, once its container is gone. Call under the network's lock.
+void ReleaseEndpoint(const Layout& layout, const std::string& network, const Lease& l, bool refresh_peers) {
+  if (!l.host_veth.empty()) {
+    try {
+      Netlink().DeleteLink(l.host_veth);
+    } catch (const Error& e) {
+      Warn(e.what());
+    }
+  }
+  ReleaseLeaseOf(layout, network, l.ip, l.container_id);
+  if (refresh_peers) RefreshPeerHosts(layout, network);
+}
+
+/// Collects the dead leases of one network; call under its lock.
+void CollectLocked(const Layout& layout, const NetworkConfig& n) {
+  bool any = false;
+  for (const auto& l : ListLeases(layout, n.name)) {
+    if (LeaseAlive(l)) continue;
+    ReleaseEndpoint(layout, n.name, l, false);
+    any = true;
+  }
+  if (any && !n.is_default()) RefreshPeerHosts(layout, n.name);
+}
+
+}  // namespace
+
+std::string HostVethName(const std::string& container_id) { return "veth" + container_id.substr(0, 11); }
+
+std::string MacForIp(uint32_t ip) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "02:42:%02x:%02x:%02x:%02x", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+  return buf;
+}
+
+Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::string& hosts_path) : layout_(layout) {
+  const RunSpec& spec = c.spec;
+  net_ = NetworkStore(layout).Get(NetworkNameFor(spec.network));
+  TimingMark("network: load");
+  std::optional<uint32_t> requested;
+  if (!spec.ip.empty()) requested = ParseIpv4(spec.ip);
+  Lease want;
+  want.container_id = c.id;
+  want.name = c.name;
+  want.hostname = c.hostname;
+  want.aliases = spec.network_aliases;
+  want.host_veth = HostVethName(c.id);
+  want.hosts_file = hosts_path;
+  want.endpoint_id = NewContainerId();
+  want.monitor_pid = getpid();
+  want.monitor_start = ProcessStartTime(want.monitor_pid);
+  {
+    Netlink nl;
+    EnsureBridgeOf(nl, net_);
+  }
+  TimingMark("network: bridge");
+  FileLock lock(layout.NetworkLock(net_.name));
+  CollectLocked(layout, net_);
+  lease_ = AllocateLease(layout, net_, want, requested);
+  uint32_t ip = ParseIpv4(lease_.ip);
+  lease_.mac = MacForIp(ip);
+  try {
+    // The container's own /etc/hosts, then (user networks) its peers'.
+    std::vector<Lease> members = net_.is_default() ? std::vector<Lease>{lease_} : ListLeases(layout, net_.name);
+    RewriteInPlace(hosts_path, HostsContentFor(lease_, members, !net_.is_default()));
+    if (!net_.is_default()) RefreshPeerHosts(layout, net_.name);
+  } catch (...) {
+    ReleaseLease(layout, net_.name, lease_.ip);
+    throw;
+  }
+  settings_.network = net_.name;
+  settings_.network_id = net_.id;
+  settings_.endpoint_id = lease_.endpoint_id;
+  settings_.bridge = net_.bridge;
+  settings_.host_veth = lease_.host_veth;
+  settings_.ip = lease_.ip;
+  settings_.gateway = net_.gateway;
+  settings_.prefix = net_.prefix;
+  settings_.mac = lease_.mac;
+  settings_.aliases = lease_.aliases;
+  settings_.default_network = net_.is_default();
+  TimingMark("network: lease, hosts");
+}
+
+Endpoint::~Endpoint() { Teardown(); }
+
+void Endpoint::Plug(pid_t pid) {
+  Netlink nl;
+  int master = nl.LinkIndex(net_.bridge);
+  if (!master) throw Error("network " + net_.name + ": bridge " + net_.bridge + " is gone");
+  VethRequest v;
+  v.host_name = lease_.host_veth;
+  v.peer_netns_pid = pid;
+  v.master_index = master;
+  uint32_t ip = ParseIpv4(lease_.ip);
+  v.peer_mac = {0x02, 0x42, static_cast<uint8_t>(ip >> 24), static_cast<uint8_t>(ip >> 16),
+                static_cast<uint8_t>(ip >> 8), static_cast<uint8_t>(ip)};
+  plugged_ = true;  // from here on a half-made pair is deleted too
+  nl.CreateVeth(v);
+  TimingMark("network: veth");
+}
+
+ContainerNetConfig Endpoint::ChildConfig() const {
+  ContainerNetConfig c;
+  c.ip = ParseIpv4(lease_.ip);
+  c.gateway = net_.gw;
+  c.prefix = net_.prefix;
+  return c;
+}
+
+void Endpoint::Teardown() noexcept {
+  if (!plugged_) {
+    Release(false);
+    return;
+  }
+  // Deleting a veth takes ~15 ms of kernel time (RCU barriers), longer than a whole
+  // `run --rm`: a detached grandchild, in its own session, deletes it and then releases the
+  // lease, so that the address is never handed out while the old pair still exists.
+  pid_t child = fork();
+  if (child == 0) {
+    setsid();
+    if (fork() != 0) _exit(0);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3; fd++) dup2(null, fd);
+    close_range(3, ~0U, 0);
+    Release(true);
+    _exit(0);
+  }
+  if (child < 0) {
+    Release(true);
+    return;
+  }
+  while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  TimingMark("network: teardown handed off");
+}
+
+void Endpoint::Release(bool delete_veth) noexcept {
+  try {
+    if (delete_veth) Netlink().DeleteLink(lease_.host_veth);
+  } catch (const std::exception& e) {
+    Warn(std::string("network teardown: ") + e.what());
+  }
+  try {
+    FileLock lock(layout_.NetworkLock(net_.name));
+    ReleaseLeaseOf(layout_, net_.name, lease_.ip, lease_.container_id);
+    if (!net_.is_default()) RefreshPeerHosts(layout_, net_.name);
+  } catch (const std::exception& e) {
+    Warn(std::string("network teardown: ") + e.what());
+  }
+}
+
+void CollectDeadEndpoints(const Layout& layout, const std::string& network) {
+  NetworkStore store(layout);
+  for (const auto& n : store.List()) {
+    if (!network.empty() && n.name != network) continue;
+    try {
+      FileLock lock(layout.NetworkLock(n.name));
+      CollectLocked(layout, n);
+    } catch (const Error& e) {
+      Warn(e.what());
+    }
+  }
+}
+
+std::vector<Lease> ActiveEndpoints(const Layout& layout, const std::string& network) {
+  CollectDeadEndpoints(layout, network);
+  std::vector<Lease> out;
+  for (auto& l : ListLeases(layout, network))
+    if (LeaseAlive(l)) out.push_back(l);
+  return out;
+}
+
+void ConfigureContainerNetwork(const ContainerNetConfig& c) {
+  Netlink().ConfigureContainerInterface(c.dev, c.ip, c.prefix, c.gateway);
+}
+
+}  // namespace mini::run

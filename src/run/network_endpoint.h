@@ -1,0 +1,71 @@
+#pragma once
+/// One container's attachment to a bridge network, for the runner: before clone, the network
+/// (its bridge made when missing), an address lease and the container's /etc/hosts (and its
+/// peers'); after clone, the veth pair with eth0 made directly in the container's netns; on
+/// destruction (normal end or any failure) the host veth is deleted, the lease released and
+/// the peers' /etc/hosts updated, by a detached process (veth deletion costs ~15 ms of RCU
+/// waits in the kernel; the caller does not wait for it). Leases of dead monitors are collected by
+/// CollectDeadEndpoints (called by later minis: allocation, ps, rm, network commands).
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "run/container.h"
+#include "run/ipam.h"
+#include "run/network_store.h"
+#include "store/layout.h"
+
+namespace mini::run {
+
+/// What the container's first process sets up in its own netns (after the sync byte).
+struct ContainerNetConfig {
+  std::string dev = "eth0";
+  uint32_t ip = 0, gateway = 0;
+  int prefix = 0;
+};
+
+class Endpoint {
+ public:
+  /// Makes the network ready and takes the lease for container `c`, whose /etc/hosts (in its
+  /// init layer) is `hosts_path`. Throws Error (leaving nothing).
+  Endpoint(const Layout& layout, const ContainerConfig& c, const std::string& hosts_path);
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  /// Creates the veth pair: eth0 in the netns of `pid`, host end on the bridge. Throws Error.
+  void Plug(pid_t pid);
+  ContainerNetConfig ChildConfig() const;
+  const NetworkSettings& settings() const { return settings_; }
+  const NetworkConfig& network() const { return net_; }
+
+ private:
+  void Teardown() noexcept;
+  /// Deletes the veth (if asked), then releases the lease and updates the peers.
+  void Release(bool delete_veth) noexcept;
+
+  const Layout& layout_;
+  NetworkConfig net_;
+  Lease lease_;
+  NetworkSettings settings_;
+  bool plugged_ = false;
+};
+
+/// Deterministic host veth name of a container: "veth" + the first 11 hex of its id.
+std::string HostVethName(const std::string& container_id);
+/// Docker's MAC for an address: 02:42 followed by the four address bytes.
+std::string MacForIp(uint32_t ip);
+
+/// Releases the leases (veth, port forwards, lease, peers' /etc/hosts) whose monitor is gone,
+/// in network `network` or, when empty, in every network of the store. Best effort.
+void CollectDeadEndpoints(const Layout& layout, const std::string& network = "");
+
+/// Live leases of a network (after collecting the dead ones).
+std::vector<Lease> ActiveEndpoints(const Layout& layout, const std::string& network);
+
+/// Configures the container's interface from inside its netns (lo, address, default route).
+void ConfigureContainerNetwork(const ContainerNetConfig& c);
+
+}  // namespace mini::run
