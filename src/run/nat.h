@@ -3,7 +3,7 @@
 /// on first use, so commands that never touch the network do not pay for it).
 ///
 /// Everything lives in one table, `ip mini`:
-///   - base chains `prerouting` (nat, dstnat), `output` (nat, dstnat - 100... for local traffic
+///   - base chains `prerouting` (nat, dstnat), `output` (nat, -100: the host's own connections
 ///     to local addresses), `postrouting` (nat, srcnat) and `forward` (filter);
 ///   - verdict maps keyed by subnet / bridge name that jump to one pair of regular chains per
 ///     network (`post-<bridge>`, `fwd-<bridge>`), so a network is added or removed as a whole
