@@ -5,6 +5,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstring>
+#include <map>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -87,7 +91,17 @@ void WriteSysctl(const std::string& path, const char* value) {
   WriteAll(fd.get(), value, strlen(value), path);
 }
 
-// The commands that make one network's chains and map entries (no skeleton).
+// The map entries of one network. Adding what is there is a no-op that deletes nothing, so
+// this is the cheap "already there?" probe of EnsureNetworkRules: it fails when the table or
+// the network's chains are missing (the chains are made with their rules, atomically).
+std::string NetworkElements(const std::string& br, const std::string& subnet) {
+  std::string q = "\"" + br + "\"";
+  return "add element ip mini bridges { " + q + " }" +
+         "\nadd element ip mini nets_post { " + subnet + " : jump post-" + br + " }" +
+         "\nadd element ip mini nets_fwd { " + q + " : jump fwd-" + br + " }\n";
+}
+
+// The commands that (re)make one network's chains and map entries (no skeleton).
 std::string NetworkCommands(const std::string& br, const std::string& subnet) {
   std::string q = "\"" + br + "\"";
   return "add chain ip mini post-" + br + "\nflush chain ip mini post-" + br +
@@ -95,15 +109,61 @@ std::string NetworkCommands(const std::string& br, const std::string& subnet) {
          "\nadd rule ip mini post-" + br + " ct status dnat masquerade" +
          "\nadd chain ip mini fwd-" + br + "\nflush chain ip mini fwd-" + br +
          "\nadd rule ip mini fwd-" + br + " oifname != " + q + " oifname @bridges drop" +
-         "\nadd rule ip mini fwd-" + br + " accept" +
-         "\nadd element ip mini bridges { " + q + " }" +
-         "\nadd element ip mini nets_post { " + subnet + " : jump post-" + br + " }" +
-         "\nadd element ip mini nets_fwd { " + q + " : jump fwd-" + br + " }\n";
+         "\nadd rule ip mini fwd-" + br + " accept\n" + NetworkElements(br, subnet);
 }
 
-// Runs `commands`; if that fails (typically: no table yet), once more after the skeleton.
-void RunWithSkeleton(NftContext& nft, const std::string& commands) {
-  if (!nft.TryRun(commands, nullptr, nullptr)) nft.Run(kSkeleton + commands);
+NftContext& Nft() { return NftContext::Shared(); }
+
+// Runs `commands`; if that fails (typically: no table yet), once more after the skeleton,
+// which must be its own transaction (a verdict map made in the same batch as an element that
+// jumps to a new chain makes the kernel refuse the element).
+void RunWithSkeleton(const std::string& commands) {
+  if (Nft().TryRun(commands, nullptr, nullptr)) return;
+  Nft().Run(kSkeleton);
+  Nft().Run(commands);
+}
+
+// A listing as JSON's "nftables" array; nullopt when what is listed does not exist.
+std::optional<nlohmann::json> List(const std::string& command) {
+  std::string out, err;
+  if (!Nft().TryRun(command, &out, &err, /*json=*/true)) {
+    if (err.find("No such file or directory") != std::string::npos) return std::nullopt;
+    throw Error(err);
+  }
+  nlohmann::json doc = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc["nftables"].is_array())
+    throw Error("nftables: " + command + ": unreadable JSON listing");
+  return doc["nftables"];
+}
+
+using Elements = std::vector<std::pair<nlohmann::json, nlohmann::json>>;
+
+// What `list table ip mini` shows: rule counts and elements.
+struct TableState {
+  std::map<std::string, int> rules;        // chain -> number of rules (chain present = key)
+  std::map<std::string, Elements> elems;   // map or set -> elements (set: value null)
+};
+
+TableState ReadTable() {
+  TableState st;
+  std::optional<nlohmann::json> items = List("list table ip mini");
+  if (!items) return st;
+  for (const auto& item : *items) {
+    if (item.contains("chain")) st.rules[item["chain"].value("name", "")] += 0;
+    if (item.contains("rule")) st.rules[item["rule"].value("chain", "")] += 1;
+    for (const char* kind : {"map", "set"}) {
+      if (!item.contains(kind)) continue;
+      Elements& e = st.elems[item[kind].value("name", "")];
+      if (!item[kind].contains("elem")) continue;
+      for (const auto& el : item[kind]["elem"]) {
+        bool pair = std::string(kind) == "map" && el.is_array() && el.size() == 2;
+        nlohmann::json key = pair ? el[0] : el;
+        if (key.is_object() && key.contains("elem")) key = key["elem"]["val"];  // with counters
+        e.emplace_back(key, pair ? el[1] : nlohmann::json());
+      }
+    }
+  }
+  return st;
 }
 
 // --- iptables(-nft)'s `ip filter FORWARD` (dockerd's, policy DROP) ---
@@ -113,16 +173,10 @@ std::string FilterComment(const std::string& br) { return "mini:" + br; }
 // Handles of the rules in `ip filter FORWARD` whose comment is `comment` (or starts with
 // "mini:" when comment is empty); nullopt when that chain does not exist.
 std::optional<std::vector<uint64_t>> FilterForwardRules(const std::string& comment) {
-  NftContext nft(/*json=*/true);
-  std::string out, err;
-  if (!nft.TryRun("list chain ip filter FORWARD", &out, &err)) {
-    if (err.find("No such file or directory") != std::string::npos) return std::nullopt;
-    throw Error(err);
-  }
+  std::optional<nlohmann::json> items = List("list chain ip filter FORWARD");
+  if (!items) return std::nullopt;
   std::vector<uint64_t> handles;
-  nlohmann::json doc = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object() || !doc["nftables"].is_array()) throw Error("nftables: unreadable JSON listing");
-  for (const auto& item : doc["nftables"]) {
+  for (const auto& item : *items) {
     if (!item.contains("rule")) continue;
     const auto& rule = item["rule"];
     std::string c = rule.value("comment", "");
@@ -142,7 +196,7 @@ void EnsureFilterForward(const std::string& br) {
   for (const char* dir : {"oifname", "iifname"})
     cmds += std::string("insert rule ip filter FORWARD ") + dir + " \"" + br + "\" counter accept comment \"" +
             FilterComment(br) + "\"\n";
-  NftContext().Run(cmds);
+  Nft().Run(cmds);
 }
 
 void RemoveFilterForward(const std::string& comment) {
@@ -150,7 +204,7 @@ void RemoveFilterForward(const std::string& comment) {
   if (!have || have->empty()) return;
   std::string cmds;
   for (uint64_t h : *have) cmds += "delete rule ip filter FORWARD handle " + std::to_string(h) + "\n";
-  NftContext().Run(cmds);
+  Nft().Run(cmds);
 }
 
 // --- published ports ---
@@ -175,26 +229,6 @@ std::string RemoveForwardCommands(const std::string& ip, const PortMapping& m) {
          " }\n";
 }
 
-// The elements of one map of `ip mini` as (key, value) JSON pairs; empty if it is missing.
-std::vector<std::pair<nlohmann::json, nlohmann::json>> MapElements(const std::string& map) {
-  NftContext nft(/*json=*/true);
-  std::string out;
-  if (!nft.TryRun("list map ip mini " + map, &out, nullptr)) return {};
-  nlohmann::json doc = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
-  std::vector<std::pair<nlohmann::json, nlohmann::json>> elems;
-  if (!doc.is_object() || !doc["nftables"].is_array()) throw Error("nftables: unreadable JSON listing");
-  for (const auto& item : doc["nftables"]) {
-    if (!item.contains("map") || !item["map"].contains("elem")) continue;
-    for (const auto& e : item["map"]["elem"]) {
-      if (!e.is_array() || e.size() != 2) continue;
-      nlohmann::json key = e[0];
-      if (key.is_object() && key.contains("elem")) key = key["elem"]["val"];  // with counters etc.
-      elems.emplace_back(key, e[1]);
-    }
-  }
-  return elems;
-}
-
 std::vector<nlohmann::json> Concat(const nlohmann::json& j) {
   if (j.is_object() && j.contains("concat") && j["concat"].is_array())
     return j["concat"].get<std::vector<nlohmann::json>>();
@@ -209,8 +243,10 @@ std::string AsString(const nlohmann::json& j) { return j.is_string() ? j.get<std
 void EnsureNetworkRules(const std::string& bridge, const std::string& subnet_cidr) {
   WithContext("network rules for " + bridge, [&] {
     std::string br = CheckBridge(bridge), subnet = CanonicalSubnet(subnet_cidr);
-    NftContext nft;
-    RunWithSkeleton(nft, NetworkCommands(br, subnet));
+    if (!Nft().TryRun(NetworkElements(br, subnet), nullptr, nullptr)) {
+      Nft().Run(kSkeleton);
+      Nft().Run(NetworkCommands(br, subnet));
+    }
     EnsureFilterForward(br);
     WriteSysctl("/proc/sys/net/ipv4/ip_forward", "1");
     WriteSysctl("/proc/sys/net/ipv4/conf/" + br + "/route_localnet", "1");
@@ -233,11 +269,10 @@ void RemoveNetworkRules(const std::string& bridge, const std::string& subnet_cid
             "\ndelete chain ip mini post-" + br + "\n",
         "add chain ip mini fwd-" + br + "\nflush chain ip mini fwd-" + br +
             "\ndelete chain ip mini fwd-" + br + "\n"};
-    NftContext nft;
     std::string all;
     for (const std::string& s : steps) all += s;
-    if (!nft.TryRun(all, nullptr, nullptr))
-      for (const std::string& s : steps) nft.TryRun(s, nullptr, nullptr);
+    if (!Nft().TryRun(all, nullptr, nullptr))
+      for (const std::string& s : steps) Nft().TryRun(s, nullptr, nullptr);
     RemoveFilterForward(FilterComment(br));
   });
 }
@@ -247,8 +282,7 @@ void AddPortForwards(const std::string& container_ip, const std::vector<PortMapp
   WithContext("publish ports of " + container_ip, [&] {
     std::string ip = CheckIp(container_ip), cmds;
     for (const PortMapping& m : mappings) cmds += AddForwardCommand(ip, m);
-    NftContext nft;
-    RunWithSkeleton(nft, cmds);
+    RunWithSkeleton(cmds);
   });
 }
 
@@ -259,17 +293,17 @@ void RemovePortForwards(const std::string& container_ip, const std::vector<PortM
     std::vector<std::string> steps;
     for (const PortMapping& m : mappings) steps.push_back(RemoveForwardCommands(ip, m));
     for (const std::string& s : steps) all += s;
-    NftContext nft;
-    if (!nft.TryRun(all, nullptr, nullptr))
-      for (const std::string& s : steps) nft.TryRun(s, nullptr, nullptr);
+    if (!Nft().TryRun(all, nullptr, nullptr))
+      for (const std::string& s : steps) Nft().TryRun(s, nullptr, nullptr);
   });
 }
 
 std::vector<PortForward> ListPortForwards() {
   std::vector<PortForward> out;
+  TableState st = ReadTable();
   for (const char* map : {"ports_ip", "ports_any"}) {
     bool any = std::string(map) == "ports_any";
-    for (const auto& [k, v] : MapElements(map)) {
+    for (const auto& [k, v] : st.elems[map]) {
       std::vector<nlohmann::json> key = Concat(k), val = Concat(v);
       if (key.size() != (any ? 2u : 3u) || val.size() != 2) continue;
       PortForward f;
@@ -286,7 +320,8 @@ std::vector<PortForward> ListPortForwards() {
 
 std::vector<NetworkRules> ListNetworkRules() {
   std::vector<NetworkRules> out;
-  for (const auto& [k, v] : MapElements("nets_post")) {
+  TableState st = ReadTable();
+  for (const auto& [k, v] : st.elems["nets_post"]) {
     NetworkRules n;
     if (k.is_object() && k.contains("prefix"))
       n.subnet_cidr = AsString(k["prefix"]["addr"]) + "/" + std::to_string(k["prefix"].value("len", 0));
@@ -300,9 +335,8 @@ std::vector<NetworkRules> ListNetworkRules() {
 }
 
 void RemoveAllNatRules() {
-  NftContext nft;
   std::string err;
-  if (!nft.TryRun("delete table ip mini", nullptr, &err) &&
+  if (!Nft().TryRun("delete table ip mini", nullptr, &err) &&
       err.find("No such file or directory") == std::string::npos)
     throw Error(err);
   RemoveFilterForward("");

@@ -32,16 +32,24 @@ std::string OneLine(const std::string& err) {
 
 }  // namespace
 
-NftContext::NftContext(bool json) : ctx_(nft_ctx_new(NFT_CTX_DEFAULT)) {
+NftContext::NftContext() : ctx_(nft_ctx_new(NFT_CTX_DEFAULT)) {
   if (!ctx_) throw Error("nftables: cannot create a context");
   nft_ctx_buffer_output(ctx_);
   nft_ctx_buffer_error(ctx_);
-  if (json) nft_ctx_output_set_flags(ctx_, nft_ctx_output_get_flags(ctx_) | NFT_CTX_OUTPUT_JSON);
+}
+
+NftContext& NftContext::Shared() {
+  static NftContext* shared = new NftContext();
+  return *shared;
 }
 
 NftContext::~NftContext() { nft_ctx_free(ctx_); }
 
-bool NftContext::TryRun(const std::string& commands, std::string* output, std::string* error) {
+bool NftContext::TryRun(const std::string& commands, std::string* output, std::string* error,
+                        bool json) {
+  unsigned flags = nft_ctx_output_get_flags(ctx_);
+  flags = json ? flags | NFT_CTX_OUTPUT_JSON : flags & ~unsigned(NFT_CTX_OUTPUT_JSON);
+  nft_ctx_output_set_flags(ctx_, flags);
   int rc = nft_run_cmd_from_buffer(ctx_, commands.c_str());
   // The buffers are reset by each get call.
   std::string out = nft_ctx_get_output_buffer(ctx_);
@@ -52,9 +60,9 @@ bool NftContext::TryRun(const std::string& commands, std::string* output, std::s
   return false;
 }
 
-std::string NftContext::Run(const std::string& commands) {
+std::string NftContext::Run(const std::string& commands, bool json) {
   std::string out, err;
-  if (!TryRun(commands, &out, &err)) throw Error(err);
+  if (!TryRun(commands, &out, &err, json)) throw Error(err);
   return out;
 }
 
