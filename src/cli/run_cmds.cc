@@ -33,7 +33,7 @@ using run::ContainerStore;
 struct RunOpts {
   run::RunSpec spec;
   std::string name, network = "bridge", memory, memory_swap;
-  std::vector<std::string> env_files, volumes, tmpfs, security_opts;
+  std::vector<std::string> env_files, volumes, tmpfs, security_opts, publish;
   std::optional<double> cpus;
 };
 
@@ -62,6 +62,10 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
     run::ParseEnvFile(ReadFile(f, 16 << 20), &lines);
     // --env-file comes before -e, so that -e wins.
     spec.env.insert(spec.env.begin(), lines.begin(), lines.end());
+  }
+  for (const auto& p : o.publish) {
+    std::vector<run::PortRequest> rs = run::ParsePublish(p);
+    spec.ports.insert(spec.ports.end(), rs.begin(), rs.end());
   }
   for (const auto& v : o.volumes) spec.mounts.push_back(run::ParseVolumeSpec(v));
   for (const auto& t : o.tmpfs) spec.mounts.push_back(run::ParseTmpfsSpec(t));
@@ -132,6 +136,8 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_option("--entrypoint", s.entrypoint, "override the image's entrypoint");
   cmd->add_option("--hostname", s.hostname, "container host name (default: short id)");
   cmd->add_option("--network,--net", o->network, "bridge (default network), none (lo only), host, or a network name");
+  cmd->add_option("-p,--publish", o->publish, "publish a container port: [IP:][HOST:]CTR[/tcp|udp]")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_flag("-P,--publish-all", s.publish_all, "publish every exposed port on a random host port");
   cmd->add_option("--ip", s.ip, "IPv4 address on a user-defined network");
   cmd->add_option("--network-alias", s.network_aliases, "extra name on a user-defined network (repeatable)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_option("-m,--memory", o->memory, "memory limit (e.g. 32m)");

@@ -44,8 +44,7 @@ struct NetworkSettings {
   std::string ip, gateway, mac;
   int prefix = 0;
   std::vector<std::string> aliases;
-  /// Published ports as "CTR/PROTO HOST_IP:HOST_PORT" lines (empty without -p/-P).
-  std::vector<std::string> ports;
+  std::vector<PortMapping> ports;  ///< published ports with their real host ports
   bool default_network = false;
 };
 
@@ -63,6 +62,8 @@ struct ContainerState {
 };
 
 nlohmann::json ToJson(const ContainerConfig& c);
+nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms);
+std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a);
 ContainerConfig ConfigFromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const ContainerState& s);
 ContainerState StateFromJson(const nlohmann::json& j);

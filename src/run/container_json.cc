@@ -30,6 +30,29 @@ std::vector<MountRequest> MountsFromJson(const nlohmann::json& a) {
   return out;
 }
 
+nlohmann::json PortRequestsJson(const std::vector<PortRequest>& rs) {
+  auto a = nlohmann::json::array();
+  for (const auto& r : rs)
+    a.push_back({{"HostIp", r.host_ip}, {"HostPort", r.host_port}, {"HostPortEnd", r.host_port_end},
+                 {"ContainerPort", r.container_port}, {"Proto", r.proto}});
+  return a;
+}
+
+std::vector<PortRequest> PortRequestsFromJson(const nlohmann::json& a) {
+  std::vector<PortRequest> out;
+  if (!a.is_array()) return out;
+  for (const auto& j : a) {
+    PortRequest r;
+    r.host_ip = j.value("HostIp", "");
+    r.host_port = j.value("HostPort", uint16_t{0});
+    r.host_port_end = j.value("HostPortEnd", uint16_t{0});
+    r.container_port = j.value("ContainerPort", uint16_t{0});
+    r.proto = j.value("Proto", "tcp");
+    out.push_back(r);
+  }
+  return out;
+}
+
 template <class T>
 void PutOpt(nlohmann::json& j, const char* k, const std::optional<T>& v) {
   if (v) j[k] = *v;
@@ -41,6 +64,28 @@ void GetOpt(const nlohmann::json& j, const char* k, std::optional<T>* v) {
 
 }  // namespace
 
+nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms) {
+  auto a = nlohmann::json::array();
+  for (const auto& m : ms)
+    a.push_back({{"HostIp", m.host_ip}, {"HostPort", m.host_port}, {"ContainerPort", m.container_port},
+                 {"Proto", m.proto}});
+  return a;
+}
+
+std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a) {
+  std::vector<PortMapping> out;
+  if (!a.is_array()) return out;
+  for (const auto& j : a) {
+    PortMapping m;
+    m.host_ip = j.value("HostIp", "");
+    m.host_port = j.value("HostPort", uint16_t{0});
+    m.container_port = j.value("ContainerPort", uint16_t{0});
+    m.proto = j.value("Proto", "tcp");
+    out.push_back(m);
+  }
+  return out;
+}
+
 nlohmann::json ToJson(const ContainerConfig& c) {
   const RunSpec& s = c.spec;
   nlohmann::json host = {{"AutoRemove", s.remove}, {"NetworkMode", s.network}, {"Privileged", s.privileged},
@@ -49,6 +94,8 @@ nlohmann::json ToJson(const ContainerConfig& c) {
                          {"Detach", s.detach}, {"Seccomp", s.seccomp}};
   if (!s.ip.empty()) host["IPAddress"] = s.ip;
   if (!s.network_aliases.empty()) host["NetworkAliases"] = s.network_aliases;
+  if (!s.ports.empty()) host["Ports"] = PortRequestsJson(s.ports);
+  if (s.publish_all) host["PublishAllPorts"] = true;
   const Resources& r = s.resources;
   PutOpt(host, "Memory", r.memory);
   PutOpt(host, "MemorySwap", r.memory_swap);
@@ -100,6 +147,8 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   s.seccomp = h.value("Seccomp", "default");
   s.ip = h.value("IPAddress", "");
   s.network_aliases = h.value("NetworkAliases", std::vector<std::string>{});
+  s.ports = PortRequestsFromJson(h.value("Ports", nlohmann::json::array()));
+  s.publish_all = h.value("PublishAllPorts", false);
   Resources& r = s.resources;
   GetOpt(h, "Memory", &r.memory);
   GetOpt(h, "MemorySwap", &r.memory_swap);
@@ -120,7 +169,7 @@ nlohmann::json ToJson(const ContainerState& s) {
     const NetworkSettings& n = *s.network;
     j["Network"] = {{"Name", n.network}, {"Id", n.network_id}, {"EndpointId", n.endpoint_id}, {"Bridge", n.bridge},
                     {"HostVeth", n.host_veth}, {"IPAddress", n.ip}, {"Gateway", n.gateway}, {"MacAddress", n.mac},
-                    {"IPPrefixLen", n.prefix}, {"Aliases", n.aliases}, {"Ports", n.ports},
+                    {"IPPrefixLen", n.prefix}, {"Aliases", n.aliases}, {"Ports", PortMappingsJson(n.ports)},
                     {"Default", n.default_network}};
   }
   return j;
@@ -152,7 +201,7 @@ ContainerState StateFromJson(const nlohmann::json& j) {
     ns.mac = n.value("MacAddress", "");
     ns.prefix = n.value("IPPrefixLen", 0);
     ns.aliases = n.value("Aliases", std::vector<std::string>{});
-    ns.ports = n.value("Ports", std::vector<std::string>{});
+    ns.ports = PortMappingsFromJson(n.value("Ports", nlohmann::json::array()));
     ns.default_network = n.value("Default", false);
     s.network = ns;
   }

@@ -20,7 +20,7 @@ std::string LeaseText(const Lease& l) {
   return json{{"ContainerId", l.container_id}, {"Name", l.name},         {"Hostname", l.hostname},
               {"Aliases", l.aliases},         {"HostVeth", l.host_veth}, {"HostsFile", l.hosts_file},
               {"MacAddress", l.mac},          {"EndpointId", l.endpoint_id},
-              {"MonitorPid", l.monitor_pid},  {"MonitorStart", l.monitor_start}, {"Ports", l.ports}}
+              {"MonitorPid", l.monitor_pid},  {"MonitorStart", l.monitor_start}, {"Ports", PortMappingsJson(l.ports)}}
       .dump();
 }
 
@@ -39,7 +39,7 @@ std::optional<Lease> ParseLease(const std::string& ip, const std::string& text) 
   l.endpoint_id = j.value("EndpointId", "");
   l.monitor_pid = j.value("MonitorPid", 0);
   l.monitor_start = j.value("MonitorStart", uint64_t{0});
-  l.ports = j.value("Ports", std::vector<std::string>{});
+  l.ports = PortMappingsFromJson(j.value("Ports", json::array()));
   return l;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "run/network_store.h"
+#include "run/port_spec.h"
 #include "store/layout.h"
 
 namespace mini::run {
@@ -28,8 +29,8 @@ struct Lease {
   std::string endpoint_id;
   pid_t monitor_pid = 0;
   uint64_t monitor_start = 0;
-  /// Published ports, as the NAT layer's text (so a collector can remove them).
-  std::vector<std::string> ports;
+  /// Published ports (so that a collector can remove their forwards).
+  std::vector<PortMapping> ports;
 };
 
 /// Takes an address for `lease` (its ip filled in): `requested` if given (must be a free host

@@ -132,6 +132,14 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   c.image = image;
   c.spec = spec;
   CheckNetworkRequest(layout, spec);
+  if (spec.publish_all) {
+    std::vector<PortRequest> exposed = ExposedPortRequests(image.config);
+    c.spec.ports.insert(c.spec.ports.end(), exposed.begin(), exposed.end());
+  }
+  if (!UsesBridgeNetwork(spec.network) && !c.spec.ports.empty()) {
+    Warn("Published ports are discarded when using " + spec.network + " network mode");
+    c.spec.ports.clear();
+  }
   c.process = MakeProcessSpec(image.config, spec, c.hostname, [](const std::string& k) { return getenv(k.c_str()); });
 
   InitLayerFiles files;

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "run/hosts_file.h"
+#include "run/nat.h"
 #include "run/netlink.h"
 #include "run/timing.h"
 
@@ -22,11 +23,18 @@ void EnsureBridgeOf(Netlink& nl, const NetworkConfig& n) {
   if (nl.LinkIndex(n.bridge)) return;
   int index = nl.EnsureBridge(n.bridge);
   nl.AddAddress(index, n.gw, n.prefix, "bridge " + n.bridge, true);
-  // NAT hook: masquerade and forwarding rules for the new bridge go here (nat.h).
+  EnsureNetworkRules(n.bridge, n.subnet);
 }
 
 /// Everything a lease stands for, once its container is gone. Call under the network's lock.
 void ReleaseEndpoint(const Layout& layout, const std::string& network, const Lease& l, bool refresh_peers) {
+  if (!l.ports.empty()) {
+    try {
+      RemovePortForwards(l.ip, l.ports);
+    } catch (const Error& e) {
+      Warn(e.what());
+    }
+  }
   if (!l.host_veth.empty()) {
     try {
       Netlink().DeleteLink(l.host_veth);
@@ -75,6 +83,11 @@ Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::st
   want.endpoint_id = NewContainerId();
   want.monitor_pid = getpid();
   want.monitor_start = ProcessStartTime(want.monitor_pid);
+  // Host ports first: a port already taken fails before anything else was made.
+  if (!spec.ports.empty()) {
+    ports_ = ReservePorts(spec.ports);
+    want.ports = ports_.mappings();
+  }
   {
     Netlink nl;
     EnsureBridgeOf(nl, net_);
@@ -90,8 +103,21 @@ Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::st
     std::vector<Lease> members = net_.is_default() ? std::vector<Lease>{lease_} : ListLeases(layout, net_.name);
     RewriteInPlace(hosts_path, HostsContentFor(lease_, members, !net_.is_default()));
     if (!net_.is_default()) RefreshPeerHosts(layout, net_.name);
+    if (!lease_.ports.empty()) {
+      EnsureNetworkRules(net_.bridge, net_.subnet);
+      forwarded_ = true;
+      AddPortForwards(lease_.ip, lease_.ports);
+    }
   } catch (...) {
+    if (forwarded_) {
+      try {
+        RemovePortForwards(lease_.ip, lease_.ports);
+      } catch (const Error& e) {
+        Warn(e.what());
+      }
+    }
     ReleaseLease(layout, net_.name, lease_.ip);
+    if (!net_.is_default()) RefreshPeerHosts(layout, net_.name);
     throw;
   }
   settings_.network = net_.name;
@@ -104,6 +130,7 @@ Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::st
   settings_.prefix = net_.prefix;
   settings_.mac = lease_.mac;
   settings_.aliases = lease_.aliases;
+  settings_.ports = lease_.ports;
   settings_.default_network = net_.is_default();
   TimingMark("network: lease, hosts");
 }
@@ -135,6 +162,17 @@ ContainerNetConfig Endpoint::ChildConfig() const {
 }
 
 void Endpoint::Teardown() noexcept {
+  // Port forwards go now, in the foreground, before the host ports are freed: a next
+  // container may publish the same port right after this one.
+  if (forwarded_) {
+    try {
+      RemovePortForwards(lease_.ip, lease_.ports);
+    } catch (const std::exception& e) {
+      Warn(std::string("network teardown: ") + e.what());
+    }
+    TimingMark("network: remove port forwards");
+  }
+  ports_.Release();
   if (!plugged_) {
     Release(false);
     return;

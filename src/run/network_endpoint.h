@@ -15,6 +15,7 @@
 #include "run/container.h"
 #include "run/ipam.h"
 #include "run/network_store.h"
+#include "run/port_reservation.h"
 #include "store/layout.h"
 
 namespace mini::run {
@@ -28,8 +29,10 @@ struct ContainerNetConfig {
 
 class Endpoint {
  public:
-  /// Makes the network ready and takes the lease for container `c`, whose /etc/hosts (in its
-  /// init layer) is `hosts_path`. Throws Error (leaving nothing).
+  /// Makes the network ready, reserves the published host ports, takes the lease for
+  /// container `c` (whose /etc/hosts, in its init layer, is `hosts_path`) and adds the port
+  /// forwards. Throws Error (leaving nothing), e.g. "Bind for 127.0.0.1:80 failed: port is
+  /// already allocated".
   Endpoint(const Layout& layout, const ContainerConfig& c, const std::string& hosts_path);
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
@@ -50,6 +53,8 @@ class Endpoint {
   NetworkConfig net_;
   Lease lease_;
   NetworkSettings settings_;
+  PortReservation ports_;  ///< host ports held while the container runs
+  bool forwarded_ = false;
   bool plugged_ = false;
 };
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "run/port_spec.h"
+
 namespace mini::run {
 
 /// One `-v` or `--tmpfs` request.
@@ -41,6 +43,8 @@ struct RunSpec {
   std::string network = "bridge";
   std::string ip;                              ///< --ip: a fixed address on a user network
   std::vector<std::string> network_aliases;    ///< --network-alias (user networks)
+  std::vector<PortRequest> ports;              ///< -p (and -P, expanded at create time)
+  bool publish_all = false;                    ///< -P (recorded; already expanded into ports)
   bool interactive = false;                    ///< -i
   bool tty = false;                            ///< -t
   bool detach = false;                         ///< -d
