@@ -199,8 +199,16 @@ void RegisterPs(CLI::App& app, Globals& g) {
       auto created = ParseRfc3339(c.created);
       auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
       std::string ago = created ? HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *created))) + " ago" : "";
+      std::string ports;
+      if (st.status == "running" && st.network) {
+        std::vector<run::PortMapping> ms = st.network->ports;
+        run::SortPortMappings(ms);
+        for (const auto& m : ms)
+          ports += (ports.empty() ? "" : ", ") + (m.host_ip.empty() ? std::string("0.0.0.0") : m.host_ip) + ":" +
+                   std::to_string(m.host_port) + "->" + std::to_string(m.container_port) + "/" + m.proto;
+      }
       rows.push_back({c.created, {shown, c.image.name, "\"" + (o->no_trunc ? cmdline : Ellipsis(cmdline, 20)) + "\"", ago,
-                                  StatusText(st), "", c.name}});
+                                  StatusText(st), ports, c.name}});
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.created > b.created; });
     if (o->quiet) {
