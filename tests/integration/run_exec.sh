@@ -12,7 +12,7 @@ expect_eq "$(mini exec box ps -o pid,comm | awk '$1 == 1 {print $2}')" sleep "pi
 expect_eq "$(mini exec box sh -c 'ps -o pid= >/tmp/p; wc -l </tmp/p')" 3 "ps sees only sleep, sh and ps"
 expect_eq "$(mini exec box hostname)" boxhost
 expect_eq "$(mini exec box cat /tmp/written)" data "files written by the container"
-expect_eq "$(mini exec box ls /sys/class/net)" lo "its network namespace"
+expect_eq "$(mini exec box ls /sys/class/net | tr '\n' ' ')" "eth0 lo " "its network namespace"
 # Its cgroup (the device cgroup, v1 or v2) and cgroup namespace.
 pid=$(mini inspect box | sed -n 's/^ *"Pid": \([0-9]*\),/\1/p')
 [ "$pid" -gt 0 ] || fail "inspect Pid [$pid]"
