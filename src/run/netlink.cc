@@ -6,6 +6,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -151,29 +153,14 @@ void Netlink::Dump(const std::vector<char>& req, const std::string& what, F each
 }
 
 int Netlink::LinkIndex(const std::string& name) {
-  if (name.size() >= IFNAMSIZ) return 0;
-  Request r;
-  r.Begin(RTM_GETLINK, 0, ++seq_);
-  ifinfomsg i = LinkMsg(0, 0, 0);
-  r.Put(&i, sizeof(i));
-  r.Str(IFLA_IFNAME, name);
-  if (send(fd_.get(), r.buf.data(), r.buf.size(), 0) != static_cast<ssize_t>(r.buf.size())) ThrowErrno("get link " + name);
-  alignas(nlmsghdr) char rb[16384];
-  for (;;) {
-    ssize_t n = recv(fd_.get(), rb, sizeof(rb), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) ThrowErrno("get link " + name);
-    int len = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(rb); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-      if (h->nlmsg_seq != seq_) continue;
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        int err = -static_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
-        if (err == ENODEV) return 0;
-        ThrowErrno("get link " + name, err);
-      }
-      if (h->nlmsg_type == RTM_NEWLINK) return static_cast<ifinfomsg*>(NLMSG_DATA(h))->ifi_index;
-    }
-  }
+  if (name.empty() || name.size() >= IFNAMSIZ) return 0;
+  // SIOCGIFINDEX looks the name up under RCU, without the RTNL lock that RTM_GETLINK takes
+  // (and that another container's veth deletion may be holding).
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, name.c_str(), name.size());
+  if (ioctl(fd_.get(), SIOCGIFINDEX, &ifr) == 0) return ifr.ifr_ifindex;
+  if (errno == ENODEV) return 0;
+  ThrowErrno("get link " + name);
 }
 
 int Netlink::EnsureBridge(const std::string& name) {

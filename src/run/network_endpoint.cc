@@ -19,11 +19,13 @@ namespace mini::run {
 namespace {
 
 /// The bridge of `n`, made (up, with the gateway address) when missing, e.g. after a reboot.
-void EnsureBridgeOf(Netlink& nl, const NetworkConfig& n) {
-  if (nl.LinkIndex(n.bridge)) return;
+/// Returns its index.
+int EnsureBridgeOf(Netlink& nl, const NetworkConfig& n) {
+  if (int index = nl.LinkIndex(n.bridge)) return index;
   int index = nl.EnsureBridge(n.bridge);
   nl.AddAddress(index, n.gw, n.prefix, "bridge " + n.bridge, true);
   EnsureNetworkRules(n.bridge, n.subnet);
+  return index;
 }
 
 /// Everything a lease stands for, once its container is gone. Call under the network's lock.
@@ -90,12 +92,15 @@ Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::st
   }
   {
     Netlink nl;
-    EnsureBridgeOf(nl, net_);
+    bridge_index_ = EnsureBridgeOf(nl, net_);
   }
   TimingMark("network: bridge");
   FileLock lock(layout.NetworkLock(net_.name));
+  TimingMark("network: lock");
   CollectLocked(layout, net_);
+  TimingMark("network: collect");
   lease_ = AllocateLease(layout, net_, want, requested);
+  TimingMark("network: allocate");
   uint32_t ip = ParseIpv4(lease_.ip);
   lease_.mac = MacForIp(ip);
   try {
@@ -139,9 +144,8 @@ Endpoint::~Endpoint() { Teardown(); }
 
 void Endpoint::Plug(pid_t pid) {
   Netlink nl;
-  int master = nl.LinkIndex(net_.bridge);
-  if (!master) throw Error("network " + net_.name + ": bridge " + net_.bridge + " is gone");
   VethRequest v;
+  int master = bridge_index_;
   v.host_name = lease_.host_veth;
   v.peer_netns_pid = pid;
   v.master_index = master;

@@ -55,6 +55,7 @@ class Endpoint {
   NetworkSettings settings_;
   PortReservation ports_;  ///< host ports held while the container runs
   bool forwarded_ = false;
+  int bridge_index_ = 0;
   bool plugged_ = false;
 };
 
