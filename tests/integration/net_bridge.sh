@@ -69,6 +69,14 @@ set -e
 expect_eq "$rc" 125
 expect_eq "$out" "mini: error: user specified IP address is supported on user defined networks only"
 
+# mini build: RUN steps are on the default network unless --network none|host.
+mkdir -p "$T/ctx"
+printf 'FROM busybox\nRUN ls /sys/class/net | tr "\\n" " " >/nets\n' >"$T/ctx/Minifile"
+mini build -q -t nets:bridge "$T/ctx" >/dev/null
+expect_eq "$(mini run --rm --network none nets:bridge cat /nets)" "eth0 lo " "build RUN on the bridge"
+mini build -q --network none -t nets:none "$T/ctx" >/dev/null
+expect_eq "$(mini run --rm --network none nets:none cat /nets)" "lo " "build RUN with --network none"
+
 # Once the containers are gone: no veth, no lease.
 mini rm -f web other >/dev/null
 for i in $(seq 50); do [ -z "$(ip -o link show type veth | grep -E 'veth(web|oth)')" ] && [ -z "$(ls "$R/networks/mini/leases")" ] && break; sleep 0.1; done
