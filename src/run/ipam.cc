@@ -1,6 +1,7 @@
 #include "run/ipam.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,21 +44,30 @@ std::optional<Lease> ParseLease(const std::string& ip, const std::string& text) 
   return l;
 }
 
-/// A complete temp file next to the leases, to be linked or renamed into place.
-std::string WriteTemp(const std::string& dir, const Lease& l) {
+/// A complete temp file next to the leases, already flocked (shared) through `*fd`, to be
+/// linked into place.
+std::string WriteTemp(const std::string& dir, const Lease& l, UniqueFd* fd) {
   std::string tmp = dir + "/.tmp-" + std::to_string(getpid()) + "-" + RandomString(6);
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (!fd) ThrowErrno("create " + tmp);
+  fd->reset(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!*fd) ThrowErrno("create " + tmp);
+  if (flock(fd->get(), LOCK_SH) != 0) ThrowErrno("lock " + tmp);
   std::string text = LeaseText(l);
-  WriteAll(fd.get(), text.data(), text.size(), tmp);
+  WriteAll(fd->get(), text.data(), text.size(), tmp);
   return tmp;
+}
+
+/// Is the lease file at `path` held by its owner? (An exclusive try-lock fails while the
+/// owner's shared lock is there.)
+bool Held(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) return false;
+  return flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
 }  // namespace
 
-bool LeaseAlive(const Lease& l) { return ProcessAlive(l.monitor_pid, l.monitor_start); }
-
-Lease AllocateLease(const Layout& layout, const NetworkConfig& n, Lease lease, std::optional<uint32_t> requested) {
+Lease AllocateLease(const Layout& layout, const NetworkConfig& n, Lease lease, std::optional<uint32_t> requested,
+                    UniqueFd* hold) {
   std::string dir = layout.NetworkLeasesDir(n.name);
   uint32_t bcast = n.net | ~PrefixMask(n.prefix);
   if (requested) {
@@ -67,7 +77,7 @@ Lease AllocateLease(const Layout& layout, const NetworkConfig& n, Lease lease, s
     if (*requested == n.gw) throw Error("Address already in use: " + FormatIpv4(*requested) + " is the gateway of " + n.name);
   }
   MakeDirs(dir, 0700);
-  std::string tmp = WriteTemp(dir, lease);
+  std::string tmp = WriteTemp(dir, lease, hold);
   struct Unlink {
     std::string p;
     ~Unlink() { unlink(p.c_str()); }
@@ -90,15 +100,6 @@ Lease AllocateLease(const Layout& layout, const NetworkConfig& n, Lease lease, s
   throw Error("no available IPv4 addresses on this network's address pools: " + n.name + " (" + n.subnet + ")");
 }
 
-void UpdateLease(const Layout& layout, const std::string& network, const Lease& lease) {
-  std::string dir = layout.NetworkLeasesDir(network);
-  std::string tmp = WriteTemp(dir, lease);
-  if (rename(tmp.c_str(), (dir + "/" + lease.ip).c_str()) != 0) {
-    unlink(tmp.c_str());
-    ThrowErrno("update lease " + dir + "/" + lease.ip);
-  }
-}
-
 void ReleaseLease(const Layout& layout, const std::string& network, const std::string& ip) {
   std::string path = layout.NetworkLease(network, ip);
   if (unlink(path.c_str()) != 0 && errno != ENOENT) ThrowErrno("remove lease " + path);
@@ -113,6 +114,12 @@ void ReleaseLeaseOf(const Layout& layout, const std::string& network, const std:
   ReleaseLease(layout, network, ip);
 }
 
+void RemoveStaleLeaseTemps(const Layout& layout, const std::string& network) {
+  std::string dir = layout.NetworkLeasesDir(network);
+  for (const auto& name : ListDirNames(dir))
+    if (name.rfind(".tmp-", 0) == 0 && !Held(dir + "/" + name)) unlink((dir + "/" + name).c_str());
+}
+
 std::vector<Lease> ListLeases(const Layout& layout, const std::string& network) {
   std::vector<Lease> out;
   std::string dir = layout.NetworkLeasesDir(network);
@@ -120,7 +127,10 @@ std::vector<Lease> ListLeases(const Layout& layout, const std::string& network) 
     if (name.empty() || name[0] == '.') continue;
     auto text = ReadFileIfExists(dir + "/" + name, 1 << 20);
     if (!text) continue;
-    if (auto l = ParseLease(name, *text)) out.push_back(*l);
+    if (auto l = ParseLease(name, *text)) {
+      l->alive = Held(dir + "/" + name);
+      out.push_back(*l);
+    }
   }
   return out;
 }

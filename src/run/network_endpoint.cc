@@ -99,7 +99,7 @@ Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::st
   TimingMark("network: lock");
   CollectLocked(layout, net_);
   TimingMark("network: collect");
-  lease_ = AllocateLease(layout, net_, want, requested);
+  lease_ = AllocateLease(layout, net_, want, requested, &lease_hold_);
   TimingMark("network: allocate");
   uint32_t ip = ParseIpv4(lease_.ip);
   lease_.mac = MacForIp(ip);
@@ -190,7 +190,9 @@ void Endpoint::Teardown() noexcept {
     if (fork() != 0) _exit(0);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd < 3; fd++) dup2(null, fd);
-    close_range(3, ~0U, 0);
+    // Only the lease's flock stays: the lease is ours until Release() removes it.
+    if (lease_hold_.get() != 3) dup3(lease_hold_.get(), 3, O_CLOEXEC);
+    close_range(4, ~0U, 0);
     Release(true);
     _exit(0);
   }
@@ -225,6 +227,7 @@ void CollectDeadEndpoints(const Layout& layout, const std::string& network) {
     try {
       FileLock lock(layout.NetworkLock(n.name));
       CollectLocked(layout, n);
+      RemoveStaleLeaseTemps(layout, n.name);
     } catch (const Error& e) {
       Warn(e.what());
     }

@@ -52,6 +52,7 @@ class Endpoint {
   const Layout& layout_;
   NetworkConfig net_;
   Lease lease_;
+  UniqueFd lease_hold_;  ///< shared flock on the lease file: "this lease is in use"
   NetworkSettings settings_;
   PortReservation ports_;  ///< host ports held while the container runs
   bool forwarded_ = false;
