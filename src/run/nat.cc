@@ -209,13 +209,15 @@ void RemoveFilterForward(const std::string& comment) {
 
 // --- published ports ---
 
+bool AnyAddress(const PortMapping& m) { return m.host_ip.empty() || m.host_ip == "0.0.0.0"; }
+
 std::string PortKey(const PortMapping& m) {
   if (m.proto != "tcp" && m.proto != "udp") throw Error("unsupported protocol \"" + m.proto + "\"");
   std::string key = m.proto + " . " + std::to_string(m.host_port);
-  return m.host_ip.empty() ? key : CheckIp(m.host_ip) + " . " + key;
+  return AnyAddress(m) ? key : CheckIp(m.host_ip) + " . " + key;
 }
 
-std::string PortMap(const PortMapping& m) { return m.host_ip.empty() ? "ports_any" : "ports_ip"; }
+std::string PortMap(const PortMapping& m) { return AnyAddress(m) ? "ports_any" : "ports_ip"; }
 
 std::string AddForwardCommand(const std::string& ip, const PortMapping& m) {
   return "add element ip mini " + PortMap(m) + " { " + PortKey(m) + " : " + ip + " . " +
