@@ -138,10 +138,9 @@ std::optional<nlohmann::json> List(const std::string& command) {
 
 using Elements = std::vector<std::pair<nlohmann::json, nlohmann::json>>;
 
-// What `list table ip mini` shows: rule counts and elements.
+// The elements of every map and set of `ip mini` (a set's values are null).
 struct TableState {
-  std::map<std::string, int> rules;        // chain -> number of rules (chain present = key)
-  std::map<std::string, Elements> elems;   // map or set -> elements (set: value null)
+  std::map<std::string, Elements> elems;
 };
 
 TableState ReadTable() {
@@ -149,8 +148,6 @@ TableState ReadTable() {
   std::optional<nlohmann::json> items = List("list table ip mini");
   if (!items) return st;
   for (const auto& item : *items) {
-    if (item.contains("chain")) st.rules[item["chain"].value("name", "")] += 0;
-    if (item.contains("rule")) st.rules[item["rule"].value("chain", "")] += 1;
     for (const char* kind : {"map", "set"}) {
       if (!item.contains(kind)) continue;
       Elements& e = st.elems[item[kind].value("name", "")];
