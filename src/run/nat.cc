@@ -138,10 +138,9 @@ std::optional<nlohmann::json> List(const std::string& command) {
 
 using Elements = std::vector<std::pair<nlohmann::json, nlohmann::json>>;
 
-// What `list table ip mini` shows: rule counts and elements.
+// The elements of every map and set of `ip mini` (a set's values are null).
 struct TableState {
-  std::map<std::string, int> rules;        // chain -> number of rules (chain present = key)
-  std::map<std::string, Elements> elems;   // map or set -> elements (set: value null)
+  std::map<std::string, Elements> elems;
 };
 
 TableState ReadTable() {
@@ -149,8 +148,6 @@ TableState ReadTable() {
   std::optional<nlohmann::json> items = List("list table ip mini");
   if (!items) return st;
   for (const auto& item : *items) {
-    if (item.contains("chain")) st.rules[item["chain"].value("name", "")] += 0;
-    if (item.contains("rule")) st.rules[item["rule"].value("chain", "")] += 1;
     for (const char* kind : {"map", "set"}) {
       if (!item.contains(kind)) continue;
       Elements& e = st.elems[item[kind].value("name", "")];
@@ -209,13 +206,15 @@ void RemoveFilterForward(const std::string& comment) {
 
 // --- published ports ---
 
+bool AnyAddress(const PortMapping& m) { return m.host_ip.empty() || m.host_ip == "0.0.0.0"; }
+
 std::string PortKey(const PortMapping& m) {
   if (m.proto != "tcp" && m.proto != "udp") throw Error("unsupported protocol \"" + m.proto + "\"");
   std::string key = m.proto + " . " + std::to_string(m.host_port);
-  return m.host_ip.empty() ? key : CheckIp(m.host_ip) + " . " + key;
+  return AnyAddress(m) ? key : CheckIp(m.host_ip) + " . " + key;
 }
 
-std::string PortMap(const PortMapping& m) { return m.host_ip.empty() ? "ports_any" : "ports_ip"; }
+std::string PortMap(const PortMapping& m) { return AnyAddress(m) ? "ports_any" : "ports_ip"; }
 
 std::string AddForwardCommand(const std::string& ip, const PortMapping& m) {
   return "add element ip mini " + PortMap(m) + " { " + PortKey(m) + " : " + ip + " . " +

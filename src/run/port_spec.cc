@@ -65,7 +65,7 @@ std::string CheckProto(const std::string& proto) {
   throw Error("invalid proto: " + proto);
 }
 
-// The host address: IPv4 only, normalised; "" stays "" (all addresses).
+// The host address: IPv4 only, normalised; "" and 0.0.0.0 (all addresses) become "".
 std::string CheckHostIp(std::string ip) {
   if (ip.empty()) return ip;
   bool bracketed = ip.front() == '[';
@@ -80,7 +80,7 @@ std::string CheckHostIp(std::string ip) {
     throw Error("invalid IP address: " + ip);
   char out[INET_ADDRSTRLEN];
   inet_ntop(AF_INET, buf, out, sizeof(out));
-  return out;
+  return std::string(out) == "0.0.0.0" ? "" : out;  // all addresses, like no address
 }
 
 std::vector<PortRequest> ParsePublishUnchecked(const std::string& raw) {

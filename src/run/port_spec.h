@@ -12,7 +12,8 @@ namespace mini::run {
 
 /// One container port to publish, as asked on the command line (host port not yet bound).
 struct PortRequest {
-  std::string host_ip;          ///< IPv4 address in dotted form; "" = all addresses (0.0.0.0).
+  std::string host_ip;          ///< IPv4 address in dotted form; "" = all addresses (also
+                                ///< what `-p 0.0.0.0:...` gives).
   uint16_t host_port = 0;       ///< 0 = any free port chosen by the kernel.
   uint16_t host_port_end = 0;   ///< Last port of a host range to pick one from (`8000-8010:80`);
                                 ///< equal to host_port (or 0 with it) for a single port.

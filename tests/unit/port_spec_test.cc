@@ -43,7 +43,7 @@ TEST(PortSpec, HostAndContainer) {
   EXPECT_EQ(ParsePublish("127.0.0.1:18080:80/udp"),
             std::vector<PortRequest>{Req("127.0.0.1", 18080, 80, "udp")});
   EXPECT_EQ(ParsePublish("127.0.0.1::80"), std::vector<PortRequest>{Req("127.0.0.1", 0, 80)});
-  EXPECT_EQ(ParsePublish("0.0.0.0:1:65535"), std::vector<PortRequest>{Req("0.0.0.0", 1, 65535)});
+  EXPECT_EQ(ParsePublish("0.0.0.0:1:65535"), std::vector<PortRequest>{Req("", 1, 65535)});
 }
 
 TEST(PortSpec, Ranges) {
@@ -71,6 +71,7 @@ TEST(PortSpec, Errors) {
   EXPECT_EQ(ParseError("80/sctp"),
             "invalid port \"80/sctp\": sctp is not supported, only tcp and udp");
   EXPECT_EQ(ParseError("1.2.3:80:80"), "invalid port \"1.2.3:80:80\": invalid IP address: 1.2.3");
+  EXPECT_EQ(ParseError("010.0.0.1:1:2"), "invalid port \"010.0.0.1:1:2\": invalid IP address: 010.0.0.1");
   EXPECT_EQ(ParseError("[::1]:80:80"),
             "invalid port \"[::1]:80:80\": IPv6 host address ::1 is not supported, only IPv4");
   EXPECT_EQ(ParseError("::1:80:80"),
