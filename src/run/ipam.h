@@ -48,6 +48,10 @@ void ReleaseLease(const Layout& layout, const std::string& network, const std::s
 /// network's lock, so that a lease re-taken meanwhile is never removed).
 void ReleaseLeaseOf(const Layout& layout, const std::string& network, const std::string& ip,
                     const std::string& container_id);
+/// Waits (up to `max_ms`) while the lease of `ip` is held by a teardown in progress (its
+/// monitor is gone but the process finishing its teardown still holds it). Call without the
+/// network's lock (that process needs it to release the lease).
+void WaitForLeaseTeardown(const Layout& layout, const std::string& network, const std::string& ip, int max_ms);
 /// Removes temp files of lease writers that died before linking them.
 void RemoveStaleLeaseTemps(const Layout& layout, const std::string& network);
 /// Every readable lease of a network, with `alive` filled in.

@@ -19,9 +19,14 @@ namespace mini::run {
 namespace {
 
 /// The bridge of `n`, made (up, with the gateway address) when missing, e.g. after a reboot.
-/// Returns its index.
+/// Returns its index. An existing bridge whose route_localnet is off never had its NAT rules
+/// made (EnsureNetworkRules turns it on), e.g. one made by an older mini: they are made now.
 int EnsureBridgeOf(Netlink& nl, const NetworkConfig& n) {
-  if (int index = nl.LinkIndex(n.bridge)) return index;
+  if (int index = nl.LinkIndex(n.bridge)) {
+    auto flag = ReadFileIfExists("/proc/sys/net/ipv4/conf/" + n.bridge + "/route_localnet", 16);
+    if (flag && flag->rfind("1", 0) != 0) EnsureNetworkRules(n.bridge, n.subnet);
+    return index;
+  }
   int index = nl.EnsureBridge(n.bridge);
   nl.AddAddress(index, n.gw, n.prefix, "bridge " + n.bridge, true);
   EnsureNetworkRules(n.bridge, n.subnet);
@@ -95,6 +100,8 @@ Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::st
     bridge_index_ = EnsureBridgeOf(nl, net_);
   }
   TimingMark("network: bridge");
+  // A fixed address may still be held by the teardown of a container that just ended.
+  if (requested) WaitForLeaseTeardown(layout, net_.name, FormatIpv4(*requested), 3000);
   FileLock lock(layout.NetworkLock(net_.name));
   TimingMark("network: lock");
   CollectLocked(layout, net_);
