@@ -83,7 +83,7 @@ if command -v docker >/dev/null; then
     "$MINI" --root "$R" save busybox:latest | docker load >/dev/null
     echo "docker: $(docker version -f '{{.Server.Version}}')"
     timeit "docker run --rm" docker run --rm --network none busybox:latest true
-    timeit "docker run --rm (bridge)" docker run --rm --network bridge busybox:latest true
+    timeit "docker run bridge" docker run --rm --network bridge busybox:latest true
   else
     echo "docker: daemon did not start, skipped"
   fi

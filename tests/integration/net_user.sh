@@ -89,4 +89,9 @@ $NET2"
 ip link show "$bridge" >/dev/null 2>&1 && fail "bridge $bridge left"
 [ ! -e "$R/networks/$NET" ] || fail "network dir left"
 nft list table ip mini 2>/dev/null | grep -F "$bridge" >/dev/null && fail "nft rules of $bridge left"
+# prune removes unused user networks only.
+mini network create prune-me-$$ >/dev/null
+expect_eq "$(mini network prune -f)" "Deleted Networks:
+prune-me-$$"
+mini network inspect mini >/dev/null || fail "prune removed the default network"
 echo ok
