@@ -66,7 +66,7 @@ void CollectLocked(const Layout& layout, const NetworkConfig& n) {
 
 }  // namespace
 
-std::string HostVethName(const std::string& container_id) { return "veth" + container_id.substr(0, 11); }
+std::string HostVethName(const std::string& endpoint_id) { return "veth" + endpoint_id.substr(0, 11); }
 
 std::string MacForIp(uint32_t ip) {
   char buf[32];
@@ -85,9 +85,11 @@ Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::st
   want.name = c.name;
   want.hostname = c.hostname;
   want.aliases = spec.network_aliases;
-  want.host_veth = HostVethName(c.id);
   want.hosts_file = hosts_path;
   want.endpoint_id = NewContainerId();
+  // Named after the endpoint, not the container: a restart never meets the pair of its
+  // previous run that is still being deleted.
+  want.host_veth = HostVethName(want.endpoint_id);
   want.monitor_pid = getpid();
   want.monitor_start = ProcessStartTime(want.monitor_pid);
   // Host ports first: a port already taken fails before anything else was made.

@@ -60,8 +60,8 @@ class Endpoint {
   bool plugged_ = false;
 };
 
-/// Deterministic host veth name of a container: "veth" + the first 11 hex of its id.
-std::string HostVethName(const std::string& container_id);
+/// Host veth name of an endpoint: "veth" + the first 11 hex of its id (kept in the lease).
+std::string HostVethName(const std::string& endpoint_id);
 /// Docker's MAC for an address: 02:42 followed by the four address bytes.
 std::string MacForIp(uint32_t ip);
 
