@@ -1,5 +1,6 @@
 #include "run/ipam.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -93,9 +94,28 @@ Lease AllocateLease(const Layout& layout, const NetworkConfig& n, Lease lease, s
     if (try_take(*requested)) return lease;
     throw Error("Address already in use: " + FormatIpv4(*requested) + " on network " + n.name);
   }
-  for (uint32_t ip = n.net + 1; ip < bcast; ip++) {
+  // Round robin from the address after the last one handed out (as Docker's and CNI's
+  // allocators do): an address just released, whose old veth may still exist for a few ms,
+  // is not the first one handed out again.
+  uint32_t first = n.net + 1, count = bcast - first;
+  uint32_t start = 0;
+  std::string last_path = layout.NetworkLastIp(n.name);
+  if (auto last = ReadFileIfExists(last_path, 64)) {
+    in_addr a;
+    std::string text = last->substr(0, last->find('\n'));
+    if (inet_pton(AF_INET, text.c_str(), &a) == 1) {
+      uint32_t l = ntohl(a.s_addr);
+      if (l >= first && l < bcast) start = l - first + 1;
+    }
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t ip = first + (start + i) % count;
     if (ip == n.gw) continue;
-    if (try_take(ip)) return lease;
+    if (try_take(ip)) {
+      UniqueFd fd(open(last_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+      if (fd) (void)!write(fd.get(), lease.ip.data(), lease.ip.size());  // only a hint
+      return lease;
+    }
   }
   throw Error("no available IPv4 addresses on this network's address pools: " + n.name + " (" + n.subnet + ")");
 }

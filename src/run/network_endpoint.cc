@@ -186,44 +186,41 @@ void Endpoint::Teardown() noexcept {
     TimingMark("network: remove port forwards");
   }
   ports_.Release();
-  if (!plugged_) {
-    Release(false);
-    return;
+  try {
+    FileLock lock(layout_.NetworkLock(net_.name));
+    ReleaseLeaseOf(layout_, net_.name, lease_.ip, lease_.container_id);
+    if (!net_.is_default()) RefreshPeerHosts(layout_, net_.name);
+  } catch (const std::exception& e) {
+    Warn(std::string("network teardown: ") + e.what());
   }
+  lease_hold_.reset();
+  TimingMark("network: release lease");
+  if (!plugged_) return;
   // Deleting a veth takes ~15 ms of kernel time (RCU barriers), longer than a whole
-  // `run --rm`: a detached grandchild, in its own session, deletes it and then releases the
-  // lease, so that the address is never handed out while the old pair still exists.
+  // `run --rm`: a detached grandchild, in its own session, deletes it. (The address may be
+  // leased again meanwhile: the allocator hands out the next address first, not this one.)
   pid_t child = fork();
   if (child == 0) {
     setsid();
     if (fork() != 0) _exit(0);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd < 3; fd++) dup2(null, fd);
-    // Only the lease's flock stays: the lease is ours until Release() removes it.
-    if (lease_hold_.get() != 3) dup3(lease_hold_.get(), 3, O_CLOEXEC);
-    close_range(4, ~0U, 0);
-    Release(true);
+    close_range(3, ~0U, 0);
+    DeleteVeth();
     _exit(0);
   }
   if (child < 0) {
-    Release(true);
+    DeleteVeth();
     return;
   }
   while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
   }
-  TimingMark("network: teardown handed off");
+  TimingMark("network: veth deletion handed off");
 }
 
-void Endpoint::Release(bool delete_veth) noexcept {
+void Endpoint::DeleteVeth() noexcept {
   try {
-    if (delete_veth) Netlink().DeleteLink(lease_.host_veth);
-  } catch (const std::exception& e) {
-    Warn(std::string("network teardown: ") + e.what());
-  }
-  try {
-    FileLock lock(layout_.NetworkLock(net_.name));
-    ReleaseLeaseOf(layout_, net_.name, lease_.ip, lease_.container_id);
-    if (!net_.is_default()) RefreshPeerHosts(layout_, net_.name);
+    Netlink().DeleteLink(lease_.host_veth);
   } catch (const std::exception& e) {
     Warn(std::string("network teardown: ") + e.what());
   }

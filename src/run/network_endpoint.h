@@ -2,9 +2,9 @@
 /// One container's attachment to a bridge network, for the runner: before clone, the network
 /// (its bridge made when missing), an address lease and the container's /etc/hosts (and its
 /// peers'); after clone, the veth pair with eth0 made directly in the container's netns; on
-/// destruction (normal end or any failure) the host veth is deleted, the lease released and
-/// the peers' /etc/hosts updated, by a detached process (veth deletion costs ~15 ms of RCU
-/// waits in the kernel; the caller does not wait for it). Leases of dead monitors are collected by
+/// destruction (normal end or any failure) port forwards are removed, the lease released and
+/// the peers' /etc/hosts updated, and a detached process deletes the host veth (that costs
+/// ~15 ms of RCU waits in the kernel; the caller does not wait for it). Leases of dead monitors are collected by
 /// CollectDeadEndpoints (called by later minis: allocation, ps, rm, network commands).
 #include <sys/types.h>
 
@@ -46,8 +46,7 @@ class Endpoint {
 
  private:
   void Teardown() noexcept;
-  /// Deletes the veth (if asked), then releases the lease and updates the peers.
-  void Release(bool delete_veth) noexcept;
+  void DeleteVeth() noexcept;
 
   const Layout& layout_;
   NetworkConfig net_;

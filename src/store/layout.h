@@ -32,7 +32,7 @@ class Layout {
   std::string ContainersDir() const { return root_ + "/containers"; }
   std::string ContainerDir(const std::string& id) const { return ContainersDir() + "/" + id; }
   std::string VolumesDir() const { return root_ + "/volumes"; }
-  /// networks/<name>/{config.json,lock,leases/<ip>}: a network definition, the flock that
+  /// networks/<name>/{config.json,lock,last,leases/<ip>}: a network definition, the flock that
   /// serialises its members' /etc/hosts updates, and one lease file per address in use.
   std::string NetworksDir() const { return root_ + "/networks"; }
   std::string NetworksLock() const { return NetworksDir() + "/.lock"; }
@@ -40,6 +40,8 @@ class Layout {
   std::string NetworkConfig(const std::string& name) const { return NetworkDir(name) + "/config.json"; }
   std::string NetworkLock(const std::string& name) const { return NetworkDir(name) + "/lock"; }
   std::string NetworkLeasesDir(const std::string& name) const { return NetworkDir(name) + "/leases"; }
+  /// networks/<name>/last: the address handed out last (allocation goes on after it).
+  std::string NetworkLastIp(const std::string& name) const { return NetworkDir(name) + "/last"; }
   std::string NetworkLease(const std::string& name, const std::string& ip) const {
     return NetworkLeasesDir(name) + "/" + ip;
   }
