@@ -134,16 +134,6 @@ void ReleaseLeaseOf(const Layout& layout, const std::string& network, const std:
   ReleaseLease(layout, network, ip);
 }
 
-void WaitForLeaseTeardown(const Layout& layout, const std::string& network, const std::string& ip, int max_ms) {
-  std::string path = layout.NetworkLease(network, ip);
-  for (int waited = 0; waited < max_ms; waited += 2) {
-    auto text = ReadFileIfExists(path, 1 << 20);
-    auto l = text ? ParseLease(ip, *text) : std::nullopt;
-    if (!l || ProcessAlive(l->monitor_pid, l->monitor_start) || !Held(path)) return;
-    usleep(2000);
-  }
-}
-
 void RemoveStaleLeaseTemps(const Layout& layout, const std::string& network) {
   std::string dir = layout.NetworkLeasesDir(network);
   for (const auto& name : ListDirNames(dir))

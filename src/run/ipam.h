@@ -2,8 +2,7 @@
 /// Address leases of a network, as files networks/<name>/leases/<ip> (like CNI host-local):
 /// a lease is made with one link(2) of a complete temp file, so it appears atomically with
 /// its content or not at all. It holds the container's id, names (for peers' /etc/hosts), its
-/// host veth and published ports. Its owner (the monitor, then the process that finishes its
-/// teardown) holds a shared flock on it: a lease nobody holds is dead, whatever happened to
+/// host veth and published ports. Its owner (the container's monitor) holds a shared flock on it: a lease nobody holds is dead, whatever happened to
 /// its processes, and any later mini may collect it.
 #include <sys/types.h>
 
@@ -48,10 +47,6 @@ void ReleaseLease(const Layout& layout, const std::string& network, const std::s
 /// network's lock, so that a lease re-taken meanwhile is never removed).
 void ReleaseLeaseOf(const Layout& layout, const std::string& network, const std::string& ip,
                     const std::string& container_id);
-/// Waits (up to `max_ms`) while the lease of `ip` is held by a teardown in progress (its
-/// monitor is gone but the process finishing its teardown still holds it). Call without the
-/// network's lock (that process needs it to release the lease).
-void WaitForLeaseTeardown(const Layout& layout, const std::string& network, const std::string& ip, int max_ms);
 /// Removes temp files of lease writers that died before linking them.
 void RemoveStaleLeaseTemps(const Layout& layout, const std::string& network);
 /// Every readable lease of a network, with `alive` filled in.

@@ -93,8 +93,6 @@ void RemoveNetwork(const Layout& layout, const std::string& key) {
     throw Error(key + " is a pre-defined network and cannot be removed");
   NetworkConfig n = store.Resolve(key);
   if (Predefined(n.name)) throw Error(n.name + " is a pre-defined network and cannot be removed");
-  // Containers that just ended may still be finishing their teardown: not users any more.
-  for (const auto& l : ListLeases(layout, n.name)) WaitForLeaseTeardown(layout, n.name, l.ip, 3000);
   CollectDeadEndpoints(layout, n.name);
   FileLock lock(layout.NetworkLock(n.name));
   std::vector<std::string> users;

@@ -102,8 +102,6 @@ Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::st
     bridge_index_ = EnsureBridgeOf(nl, net_);
   }
   TimingMark("network: bridge");
-  // A fixed address may still be held by the teardown of a container that just ended.
-  if (requested) WaitForLeaseTeardown(layout, net_.name, FormatIpv4(*requested), 3000);
   FileLock lock(layout.NetworkLock(net_.name));
   TimingMark("network: lock");
   CollectLocked(layout, net_);
