@@ -2,8 +2,9 @@
 /// Address leases of a network, as files networks/<name>/leases/<ip> (like CNI host-local):
 /// a lease is made with one link(2) of a complete temp file, so it appears atomically with
 /// its content or not at all. It holds the container's id, names (for peers' /etc/hosts), its
-/// host veth and published ports. Its owner (the container's monitor) holds a shared flock on it: a lease nobody holds is dead, whatever happened to
-/// its processes, and any later mini may collect it.
+/// host veth and published ports. Its owner (the container's monitor) holds a shared flock on
+/// it: a lease nobody holds is dead, whatever happened to its processes, and any later mini
+/// may collect it.
 #include <sys/types.h>
 
 #include <cstdint>
