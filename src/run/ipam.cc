@@ -102,7 +102,7 @@ Lease AllocateLease(const Layout& layout, const NetworkConfig& n, Lease lease, s
   std::string last_path = layout.NetworkLastIp(n.name);
   if (auto last = ReadFileIfExists(last_path, 64)) {
     in_addr a;
-    std::string text = last->substr(0, last->find('\n'));
+    std::string text = last->substr(0, last->find_first_of(" \n"));
     if (inet_pton(AF_INET, text.c_str(), &a) == 1) {
       uint32_t l = ntohl(a.s_addr);
       if (l >= first && l < bcast) start = l - first + 1;
@@ -112,8 +112,11 @@ Lease AllocateLease(const Layout& layout, const NetworkConfig& n, Lease lease, s
     uint32_t ip = first + (start + i) % count;
     if (ip == n.gw) continue;
     if (try_take(ip)) {
-      UniqueFd fd(open(last_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-      if (fd) (void)!write(fd.get(), lease.ip.data(), lease.ip.size());  // only a hint
+      // A fixed-size record rewritten in place: no O_TRUNC (ext4 flushes a truncated and
+      // rewritten file at close).
+      std::string rec = lease.ip + std::string(16 - lease.ip.size(), ' ') + "\n";
+      UniqueFd fd(open(last_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+      if (fd) (void)!pwrite(fd.get(), rec.data(), rec.size(), 0);  // only a hint
       return lease;
     }
   }
