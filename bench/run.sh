@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: `run --rm busybox true` end to end, N times each (median, p90), for mini and, when
+# Benchmark: `run --rm busybox true` end to end, N times each (median, p90), for mini (with
+# --network none, the base row, and on its default bridge network) and, when
 # installed, docker (a private dockerd with the same image, loaded through `mini save | docker
 # load`), podman and runc (on a prepared bundle: `runc run`, i.e. create+start+delete).
 # Usage: bench/run.sh [N]  (default 50).  Env: MINI=<binary> (default build/mini), BUSYBOX.
@@ -55,13 +56,15 @@ tar -C "$W/bb" -c . | "$MINI" --root "$R" import - busybox:latest >/dev/null
 : >"$W/results"
 
 echo "mini: $MINI"
-timeit mini "$MINI" --root "$R" run --rm busybox true
+timeit "mini --network none" "$MINI" --root "$R" run --rm --network none busybox true
+# The default network: veth pair, lease, /etc/hosts (target: within 2x of none).
+timeit "mini --network bridge" "$MINI" --root "$R" run --rm --network bridge busybox true
 # --userns=auto: idmapped lowers, and chowned layer copies (warm: made by the warm-up runs).
 # mini's subordinate ids come from private files here, the host's /etc/subuid is not touched.
 : >"$W/subuid"; : >"$W/subgid"
-MINI_SUBUID=$W/subuid MINI_SUBGID=$W/subgid timeit "mini --userns=auto (idmap)" "$MINI" --root "$R" run --rm --userns=auto busybox true
+MINI_SUBUID=$W/subuid MINI_SUBGID=$W/subgid timeit "mini --userns=auto (idmap)" "$MINI" --root "$R" run --rm --network none --userns=auto busybox true
 MINI_SUBUID=$W/subuid MINI_SUBGID=$W/subgid MINI_USERNS_FORCE_COPY=1 \
-  timeit "mini --userns=auto (copy)" "$MINI" --root "$R" run --rm --userns=auto busybox true
+  timeit "mini --userns=auto (copy)" "$MINI" --root "$R" run --rm --network none --userns=auto busybox true
 
 if command -v runc >/dev/null; then
   mkdir -p "$W/bundle"
@@ -87,6 +90,7 @@ if command -v docker >/dev/null; then
     "$MINI" --root "$R" save busybox:latest | docker load >/dev/null
     echo "docker: $(docker version -f '{{.Server.Version}}')"
     timeit "docker run --rm" docker run --rm --network none busybox:latest true
+    timeit "docker run bridge" docker run --rm --network bridge busybox:latest true
   else
     echo "docker: daemon did not start, skipped"
   fi

@@ -4,8 +4,8 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config
   libarchive-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libgtest-dev
-  libzstd-dev zlib1g-dev libseccomp-dev libisal-dev
-  busybox-static iproute2 attr
+  libzstd-dev zlib1g-dev libseccomp-dev libisal-dev libnftables-dev
+  busybox-static iproute2 attr nftables iptables
   uidmap slirp4netns
   skopeo umoci docker.io
   docker-registry apache2-utils openssl

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   mini::cli::RegisterRunCommands(app, g);
   mini::cli::RegisterRegistryCommands(app, g);
   mini::cli::RegisterBuildCommands(app, g);
+  mini::cli::RegisterNetworkCommands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -308,7 +308,11 @@ class Builder {
       history += " ";
     }
     for (size_t i = 0; i < argv.size(); ++i) history += (i ? " " : "") + argv[i];
-    Digest key = BuildCache::Key(st.key, "RUN " + json(argv).dump() + " network=" + network, "", args);
+    // Before bridge networks the default was host: the default keeps that key text, so that
+    // existing build caches stay valid (the network, like in Docker's classic builder, is not
+    // otherwise part of a step's result).
+    std::string key_network = network == "bridge" ? "host" : network;
+    Digest key = BuildCache::Key(st.key, "RUN " + json(argv).dump() + " network=" + key_network, "", args);
     AddLayerStep(st, key, history, [&] {
       RunStepSpec spec;
       spec.argv = argv;

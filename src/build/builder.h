@@ -22,7 +22,7 @@ struct BuildOptions {
   std::string target;                           ///< --target stage name
   bool no_cache = false;
   bool quiet = false;                           ///< -q: no progress, RUN output discarded
-  std::string network = "host";                 ///< default network for RUN (none|host)
+  std::string network = "bridge";               ///< default network for RUN (bridge|none|host|name)
 };
 
 /// Builds and tags the image; progress goes to `out` (unless quiet). Returns the image id.

@@ -19,7 +19,7 @@ struct RunStepSpec {
   nlohmann::json image_config;          ///< the stage's "config" object (Env, WorkingDir, User)
   std::string image_id;                 ///< for the container record; may be empty
   std::optional<Digest> top_layer;      ///< the stage's top layer; none for an empty scratch stage
-  std::string network = "host";         ///< none | host
+  std::string network = "bridge";       ///< bridge | none | host | a network name
   int out_fd = 1, err_fd = 2;           ///< where the command's output goes
 };
 

@@ -20,7 +20,7 @@ namespace {
 void RegisterBuild(CLI::App& app, Globals& g) {
   struct Opts {
     std::vector<std::string> tags, build_args;
-    std::string file, target, network = "host", context;
+    std::string file, target, network = "bridge", context;
     bool no_cache = false, quiet = false;
   };
   auto o = std::make_shared<Opts>();
@@ -31,11 +31,9 @@ void RegisterBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--target", o->target, "build up to this stage");
   cmd->add_flag("--no-cache", o->no_cache, "do not use the build cache");
   cmd->add_flag("-q,--quiet", o->quiet, "print only the image id");
-  cmd->add_option("--network", o->network, "network for RUN: host (default) or none");
+  cmd->add_option("--network", o->network, "network for RUN: bridge (default network), host, none, or a network name");
   cmd->add_option("context", o->context, "the build context directory")->required();
   cmd->callback([&g, o] {
-    if (o->network != "host" && o->network != "none" && o->network != "default")
-      throw Error("build: unsupported --network \"" + o->network + "\" (use host or none)");
     build::BuildOptions b;
     b.context = o->context;
     b.file = o->file;
@@ -43,7 +41,7 @@ void RegisterBuild(CLI::App& app, Globals& g) {
     b.target = o->target;
     b.no_cache = o->no_cache;
     b.quiet = o->quiet;
-    b.network = o->network == "default" ? "host" : o->network;
+    b.network = o->network == "default" ? "bridge" : o->network;
     for (const auto& a : o->build_args) {
       size_t eq = a.find('=');
       if (eq == std::string::npos) {

@@ -17,5 +17,6 @@ void RegisterImageCommands(CLI::App& app, Globals& g);  // images.cc
 void RegisterRunCommands(CLI::App& app, Globals& g);    // run_cmds.cc
 void RegisterRegistryCommands(CLI::App& app, Globals& g);  // registry_cmds.cc: pull, push, login, logout
 void RegisterBuildCommands(CLI::App& app, Globals& g);     // build_cmds.cc: build, commit, diff
+void RegisterNetworkCommands(CLI::App& app, Globals& g);   // network_cmds.cc: network *, port
 
 }  // namespace mini::cli

@@ -20,6 +20,7 @@
 #include "run/exit_status.h"
 #include "run/lifecycle.h"
 #include "run/mount_plan.h"
+#include "run/network_endpoint.h"
 #include "run/process_spec.h"
 #include "run/seccomp_default.h"
 #include "run/timing.h"
@@ -32,8 +33,8 @@ using run::ContainerStore;
 
 struct RunOpts {
   run::RunSpec spec;
-  std::string name, network = "none", memory, memory_swap;
-  std::vector<std::string> env_files, volumes, tmpfs, security_opts;
+  std::string name, network = "bridge", memory, memory_swap;
+  std::vector<std::string> env_files, volumes, tmpfs, security_opts, publish;
   std::optional<double> cpus;
 };
 
@@ -56,12 +57,16 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   if (rest.empty()) throw Error(std::string(create ? "\"mini create\"" : "\"mini run\"") + " requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
   run::RunSpec& spec = o.spec;
   spec.args.assign(rest.begin() + 1, rest.end());
-  spec.network = o.network == "bridge" || o.network == "default" ? "none" : o.network;
+  spec.network = o.network == "default" ? "bridge" : o.network;
   for (const auto& f : o.env_files) {
     std::vector<std::string> lines;
     run::ParseEnvFile(ReadFile(f, 16 << 20), &lines);
     // --env-file comes before -e, so that -e wins.
     spec.env.insert(spec.env.begin(), lines.begin(), lines.end());
+  }
+  for (const auto& p : o.publish) {
+    std::vector<run::PortRequest> rs = run::ParsePublish(p);
+    spec.ports.insert(spec.ports.end(), rs.begin(), rs.end());
   }
   for (const auto& v : o.volumes) spec.mounts.push_back(run::ParseVolumeSpec(v));
   for (const auto& t : o.tmpfs) spec.mounts.push_back(run::ParseTmpfsSpec(t));
@@ -132,7 +137,11 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_option("-u,--user", s.user, "user[:group], by name or number");
   cmd->add_option("--entrypoint", s.entrypoint, "override the image's entrypoint");
   cmd->add_option("--hostname", s.hostname, "container host name (default: short id)");
-  cmd->add_option("--network,--net", o->network, "none (default, lo only) or host");
+  cmd->add_option("--network,--net", o->network, "bridge (default network), none (lo only), host, or a network name");
+  cmd->add_option("-p,--publish", o->publish, "publish a container port: [IP:][HOST:]CTR[/tcp|udp]")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_flag("-P,--publish-all", s.publish_all, "publish every exposed port on a random host port");
+  cmd->add_option("--ip", s.ip, "IPv4 address on a user-defined network");
+  cmd->add_option("--network-alias", s.network_aliases, "extra name on a user-defined network (repeatable)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_option("-m,--memory", o->memory, "memory limit (e.g. 32m)");
   cmd->add_option("--memory-swap", o->memory_swap, "memory+swap limit; -1 = unlimited swap");
   cmd->add_option("--cpus", o->cpus, "number of cpus (fractional)");
@@ -174,6 +183,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
     ContainerStore store(s.layout);
+    run::CollectDeadEndpoints(s.layout);
     struct Row { std::string created; std::vector<std::string> cells; };
     std::vector<Row> rows;
     for (const auto& id : store.ListIds()) {
@@ -192,8 +202,16 @@ void RegisterPs(CLI::App& app, Globals& g) {
       auto created = ParseRfc3339(c.created);
       auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
       std::string ago = created ? HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *created))) + " ago" : "";
+      std::string ports;
+      if (st.status == "running" && st.network) {
+        std::vector<run::PortMapping> ms = st.network->ports;
+        run::SortPortMappings(ms);
+        for (const auto& m : ms)
+          ports += (ports.empty() ? "" : ", ") + (m.host_ip.empty() ? std::string("0.0.0.0") : m.host_ip) + ":" +
+                   std::to_string(m.host_port) + "->" + std::to_string(m.container_port) + "/" + m.proto;
+      }
       rows.push_back({c.created, {shown, c.image.name, "\"" + (o->no_trunc ? cmdline : Ellipsis(cmdline, 20)) + "\"", ago,
-                                  StatusText(st), "", c.name}});
+                                  StatusText(st), ports, c.name}});
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.created > b.created; });
     if (o->quiet) {

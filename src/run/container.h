@@ -36,6 +36,20 @@ struct ContainerConfig {
   IdMap idmap;  ///< the user namespace's map (size 0: none), chosen once at create time
 };
 
+/// A container's place on a bridge network while it runs (Docker's NetworkSettings).
+struct NetworkSettings {
+  std::string network;      ///< network name ("mini" for the default)
+  std::string network_id;
+  std::string endpoint_id;
+  std::string bridge;       ///< host bridge
+  std::string host_veth;    ///< host end of the veth pair
+  std::string ip, gateway, mac;
+  int prefix = 0;
+  std::vector<std::string> aliases;
+  std::vector<PortMapping> ports;  ///< published ports with their real host ports
+  bool default_network = false;
+};
+
 struct ContainerState {
   std::string status = "created";  ///< created | running | exited
   pid_t pid = 0;                   ///< the container's init, host pid namespace
@@ -46,9 +60,12 @@ struct ContainerState {
   bool oom_killed = false;
   std::string started_at, finished_at, error;
   std::vector<std::string> cgroup_paths;
+  std::optional<NetworkSettings> network;  ///< set while running on a bridge network
 };
 
 nlohmann::json ToJson(const ContainerConfig& c);
+nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms);
+std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a);
 ContainerConfig ConfigFromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const ContainerState& s);
 ContainerState StateFromJson(const nlohmann::json& j);

@@ -150,7 +150,12 @@ int ChildMain(const ChildArgs& a) {
     SetupRootfs(a.rootfs);
     TimingMark("child: rootfs (overlay, pivot)");
     SetHostname(a.hostname);
-    if (a.new_net) BringUpLoopback();
+    if (a.net) {
+      ConfigureContainerNetwork(*a.net);
+      TimingMark("child: network (lo, eth0, route)");
+    } else if (a.new_net) {
+      BringUpLoopback();
+    }
 
     int err = ExecProcess({a.process, a.caps, a.last_cap, a.mask, true, a.seccomp});
     Report(a.err_fd, "X" + std::to_string(err) + " " + a.process.argv[0]);

@@ -9,6 +9,7 @@
 
 #include "run/capabilities.h"
 #include "run/cgroup.h"
+#include "run/network_endpoint.h"
 #include "run/process_spec.h"
 #include "run/rootfs.h"
 #include "run/seccomp_filter.h"
@@ -19,6 +20,7 @@ struct ChildArgs {
   RootfsConfig rootfs;
   std::string hostname;
   bool new_net = true;
+  std::optional<ContainerNetConfig> net;  ///< eth0 to configure (bridge networks)
   ProcessSpec process;
   CapSet caps = 0;
   int last_cap = 40;

@@ -30,6 +30,29 @@ std::vector<MountRequest> MountsFromJson(const nlohmann::json& a) {
   return out;
 }
 
+nlohmann::json PortRequestsJson(const std::vector<PortRequest>& rs) {
+  auto a = nlohmann::json::array();
+  for (const auto& r : rs)
+    a.push_back({{"HostIp", r.host_ip}, {"HostPort", r.host_port}, {"HostPortEnd", r.host_port_end},
+                 {"ContainerPort", r.container_port}, {"Proto", r.proto}});
+  return a;
+}
+
+std::vector<PortRequest> PortRequestsFromJson(const nlohmann::json& a) {
+  std::vector<PortRequest> out;
+  if (!a.is_array()) return out;
+  for (const auto& j : a) {
+    PortRequest r;
+    r.host_ip = j.value("HostIp", "");
+    r.host_port = j.value("HostPort", uint16_t{0});
+    r.host_port_end = j.value("HostPortEnd", uint16_t{0});
+    r.container_port = j.value("ContainerPort", uint16_t{0});
+    r.proto = j.value("Proto", "tcp");
+    out.push_back(r);
+  }
+  return out;
+}
+
 template <class T>
 void PutOpt(nlohmann::json& j, const char* k, const std::optional<T>& v) {
   if (v) j[k] = *v;
@@ -41,6 +64,28 @@ void GetOpt(const nlohmann::json& j, const char* k, std::optional<T>* v) {
 
 }  // namespace
 
+nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms) {
+  auto a = nlohmann::json::array();
+  for (const auto& m : ms)
+    a.push_back({{"HostIp", m.host_ip}, {"HostPort", m.host_port}, {"ContainerPort", m.container_port},
+                 {"Proto", m.proto}});
+  return a;
+}
+
+std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a) {
+  std::vector<PortMapping> out;
+  if (!a.is_array()) return out;
+  for (const auto& j : a) {
+    PortMapping m;
+    m.host_ip = j.value("HostIp", "");
+    m.host_port = j.value("HostPort", uint16_t{0});
+    m.container_port = j.value("ContainerPort", uint16_t{0});
+    m.proto = j.value("Proto", "tcp");
+    out.push_back(m);
+  }
+  return out;
+}
+
 nlohmann::json ToJson(const ContainerConfig& c) {
   const RunSpec& s = c.spec;
   nlohmann::json host = {{"AutoRemove", s.remove}, {"NetworkMode", s.network}, {"Privileged", s.privileged},
@@ -51,6 +96,10 @@ nlohmann::json ToJson(const ContainerConfig& c) {
     host["UsernsMode"] = s.userns;
     host["IdMap"] = {{"UidBase", c.idmap.uid_base}, {"GidBase", c.idmap.gid_base}, {"Size", c.idmap.size}};
   }
+  if (!s.ip.empty()) host["IPAddress"] = s.ip;
+  if (!s.network_aliases.empty()) host["NetworkAliases"] = s.network_aliases;
+  if (!s.ports.empty()) host["Ports"] = PortRequestsJson(s.ports);
+  if (s.publish_all) host["PublishAllPorts"] = true;
   const Resources& r = s.resources;
   PutOpt(host, "Memory", r.memory);
   PutOpt(host, "MemorySwap", r.memory_swap);
@@ -105,6 +154,10 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
     const auto& m = h["IdMap"];
     c.idmap = {m.value("UidBase", 0u), m.value("GidBase", 0u), m.value("Size", 0u)};
   }
+  s.ip = h.value("IPAddress", "");
+  s.network_aliases = h.value("NetworkAliases", std::vector<std::string>{});
+  s.ports = PortRequestsFromJson(h.value("Ports", nlohmann::json::array()));
+  s.publish_all = h.value("PublishAllPorts", false);
   Resources& r = s.resources;
   GetOpt(h, "Memory", &r.memory);
   GetOpt(h, "MemorySwap", &r.memory_swap);
@@ -117,10 +170,18 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
 }
 
 nlohmann::json ToJson(const ContainerState& s) {
-  return {{"Status", s.status}, {"Running", s.status == "running"}, {"Pid", s.pid}, {"PidStart", s.pid_start},
+  nlohmann::json j = {{"Status", s.status}, {"Running", s.status == "running"}, {"Pid", s.pid}, {"PidStart", s.pid_start},
           {"MonitorPid", s.monitor_pid}, {"MonitorStart", s.monitor_start}, {"ExitCode", s.exit_code},
           {"OOMKilled", s.oom_killed}, {"StartedAt", s.started_at}, {"FinishedAt", s.finished_at},
           {"Error", s.error}, {"CgroupPaths", s.cgroup_paths}};
+  if (s.network) {
+    const NetworkSettings& n = *s.network;
+    j["Network"] = {{"Name", n.network}, {"Id", n.network_id}, {"EndpointId", n.endpoint_id}, {"Bridge", n.bridge},
+                    {"HostVeth", n.host_veth}, {"IPAddress", n.ip}, {"Gateway", n.gateway}, {"MacAddress", n.mac},
+                    {"IPPrefixLen", n.prefix}, {"Aliases", n.aliases}, {"Ports", PortMappingsJson(n.ports)},
+                    {"Default", n.default_network}};
+  }
+  return j;
 }
 
 ContainerState StateFromJson(const nlohmann::json& j) {
@@ -136,6 +197,23 @@ ContainerState StateFromJson(const nlohmann::json& j) {
   s.finished_at = j.value("FinishedAt", "");
   s.error = j.value("Error", "");
   s.cgroup_paths = j.value("CgroupPaths", std::vector<std::string>{});
+  if (j.contains("Network") && j["Network"].is_object()) {
+    const auto& n = j["Network"];
+    NetworkSettings ns;
+    ns.network = n.value("Name", "");
+    ns.network_id = n.value("Id", "");
+    ns.endpoint_id = n.value("EndpointId", "");
+    ns.bridge = n.value("Bridge", "");
+    ns.host_veth = n.value("HostVeth", "");
+    ns.ip = n.value("IPAddress", "");
+    ns.gateway = n.value("Gateway", "");
+    ns.mac = n.value("MacAddress", "");
+    ns.prefix = n.value("IPPrefixLen", 0);
+    ns.aliases = n.value("Aliases", std::vector<std::string>{});
+    ns.ports = PortMappingsFromJson(n.value("Ports", nlohmann::json::array()));
+    ns.default_network = n.value("Default", false);
+    s.network = ns;
+  }
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "run/network_admin.h"
 #include "run/runtime_dir.h"
 
 namespace mini::run {
@@ -37,8 +38,18 @@ json HostConfigJson(const ContainerConfig& c, const std::string& volumes_dir) {
       binds.push_back(m.source + ":" + m.target + (m.read_only ? ":ro" : ""));
   }
   (void)volumes_dir;
+  json bindings = json::object();
+  for (const auto& p : s.ports) {
+    json& list = bindings[std::to_string(p.container_port) + "/" + p.proto];
+    if (!list.is_array()) list = json::array();
+    std::string hp = p.host_port ? std::to_string(p.host_port) : "";
+    if (p.host_port_end > p.host_port) hp += "-" + std::to_string(p.host_port_end);
+    list.push_back({{"HostIp", p.host_ip}, {"HostPort", hp}});
+  }
   return {{"Binds", binds.empty() ? json(nullptr) : binds},
           {"NetworkMode", s.network},
+          {"PortBindings", bindings},
+          {"PublishAllPorts", s.publish_all},
           {"AutoRemove", s.remove},
           {"Privileged", s.privileged},
           {"ReadonlyRootfs", s.read_only},
@@ -128,6 +139,7 @@ json ContainerInspectJson(const ContainerConfig& c, const ContainerState& st, co
           {"HostConfig", HostConfigJson(c, volumes_dir)},
           {"GraphDriver", graph},
           {"Mounts", MountsJson(c, volumes_dir)},
+          {"NetworkSettings", NetworkSettingsJson(c.spec.network, running && st.network ? &*st.network : nullptr)},
           {"Config", config}};
 }
 

@@ -17,6 +17,7 @@
 #include "run/container_init.h"
 #include "run/exit_status.h"
 #include "run/namespaces.h"
+#include "run/network_endpoint.h"
 #include "run/pty.h"
 #include "run/rootless_net.h"
 #include "run/runtime_dir.h"
@@ -118,6 +119,15 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   }
 
   TimingMark("prepare launch");
+  // Bridge networks: lease and /etc/hosts now, the veth once the child's netns exists. The
+  // endpoint outlives the child guard below, so a failed start kills the child first.
+  std::unique_ptr<Endpoint> endpoint;
+  if (UsesBridgeNetwork(spec.network)) {
+    std::string init = c.spec.remove ? EphemeralLayersIn(ContainerStore(layout).RuntimeDir(c.id)).init
+                                     : layout.LayerDiff(c.id + "-init");
+    endpoint = std::make_unique<Endpoint>(layout, c, init + "/etc/hosts");
+    a.net = endpoint->ChildConfig();
+  }
   std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged);
   TimingMark("create cgroup");
   UniqueFd sync_r, sync_w, err_r, err_w;
@@ -142,6 +152,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   sync_r.reset();
   err_w.reset();
   pty.slave.reset();
+  if (endpoint) endpoint->Plug(pid);
 
   if (write(sync_w.get(), "1", 1) != 1) ThrowErrno("sync with container");
   sync_w.reset();
@@ -155,7 +166,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   guard.Release();
   TimingMark("container set up, exec'd");
   if (io.tty && io.in >= 0) raw = std::make_unique<RawMode>(io.in);
-  if (started) started(pid, cgroup->Paths());
+  if (started) started(pid, cgroup->Paths(), endpoint ? &endpoint->settings() : nullptr);
   TimingMark("state: running");
 
   int status = WaitLoop(pid, sigs, io, io.tty ? pty.master.get() : -1);
@@ -167,6 +178,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   TimingMark("container exited (wait)");
   cgroup->Destroy();
   TimingMark("remove cgroup");
+  endpoint.reset();
   return res;
 }
 

@@ -19,6 +19,9 @@
 #include "run/init_layer.h"
 #include "run/rootless_net.h"
 #include "run/rootless_userns.h"
+#include "run/netlink.h"
+#include "run/network_endpoint.h"
+#include "run/network_store.h"
 #include "run/runtime_dir.h"
 #include "run/timing.h"
 #include "run/userns_container.h"
@@ -26,6 +29,24 @@
 
 namespace mini::run {
 namespace {
+
+/// Docker's rules for --network, --ip and --network-alias; the network must exist (the
+/// default one is made here on first use).
+void CheckNetworkRequest(const Layout& layout, const RunSpec& spec) {
+  bool user_network = false;
+  if (UsesBridgeNetwork(spec.network)) {
+    NetworkConfig n = NetworkStore(layout).Get(NetworkNameFor(spec.network));
+    user_network = !n.is_default();
+    if (!spec.ip.empty()) {
+      uint32_t ip = ParseIpv4(spec.ip);
+      if ((ip & PrefixMask(n.prefix)) != n.net)
+        throw Error("invalid --ip " + spec.ip + ": not in subnet " + n.subnet + " of network " + n.name);
+    }
+  }
+  if (!spec.ip.empty() && !user_network) throw Error("user specified IP address is supported on user defined networks only");
+  if (!spec.network_aliases.empty() && !user_network)
+    throw Error("network-scoped alias is supported only for containers in user defined networks");
+}
 
 /// Waits up to `ms` (-1 = forever) for a process that is not our child to exit. True if gone.
 bool WaitForExit(pid_t pid, uint64_t start, int ms) {
@@ -73,12 +94,13 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   };
   LaunchResult res;
   try {
-    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg) {
+    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const NetworkSettings* net) {
       st.status = "running";
       st.pid = pid;
       st.pid_start = ProcessStartTime(pid);
       st.started_at = NowRfc3339();
       st.cgroup_paths = cg;
+      if (net) st.network = *net;
       store.SaveState(c.id, st);
       if (on_running) on_running();
     });
@@ -98,6 +120,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   st.oom_killed = res.oom_killed;
   st.finished_at = NowRfc3339();
   st.cgroup_paths.clear();
+  st.network.reset();
   finish();
   return res;
 }
@@ -113,22 +136,32 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;
   c.image = image;
   c.spec = spec;
-  if (IsRootless()) c.spec.network = RootlessNetworkMode(spec.network);
-  bool slirp = c.spec.network == kSlirpNetwork;
-  if (c.spec.network != "none" && c.spec.network != "host" && !slirp)
-    throw Error("network \"" + spec.network + "\" is not supported (use none or host)");
+  if (IsRootless()) {
+    c.spec.network = RootlessNetworkMode(spec.network);
+    if (UsesBridgeNetwork(c.spec.network))
+      throw Error("network \"" + spec.network + "\" needs root: rootless mini supports none, host and slirp4netns");
+  }
+  CheckNetworkRequest(layout, c.spec);
+  if (c.spec.publish_all) {
+    std::vector<PortRequest> exposed = ExposedPortRequests(image.config);
+    c.spec.ports.insert(c.spec.ports.end(), exposed.begin(), exposed.end());
+  }
+  if (!UsesBridgeNetwork(c.spec.network) && !c.spec.ports.empty()) {
+    Warn("Published ports are discarded when using " + c.spec.network + " network mode");
+    c.spec.ports.clear();
+  }
   c.process = MakeProcessSpec(image.config, spec, c.hostname, [](const std::string& k) { return getenv(k.c_str()); });
 
   InitLayerFiles files;
   files.hostname = c.hostname;
-  if (spec.network == "host") {
+  if (c.spec.network == "host") {
     files.hosts = ReadFileIfExists("/etc/hosts", 1 << 20).value_or(DefaultHostsContent());
     files.resolv_conf = ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or("");
   } else {
     files.hosts = DefaultHostsContent();
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
-  if (slirp) files.resolv_conf = kSlirpResolvConf;
+  if (c.spec.network == kSlirpNetwork) files.resolv_conf = kSlirpResolvConf;
   ContainerStore store(layout);
   IdMapLease lease;  // held until config.json records the chosen map
   c.idmap = ChooseContainerIdMap(layout, spec.userns, &lease);
@@ -300,6 +333,8 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
   // Rootless: killed above as the namespace's owner (this process stays outside, for the next
   // container); files owned by sub-ids need root in a user namespace.
   RunInRootlessUserNamespace([&] { store.Remove(id); });
+  // A monitor killed with -9 could not release its address, veth and ports: do it now.
+  if (!IsRootless()) CollectDeadEndpoints(layout);
 }
 
 }  // namespace mini::run

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "run/port_spec.h"
+
 namespace mini::run {
 
 /// One `-v` or `--tmpfs` request.
@@ -37,7 +39,12 @@ struct RunSpec {
   std::optional<std::string> workdir;          ///< -w
   std::optional<std::string> user;             ///< -u user[:group]
   std::string hostname;                        ///< --hostname; default short id
-  std::string network = "none";                ///< "none" or "host"
+  /// "bridge" (the default network `mini`), "none" (lo only), "host", or a network's name.
+  std::string network = "bridge";
+  std::string ip;                              ///< --ip: a fixed address on a user network
+  std::vector<std::string> network_aliases;    ///< --network-alias (user networks)
+  std::vector<PortRequest> ports;              ///< -p (and -P, expanded at create time)
+  bool publish_all = false;                    ///< -P (recorded; already expanded into ports)
   bool interactive = false;                    ///< -i
   bool tty = false;                            ///< -t
   bool detach = false;                         ///< -d

@@ -42,6 +42,19 @@ class Layout {
   std::string ContainersDir() const { return root_ + "/containers"; }
   std::string ContainerDir(const std::string& id) const { return ContainersDir() + "/" + id; }
   std::string VolumesDir() const { return root_ + "/volumes"; }
+  /// networks/<name>/{config.json,lock,last,leases/<ip>}: a network definition, the flock that
+  /// serialises its members' /etc/hosts updates, and one lease file per address in use.
+  std::string NetworksDir() const { return root_ + "/networks"; }
+  std::string NetworksLock() const { return NetworksDir() + "/.lock"; }
+  std::string NetworkDir(const std::string& name) const { return NetworksDir() + "/" + name; }
+  std::string NetworkConfig(const std::string& name) const { return NetworkDir(name) + "/config.json"; }
+  std::string NetworkLock(const std::string& name) const { return NetworkDir(name) + "/lock"; }
+  std::string NetworkLeasesDir(const std::string& name) const { return NetworkDir(name) + "/leases"; }
+  /// networks/<name>/last: the address handed out last (allocation goes on after it).
+  std::string NetworkLastIp(const std::string& name) const { return NetworkDir(name) + "/last"; }
+  std::string NetworkLease(const std::string& name, const std::string& ip) const {
+    return NetworkLeasesDir(name) + "/" + ip;
+  }
   std::string TmpDir() const { return root_ + "/tmp"; }
   /// seccomp/<key hex>.bpf: a compiled seccomp filter (key = sha256 of profile, caps, arch, ...).
   std::string SeccompDir() const { return root_ + "/seccomp"; }

@@ -18,12 +18,13 @@ mini run --rm -u nosuchuser busybox true 2>/dev/null; expect_eq $? 125 "unknown 
 mini run --rm nosuchimage true 2>/dev/null; expect_eq $? 125 "unknown image"
 set -e
 
-# Namespaces: hostname, PID 1, only the container's processes, only lo.
+# Namespaces: hostname, PID 1, only the container's processes, eth0 (default bridge) and lo.
 expect_eq "$(mini run --rm --hostname box busybox hostname)" box
 out=$(mini run --rm busybox hostname); [ ${#out} = 12 ] || fail "default hostname [$out]"
 expect_eq "$(mini run --rm busybox sh -c 'echo $$')" 1
 expect_eq "$(mini run --rm busybox sh -c 'ps -o pid= >/tmp/p; wc -l </tmp/p')" 2 "ps sees only the container (sh, ps)"
-expect_eq "$(mini run --rm busybox ls /sys/class/net)" lo
+expect_eq "$(mini run --rm busybox ls /sys/class/net | tr '\n' ' ')" "eth0 lo "
+expect_eq "$(mini run --rm --network none busybox ls /sys/class/net)" lo
 mini run --rm busybox ip link show lo | grep -q 'UP' || fail "lo is not up"
 [ "$(mini run --rm --network host busybox ls /sys/class/net | wc -l)" -ge 1 ] || fail "host network"
 
