@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "run/rootless_userns.h"
 #include "run/supervise.h"
 
 namespace mini::run {
@@ -26,7 +27,9 @@ std::string RootlessNetworkMode(const std::string& requested) {
   else if (access("/dev/net/tun", R_OK | W_OK) != 0)
     why = "/dev/net/tun is not accessible";  // slirp4netns needs a tap device
   if (!why) return kSlirpNetwork;
-  std::fprintf(stderr, "mini: notice: rootless: %s, the container gets no network (--network none)\n", why);
+  // Asked for by name: every time; the default network: once per user.
+  if (requested == kSlirpNetwork || RootlessFirstTime("noticed-no-network"))
+    std::fprintf(stderr, "mini: notice: rootless: %s, the container gets no network (--network none)\n", why);
   return "none";
 }
 

@@ -79,19 +79,17 @@ void WriteProcFile(const std::string& path, const std::string& text) {
 
 bool entered = false;
 
-/// True the first time for this user's runtime dir (a marker file there), so the warning about
-/// missing sub-ids comes once, not on every command.
-bool FirstTimeWithoutSubIds() {
+}  // namespace
+
+bool RootlessFirstTime(const std::string& marker) {
   try {
-    std::string marker = RootlessRuntimeBase() + "/warned-no-subids";
-    UniqueFd fd(open(marker.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
+    std::string path = RootlessRuntimeBase() + "/" + marker;
+    UniqueFd fd(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
     return fd || errno != EEXIST;
   } catch (const Error&) {
     return true;
   }
 }
-
-}  // namespace
 
 std::optional<SubIdRange> FindSubIdRange(const std::string& text, const std::string& user, unsigned long id) {
   const std::string id_text = std::to_string(id);
@@ -115,7 +113,7 @@ void EnterRootlessUserNamespace() {
   if (struct passwd* pw = getpwuid(uid)) name = pw->pw_name;
   auto subuid = FindSubIdRange(ReadFileIfExists("/etc/subuid", 1 << 20).value_or(""), name, uid);
   auto subgid = FindSubIdRange(ReadFileIfExists("/etc/subgid", 1 << 20).value_or(""), name, uid);
-  if ((!subuid || !subgid) && FirstTimeWithoutSubIds())
+  if ((!subuid || !subgid) && RootlessFirstTime("warned-no-subids"))
     Warn(std::string("no ") + (!subuid ? "/etc/subuid" : "/etc/subgid") + " entry for user " +
          (name.empty() ? std::to_string(uid) : name) + ": only uid " + std::to_string(uid) + " and gid " +
          std::to_string(gid) + " are mapped (to root); images with files owned by other users will fail");
