@@ -107,6 +107,21 @@ std::vector<std::string> ListDirNames(const std::string& path) {
   return out;
 }
 
+std::vector<std::string> ListDirNamesAt(int dirfd) {
+  UniqueFd it(dup(dirfd));  // readdir moves the offset of the fd it is given
+  if (!it) ThrowErrno("dup");
+  DIR* d = fdopendir(it.get());
+  if (!d) ThrowErrno("opendir");
+  it.release();
+  std::vector<std::string> out;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") out.push_back(std::move(n));
+  }
+  closedir(d);
+  return out;
+}
+
 bool PathExists(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0;

@@ -51,6 +51,8 @@ size_t ReadSome(int fd, void* buf, size_t n, const std::string& what);
 void MakeDirs(const std::string& path, mode_t mode = 0755);
 /// Names in a directory, without "." and ".."; empty if it cannot be opened. Unsorted.
 std::vector<std::string> ListDirNames(const std::string& path);
+/// The same for an open directory (the fd stays open and unmoved). Throws Error.
+std::vector<std::string> ListDirNamesAt(int dirfd);
 /// rm -rf without following symlinks; missing path is fine. Throws on failure.
 void RemoveTree(const std::string& path);
 bool PathExists(const std::string& path);

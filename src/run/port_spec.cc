@@ -8,20 +8,10 @@
 #include <tuple>
 
 #include "common/error.h"
+#include "common/strings.h"
 
 namespace mini::run {
 namespace {
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (;;) {
-    size_t p = s.find(sep, start);
-    out.push_back(s.substr(start, p == std::string::npos ? std::string::npos : p - start));
-    if (p == std::string::npos) return out;
-    start = p + 1;
-  }
-}
 
 // A decimal port 0-65535 (Docker: strconv.ParseUint(s, 10, 16)).
 bool ParsePort(const std::string& s, uint16_t& out) {

@@ -1,6 +1,5 @@
 #include "run/runtime_dir.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/file.h>
@@ -41,12 +40,7 @@ void MountTmpfsIfEmpty(const std::string& base) {
   while (flock(fd.get(), LOCK_EX) != 0)
     if (errno != EINTR) ThrowErrno("lock " + base);
   if (OnTmpfs(base)) return;
-  DIR* d = fdopendir(dup(fd.get()));
-  if (!d) ThrowErrno("open " + base);
-  bool empty = true;
-  while (struct dirent* e = readdir(d))
-    if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") empty = false;
-  closedir(d);
+  bool empty = ListDirNamesAt(fd.get()).empty();
   // No privilege (or a read-only /run): keep using the plain directory.
   if (empty) (void)mount("tmpfs", base.c_str(), "tmpfs", MS_NOSUID, "mode=0711");
 }

@@ -3,21 +3,10 @@
 #include <charconv>
 
 #include "common/error.h"
+#include "common/strings.h"
 
 namespace mini::run {
 namespace {
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  for (;;) {
-    size_t j = s.find(sep, i);
-    out.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
-  return out;
-}
 
 std::optional<uint32_t> ParseId(const std::string& s) {
   if (s.empty()) return std::nullopt;

@@ -15,6 +15,7 @@
 #include <cstdlib>
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "run/namespaces.h"
 
 namespace mini::run {
@@ -27,17 +28,6 @@ bool ParseU32(const std::string& s, uint32_t* out) {
   if (v > 0xffffffffull) return false;
   *out = static_cast<uint32_t>(v);
   return true;
-}
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  for (;;) {
-    size_t j = s.find(sep, i);
-    out.push_back(s.substr(i, j == std::string::npos ? std::string::npos : j - i));
-    if (j == std::string::npos) return out;
-    i = j + 1;
-  }
 }
 
 bool Overlaps(uint64_t a, uint64_t an, uint64_t b, uint64_t bn) { return a < b + bn && b < a + an; }

@@ -1,6 +1,5 @@
 #include "run/userns_rootfs.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <sys/stat.h>
@@ -81,14 +80,7 @@ class ShiftedCopier {
 
   void CopyDir(int src, int dst, const std::string& rel, int depth) {
     if (depth > 512) throw Error("directory tree too deep");
-    UniqueFd it(dup(src));
-    if (!it) ThrowErrno("dup");
-    DIR* d = fdopendir(it.release());
-    if (!d) ThrowErrno("opendir");
-    struct Closer { DIR* d; ~Closer() { closedir(d); } } closer{d};
-    while (struct dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n == "." || n == "..") continue;
+    for (const std::string& n : ListDirNamesAt(src)) {
       WithContext(rel + n, [&] { CopyEntry(src, dst, n, rel, depth); });
     }
   }
@@ -208,13 +200,7 @@ std::string EnsureShiftedCopy(const Layout& layout, const std::string& link, con
 
 void ChownTree(int dirfd, const IdMap& m, int depth) {
   if (depth > 64) throw Error("init layer too deep");
-  UniqueFd it(dup(dirfd));
-  DIR* d = it ? fdopendir(it.release()) : nullptr;
-  if (!d) ThrowErrno("opendir");
-  struct Closer { DIR* d; ~Closer() { closedir(d); } } closer{d};
-  while (struct dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
+  for (const std::string& n : ListDirNamesAt(dirfd)) {
     struct stat st;
     if (fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("stat " + n);
     if (fchownat(dirfd, n.c_str(), Shift(st.st_uid, m.uid_base, m.size), Shift(st.st_gid, m.gid_base, m.size),

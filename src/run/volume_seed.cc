@@ -1,6 +1,5 @@
 #include "run/volume_seed.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -24,14 +23,7 @@ void CopyMeta(int fd, const struct stat& st) {
 
 void CopyDir(int src, int dst, int depth) {
   if (depth > 256) throw Error("directory tree too deep");
-  UniqueFd it_fd(dup(src));
-  if (!it_fd) ThrowErrno("dup");
-  DIR* d = fdopendir(it_fd.release());
-  if (!d) ThrowErrno("opendir");
-  struct Closer { DIR* d; ~Closer() { closedir(d); } } closer{d};
-  while (struct dirent* e = readdir(d)) {
-    std::string n = e->d_name;
-    if (n == "." || n == "..") continue;
+  for (const std::string& n : ListDirNamesAt(src)) {
     struct stat st;
     if (fstatat(src, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("stat " + n);
     WithContext(n, [&] {

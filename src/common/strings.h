@@ -1,0 +1,11 @@
+#pragma once
+/// Small string helpers shared by the modules.
+#include <string>
+#include <vector>
+
+namespace mini {
+
+/// Splits at every `sep`: "a::b" -> {"a", "", "b"}, "" -> {""}.
+std::vector<std::string> Split(const std::string& s, char sep);
+
+}  // namespace mini
