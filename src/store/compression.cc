@@ -48,6 +48,19 @@ class InputBuffer {
   bool eof_ = false;
 };
 
+/// Between two gzip members: false at the end of the input, true when another member starts.
+/// Trailing zero bytes (padding) are accepted; anything after them is corrupt.
+bool NextMemberStarts(InputBuffer& in, bool* padding, const std::string& name) {
+  for (;;) {
+    if (!in.Fill()) return false;
+    if (!*padding && in.data()[0] != 0) return true;
+    *padding = true;
+    for (size_t i = 0; i < in.size(); i++)
+      if (in.data()[i] != 0) throw Error(name + ": corrupt gzip data (garbage after the end)");
+    in.Consume(in.size());
+  }
+}
+
 class PlainSource : public ByteSource {
  public:
   PlainSource(ByteSource& inner, std::string head) : in_(inner, std::move(head)) {}
@@ -86,14 +99,7 @@ class GzipSource : public ByteSource {
     if (n == 0) return 0;
     for (;;) {
       if (member_done_) {
-        if (!in_.Fill()) return 0;
-        if (padding_ || in_.data()[0] == 0) {  // trailing zeros: all the rest must be zero
-          padding_ = true;
-          for (size_t i = 0; i < in_.size(); i++)
-            if (in_.data()[i] != 0) throw Error(name_ + ": corrupt gzip data (garbage after the end)");
-          in_.Consume(in_.size());
-          continue;
-        }
+        if (!NextMemberStarts(in_, &padding_, name_)) return 0;
         if (inflateReset(&zs_) != Z_OK) throw Error(name_ + ": corrupt gzip data");
         member_done_ = false;
       }
@@ -140,14 +146,7 @@ class IsalGzipSource : public ByteSource {
     if (n == 0) return 0;
     for (;;) {
       if (member_done_) {
-        if (!in_.Fill()) return 0;
-        if (padding_ || in_.data()[0] == 0) {  // trailing zeros: all the rest must be zero
-          padding_ = true;
-          for (size_t i = 0; i < in_.size(); i++)
-            if (in_.data()[i] != 0) throw Error(name_ + ": corrupt gzip data (garbage after the end)");
-          in_.Consume(in_.size());
-          continue;
-        }
+        if (!NextMemberStarts(in_, &padding_, name_)) return 0;
         // What is not a gzip magic is corrupt now (zlib says so too), not truncated later.
         if (in_.data()[0] != 0x1f) throw Error(name_ + ": corrupt gzip data");
         StartMember();
