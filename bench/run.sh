@@ -4,7 +4,8 @@
 # installed, docker (a private dockerd with the same image, loaded through `mini save | docker
 # load`), podman and runc (on a prepared bundle: `runc run`, i.e. create+start+delete).
 # Usage: bench/run.sh [N]  (default 50).  Env: MINI=<binary> (default build/mini), BUSYBOX.
-# mini is also timed with --userns=auto (idmapped layers, and chowned layer copies).
+# mini is also timed without seccomp (what the default profile costs), with --userns=auto
+# (idmapped layers, and chowned layer copies).
 # Needs root. Prints one table with each tool's ratio to mini.
 set -euo pipefail
 N=${1:-50}
@@ -57,6 +58,8 @@ tar -C "$W/bb" -c . | "$MINI" --root "$R" import - busybox:latest >/dev/null
 
 echo "mini: $MINI"
 timeit "mini --network none" "$MINI" --root "$R" run --rm --network none busybox true
+# What the default seccomp profile costs (the cached BPF is loaded right before exec).
+timeit "mini --network none, seccomp=unconfined" "$MINI" --root "$R" run --rm --network none --security-opt seccomp=unconfined busybox true
 # The default network: veth pair, lease, /etc/hosts (target: within 2x of none).
 timeit "mini --network bridge" "$MINI" --root "$R" run --rm --network bridge busybox true
 # --userns=auto: idmapped lowers, and chowned layer copies (warm: made by the warm-up runs).
