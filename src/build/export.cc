@@ -1,9 +1,5 @@
 #include "build/export.h"
 
-#include "store/overlay_marks.h"
-
-#include "run/runtime_dir.h"
-
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -16,7 +12,6 @@
 #include <cstdlib>
 
 #include <algorithm>
-#include <exception>
 #include <map>
 #include <memory>
 #include <set>
@@ -26,14 +21,13 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "run/container.h"
+#include "run/runtime_dir.h"
+#include "store/overlay_marks.h"
+#include "store/tar_stream.h"
 
 namespace mini::build {
 
 namespace {
-
-constexpr size_t kChunk = 64 * 1024;
-
-using EntryPtr = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
 
 /// The tar writer over the merged view. Each directory is listed from the layers that still
 /// contribute to it: top down, stopping at an opaque directory or at a layer where the path is
@@ -41,14 +35,10 @@ using EntryPtr = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
 class MergedTarWriter {
  public:
   MergedTarWriter(std::vector<std::string> dirs, int out_fd, const IdShift& shift, size_t shifted_layers)
-      : dirs_(std::move(dirs)), out_fd_(out_fd), shift_(shift), shifted_layers_(shifted_layers),
-        a_(archive_write_new()) {
-    if (!a_) throw Error("export: cannot initialise libarchive");
-    Check(archive_write_set_format_pax_restricted(a_), "set format");
-    Check(archive_write_set_bytes_in_last_block(a_, 1), "set block size");
-    Check(archive_write_open(a_, this, nullptr, &MergedTarWriter::WriteCb, nullptr), "open");
-  }
-  ~MergedTarWriter() { archive_write_free(a_); }
+      : dirs_(std::move(dirs)), shift_(shift), shifted_layers_(shifted_layers),
+        tar_(TarStream::Format::kPaxRestricted,
+             [out_fd](const void* data, size_t n) { WriteAll(out_fd, data, n, "export output"); }, "",
+             "exporting") {}
   MergedTarWriter(const MergedTarWriter&) = delete;
   MergedTarWriter& operator=(const MergedTarWriter&) = delete;
 
@@ -63,7 +53,7 @@ class MergedTarWriter {
       }
     }
     Walk("", roots);
-    Check(archive_write_close(a_), "close");
+    tar_.Close();
   }
 
  private:
@@ -94,8 +84,7 @@ class MergedTarWriter {
     struct stat st;
     if (lstat(host.c_str(), &st) != 0) ThrowErrno("stat");
     if (S_ISSOCK(st.st_mode)) return;
-    EntryPtr e(archive_entry_new(), &archive_entry_free);
-    if (!e) throw Error("out of memory");
+    TarStream::EntryPtr e = tar_.NewEntry();
     bool is_dir = S_ISDIR(st.st_mode);
     archive_entry_set_pathname(e.get(), (is_dir ? rel + "/" : rel).c_str());
     archive_entry_set_filetype(e.get(), st.st_mode & S_IFMT);
@@ -110,7 +99,7 @@ class MergedTarWriter {
       auto key = std::make_pair(st.st_dev, st.st_ino);
       if (auto it = links_.find(key); it != links_.end()) {
         archive_entry_set_hardlink(e.get(), it->second.c_str());
-        WriteHeader(e.get());
+        tar_.WriteHeader(e.get());
         return;
       }
       links_[key] = rel;
@@ -128,11 +117,11 @@ class MergedTarWriter {
       UniqueFd fd(open(host.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) ThrowErrno("open");
       archive_entry_set_size(e.get(), st.st_size);
-      WriteHeader(e.get());
-      CopyData(fd.get(), static_cast<uint64_t>(st.st_size));
+      tar_.WriteHeader(e.get());
+      tar_.CopyData(fd.get(), static_cast<uint64_t>(st.st_size));
       return;
     }
-    WriteHeader(e.get());
+    tar_.WriteHeader(e.get());
     if (!is_dir) return;
     // The directory's contributing layers: this one, then lower ones while they hold a
     // directory at the same path and nothing above was opaque.
@@ -148,51 +137,12 @@ class MergedTarWriter {
     Walk(rel + "/", sub);
   }
 
-  void CopyData(int fd, uint64_t size) {
-    std::vector<char> buf(kChunk);
-    uint64_t done = 0;
-    while (done < size) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - done));
-      size_t n = ReadSome(fd, buf.data(), want, "file");
-      if (n == 0) throw Error("file shrank while exporting");
-      la_ssize_t w = archive_write_data(a_, buf.data(), n);
-      if (w < 0 || static_cast<size_t>(w) != n) Fail("write data");
-      done += n;
-    }
-  }
-
-  void WriteHeader(archive_entry* e) {
-    if (archive_write_header(a_, e) < ARCHIVE_WARN) Fail("write header");
-  }
-  void Check(int r, const std::string& what) {
-    if (r < ARCHIVE_WARN) Fail(what);
-  }
-  [[noreturn]] void Fail(const std::string& what) {
-    if (error_) std::rethrow_exception(error_);
-    const char* msg = archive_error_string(a_);
-    throw Error(what + ": " + (msg ? msg : "libarchive error"));
-  }
-
-  static la_ssize_t WriteCb(struct archive* a, void* self_ptr, const void* buf, size_t n) {
-    auto* self = static_cast<MergedTarWriter*>(self_ptr);
-    try {
-      WriteAll(self->out_fd_, buf, n, "export output");
-      return static_cast<la_ssize_t>(n);
-    } catch (...) {
-      self->error_ = std::current_exception();
-      archive_set_error(a, EIO, "write failed");
-      return -1;
-    }
-  }
-
   std::vector<std::string> dirs_;
-  int out_fd_;
   IdShift shift_;
   size_t shifted_layers_ = 0;
   std::vector<std::string> shifted_roots_;  ///< "<realpath>/" of the layers whose owners shift
-  struct archive* a_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
-  std::exception_ptr error_;
+  TarStream tar_;
 };
 
 }  // namespace

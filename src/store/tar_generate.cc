@@ -1,6 +1,7 @@
 #include "store/tar_generate.h"
 
 #include "store/overlay_marks.h"
+#include "store/tar_stream.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -13,7 +14,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <exception>
 #include <map>
 #include <memory>
 #include <string_view>
@@ -26,18 +26,9 @@
 namespace mini {
 namespace {
 
-constexpr size_t kChunk = 64 * 1024;
-
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool IsOverlayXattr(std::string_view name) {
   return StartsWith(name, "trusted.overlay.") || StartsWith(name, "user.overlay.");
-}
-
-using EntryPtr = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
-EntryPtr NewEntry() {
-  EntryPtr e(archive_entry_new(), &archive_entry_free);
-  if (!e) throw Error("pack: out of memory");
-  return e;
 }
 
 /// All xattrs of `path` (not following a symlink), sorted by name; ENOTSUP means none.
@@ -99,21 +90,22 @@ std::vector<std::string> SortedNames(int dir_fd) {
 class Packer {
  public:
   Packer(const std::string& dir, int out_fd, const PackOptions& opts)
-      : dir_(dir), out_fd_(out_fd), opts_(opts), a_(archive_write_new()) {
-    if (!a_) throw Error("pack: cannot initialise libarchive");
-    sink_ = NewCompressingSinkTo(
-        opts.compression,
-        [this](const void* data, size_t n) {
-          blob_sha_.Update(data, n);
-          blob_size_ += n;
-          WriteAll(out_fd_, data, n, "layer output");
-        },
-        "pack " + dir);
-    Check(archive_write_set_format_pax(a_), "set format");
-    Check(archive_write_set_bytes_in_last_block(a_, 1), "set block size");
-    Check(archive_write_open(a_, this, nullptr, &Packer::WriteCb, nullptr), "open");
-  }
-  ~Packer() { archive_write_free(a_); }
+      : dir_(dir), out_fd_(out_fd), opts_(opts),
+        sink_(NewCompressingSinkTo(
+            opts.compression,
+            [this](const void* data, size_t n) {
+              blob_sha_.Update(data, n);
+              blob_size_ += n;
+              WriteAll(out_fd_, data, n, "layer output");
+            },
+            "pack " + dir)),
+        tar_(TarStream::Format::kPax,
+             [this](const void* data, size_t n) {
+               tar_sha_.Update(data, n);
+               tar_size_ += n;
+               sink_->Write(data, n);
+             },
+             "pack: ", "packing") {}
   Packer(const Packer&) = delete;
   Packer& operator=(const Packer&) = delete;
 
@@ -124,7 +116,7 @@ class Packer {
     if (fstat(root.get(), &st) != 0) ThrowErrno("pack: stat " + dir_);
     if (opts_.convert_whiteouts && IsOpaqueDir(dir_)) EmitOpaqueMarker("", st);
     WalkDir(root.get(), "");
-    Check(archive_write_close(a_), "close");
+    tar_.Close();
     sink_->Finish();
     PackResult r;
     r.diff_id = tar_sha_.Finish();
@@ -152,7 +144,7 @@ class Packer {
       Debug("pack: skipping socket " + path);
       return;
     }
-    EntryPtr e = NewEntry();
+    TarStream::EntryPtr e = tar_.NewEntry();
     if (opts_.convert_whiteouts && IsWhiteout(st)) {
       std::string wh = rel.substr(0, rel.size() - name.size()) + ".wh." + name;
       SetCommon(e.get(), wh, AE_IFREG, st);
@@ -161,7 +153,7 @@ class Packer {
         archive_entry_set_gid(e.get(), 0);
       }
       archive_entry_set_perm(e.get(), 0600);  // as Docker writes whiteouts, so diff ids match
-      WriteHeader(e.get());
+      tar_.WriteHeader(e.get());
       return;
     }
     bool is_dir = S_ISDIR(st.st_mode);
@@ -172,7 +164,7 @@ class Packer {
       if (it != links_.end()) {
         archive_entry_set_hardlink(e.get(), it->second.c_str());
         archive_entry_set_size(e.get(), 0);
-        WriteHeader(e.get());
+        tar_.WriteHeader(e.get());
         return;
       }
       links_[key] = rel;
@@ -195,11 +187,11 @@ class Packer {
       // Opened before the header is written so a vanished file fails cleanly.
       UniqueFd fd(openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) ThrowErrno("open");
-      WriteHeader(e.get());
-      CopyData(fd.get(), static_cast<uint64_t>(st.st_size));
+      tar_.WriteHeader(e.get());
+      tar_.CopyData(fd.get(), static_cast<uint64_t>(st.st_size));
       return;
     }
-    WriteHeader(e.get());
+    tar_.WriteHeader(e.get());
     if (is_dir) {
       if (opts_.convert_whiteouts && IsOpaqueDir(path)) EmitOpaqueMarker(rel + "/", st);
       UniqueFd sub(openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -222,7 +214,7 @@ class Packer {
   /// `.wh..wh..opq` inside an opaque directory: an empty file with the directory's permissions,
   /// owner and mtime (Docker takes permissions and owner from the directory too).
   void EmitOpaqueMarker(const std::string& prefix, const struct stat& dir_st) {
-    EntryPtr e = NewEntry();
+    TarStream::EntryPtr e = tar_.NewEntry();
     archive_entry_set_pathname(e.get(), (prefix + ".wh..wh..opq").c_str());
     archive_entry_set_filetype(e.get(), AE_IFREG);
     archive_entry_set_perm(e.get(), dir_st.st_mode & 0777);
@@ -230,63 +222,19 @@ class Packer {
     archive_entry_set_gid(e.get(), opts_.shift.Gid(dir_st.st_gid));
     archive_entry_set_mtime(e.get(), dir_st.st_mtim.tv_sec, dir_st.st_mtim.tv_nsec);
     archive_entry_set_size(e.get(), 0);
-    WriteHeader(e.get());
-  }
-
-  void CopyData(int fd, uint64_t size) {
-    std::vector<char> buf(kChunk);
-    uint64_t done = 0;
-    while (done < size) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - done));
-      size_t n = ReadSome(fd, buf.data(), want, "file");
-      if (n == 0) throw Error("file shrank while packing");
-      la_ssize_t w = archive_write_data(a_, buf.data(), n);
-      if (w < 0 || static_cast<size_t>(w) != n) Fail("write data");
-      done += n;
-    }
-  }
-
-  void WriteHeader(archive_entry* e) {
-    int r = archive_write_header(a_, e);
-    if (r < ARCHIVE_WARN) Fail("write header");
-    if (r == ARCHIVE_WARN) Debug(std::string("pack: ") + archive_error_string(a_));
-  }
-
-  void Check(int r, const std::string& what) {
-    if (r < ARCHIVE_WARN) Fail(what);
-  }
-
-  [[noreturn]] void Fail(const std::string& what) {
-    if (error_) std::rethrow_exception(error_);
-    const char* msg = archive_error_string(a_);
-    throw Error("pack: " + what + ": " + (msg ? msg : "libarchive error"));
-  }
-
-  static la_ssize_t WriteCb(struct archive* a, void* self_ptr, const void* buf, size_t n) {
-    auto* self = static_cast<Packer*>(self_ptr);
-    try {
-      self->tar_sha_.Update(buf, n);
-      self->tar_size_ += n;
-      self->sink_->Write(buf, n);
-      return static_cast<la_ssize_t>(n);
-    } catch (...) {
-      self->error_ = std::current_exception();
-      archive_set_error(a, EIO, "write failed");
-      return -1;
-    }
+    tar_.WriteHeader(e.get());
   }
 
   std::string dir_;
   int out_fd_;
   PackOptions opts_;
-  struct archive* a_;
-  std::unique_ptr<CompressingSink> sink_;
   Sha256 tar_sha_;
   Sha256 blob_sha_;
   uint64_t tar_size_ = 0;
   uint64_t blob_size_ = 0;
+  std::unique_ptr<CompressingSink> sink_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // inode -> first path packed
-  std::exception_ptr error_;
+  TarStream tar_;  // last: destroyed first, while the sink and hashes still exist
 };
 
 }  // namespace
