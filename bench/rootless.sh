@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: `run --rm busybox true`, rootless (an ordinary user created for the run, with
-# /etc/subuid and /etc/subgid ranges) vs root, N times each (median, p90, after 3 warm-ups).
+# /etc/subuid and /etc/subgid ranges) vs root, N times each (median, p90, after 3 warm-ups),
+# both with --network none (root would otherwise be on the bridge, rootless on slirp4netns/none).
 # Also times the user-namespace entry alone (`mini images`, rootless vs root).
 # Usage: bench/rootless.sh [N]  (default 30).  Env: MINI=<binary> (default build/mini).
 # Needs root (to create and remove the user); restores /etc/subuid and /etc/subgid.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 N=${1:-30}
 MINI=${MINI:-$(cd "$(dirname "$0")/.." && pwd)/build/mini}
 U=${BENCH_USER:-minibench}
@@ -40,30 +42,11 @@ chmod 700 "$W/rundisk"
 cp "$MINI" "$W/bin/mini"
 chmod 755 "$W/bin/mini"
 
-mkdir -p "$W/bb/bin" "$W/bb/etc" "$W/bb/root" "$W/bb/tmp"
-cp /bin/busybox "$W/bb/bin/busybox"
-for a in $("$W/bb/bin/busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$W/bb/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$W/bb/etc/passwd"
-printf 'root:x:0:\n' >"$W/bb/etc/group"
+bench_busybox_rootfs "$W/bb"
 tar -C "$W/bb" -c . >"$W/bb.tar"
 
-cat >"$W/timeit.py" <<'EOF'
-import os, sys, time
-n, name, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-null = os.open("/dev/null", os.O_RDWR)
-acts = [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1)]
-def once():
-    t = time.perf_counter()
-    pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=acts)
-    _, st = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(st) != 0:
-        sys.exit(f"{name}: {' '.join(cmd)} failed ({os.waitstatus_to_exitcode(st)})")
-    return (time.perf_counter() - t) * 1000
-for _ in range(3):
-    once()
-ts = sorted(once() for _ in range(n))
-print(f"{name:<24}{ts[len(ts) // 2]:>10.2f}{ts[min(len(ts) - 1, (len(ts) * 9) // 10)]:>10.2f}")
-EOF
+# timeit NAME CMD...: one table row, median and p90 over N runs.
+timeit() { bench_time "$N" "$@" | awk -F'\t' '{ printf "%-24s%10s%10s\n", $1, $2, $3 }'; }
 # As the user without runuser's own cost in the loop: setpriv switches ids and execs mini.
 AS_USER=(setpriv --reuid="$U" --regid="$U" --init-groups --reset-env -- env HOME="$W/home" XDG_RUNTIME_DIR="$W/run" PATH=/usr/bin:/bin)
 "$W/bin/mini" --root "$W/root-store" import "$W/bb.tar" busybox >/dev/null
@@ -71,11 +54,11 @@ AS_USER=(setpriv --reuid="$U" --regid="$U" --init-groups --reset-env -- env HOME
 
 echo "mini: $MINI, N=$N"
 printf '%-24s%10s%10s\n' "" "median ms" "p90 ms"
-python3 "$W/timeit.py" "$N" "root: run --rm true" "$W/bin/mini" --root "$W/root-store" run --rm busybox true
-python3 "$W/timeit.py" "$N" "rootless: run --rm true" "$(command -v setpriv)" "${AS_USER[@]:1}" "$W/bin/mini" run --rm busybox true
+timeit "root: run --rm true" "$W/bin/mini" --root "$W/root-store" run --rm --network none busybox true
+timeit "rootless: run --rm true" "$(command -v setpriv)" "${AS_USER[@]:1}" "$W/bin/mini" run --rm --network none busybox true
 AS_USER_DISK=("${AS_USER[@]/XDG_RUNTIME_DIR=$W\/run/XDG_RUNTIME_DIR=$W/rundisk}")
-python3 "$W/timeit.py" "$N" "rootless, state on disk" "$(command -v setpriv)" "${AS_USER_DISK[@]:1}" "$W/bin/mini" run --rm busybox true
-python3 "$W/timeit.py" "$N" "rootless, no XDG_RUNTIME" "$(command -v setpriv)" "${AS_USER[@]:1:5}" env HOME="$W/home" PATH=/usr/bin:/bin "$W/bin/mini" run --rm busybox true
-python3 "$W/timeit.py" "$N" "root: images" "$W/bin/mini" --root "$W/root-store" images
-python3 "$W/timeit.py" "$N" "rootless: images" "$(command -v setpriv)" "${AS_USER[@]:1}" "$W/bin/mini" images
-python3 "$W/timeit.py" "$N" "setpriv alone" "$(command -v setpriv)" "${AS_USER[@]:1}" /bin/true
+timeit "rootless, state on disk" "$(command -v setpriv)" "${AS_USER_DISK[@]:1}" "$W/bin/mini" run --rm --network none busybox true
+timeit "rootless, no XDG_RUNTIME" "$(command -v setpriv)" "${AS_USER[@]:1:5}" env HOME="$W/home" PATH=/usr/bin:/bin "$W/bin/mini" run --rm --network none busybox true
+timeit "root: images" "$W/bin/mini" --root "$W/root-store" images
+timeit "rootless: images" "$(command -v setpriv)" "${AS_USER[@]:1}" "$W/bin/mini" images
+timeit "setpriv alone" "$(command -v setpriv)" "${AS_USER[@]:1}" /bin/true

@@ -16,6 +16,7 @@ BUSYBOX=${BUSYBOX:-$(command -v busybox || true)}
 [ -n "$BUSYBOX" ] || { echo "no busybox on the host" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is needed for the timings" >&2; exit 1; }
 
+source "$(dirname "$0")/lib.sh"
 source "$(cd "$(dirname "$0")/../tests/integration" && pwd)/dockerd.bash"
 W=$(mktemp -d /tmp/mini-bench-run.XXXXXX)
 cleanup() {
@@ -26,33 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# timeit NAME CMD...: runs CMD N times (after 3 warm-ups), appends "NAME median p90" to results.
-cat >"$W/timeit.py" <<'EOF'
-import os, sys, time
-n, name, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-null = os.open("/dev/null", os.O_RDWR)
-acts = [(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1)]
-def once():
-    t = time.perf_counter()
-    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=acts)
-    _, st = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(st) != 0:
-        sys.exit(f"{name}: {' '.join(cmd)} failed ({os.waitstatus_to_exitcode(st)})")
-    return (time.perf_counter() - t) * 1000
-for _ in range(3):
-    once()
-ts = sorted(once() for _ in range(n))
-print(f"{name}\t{ts[len(ts) // 2]:.2f}\t{ts[min(len(ts) - 1, (len(ts) * 9) // 10)]:.2f}")
-EOF
-timeit() { python3 "$W/timeit.py" "$N" "$@" >>"$W/results"; }
+# timeit NAME CMD...: appends "NAME median p90" over N runs to the results.
+timeit() { bench_time "$N" "$@" >>"$W/results"; }
 
 # The busybox image: the host's static busybox with its applets (as the integration tests do).
 R=$W/mini-root
-mkdir -p "$W/bb/bin" "$W/bb/etc" "$W/bb/root" "$W/bb/tmp"
-cp "$BUSYBOX" "$W/bb/bin/busybox"
-for a in $("$W/bb/bin/busybox" --list); do [ "$a" = busybox ] || ln -sf busybox "$W/bb/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$W/bb/etc/passwd"
-printf 'root:x:0:\n' >"$W/bb/etc/group"
+bench_busybox_rootfs "$W/bb" "$BUSYBOX"
 tar -C "$W/bb" -c . | "$MINI" --root "$R" import - busybox:latest >/dev/null
 : >"$W/results"
 
