@@ -112,7 +112,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     a.tty_slave = pty.slave.get();
     a.rootfs.console = pty.slave_path;
     // The container's root (and its tty group) must be able to open it as /dev/console.
-    if (c.idmap.enabled() && fchown(pty.slave.get(), c.idmap.uid_base, c.idmap.gid_base + 5) != 0)
+    if (c.idmap.enabled() && fchown(pty.slave.get(), c.idmap.HostUid(0), c.idmap.HostGid(5)) != 0)
       ThrowErrno("chown " + pty.slave_path);
     if (io.in >= 0) CopyWindowSize(io.in, pty.master.get());
     else CopyWindowSize(io.out, pty.master.get());

@@ -25,6 +25,9 @@ struct IdMap {
   }
   /// "0 <base> <size>\n", the line for /proc/<pid>/uid_map (gid = false) or gid_map.
   std::string MapLine(bool gid) const;
+  /// The host id of container id `id`; ids outside the map become 65534 (the overflow id).
+  uint32_t HostUid(uint32_t id) const { return id < size ? uid_base + id : 65534; }
+  uint32_t HostGid(uint32_t id) const { return id < size ? gid_base + id : 65534; }
 };
 
 /// The size of one `auto` slice.

@@ -69,8 +69,10 @@ UniqueFd IdmappedTree(const std::string& path, int userns_fd) {
   return t;
 }
 
-uint32_t Shift(uint32_t id, uint32_t base, uint32_t size) {
-  return id < size ? base + id : 65534;
+/// Gives `name` in `dirfd` (not following a symlink) the host owner of `st`'s owner under `m`.
+void ChownShiftedAt(int dirfd, const std::string& name, const struct stat& st, const IdMap& m) {
+  if (fchownat(dirfd, name.c_str(), m.HostUid(st.st_uid), m.HostGid(st.st_gid), AT_SYMLINK_NOFOLLOW) != 0)
+    ThrowErrno("chown " + name);
 }
 
 /// Copies one layer tree, shifting owners into the range; hard links stay hard links.
@@ -87,8 +89,7 @@ class ShiftedCopier {
 
   /// Owner, mode, xattrs and times of a copied inode open at `fd` (not a symlink).
   void CopyMeta(int src_fd, int fd, const struct stat& st) {
-    if (fchown(fd, Shift(st.st_uid, m_.uid_base, m_.size), Shift(st.st_gid, m_.gid_base, m_.size)) != 0)
-      ThrowErrno("chown");
+    if (fchown(fd, m_.HostUid(st.st_uid), m_.HostGid(st.st_gid)) != 0) ThrowErrno("chown");
     if (fchmod(fd, st.st_mode & 07777) != 0) ThrowErrno("chmod");
     CopyXattrs(src_fd, fd);
     struct timespec ts[2] = {st.st_atim, st.st_mtim};
@@ -145,17 +146,13 @@ class ShiftedCopier {
       if (l < 0) ThrowErrno("readlink");
       target.resize(static_cast<size_t>(l));
       if (symlinkat(target.c_str(), dst, n.c_str()) != 0) ThrowErrno("symlink");
-      if (fchownat(dst, n.c_str(), Shift(st.st_uid, m_.uid_base, m_.size), Shift(st.st_gid, m_.gid_base, m_.size),
-                   AT_SYMLINK_NOFOLLOW) != 0)
-        ThrowErrno("chown symlink");
+      ChownShiftedAt(dst, n, st, m_);
       struct timespec ts[2] = {st.st_atim, st.st_mtim};
       utimensat(dst, n.c_str(), ts, AT_SYMLINK_NOFOLLOW);
     } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
       // Whiteouts are 0/0 character devices: they must stay what they are.
       if (mknodat(dst, n.c_str(), st.st_mode & S_IFMT, st.st_rdev) != 0) ThrowErrno("mknod");
-      if (fchownat(dst, n.c_str(), Shift(st.st_uid, m_.uid_base, m_.size), Shift(st.st_gid, m_.gid_base, m_.size),
-                   AT_SYMLINK_NOFOLLOW) != 0)
-        ThrowErrno("chown");
+      ChownShiftedAt(dst, n, st, m_);
       if (fchmodat(dst, n.c_str(), st.st_mode & 07777, 0) != 0) ThrowErrno("chmod");
     }
     // Sockets are not layer content.
@@ -203,9 +200,7 @@ void ChownTree(int dirfd, const IdMap& m, int depth) {
   for (const std::string& n : ListDirNamesAt(dirfd)) {
     struct stat st;
     if (fstatat(dirfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("stat " + n);
-    if (fchownat(dirfd, n.c_str(), Shift(st.st_uid, m.uid_base, m.size), Shift(st.st_gid, m.gid_base, m.size),
-                 AT_SYMLINK_NOFOLLOW) != 0)
-      ThrowErrno("chown " + n);
+    ChownShiftedAt(dirfd, n, st, m);
     if (S_ISDIR(st.st_mode)) {
       UniqueFd sub(openat(dirfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!sub) ThrowErrno("open " + n);
