@@ -19,6 +19,7 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "store/importer.h"
+#include "store/lease.h"
 #include "store/safe_path.h"
 
 namespace mini::build {
@@ -171,6 +172,7 @@ class Builder {
     } else {
       auto rec = images_.Find(base.image);
       if (!rec) throw Error(Where(stage.from_node) + ": FROM " + base.image + ": No such image: " + base.image + " (pull it first with `mini pull`)");
+      images_.Hold(*CurrentLease(), *rec);  // untagged or removed meanwhile, it stays for this build
       st = StateFromImage(rec->config);
       st.image_id = rec->id.str();
       const json& ml = rec->manifest["layers"];
@@ -274,6 +276,8 @@ class Builder {
   void AddLayerStep(StageState& st, const Digest& key, const std::string& history,
                     const std::function<LayerRef()>& make) {
     auto hit = Cached(key);
+    // A cached layer is held from here; one collected since the lookup is a miss.
+    if (hit && hit->chain_id && !CurrentLease()->AddLayerIfExists(*hit->chain_id)) hit.reset();
     std::string created;
     LayerRef ref;
     if (hit && hit->chain_id) {
@@ -369,6 +373,7 @@ class Builder {
       } else {
         auto rec = images_.Find(ref.image);
         if (!rec) throw Error("COPY --from=" + from + ": No such image: " + ref.image);
+        images_.Hold(*CurrentLease(), *rec);
         for (auto it = rec->chain_ids.rbegin(); it != rec->chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
         inputs_prefix = "image " + rec->id.str();
       }
@@ -457,6 +462,9 @@ Digest BuildImage(const Layout& layout, LayerStore& layers, ImageStore& images, 
   BuildOptions o = opts;
   if (!IsDirectory(o.context)) throw Error("unable to prepare context: path \"" + o.context + "\" not found");
   for (const auto& t : o.tags) ParseReference(t);  // refuse bad tags before any work
+  // Holds the bases and every layer made or reused until the image records them: a prune or
+  // rmi meanwhile leaves them (and a kill -9 leaves a lease the next collection removes).
+  LeaseScope scope(layout, "build");
   Builder b(layout, layers, images, o, out);
   return b.Run();
 }

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "run/container.h"
 #include "store/blob_store.h"
+#include "store/lease.h"
 #include "store/safe_path.h"
 #include "store/tar_generate.h"
 
@@ -107,11 +108,13 @@ void ApplyChanges(json* image_config, const std::vector<std::string>& changes) {
 
 Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& images, const std::string& container,
                        const CommitOptions& opts) {
+  LeaseScope scope(layout, "commit");
   run::ContainerStore cs(layout);
   std::string cid = cs.Resolve(container);
   run::ContainerConfig cfg = cs.LoadConfig(cid);
   run::ContainerState state = cs.LoadState(cid);
   ImageRecord base = images.Resolve(cfg.image.id);
+  images.Hold(scope.lease(), base);
   std::string upper = cs.UpperDir(cid);  // on tmpfs for --rm containers
   if (!IsDirectory(upper)) throw Error("commit " + container + ": the container has no layer directory");
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <filesystem>
 #include <system_error>
 #include <vector>
@@ -168,19 +169,56 @@ uint64_t TreeSize(const std::string& path) {
   return total;
 }
 
+namespace {
+
+/// Names under construction: made, locked, then renamed to their real name, so that a cleaner
+/// never finds an entry unlocked while its creator still lives. A ".new-" entry older than this
+/// was left by a process killed between the two steps.
+constexpr const char kNewPrefix[] = ".new-";
+constexpr time_t kNewGraceSeconds = 600;
+
+}  // namespace
+
 TempDir::TempDir(const std::string& parent, const std::string& prefix) {
   MakeDirs(parent);
   for (int i = 0; i < 10; i++) {
-    std::string p = parent + "/" + prefix + RandomString(12);
-    if (mkdir(p.c_str(), 0700) == 0) {
-      path_ = p;
-      lock_fd_.reset(open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      if (lock_fd_) flock(lock_fd_.get(), LOCK_EX);
-      return;
+    std::string name = prefix + RandomString(12);
+    std::string fresh = parent + "/" + kNewPrefix + name, p = parent + "/" + name;
+    if (mkdir(fresh.c_str(), 0700) != 0) {
+      if (errno == EEXIST) continue;
+      ThrowErrno("mkdir " + fresh);
     }
-    if (errno != EEXIST) ThrowErrno("mkdir " + p);
+    lock_fd_.reset(open(fresh.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!lock_fd_ || flock(lock_fd_.get(), LOCK_EX) != 0 || rename(fresh.c_str(), p.c_str()) != 0) {
+      int err = errno;
+      rmdir(fresh.c_str());
+      ThrowErrno("create " + p, err);
+    }
+    path_ = p;
+    return;
   }
   throw Error("cannot create a temp dir in " + parent);
+}
+
+UniqueFd CreateLockedFile(const std::string& dir, const std::string& prefix, std::string* path) {
+  MakeDirs(dir);
+  for (int i = 0; i < 10; i++) {
+    std::string name = prefix + RandomString(16);
+    std::string fresh = dir + "/" + kNewPrefix + name, p = dir + "/" + name;
+    UniqueFd fd(open(fresh.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) {
+      if (errno == EEXIST) continue;
+      ThrowErrno("create " + fresh);
+    }
+    if (flock(fd.get(), LOCK_EX) != 0 || rename(fresh.c_str(), p.c_str()) != 0) {
+      int err = errno;
+      unlink(fresh.c_str());
+      ThrowErrno("create " + p, err);
+    }
+    *path = p;
+    return fd;
+  }
+  throw Error("cannot create a temp file in " + dir);
 }
 
 TempDir::~TempDir() {
@@ -197,8 +235,13 @@ int RemoveStaleEntries(const std::string& dir) {
   int removed = 0;
   for (const auto& n : ListDirNames(dir)) {
     std::string p = dir + "/" + n;
-    UniqueFd fd(open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-    if (fd && flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // in use
+    if (n.rfind(kNewPrefix, 0) == 0) {
+      struct stat st;
+      if (lstat(p.c_str(), &st) != 0 || st.st_mtime + kNewGraceSeconds > time(nullptr)) continue;  // being made
+    } else {
+      UniqueFd fd(open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+      if (fd && flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // in use
+    }
     RemoveTree(p);
     removed++;
   }

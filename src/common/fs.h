@@ -79,8 +79,12 @@ class TempDir {
   UniqueFd lock_fd_;
 };
 
+/// Creates `<dir>/<prefix><random>` (mode 0600), holding an flock on it from before it has its
+/// name (like TempDir), so a cleaner knows it is in use. Returns the fd; *path gets the name.
+UniqueFd CreateLockedFile(const std::string& dir, const std::string& prefix, std::string* path);
+
 /// Removes every entry of `dir` that nobody holds an flock on (staging leftovers of crashed
-/// processes). Returns the number removed.
+/// processes; an entry still being made is left alone). Returns the number removed.
 int RemoveStaleEntries(const std::string& dir);
 
 }  // namespace mini

@@ -16,6 +16,7 @@
 #include "registry/blob_pipe.h"
 #include "registry/resolver.h"
 #include "store/blob_store.h"
+#include "store/lease.h"
 #include "store/compression.h"
 
 namespace mini::registry {
@@ -232,6 +233,21 @@ PullResult PullImage(RegistryClient& client, const Layout& layout, LayerStore& l
   BlobStore blobs(layout);
   ResolvedImage img = ResolveImage(client, ref, opts.platform);
   const Manifest& m = img.manifest;
+  // Everything this pull needs, held before it looks at what is present: a prune or rmi running
+  // meanwhile keeps it, and a kill -9 leaves a lease the next collection removes.
+  LeaseScope scope(layout, "pull");
+  {
+    LeaseResources need;
+    std::optional<Digest> chain;
+    for (size_t i = 0; i < m.layers.size(); i++) {
+      chain = LayerStore::ChainId(chain, img.diff_ids[i]);
+      need.layers.insert(*chain);
+      need.blobs.insert(m.layers[i].digest);
+    }
+    need.blobs.insert(m.config.digest);
+    need.blobs.insert(img.manifest_digest);
+    scope.lease().Add(need);
+  }
 
   // Plan: which layers are present, which need their blob, which need a download.
   std::vector<LayerJob> jobs(m.layers.size());
@@ -283,14 +299,12 @@ PullResult PullImage(RegistryClient& client, const Layout& layout, LayerStore& l
     blobs.PutBytes(img.config_bytes, m.config.digest);
     blobs.PutBytes(img.manifest_bytes, img.manifest_digest);
   } catch (...) {
-    for (auto it = added.rbegin(); it != added.rend(); ++it) {
-      try {
-        layers.Remove(*it);
-      } catch (const std::exception& e) {
-        Warn(std::string("cleanup: ") + e.what());
-      }
+    // Undo what this pull added, but what another operation holds meanwhile.
+    try {
+      images.CollectUnused(added, adopted);
+    } catch (const std::exception& e) {
+      Warn(std::string("cleanup: ") + e.what());
     }
-    for (const auto& d : adopted) blobs.Remove(d);
     throw;
   }
   progress.Finish();

@@ -10,6 +10,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "store/blob_store.h"
+#include "store/lease.h"
 #include "store/oci_types.h"
 
 namespace mini::registry {
@@ -61,6 +62,8 @@ std::vector<std::string> MountSources(const ImageRecord& rec, const Reference& d
 
 PushResult PushImage(RegistryClient& client, const Layout& layout, ImageStore& images, const ImageRecord& rec,
                      const Reference& dest, const PushOptions& opts, Progress& progress) {
+  LeaseScope scope(layout, "push");  // an rmi or prune meanwhile leaves the blobs being sent
+  images.Hold(scope.lease(), rec);
   BlobStore blobs(layout);
   std::string stored = blobs.Read(rec.manifest_digest);
   std::string media_type;

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "store/archive.h"
 #include "store/blob_store.h"
+#include "store/lease.h"
 #include "store/compression.h"
 #include "store/importer.h"
 #include "store/oci_types.h"
@@ -304,7 +305,10 @@ const char* LayerMediaType(Compression c) {
 }
 
 void PutBlob(BlobStore& blobs, std::string_view bytes, const Digest& d, Added& added) {
-  if (blobs.Has(d)) return;
+  if (blobs.Has(d)) {
+    if (Lease* lease = CurrentLease()) lease->AddBlob(d);  // relied on from here: held
+    return;
+  }
   blobs.PutBytes(bytes, d);
   added.blobs.push_back(d);
 }
@@ -313,6 +317,21 @@ void PutBlob(BlobStore& blobs, std::string_view bytes, const Digest& d, Added& a
 std::vector<Digest> Commit(const Layout& layout, ImageStore& images, LayerStore& layers, const Staged& s,
                            const std::vector<Plan>& plans, Added& added) {
   std::map<std::string, LayerFile> files;  // by member name, each file verified once
+  // Held before anything is looked at: what is already present stays for this load.
+  if (Lease* lease = CurrentLease()) {
+    LeaseResources need;
+    for (const auto& p : plans) {
+      std::optional<Digest> chain;
+      for (size_t i = 0; i < p.layers.size() && i < p.diff_ids.size(); i++) {
+        chain = LayerStore::ChainId(chain, p.diff_ids[i]);
+        need.layers.insert(*chain);
+        if (p.layers[i].digest) need.blobs.insert(*p.layers[i].digest);
+      }
+      need.blobs.insert(p.config_digest);
+      if (!p.manifest_digest.empty()) need.blobs.insert(p.manifest_digest);
+    }
+    lease->Add(need);
+  }
   std::vector<std::vector<LayerFile>> per_plan;
   // Every layer of every image unpacks in parallel into its own staging dir...
   std::vector<LayerJob> jobs;
@@ -358,7 +377,11 @@ std::vector<Digest> Commit(const Layout& layout, ImageStore& images, LayerStore&
   BlobStore blobs(layout);
   std::set<std::string> adopted;  // staged paths already moved into the blob store
   for (const auto& [name, f] : files) {
-    if (blobs.Has(f.digest) || adopted.count(f.path)) continue;
+    if (adopted.count(f.path)) continue;
+    if (blobs.Has(f.digest)) {
+      if (Lease* lease = CurrentLease()) lease->AddBlob(f.digest);  // relied on from here: held
+      continue;
+    }
     blobs.Adopt(f.path, f.digest);  // verified above; same filesystem (tmp/), so a rename
     adopted.insert(f.path);
     added.blobs.push_back(f.digest);
@@ -401,10 +424,8 @@ void Rollback(const Layout& layout, ImageStore& images, LayerStore& layers, cons
     }
   };
   for (const auto& id : added.images) attempt(id.str(), [&] { images.Delete(id.str(), true); });
-  for (auto it = added.layers.rbegin(); it != added.layers.rend(); ++it)
-    attempt(it->str(), [&] { if (layers.Has(*it)) layers.Remove(*it); });
-  BlobStore blobs(layout);
-  for (const auto& d : added.blobs) attempt(d.str(), [&] { blobs.Remove(d); });
+  // What another operation holds meanwhile (a second load of the same archive) stays.
+  attempt("layers and blobs", [&] { images.CollectUnused(added.layers, added.blobs); });
 }
 
 }  // namespace
@@ -412,6 +433,7 @@ void Rollback(const Layout& layout, ImageStore& images, LayerStore& layers, cons
 std::vector<std::string> LoadImages(const Layout& layout, ImageStore& images, LayerStore& layers, ByteSource& src) {
   return WithContext("load", [&] {
     layout.Ensure();
+    LeaseScope scope(layout, "load");
     TempDir staging(layout.TmpDir(), "load-");
     Staged s{staging.path(), {}};
     archive_internal::UnpackOuter(src, s);

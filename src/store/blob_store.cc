@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "store/lease.h"
 
 namespace mini {
 
@@ -20,11 +21,8 @@ uint64_t BlobStore::Size(const Digest& d) const {
 
 Digest BlobStore::Put(ByteSource& src, const std::optional<Digest>& expect,
                       const std::optional<uint64_t>& expect_size, uint64_t* size_out) {
-  MakeDirs(layout_.TmpDir());
-  std::string tmp = layout_.TmpDir() + "/blob-" + RandomString(16);
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd) ThrowErrno("create " + tmp);
-  flock(fd.get(), LOCK_EX);  // tells RemoveStaleEntries this file is in use
+  std::string tmp;
+  UniqueFd fd = CreateLockedFile(layout_.TmpDir(), "blob-", &tmp);  // locked: in use for cleaners
   try {
     Sha256 h;
     uint64_t total = 0;
@@ -62,6 +60,8 @@ Digest BlobStore::PutBytes(std::string_view data, const std::optional<Digest>& e
 
 void BlobStore::Adopt(const std::string& path, const Digest& d) {
   MakeDirs(layout_.BlobsDir());
+  // Referenced before it becomes visible: a collection running meanwhile keeps it.
+  if (Lease* lease = CurrentLease()) lease->AddBlob(d);
   chmod(path.c_str(), 0644);
   if (rename(path.c_str(), Path(d).c_str()) != 0) {
     int err = errno;

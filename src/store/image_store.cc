@@ -1,12 +1,18 @@
 #include "store/image_store.h"
 
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <functional>
+#include <map>
 #include <set>
 
 #include "common/error.h"
 #include "common/fs.h"
 #include "store/blob_store.h"
+#include "store/lease.h"
 #include "store/store_lock.h"
 
 namespace mini {
@@ -57,6 +63,15 @@ Digest ImageStore::AddImage(const Digest& manifest_digest) {
   for (const auto& l : m.layers)
     if (!blobs.Has(l.digest)) throw Error("blob " + l.digest.str() + ": not in the store");
   StoreLock lock(layout_);
+  // Held by the operation that adds it until it is tagged (a prune meanwhile keeps it).
+  if (Lease* lease = CurrentLease()) {
+    LeaseResources r;
+    r.images.insert(m.config.digest);
+    r.blobs = {manifest_digest, m.config.digest};
+    for (const auto& l : m.layers) r.blobs.insert(l.digest);
+    if (chain) r.layers.insert(*chain);
+    lease->AddLocked(r);
+  }
   std::string dir = layout_.ImageDir(m.config.digest);
   if (!PathExists(dir + "/manifest")) {
     MakeDirs(dir);
@@ -192,41 +207,116 @@ ImageRecord ImageStore::Resolve(const std::string& name) const {
   return *rec;
 }
 
-std::vector<std::string> ImageStore::ContainersUsing(const Digest& id) const {
-  std::vector<std::string> out;
-  for (const auto& n : ListDirNames(layout_.ContainersDir())) {
-    if (n[0] == '.') continue;  // the runner's ".lock"
-    auto data = ReadFileIfExists(layout_.ContainerDir(n) + "/config.json", kMaxDocumentSize);
-    if (!data) continue;
-    try {
-      json c = json::parse(*data);
-      if (c.value("Image", "") == id.str()) out.push_back(n);
-    } catch (const json::exception&) {
-    }
-  }
+LeaseResources ImageStore::ResourcesOf(const ImageRecord& rec) {
+  LeaseResources r;
+  r.images.insert(rec.id);
+  r.blobs = {rec.manifest_digest, rec.id};
+  if (rec.manifest.contains("layers") && rec.manifest["layers"].is_array())
+    for (const auto& l : rec.manifest["layers"])
+      if (auto d = Digest::TryParse(l.value("digest", ""))) r.blobs.insert(*d);
+  if (!rec.chain_ids.empty()) r.layers.insert(rec.chain_ids.back());
+  return r;
+}
+
+void ImageStore::Hold(Lease& lease, const ImageRecord& rec) {
+  StoreLock lock(layout_);
+  if (!PathExists(layout_.ImageDir(rec.id) + "/manifest")) throw Error("No such image: " + rec.id.str() + " (just removed)");
+  lease.AddLocked(ResourcesOf(rec));
+}
+
+std::vector<ImageUser> ImageStore::UsersLocked(const Digest& id) const {
+  std::vector<ImageUser> out;
+  for (const auto& l : LiveLeasesLocked(layout_))
+    if (l.kind == "container" && l.resources.images.count(id)) out.push_back({l.owner, l.active});
+  // Running ones first: they decide the message, as in Docker.
+  std::stable_sort(out.begin(), out.end(), [](const ImageUser& a, const ImageUser& b) { return a.running > b.running; });
   return out;
 }
+
+std::vector<ImageUser> ImageStore::Users(const Digest& id) const {
+  StoreLock lock(layout_);
+  return UsersLocked(id);
+}
+
+namespace {
+
+/// Docker's isSingleReference: one tag (plus digest references of its repository), or only
+/// digest references of one repository.
+bool IsSingleReference(const ImageRecord& rec) {
+  std::set<std::string> digest_repos;
+  for (const auto& d : rec.repo_digests)
+    if (auto r = TryParseReference(d)) digest_repos.insert(r->Name());
+  if (rec.repo_tags.size() + rec.repo_digests.size() <= 1) return rec.repo_tags.size() + rec.repo_digests.size() == 1;
+  if (rec.repo_tags.size() > 1) return false;
+  std::string name;
+  if (rec.repo_tags.size() == 1) {
+    auto r = TryParseReference(rec.repo_tags[0]);
+    name = r ? r->Name() : rec.repo_tags[0];
+  } else if (auto r = TryParseReference(rec.repo_digests[0])) {
+    name = r->Name();
+  }
+  return digest_repos.size() == 1 && digest_repos.count(name);
+}
+
+std::string Short(const std::string& id) { return id.substr(0, 12); }
+
+}  // namespace
 
 std::vector<std::string> ImageStore::Delete(const std::string& name, bool force) {
   ImageRecord rec = Resolve(name);
   std::vector<std::string> out;
-  auto users = ContainersUsing(rec.id);
-  auto ref = TryParseReference(name);
-  bool by_tag = ref && !ref->digest && !Digest::TryParse(name) && !Digest::IsValidHex(name) &&
-                std::find(rec.repo_tags.begin(), rec.repo_tags.end(), ref->Familiar()) != rec.repo_tags.end();
-  if (by_tag && rec.repo_tags.size() > 1) {
-    Untag(*ref);
-    return {"Untagged: " + ref->Familiar()};
-  }
-  if (!users.empty())
-    throw Error("conflict: unable to delete " + rec.id.Short() + " (cannot be forced) - image is being used by container " +
-                users[0].substr(0, 12));
-  if (!by_tag && rec.repo_tags.size() > 1 && !force)
-    throw Error("conflict: unable to delete " + rec.id.Short() +
-                " (must be forced) - image is referenced in multiple repositories");
   StoreLock lock(layout_);
-  for (const auto& t : rec.repo_tags) out.push_back("Untagged: " + t);
-  for (const auto& t : rec.repo_digests) out.push_back("Untagged: " + t);
+  rec = Get(rec.id);  // as it is now, under the lock
+  std::vector<ImageUser> users = UsersLocked(rec.id);
+  auto ref = TryParseReference(name);
+  std::string prefix = name.rfind("sha256:", 0) == 0 ? name.substr(7) : name;
+  bool by_id = !ref || Digest::TryParse(name) || (IsHexPrefix(prefix) && rec.id.hex().rfind(prefix, 0) == 0);
+  if (ref && !by_id) {
+    // A repository reference: removed first; the image goes only if nothing else names it.
+    // Removing the last name of an image a container uses would leave it dangling: must force.
+    if (!force && IsSingleReference(rec) && !users.empty())
+      throw Error("conflict: unable to remove repository reference \"" + name + "\" (must force) - container " +
+                  Short(users[0].container) + " is using its referenced image " + rec.id.Short());
+    json refs = ReadRefs(layout_);
+    std::string key = ref->digest ? ref->Name() + "@" + ref->digest->str() : ref->String();
+    const char* kind = ref->digest ? "digests" : "tags";
+    if (refs[kind].erase(key) == 0) throw Error("No such image: " + name);
+    out.push_back("Untagged: " + ref->Familiar());
+    // The last tag of a repository takes that repository's digest references with it.
+    bool repo_tag_left = false;
+    for (auto& [t, target] : refs["tags"].items())
+      if (auto r = TryParseReference(t); r && r->Name() == ref->Name() && target == rec.id.str()) repo_tag_left = true;
+    if (!ref->digest && !repo_tag_left) {
+      std::vector<std::string> drop;
+      for (auto& [d, target] : refs["digests"].items())
+        if (auto r = TryParseReference(d); r && r->Name() == ref->Name() && target == rec.id.str()) drop.push_back(d);
+      for (const auto& d : drop) {
+        refs["digests"].erase(d);
+        out.push_back("Untagged: " + FamiliarOf(d));
+      }
+    }
+    WriteRefs(layout_, refs);
+    rec = Get(rec.id);
+    if (!rec.repo_tags.empty() || !rec.repo_digests.empty()) return out;
+    // Untagged by force while a running container uses it: the image stays (dangling), as in
+    // Docker. A stopped container's image goes; its layers stay with the container's lease.
+    if (!users.empty() && users[0].running) return out;
+  } else {
+    if (!users.empty() && users[0].running)
+      throw Error("conflict: unable to delete " + rec.id.Short() + " (cannot be forced) - image is being used by running container " +
+                  Short(users[0].container));
+    bool single = IsSingleReference(rec);
+    if (!force && !users.empty())
+      throw Error("conflict: unable to delete " + rec.id.Short() + " (must be forced) - image is being used by stopped container " +
+                  Short(users[0].container));
+    if (!single && !force && !rec.repo_tags.empty())
+      throw Error("conflict: unable to delete " + rec.id.Short() +
+                  " (must be forced) - image is referenced in multiple repositories");
+    for (const auto& t : rec.repo_tags) out.push_back("Untagged: " + t);
+    for (const auto& t : rec.repo_digests) out.push_back("Untagged: " + t);
+  }
+  // The image record goes; layers and blobs that a container (or a build, a pull...) still
+  // holds stay until their lease is gone.
   RemoveImageLocked(rec.id);
   out.push_back("Deleted: " + rec.id.str());
   return out;
@@ -245,11 +335,12 @@ void ImageStore::RemoveImageLocked(const Digest& id) {
   RemoveTree(layout_.ImageDir(id));
   std::vector<Digest> blobs{rec.manifest_digest, rec.id};
   for (const auto& l : rec.manifest["layers"]) blobs.push_back(Digest::Parse(l["digest"].get<std::string>()));
-  CollectGarbageLocked(&rec.chain_ids, &blobs);
+  CollectGarbageLocked(&rec.chain_ids, &blobs, nullptr);
 }
 
 ImageStore::PruneResult ImageStore::CollectGarbageLocked(const std::vector<Digest>* candidate_layers,
-                                                         const std::vector<Digest>* candidate_blobs) {
+                                                         const std::vector<Digest>* candidate_blobs,
+                                                         const Lease* ignore) {
   std::set<Digest> used_layers, used_blobs;
   for (const auto& rec : List()) {
     used_layers.insert(rec.chain_ids.begin(), rec.chain_ids.end());
@@ -257,20 +348,44 @@ ImageStore::PruneResult ImageStore::CollectGarbageLocked(const std::vector<Diges
     used_blobs.insert(rec.id);
     for (const auto& l : rec.manifest["layers"]) used_blobs.insert(Digest::Parse(l["digest"].get<std::string>()));
   }
-  // A layer is also needed by any layer above it that stays.
-  for (const auto& l : layers_.List())
-    if (used_layers.count(l.chain_id)) {
-      for (auto p = l.parent; p; p = layers_.Has(*p) ? layers_.Get(*p).parent : std::nullopt) used_layers.insert(*p);
-    }
+  // Whatever a live lease holds: containers, builds, pulls, loads in progress.
+  for (const auto& l : LiveLeasesLocked(layout_)) {
+    if (ignore && l.name == ignore->name()) continue;
+    used_layers.insert(l.resources.layers.begin(), l.resources.layers.end());
+    used_blobs.insert(l.resources.blobs.begin(), l.resources.blobs.end());
+  }
+  // A layer is also needed by any layer above it that stays, and a kept layer keeps its blob.
+  std::vector<LayerInfo> all = layers_.List();
+  std::map<Digest, const LayerInfo*> by_chain;
+  for (const auto& l : all) by_chain[l.chain_id] = &l;
+  std::vector<Digest> todo(used_layers.begin(), used_layers.end());
+  while (!todo.empty()) {
+    Digest c = todo.back();
+    todo.pop_back();
+    auto it = by_chain.find(c);
+    if (it == by_chain.end()) continue;
+    used_blobs.insert(it->second->blob_digest);
+    if (it->second->parent && used_layers.insert(*it->second->parent).second) todo.push_back(*it->second->parent);
+  }
   PruneResult res;
   std::vector<Digest> layer_list;
   if (candidate_layers) {
     layer_list = *candidate_layers;
   } else {
-    for (const auto& l : layers_.List()) layer_list.push_back(l.chain_id);
+    for (const auto& l : all) layer_list.push_back(l.chain_id);
   }
-  // Top layers first so a parent is never removed before its child.
-  std::reverse(layer_list.begin(), layer_list.end());
+  // Children before parents, so a parent is never removed before its child.
+  std::map<Digest, int> depth;
+  std::function<int(const Digest&)> depth_of = [&](const Digest& c) -> int {
+    auto d = depth.find(c);
+    if (d != depth.end()) return d->second;
+    auto it = by_chain.find(c);
+    int v = it == by_chain.end() || !it->second->parent ? 0 : 1 + depth_of(*it->second->parent);
+    depth[c] = v;
+    return v;
+  };
+  std::sort(layer_list.begin(), layer_list.end(),
+            [&](const Digest& a, const Digest& b) { return depth_of(a) > depth_of(b); });
   for (const auto& c : layer_list) {
     if (used_layers.count(c) || !layers_.Has(c)) continue;
     res.bytes += layers_.Get(c).size;
@@ -288,15 +403,49 @@ ImageStore::PruneResult ImageStore::CollectGarbageLocked(const std::vector<Diges
   return res;
 }
 
+ImageStore::PruneResult ImageStore::CollectUnused(const std::vector<Digest>& layers, const std::vector<Digest>& blobs) {
+  StoreLock lock(layout_);
+  return CollectGarbageLocked(&layers, &blobs, CurrentLease());
+}
+
+std::vector<std::string> ImageStore::PruneImages(bool all, uint64_t* reclaimed) {
+  std::vector<std::string> out;
+  StoreLock lock(layout_);
+  std::set<Digest> held;
+  for (const auto& l : LiveLeasesLocked(layout_)) held.insert(l.resources.images.begin(), l.resources.images.end());
+  for (const auto& rec : List()) {
+    if (held.count(rec.id) || (!all && !rec.repo_tags.empty())) continue;
+    for (const auto& t : rec.repo_tags) out.push_back("Untagged: " + t);
+    for (const auto& t : rec.repo_digests) out.push_back("Untagged: " + t);
+    RemoveImageLocked(rec.id);
+    out.push_back("Deleted: " + rec.id.str());
+    if (reclaimed) *reclaimed += rec.size;
+  }
+  return out;
+}
+
 ImageStore::PruneResult ImageStore::Prune() {
   StoreLock lock(layout_);
-  PruneResult res = CollectGarbageLocked(nullptr, nullptr);
-  // Layer directories without a record (a crash between rename and record) and dangling links.
+  PruneResult res = CollectGarbageLocked(nullptr, nullptr, nullptr);
+  // Directories in overlay2/ that are neither a layer nor held by a lease (a container's own
+  // layers are): a crash between rename and record, or a container's layers left behind.
+  std::set<std::string> held;
+  for (const auto& l : LiveLeasesLocked(layout_)) held.insert(l.resources.dirs.begin(), l.resources.dirs.end());
   for (const auto& n : ListDirNames(layout_.Overlay2Dir())) {
-    if (Digest::IsValidHex(n) && !layers_.Has(Digest::FromHex(n))) {
+    if (n == "l" || held.count(n)) continue;
+    if (Digest::IsValidHex(n) && layers_.Has(Digest::FromHex(n))) continue;
+    if (Digest::IsValidHex(n)) {
       layers_.Remove(Digest::FromHex(n));
       res.layers++;
+    } else if (n.size() == 69 && n.compare(64, 5, "-init") == 0 && Digest::IsValidHex(n.substr(0, 64))) {
+      RemoveTree(layout_.LayerDir(n));
     }
+  }
+  // Links whose layer is gone.
+  for (const auto& n : ListDirNames(layout_.LinksDir())) {
+    struct stat st;
+    std::string link = layout_.Link(n);
+    if (stat(link.c_str(), &st) != 0 && errno == ENOENT) unlink(link.c_str());
   }
   RemoveStaleEntries(layout_.TmpDir());
   RemoveTree(layout_.BuildCacheDir());  // like `docker system prune`, which drops the build cache

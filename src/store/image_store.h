@@ -7,11 +7,18 @@
 
 #include "common/digest.h"
 #include "store/layer_store.h"
+#include "store/lease.h"
 #include "store/layout.h"
 #include "store/oci_types.h"
 #include "store/reference.h"
 
 namespace mini {
+
+/// A container that uses an image, as its lease says (store/lease.h).
+struct ImageUser {
+  std::string container;  ///< its id
+  bool running = false;
+};
 
 struct ImageRecord {
   Digest id;                       ///< config digest (docker's image id)
@@ -57,28 +64,48 @@ class ImageStore {
   Digest CreateImage(const nlohmann::json& config, const std::vector<Descriptor>& layers);
 
   /// `docker rmi` semantics for one name: a tag of an image with other tags is only untagged;
-  /// the last tag, or an id, deletes the image with its layers and blobs that no other image
-  /// uses. An id with several tags needs `force`. An image used by a container is refused.
-  /// Returns the lines to print ("Untagged: busybox:latest", "Deleted: sha256:...").
+  /// the last tag, or an id, deletes the image record and collects its layers and blobs that
+  /// nothing else (image or lease) holds. An id with several tags needs `force`. An image a
+  /// container uses: its last name is removed only with `force` (and a running container's
+  /// image then stays, dangling); by id, a stopped container's needs `force`, a running
+  /// container's is refused. Messages are Docker's. Returns the lines to print
+  /// ("Untagged: busybox:latest", "Deleted: sha256:...").
   std::vector<std::string> Delete(const std::string& name, bool force);
+
+  /// `image prune` / `system prune`: deletes the untagged images (every image with `all`) that
+  /// no lease holds. Returns the lines to print; adds the image sizes to *reclaimed.
+  std::vector<std::string> PruneImages(bool all, uint64_t* reclaimed);
 
   struct PruneResult {
     int layers = 0;
     int blobs = 0;
     uint64_t bytes = 0;
   };
-  /// Removes layers and blobs that no image uses, and leftovers in tmp/.
+  /// Removes layers and blobs that no image or lease uses, overlay2 directories nothing holds,
+  /// dangling links, leftovers in tmp/ and the build cache.
   PruneResult Prune();
 
-  /// Ids of the containers (containers/<id>/config.json "Image") that use image `id`.
-  std::vector<std::string> ContainersUsing(const Digest& id) const;
+  /// What a lease must name to keep `rec` whole: its id, manifest, config and layer blobs and
+  /// its top layer (with its ancestors).
+  static LeaseResources ResourcesOf(const ImageRecord& rec);
+  /// Adds `rec` to `lease`, checking under the store lock that it still exists. Throws Error.
+  void Hold(Lease& lease, const ImageRecord& rec);
+
+  /// The containers that use image `id`, running ones first (from their leases).
+  std::vector<ImageUser> Users(const Digest& id) const;
+
+  /// Removes those of `layers` and `blobs` that nothing holds, ignoring the current lease (the
+  /// undo of a failed pull or load, which made them).
+  PruneResult CollectUnused(const std::vector<Digest>& layers, const std::vector<Digest>& blobs);
 
  private:
+  std::vector<ImageUser> UsersLocked(const Digest& id) const;
   /// Deletes the image record and refs, then collects garbage. Caller holds the store lock.
   void RemoveImageLocked(const Digest& id);
-  /// Removes layers/blobs not used by any image (only those in `candidates` when given).
+  /// Removes layers/blobs that no image and no live lease (but `ignore`) uses; only those in
+  /// the candidate lists when given. Caller holds the store lock.
   PruneResult CollectGarbageLocked(const std::vector<Digest>* candidate_layers,
-                                   const std::vector<Digest>* candidate_blobs);
+                                   const std::vector<Digest>* candidate_blobs, const Lease* ignore);
 
   const Layout& layout_;
   LayerStore& layers_;

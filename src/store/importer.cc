@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "store/blob_store.h"
+#include "store/lease.h"
 #include "store/compression.h"
 #include "store/oci_types.h"
 
@@ -155,6 +156,7 @@ std::string HostArchitecture() {
 Digest ImportRootfs(const Layout& layout, ImageStore& images, LayerStore& layers, ByteSource& src,
                     const ImportOptions& opts) {
   layout.Ensure();
+  LeaseScope scope(layout, "import");  // the new layer and blob, until the image records them
   TempDir staging(layout.TmpDir(), "import-");
   KeepBlobSource keep(src, staging.path());
   LayerInfo layer = WithContext("import " + opts.source_name, [&] {

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "store/lease.h"
 #include "store/store_lock.h"
 
 namespace mini {
@@ -118,6 +119,17 @@ void CommitLayerDir(const Layout& layout, const LayerStore& store, TempDir& stag
   meta.Release();
 }
 
+/// The operation making `info` references it (and its blob) before it becomes visible, in the
+/// same store-lock section. Caller holds the store lock.
+void HoldInCurrentLease(const LayerInfo& info) {
+  Lease* lease = CurrentLease();
+  if (!lease) return;
+  LeaseResources r;
+  r.layers.insert(info.chain_id);
+  r.blobs.insert(info.blob_digest);
+  lease->AddLocked(r);
+}
+
 }  // namespace
 
 StagedLayer::StagedLayer() = default;
@@ -172,6 +184,7 @@ LayerInfo LayerStore::CommitStaged(StagedLayer& staged, const std::optional<Dige
   Debug("committing layer " + r.blob_digest.str() + " as " + info.chain_id.str());
 
   StoreLock lock(layout_);
+  HoldInCurrentLease(info);
   if (Has(info.chain_id)) return Get(info.chain_id);  // someone else made it meanwhile
   CommitLayerDir(layout_, *this, *staged.dir, info);
   staged.dir.reset();
@@ -192,6 +205,7 @@ LayerInfo LayerStore::CreateFromDiffDir(const std::string& diff_dir, const std::
   info.size = TreeSize(diff_dir);
   TempDir staging(layout_.TmpDir(), "layer-");
   StoreLock lock(layout_);
+  HoldInCurrentLease(info);
   if (Has(info.chain_id)) return Get(info.chain_id);
   if (rename(diff_dir.c_str(), (staging.path() + "/diff").c_str()) != 0) ThrowErrno("move " + diff_dir);
   CommitLayerDir(layout_, *this, staging, info);

@@ -10,7 +10,7 @@ void Layout::Ensure() const {
   MakeDirs(root_);
   chmod(root_.c_str(), 0711);
   for (const std::string& d : {BlobsDir(), Overlay2Dir(), LinksDir(), LayersMetaDir(), ImagesDir(),
-                               ContainersDir(), VolumesDir(), TmpDir()})
+                               ContainersDir(), VolumesDir(), TmpDir(), LeasesDir()})
     MakeDirs(d);
 }
 

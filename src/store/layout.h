@@ -62,6 +62,9 @@ class Layout {
   /// build-cache/<key hex>: one small record per cached build step (see build/build_cache.h).
   std::string BuildCacheDir() const { return root_ + "/build-cache"; }
   std::string LockFile() const { return root_ + "/lock"; }
+  /// leases/<name>: what keeps content from garbage collection (store/lease.h).
+  std::string LeasesDir() const { return root_ + "/leases"; }
+  std::string LeaseFile(const std::string& name) const { return LeasesDir() + "/" + name; }
 
   /// Creates the top-level directories if missing (mode 0700 for the root, like Docker's).
   void Ensure() const;
