@@ -157,7 +157,7 @@ std::vector<std::string> ContainerLayerDirs(const Layout& layout, const std::str
   run::ContainerStore cs(layout);
   std::string cid = cs.Resolve(container);
   run::ContainerConfig cfg = cs.LoadConfig(cid);
-  std::string init = cs.Ephemeral(cid) ? run::EphemeralLayersIn(cs.RuntimeDir(cid)).init
+  std::string init = cs.Ephemeral(cid) ? run::EphemeralLayersFor(layout, cid, cs.RuntimeDir(cid)).init
                                        : layout.LayerDiff(cid + "-init");
   std::vector<std::string> dirs = {cs.UpperDir(cid), init};
   for (const auto& l : cfg.image.lowers) dirs.push_back(layout.Overlay2Dir() + "/" + l);

@@ -47,6 +47,7 @@ LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& sp
   image.id = spec.image_id;
   image.name = "mini-build";
   image.lowers = layers.LowerLinks(lower);
+  image.top_layer = lower.str();
   image.config = spec.image_config;
   image.config.erase("Entrypoint");
   image.config.erase("Cmd");
@@ -59,6 +60,7 @@ LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& sp
   rs.env = spec.extra_env;
   rs.network = spec.network;
   rs.remove = false;
+  rs.build = true;
 
   run::ContainerConfig c = run::CreateContainer(layout, image, rs, "");
   ContainerGuard guard(layout, c.id);
@@ -68,7 +70,7 @@ LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& sp
   io.err = spec.err_fd;
   int code;
   try {
-    code = run::RunAttached(layout, c, io);
+    code = run::RunInProcess(layout, c, io);  // the step dies with the build
   } catch (const run::StartError& e) {
     throw Error(std::string(e.what()) + " (exit code " + std::to_string(e.code()) + ")");
   }

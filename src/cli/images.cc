@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
+#include "run/lifecycle.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
@@ -254,6 +255,7 @@ void RegisterRmi(CLI::App& app, Globals& g) {
   cmd->add_flag("-f,--force", o->force, "remove an image id even when it has several tags");
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
+    run::CollectContainers(s.layout);  // what a dead --rm container held goes first
     std::string first_error;
     for (const auto& n : o->names) {
       try {

@@ -92,10 +92,11 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   info.name = rest[0];
   if (img.chain_ids.empty()) throw Error("image " + rest[0] + " has no layers");
   info.lowers = s.layers.LowerLinks(img.chain_ids.back());
+  info.top_layer = img.chain_ids.back().str();
   if (img.config.contains("config")) info.config = img.config["config"];
 
   run::TimingMark("resolve image");
-  run::ContainerConfig c = run::CreateContainer(s.layout, info, spec, o.name);
+  run::ContainerConfig c = run::CreateContainer(s.layout, info, spec, o.name, /*start_now=*/!create);
   if (create) {
     std::cout << c.id << "\n";
     return;
@@ -184,6 +185,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
     StoreHandle s(g.root);
     ContainerStore store(s.layout);
     run::CollectDeadEndpoints(s.layout);
+    run::CollectContainers(s.layout);
     struct Row { std::string created; std::vector<std::string> cells; };
     std::vector<Row> rows;
     for (const auto& id : store.ListIds()) {
@@ -195,7 +197,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
       } catch (const Error&) {
         continue;  // being created or removed
       }
-      if (!o->all && st.status != "running") continue;
+      if ((!o->all && st.status != "running") || c.spec.build) continue;
       std::string cmdline;
       for (const auto& a : c.process.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
       std::string shown = o->no_trunc ? id : id.substr(0, 12);

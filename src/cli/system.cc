@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "run/lifecycle.h"
 #include "run/userns_container.h"
 #include "run/userns_rootfs.h"
 #include "store/blob_store.h"
@@ -29,6 +30,7 @@ void RegisterDf(CLI::App& sys, Globals& g) {
   auto* cmd = sys.add_subcommand("df", "Show store disk usage: images, layers, blobs");
   cmd->callback([&g] {
     StoreHandle s(g.root);
+    run::CollectContainers(s.layout);
     auto images = s.images.List();
     auto layers = s.layers.List();
     BlobStore blobs(s.layout);
@@ -37,7 +39,7 @@ void RegisterDf(CLI::App& sys, Globals& g) {
     uint64_t image_bytes = 0, active_image_bytes = 0;
     int active = 0;
     for (const auto& r : images) {
-      bool in_use = !s.images.ContainersUsing(r.id).empty();
+      bool in_use = !s.images.Users(r.id).empty();
       active += in_use;
       for (const auto& c : r.chain_ids) {
         if (used_layers.insert(c).second && s.layers.Has(c)) {
@@ -99,13 +101,9 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
       if (answer != "y" && answer != "Y" && answer != "yes") return;
     }
     StoreHandle s(g.root);
+    run::CollectContainers(s.layout);  // dead --rm and build containers, and what they held
     uint64_t reclaimed = 0;
-    for (const auto& r : s.images.List()) {
-      if (!s.images.ContainersUsing(r.id).empty()) continue;
-      if (!o->all && !r.repo_tags.empty()) continue;
-      for (const auto& line : s.images.Delete(r.id.str(), /*force=*/true)) std::printf("%s\n", line.c_str());
-      reclaimed += r.size;
-    }
+    for (const auto& line : s.images.PruneImages(o->all, &reclaimed)) std::printf("%s\n", line.c_str());
     auto res = s.images.Prune();
     reclaimed += res.bytes;
     // Layer copies chowned for user namespace ranges no container uses any more.

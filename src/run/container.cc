@@ -19,6 +19,7 @@
 #include "run/cgroup.h"
 #include "run/init_layer.h"
 #include "run/runtime_dir.h"
+#include "store/lease.h"
 
 namespace mini::run {
 namespace {
@@ -70,6 +71,8 @@ bool ProcessAlive(pid_t pid, uint64_t start) {
   size_t p = s ? s->rfind(')') : std::string::npos;
   return p != std::string::npos && p + 2 < s->size() && (*s)[p + 2] != 'Z';
 }
+
+std::string ContainerLeaseName(const std::string& id) { return "container-" + id; }
 
 std::string NewContainerId() {
   unsigned char b[32];
@@ -124,7 +127,7 @@ std::string ContainerStore::LogPath(const std::string& id) const {
 }
 
 std::string ContainerStore::UpperDir(const std::string& id) const {
-  return Ephemeral(id) ? EphemeralLayersIn(RuntimeDir(id)).upper : layout_.LayerDiff(id);
+  return Ephemeral(id) ? EphemeralLayersFor(layout_, id, RuntimeDir(id)).upper : layout_.LayerDiff(id);
 }
 
 namespace {
@@ -150,7 +153,7 @@ std::vector<std::string> ContainerStore::ListIds() const {
   return out;
 }
 
-void ContainerStore::Create(ContainerConfig* cfg) {
+void ContainerStore::Create(ContainerConfig* cfg, bool owned) {
   if (!cfg->name.empty() && !ValidName(cfg->name))
     throw Error("Invalid container name (" + cfg->name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   StoreLock lock(layout_.ContainersDir());
@@ -179,7 +182,12 @@ void ContainerStore::Create(ContainerConfig* cfg) {
   std::string dir = cfg->spec.remove ? rt : Dir(cfg->id);
   if (!cfg->spec.remove && mkdir(dir.c_str(), 0700) != 0) ThrowErrno("mkdir " + dir);
   WriteFast(dir + "/config.json", ToJson(*cfg).dump());
-  WriteFast(rt + "/state.json", ToJson(ContainerState{}).dump());
+  ContainerState st;
+  if (owned) {
+    st.owner_pid = getpid();
+    st.owner_start = ProcessStartTime(st.owner_pid);
+  }
+  WriteFast(rt + "/state.json", ToJson(st).dump());
 }
 
 void ContainerStore::SaveConfig(const ContainerConfig& c) const {
@@ -249,6 +257,7 @@ void ContainerStore::Remove(const std::string& id) const {
   RemoveContainerLayers(layout_, id);
   RemoveTree(RuntimeDir(id));
   RemoveTree(Dir(id));
+  mini::Lease::RemovePersistent(layout_, ContainerLeaseName(id));  // last: what it held may go now
 }
 
 }  // namespace mini::run

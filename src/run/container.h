@@ -22,6 +22,7 @@ struct ImageInfo {
   std::string id;    ///< "sha256:<64 hex>", the full image id
   std::string name;  ///< as the user typed it
   std::vector<std::string> lowers;  ///< "l/<short>" links, top first
+  std::string top_layer;  ///< chain id ("sha256:...") of the top of `lowers`: the container's lease holds it
   nlohmann::json config;  ///< the image config's "config" object
 };
 
@@ -56,6 +57,10 @@ struct ContainerState {
   uint64_t pid_start = 0;          ///< its start time (/proc/<pid>/stat field 22), against reuse
   pid_t monitor_pid = 0;
   uint64_t monitor_start = 0;
+  /// `mini run` (or a build step) that created it and is about to start it: a --rm or build
+  /// container still "created" when that process is gone is collected (CollectContainers).
+  pid_t owner_pid = 0;
+  uint64_t owner_start = 0;
   int exit_code = 0;
   bool oom_killed = false;
   std::string started_at, finished_at, error;
@@ -76,6 +81,9 @@ uint64_t ProcessStartTime(pid_t pid);
 bool ProcessAlive(pid_t pid, uint64_t start);
 /// 64 random hex characters.
 std::string NewContainerId();
+/// The name of container `id`'s lease in the store (store/lease.h): it holds the image, the
+/// layers under the container and its own layer directories for as long as the container exists.
+std::string ContainerLeaseName(const std::string& id);
 
 /// Containers on disk and on tmpfs (see runtime_dir.h): a --rm container lives only in its
 /// runtime dir; any other has containers/<id>/{config.json,log,state.json (its last end)} in
@@ -88,7 +96,8 @@ class ContainerStore {
   /// Assigns an id and a unique name (generated when `name` is empty; Docker's name rules),
   /// creates the container's directories with config.json and a "created" state. Throws Error
   /// ("Conflict. The container name \"/x\" is already in use by container \"<id>\"").
-  void Create(ContainerConfig* cfg);
+  /// `owned`: this process starts it right away (it is its owner until a monitor takes over).
+  void Create(ContainerConfig* cfg, bool owned = false);
   /// Finds by full id, unique id prefix or name; throws Error("No such container: x").
   std::string Resolve(const std::string& name_or_id) const;
   std::vector<std::string> ListIds() const;
@@ -99,8 +108,8 @@ class ContainerStore {
   ContainerState LoadState(const std::string& id) const;
   /// Writes state.json on tmpfs (no fsync); an end state also goes to the store.
   void SaveState(const std::string& id, const ContainerState& s) const;
-  /// Removes cgroups left behind, the container layers and both directories. Not for running
-  /// containers (the caller stops them first).
+  /// Removes cgroups left behind, the container layers, both directories and its lease. Not
+  /// for running containers (the caller stops them first).
   void Remove(const std::string& id) const;
 
   /// containers/<id> in the store (absent for --rm containers).

@@ -92,6 +92,7 @@ nlohmann::json ToJson(const ContainerConfig& c) {
                          {"ReadonlyRootfs", s.read_only}, {"CapAdd", s.cap_add}, {"CapDrop", s.cap_drop},
                          {"Mounts", MountsJson(s.mounts)}, {"Tty", s.tty}, {"Interactive", s.interactive},
                          {"Detach", s.detach}, {"Seccomp", s.seccomp}};
+  if (s.build) host["BuildStep"] = true;
   if (c.idmap.enabled()) {
     host["UsernsMode"] = s.userns;
     host["IdMap"] = {{"UidBase", c.idmap.uid_base}, {"GidBase", c.idmap.gid_base}, {"Size", c.idmap.size}};
@@ -113,7 +114,8 @@ nlohmann::json ToJson(const ContainerConfig& c) {
                         {"UserEnv", s.env}};
   PutOpt(cfg, "Entrypoint", s.entrypoint);
   return {{"Id", c.id}, {"Name", "/" + c.name}, {"Created", c.created}, {"Image", c.image.id},
-          {"ImageName", c.image.name}, {"Lowers", c.image.lowers}, {"ImageConfig", c.image.config},
+          {"ImageName", c.image.name}, {"Lowers", c.image.lowers}, {"TopLayer", c.image.top_layer},
+          {"ImageConfig", c.image.config},
           {"Config", cfg}, {"HostConfig", host}};
 }
 
@@ -126,6 +128,7 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   c.image.id = j.value("Image", "");
   c.image.name = j.value("ImageName", "");
   c.image.lowers = j.value("Lowers", std::vector<std::string>{});
+  c.image.top_layer = j.value("TopLayer", "");
   c.image.config = j.value("ImageConfig", nlohmann::json());
   const auto& cfg = j.at("Config");
   c.hostname = cfg.value("Hostname", "");
@@ -139,6 +142,7 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   const auto& h = j.at("HostConfig");
   RunSpec& s = c.spec;
   s.remove = h.value("AutoRemove", false);
+  s.build = h.value("BuildStep", false);
   s.network = h.value("NetworkMode", "none");
   s.privileged = h.value("Privileged", false);
   s.read_only = h.value("ReadonlyRootfs", false);
@@ -171,7 +175,8 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
 
 nlohmann::json ToJson(const ContainerState& s) {
   nlohmann::json j = {{"Status", s.status}, {"Running", s.status == "running"}, {"Pid", s.pid}, {"PidStart", s.pid_start},
-          {"MonitorPid", s.monitor_pid}, {"MonitorStart", s.monitor_start}, {"ExitCode", s.exit_code},
+          {"MonitorPid", s.monitor_pid}, {"MonitorStart", s.monitor_start}, {"OwnerPid", s.owner_pid},
+          {"OwnerStart", s.owner_start}, {"ExitCode", s.exit_code},
           {"OOMKilled", s.oom_killed}, {"StartedAt", s.started_at}, {"FinishedAt", s.finished_at},
           {"Error", s.error}, {"CgroupPaths", s.cgroup_paths}};
   if (s.network) {
@@ -191,6 +196,8 @@ ContainerState StateFromJson(const nlohmann::json& j) {
   s.pid_start = j.value("PidStart", uint64_t{0});
   s.monitor_pid = j.value("MonitorPid", 0);
   s.monitor_start = j.value("MonitorStart", uint64_t{0});
+  s.owner_pid = j.value("OwnerPid", 0);
+  s.owner_start = j.value("OwnerStart", uint64_t{0});
   s.exit_code = j.value("ExitCode", 0);
   s.oom_killed = j.value("OOMKilled", false);
   s.started_at = j.value("StartedAt", "");

@@ -95,6 +95,8 @@ void CreateContainerLayers(const Layout& layout, const std::string& cid, const I
 
 void CreateEphemeralLayers(const EphemeralLayers& l, const InitLayerFiles& f) {
   WithContext("create container layers", [&] {
+    std::string rw = l.upper.substr(0, l.upper.rfind('/'));  // overlay2/<id>, on the store's disk
+    if (mkdir(rw.c_str(), 0700) != 0) ThrowErrno("mkdir " + rw);
     for (const std::string* dir : {&l.init, &l.upper, &l.work, &l.merged})
       if (mkdir(dir->c_str(), dir == &l.init || dir == &l.upper ? 0755 : 0700) != 0) ThrowErrno("mkdir " + *dir);
     UniqueFd d(open(l.init.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

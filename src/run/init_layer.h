@@ -22,7 +22,8 @@ struct InitLayerFiles {
 
 /// Creates both directories of container `cid`. Throws Error; on failure removes what it made.
 void CreateContainerLayers(const Layout& layout, const std::string& cid, const InitLayerFiles& files);
-/// The same for a --rm container, in its runtime dir (tmpfs); removed with that dir. Throws Error.
+/// The same for a --rm container: the init layer in its runtime dir (tmpfs), upper and work in
+/// overlay2/<id>/ (see EphemeralLayers); removed with both. Throws Error.
 void CreateEphemeralLayers(const EphemeralLayers& layers, const InitLayerFiles& files);
 /// Removes overlay2/<cid> and overlay2/<cid>-init (missing is fine).
 void RemoveContainerLayers(const Layout& layout, const std::string& cid);

@@ -158,7 +158,7 @@ json InspectContainer(const Layout& layout, const std::string& id) {
   LayerDirs dirs;
   std::string init;
   if (store.Ephemeral(id)) {
-    EphemeralLayers l = EphemeralLayersIn(store.RuntimeDir(id));
+    EphemeralLayers l = EphemeralLayersFor(layout, id, store.RuntimeDir(id));
     init = l.init;
     dirs = {"", l.upper, l.merged, l.work};
   } else {

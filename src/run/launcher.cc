@@ -59,14 +59,14 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   a.rootfs.overlay2_dir = layout.Overlay2Dir();
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   if (c.spec.remove) {
-    EphemeralLayers l = EphemeralLayersIn(ContainerStore(layout).RuntimeDir(c.id));
+    EphemeralLayers l = EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id));
     a.rootfs.overlay = MakeOverlayPlanAt(l.init, l.upper, l.work, l.merged, c.image.lowers, page);
   } else {
     a.rootfs.overlay = MakeOverlayPlan(c.id, c.image.lowers, page);
   }
   UniqueFd userns_overlay;  // --userns: built here as real root, attached by the child
   if (c.idmap.enabled()) {
-    EphemeralLayers l = EphemeralLayersIn(ContainerStore(layout).RuntimeDir(c.id));
+    EphemeralLayers l = EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id));
     if (!c.spec.remove)
       l = {layout.LayerDiff(c.id + "-init"), layout.LayerDiff(c.id), layout.LayerDir(c.id) + "/work", ""};
     userns_overlay = BuildUsernsOverlay(layout, l.init, c.image.lowers, l.upper, l.work, c.idmap);
@@ -123,7 +123,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   // endpoint outlives the child guard below, so a failed start kills the child first.
   std::unique_ptr<Endpoint> endpoint;
   if (UsesBridgeNetwork(spec.network)) {
-    std::string init = c.spec.remove ? EphemeralLayersIn(ContainerStore(layout).RuntimeDir(c.id)).init
+    std::string init = c.spec.remove ? EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id)).init
                                      : layout.LayerDiff(c.id + "-init");
     endpoint = std::make_unique<Endpoint>(layout, c, init + "/etc/hosts");
     a.net = endpoint->ChildConfig();

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,9 +24,11 @@
 #include "run/network_endpoint.h"
 #include "run/network_store.h"
 #include "run/runtime_dir.h"
+#include "run/supervise.h"
 #include "run/timing.h"
 #include "run/userns_container.h"
 #include "run/userns_rootfs.h"
+#include "store/lease.h"
 
 namespace mini::run {
 namespace {
@@ -82,6 +85,8 @@ void SaveFinalState(const ContainerStore& store, const std::string& id, const Co
 LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoSpec& io,
                        const std::function<void()>& on_running) {
   ContainerStore store(layout);
+  // Marks the lease active while this monitor lives: `rmi` tells running containers by it.
+  UniqueFd active = mini::Lease::HoldActive(layout, ContainerLeaseName(c.id));
   ContainerState st;
   st.monitor_pid = getpid();
   st.monitor_start = ProcessStartTime(st.monitor_pid);
@@ -128,7 +133,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
 }  // namespace
 
 ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, const RunSpec& spec,
-                                const std::string& name) {
+                                const std::string& name, bool start_now) {
   ContainerConfig c;
   c.id = NewContainerId();
   c.name = name;
@@ -163,40 +168,110 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   }
   if (c.spec.network == kSlirpNetwork) files.resolv_conf = kSlirpResolvConf;
   ContainerStore store(layout);
-  IdMapLease lease;  // held until config.json records the chosen map
-  c.idmap = ChooseContainerIdMap(layout, spec.userns, &lease);
-  if (spec.remove) {
-    // --rm: nothing on the store's disk; the init layer and upper dir live on tmpfs.
-    store.Create(&c);
+  // The container's lease: the layers it stands on, its image (`rmi` asks) and its own layer
+  // directories stay in the store for as long as the container exists. Made first, so a
+  // collection running meanwhile never sees the directories unheld.
+  LeaseResources held;
+  if (auto t = Digest::TryParse(image.top_layer)) held.layers.insert(*t);
+  if (auto id = Digest::TryParse(image.id); id && !spec.build) held.images.insert(*id);
+  held.dirs = {c.id, c.id + "-init"};
+  mini::Lease::CreatePersistent(layout, ContainerLeaseName(c.id), "container", c.id, held);
+  IdMapLease idmap_lease;  // held until config.json records the chosen map
+  try {
+    c.idmap = ChooseContainerIdMap(layout, spec.userns, &idmap_lease);
+    if (spec.remove) {
+      // --rm: config, state and init layer on tmpfs; the writable layer on the store's disk.
+      store.Create(&c, start_now);
+      try {
+        EphemeralLayers l = EphemeralLayersFor(layout, c.id, store.RuntimeDir(c.id));
+        CreateEphemeralLayers(l, files);
+        if (c.idmap.enabled()) ChownContainerDirs(l.init, {l.upper, l.work}, c.idmap);
+      } catch (...) {
+        store.Remove(c.id);
+        throw;
+      }
+      TimingMark("create container (--rm)");
+      return c;
+    }
+    CreateContainerLayers(layout, c.id, files);
     try {
-      EphemeralLayers l = EphemeralLayersIn(store.RuntimeDir(c.id));
-      CreateEphemeralLayers(l, files);
-      if (c.idmap.enabled()) ChownContainerDirs(l.init, {l.upper, l.work}, c.idmap);
+      if (c.idmap.enabled())
+        ChownContainerDirs(layout.LayerDiff(c.id + "-init"), {layout.LayerDiff(c.id), layout.LayerDir(c.id) + "/work"},
+                           c.idmap);
+      store.Create(&c, start_now);
     } catch (...) {
-      store.Remove(c.id);
+      RemoveContainerLayers(layout, c.id);
       throw;
     }
-    TimingMark("create container (tmpfs)");
-    return c;
-  }
-  CreateContainerLayers(layout, c.id, files);
-  try {
-    if (c.idmap.enabled())
-      ChownContainerDirs(layout.LayerDiff(c.id + "-init"), {layout.LayerDiff(c.id), layout.LayerDir(c.id) + "/work"},
-                         c.idmap);
-    store.Create(&c);
   } catch (...) {
-    RemoveContainerLayers(layout, c.id);
+    mini::Lease::RemovePersistent(layout, ContainerLeaseName(c.id));
     throw;
   }
   TimingMark("create container (store)");
   return c;
 }
 
-int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io) {
+int RunInProcess(const Layout& layout, const ContainerConfig& c, const IoSpec& io) {
   LaunchResult res = Supervise(layout, c, io, nullptr);
   TimingMark(c.spec.remove ? "remove container" : "save final state");
   return res.exit_code;
+}
+
+int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io) {
+  SignalBlock sigs;  // before the fork: a signal sent meanwhile is forwarded, not lost
+  UniqueFd err_r, err_w;
+  Pipe(&err_r, &err_w);
+  fflush(stdout);
+  fflush(stderr);
+  pid_t mon = fork();
+  if (mon < 0) ThrowErrno("fork");
+  if (mon == 0) {
+    // The monitor, in a session of its own: the terminal's signals and hangup reach only this
+    // client, which forwards them (Docker's --sig-proxy). It keeps our stdio.
+    setsid();
+    sigprocmask(SIG_SETMASK, &sigs.old(), nullptr);
+    err_r.reset();
+    auto report = [&](int code, const std::string& what) {
+      std::string m = std::to_string(code) + " " + what;
+      (void)!write(err_w.get(), m.data(), m.size());
+      _exit(code);
+    };
+    try {
+      _exit(RunInProcess(layout, c, io));
+    } catch (const StartError& e) {
+      report(e.code(), e.what());
+    } catch (const std::exception& e) {
+      report(kExitMiniFailure, e.what());
+    }
+  }
+  err_w.reset();
+  TimingMark("monitor forked");
+  std::string msg;
+  int status = 0;
+  bool exited = false;
+  while (!exited || err_r) {
+    struct pollfd p[2] = {{sigs.fd(), POLLIN, 0}, {err_r ? err_r.get() : -1, POLLIN, 0}};
+    if (poll(p, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      ThrowErrno("poll");
+    }
+    if (p[1].revents) {
+      char buf[4096];
+      ssize_t n = read(err_r.get(), buf, sizeof buf);
+      if (n > 0) msg.append(buf, static_cast<size_t>(n));
+      else if (n == 0 || errno != EINTR) err_r.reset();
+    }
+    if (!(p[0].revents & POLLIN)) continue;
+    struct signalfd_siginfo si;
+    while (read(sigs.fd(), &si, sizeof si) == static_cast<ssize_t>(sizeof si))
+      if (si.ssi_signo != SIGCHLD) kill(mon, static_cast<int>(si.ssi_signo));
+    if (!exited && waitpid(mon, &status, WNOHANG) == mon) exited = true;
+  }
+  if (!msg.empty()) {
+    size_t sp = msg.find(' ');
+    throw StartError(atoi(msg.c_str()), sp == std::string::npos ? "start failed" : msg.substr(sp + 1));
+  }
+  return ExitCodeFromWaitStatus(status);
 }
 
 void RunDetached(const Layout& layout, const ContainerConfig& c) {
@@ -285,6 +360,58 @@ void StartContainer(const Layout& layout, const std::string& id, bool attach, bo
   io.in = interactive ? 0 : -1;
   int code = RunAttached(layout, c, io);
   if (exit_code) *exit_code = code;
+}
+
+namespace {
+
+/// The lease of a container made before leases existed: its image and top layer from its
+/// config (the first lower link names the top layer's directory).
+void EnsureContainerLease(const Layout& layout, const ContainerConfig& c) {
+  if (PathExists(layout.LeaseFile(ContainerLeaseName(c.id)))) return;
+  LeaseResources held;
+  std::string top = c.image.top_layer;
+  if (top.empty() && !c.image.lowers.empty()) {
+    char buf[512];
+    ssize_t n = readlink((layout.Overlay2Dir() + "/" + c.image.lowers[0]).c_str(), buf, sizeof buf - 1);
+    std::string target = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";  // ../<chain hex>/diff
+    if (target.size() == 3 + 64 + 5 && target.compare(0, 3, "../") == 0) top = "sha256:" + target.substr(3, 64);
+  }
+  if (auto t = Digest::TryParse(top)) held.layers.insert(*t);
+  if (auto id = Digest::TryParse(c.image.id); id && !c.spec.build) held.images.insert(*id);
+  held.dirs = {c.id, c.id + "-init"};
+  try {
+    mini::Lease::CreatePersistent(layout, ContainerLeaseName(c.id), "container", c.id, held);
+  } catch (const Error& e) {
+    Warn("container " + c.id.substr(0, 12) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+void CollectContainers(const Layout& layout) {
+  ContainerStore store(layout);
+  for (const auto& id : store.ListIds()) {
+    ContainerConfig c;
+    ContainerState st;
+    try {
+      c = store.LoadConfig(id);
+      st = store.LoadState(id);
+    } catch (const Error&) {
+      continue;  // being created or removed
+    }
+    bool monitor_gone = st.status == "exited" && !ProcessAlive(st.monitor_pid, st.monitor_start);
+    bool owner_gone = st.status == "created" && st.owner_pid != 0 && !ProcessAlive(st.owner_pid, st.owner_start);
+    if ((c.spec.remove || c.spec.build) && (monitor_gone || owner_gone)) {
+      Debug("collecting container " + id.substr(0, 12) + " (its " + (owner_gone ? "owner" : "monitor") + " is gone)");
+      try {
+        RunInRootlessUserNamespace([&] { store.Remove(id); });
+      } catch (const Error& e) {
+        Warn("remove container " + id.substr(0, 12) + ": " + e.what());
+      }
+      continue;
+    }
+    EnsureContainerLease(layout, c);
+  }
 }
 
 void KillContainer(const Layout& layout, const std::string& id, int sig) {

@@ -10,14 +10,28 @@
 
 namespace mini::run {
 
-/// New container from an image: id, name, hostname, process (Docker's rules), init layer and
-/// upper dirs, config.json and state.json. Throws Error (and leaves nothing behind).
+/// New container from an image: its lease (store/lease.h), id, name, hostname, process
+/// (Docker's rules), init layer and upper dirs, config.json and state.json. `start_now`: the
+/// caller starts it right away (`run`, a build step), so a --rm or build container whose
+/// caller dies before that is collected. Throws Error (and leaves nothing behind).
 ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, const RunSpec& spec,
-                                const std::string& name);
+                                const std::string& name, bool start_now = true);
 
-/// Runs it in the foreground and records its end; removes it when --rm. Returns the status
-/// (Docker's rules); throws StartError when it could not start (state records the error).
+/// Runs it in the foreground: a monitor process in a session of its own runs the container,
+/// copies a tty, records the end (removes it when --rm); this process forwards signals to it
+/// and returns the container's status (Docker's rules). The monitor outlives this process: a
+/// kill -9 of `mini run` leaves the container running to its end (and removed then, --rm), as
+/// a container survives its `docker run` client with dockerd, or podman's with conmon.
+/// Throws StartError when it could not start (state records the error).
 int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io);
+
+/// The same with this process as the monitor: the container dies with it (a build step).
+int RunInProcess(const Layout& layout, const ContainerConfig& c, const IoSpec& io);
+
+/// Collects what dead processes left: --rm and build-step containers whose monitor (or, not yet
+/// started, their owner) is gone are removed with their layers, cgroups and lease; and
+/// containers of a store from before leases get theirs. Cheap when there is nothing to do.
+void CollectContainers(const Layout& layout);
 
 /// Starts a monitor process (double fork + setsid; output to containers/<id>/log) and returns
 /// once the command runs. Throws StartError if it could not start.

@@ -49,6 +49,9 @@ struct RunSpec {
   bool tty = false;                            ///< -t
   bool detach = false;                         ///< -d
   bool remove = false;                         ///< --rm
+  /// A build step's container: not listed by `ps`, and removed (like --rm) by the next
+  /// collection once the builder that runs it is gone.
+  bool build = false;
   bool read_only = false;                      ///< --read-only
   bool privileged = false;
   std::vector<std::string> cap_add, cap_drop;

@@ -85,8 +85,8 @@ void EnsureRuntimeRoot(const Layout& layout) {
   done = root;
 }
 
-EphemeralLayers EphemeralLayersIn(const std::string& dir) {
-  return {dir + "/init", dir + "/diff", dir + "/work", dir + "/merged"};
+EphemeralLayers EphemeralLayersFor(const Layout& layout, const std::string& id, const std::string& runtime_dir) {
+  return {runtime_dir + "/init", layout.LayerDiff(id), layout.LayerDir(id) + "/work", runtime_dir + "/merged"};
 }
 
 }  // namespace mini::run

@@ -1,8 +1,8 @@
 #pragma once
 /// Runtime state lives on tmpfs, not in the store: /run/mini/<hash of the store root>/
 /// containers/<id>/ holds state.json (rewritten at every transition, never fsynced), and for
-/// --rm containers everything else too (config.json, the init layer, upper/work/merged), so
-/// that a short-lived container never touches the store's disk. $MINI_RUNTIME_DIR overrides
+/// --rm containers their config.json and init layer too (small files mini writes). File data a
+/// container writes is always on the store's filesystem (see EphemeralLayers). $MINI_RUNTIME_DIR overrides
 /// /run/mini. When /run/mini is not on a tmpfs (this host's /run is ext4), one is mounted there.
 /// Rootless, the base is $XDG_RUNTIME_DIR/mini or /tmp/mini-run-<uid> (common/rootless.h), never mounted on.
 #include <cstdint>
@@ -24,14 +24,17 @@ std::string RuntimeRoot(const Layout& layout);
 /// used as it is. Cached per process. Throws Error when the directory cannot be created.
 void EnsureRuntimeRoot(const Layout& layout);
 
-/// A --rm container's directories on tmpfs (absolute paths, all under its runtime dir).
+/// A --rm container's directories (absolute paths). Its writable layer (upper, work) is on the
+/// store's filesystem like any container's, in overlay2/<id>/: what it writes is disk, never
+/// RAM charged to its memory cgroup. Only mini's own small files are on tmpfs, in its runtime
+/// dir: the init layer (hosts, hostname, resolv.conf, empty mount points) and the mount point.
 struct EphemeralLayers {
   std::string init;    ///< the init layer (its content, used as the top lower dir)
   std::string upper;   ///< overlay upperdir
   std::string work;    ///< overlay workdir
   std::string merged;  ///< mount point
 };
-/// The paths for container `dir` (its runtime dir). Pure.
-EphemeralLayers EphemeralLayersIn(const std::string& dir);
+/// The paths for container `id` whose runtime dir is `runtime_dir`. Pure.
+EphemeralLayers EphemeralLayersFor(const Layout& layout, const std::string& id, const std::string& runtime_dir);
 
 }  // namespace mini::run

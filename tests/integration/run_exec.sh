@@ -69,12 +69,14 @@ expect_eq $rc 4 "start -a exit status"
 expect_eq "$(mini start -a made)" created-run "second start"
 mini rm made >/dev/null
 
-# A --rm container lives on tmpfs only, and is visible to ps/inspect/exec while it runs.
+# A --rm container's records live on tmpfs, its writable layer on the store's disk (as any
+# container's: what it writes is never RAM); it is visible to ps/inspect/exec while it runs.
 mini run --rm --name eph busybox sleep 3 &
 for i in $(seq 50); do mini exec eph true 2>/dev/null && break; sleep 0.1; done
 [ -d "$R/containers" ] && [ -z "$(ls "$R/containers")" ] || fail "--rm container written to the store"
 expect_eq "$(mini exec eph hostname | wc -c)" 13
-mini inspect eph | grep '"UpperDir": "/run/mini/' >/dev/null || fail "--rm upper dir not on tmpfs"
+mini inspect eph | grep "\"UpperDir\": \"$R/overlay2/[0-9a-f]\{64\}/diff\"" >/dev/null || fail "--rm upper dir not in the store"
+mini inspect eph | grep '"LowerDir": "/run/mini/' >/dev/null || fail "--rm init layer not on tmpfs"
 wait
 grep -q " $R/" /proc/self/mountinfo && fail "mounts left under the root"
 echo PASS
