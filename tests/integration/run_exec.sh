@@ -2,7 +2,7 @@
 # mini exec (namespaces, cgroup, security, exit codes), create/start, inspect of containers.
 source "$SRC_DIR/tests/integration/lib.sh"
 # Detached containers must not outlive a failed test.
-trap 'rc=$?; mini rm -f $(mini ps -a -q) >/dev/null 2>&1 || true; set +e; (exit $rc); cleanup_root' EXIT
+on_exit remove_all_containers
 import_busybox
 
 id=$(mini run -d --name box --hostname boxhost busybox sh -c 'echo data > /tmp/written; exec sleep 1000')

@@ -9,8 +9,9 @@ MINI=${MINI:?set MINI to the mini binary}
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || { echo "skip: no busybox on the host"; exit 77; }
 
+source "$(dirname "$0")/on_exit.bash"
 W=$(mktemp -d /tmp/mini-save-load.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+on_exit rm -rf "$W"
 R=$W/root1 R2=$W/root2 R3=$W/root3 R4=$W/root4
 mini() { "$MINI" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
