@@ -23,7 +23,7 @@ free_port() {
   local p
   for _ in $(seq 100); do
     p=$((20000 + RANDOM % 20000))
-    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+    [ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return; }
   done
   fail "no free port"
 }
