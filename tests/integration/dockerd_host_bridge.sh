@@ -16,8 +16,9 @@ else
   net=$(free_private_net24)
   STANDIN_ADDR=${net%.0/24}.1/24
   ip link add docker0 type bridge
-  # Only ours is deleted: a docker0 without our address was made by someone else.
-  on_exit 'if ip -o addr show dev docker0 2>/dev/null | grep -F " $STANDIN_ADDR " >/dev/null; then ip link del docker0; fi'
+  STANDIN_IFINDEX=$(cat /sys/class/net/docker0/ifindex)
+  # Only ours is deleted (a docker0 with another ifindex was made by someone else).
+  on_exit '[ "$(cat /sys/class/net/docker0/ifindex 2>/dev/null)" != "$STANDIN_IFINDEX" ] || ip link del docker0'
   ip addr add "$STANDIN_ADDR" dev docker0
   ip link set docker0 up
   echo "stand-in docker0 with $STANDIN_ADDR"

@@ -101,6 +101,25 @@ expect_eq "$CHILD_RC" 0 "on_exit with a quoted word and a late string"
 [ ! -e "$T/c-lib-quoting/a b" ] || fail "on_exit rm -r \"\$D/a b\" did not remove it"
 expect_eq "$(cat "$T/c-lib-quoting/late")" late "a string cleanup's variable, read at exit"
 
+# A passing test whose dockerd changed the host's docker0 fails, through stop_private_dockerd
+# (run by on_exit). On a host without docker0, on a stand-in one.
+if ! ip link show dev docker0 >/dev/null 2>&1; then
+  source "$HERE/dockerd.bash"
+  STANDIN_ADDR=$(free_private_net24)
+  STANDIN_ADDR=${STANDIN_ADDR%.0/24}.1/24
+  ip link add docker0 type bridge
+  STANDIN_IFINDEX=$(cat /sys/class/net/docker0/ifindex)
+  # Only ours is deleted (a docker0 with another ifindex was made by someone else).
+  on_exit '[ "$(cat /sys/class/net/docker0/ifindex 2>/dev/null)" != "$STANDIN_IFINDEX" ] || ip link del docker0'
+  ip addr add "$STANDIN_ADDR" dev docker0
+  n=0
+  for change in 'ip link set docker0 up' 'ip addr del "$STANDIN_ADDR" dev docker0' 'ip link del docker0'; do
+    child dockerd docker0-$((++n)) "STANDIN_ADDR=$STANDIN_ADDR; $change; exit 0"
+    expect_eq "$CHILD_RC" 1 "docker0 changed by [$change]"
+    grep -F "changed the host's docker0" "$T/c-dockerd-docker0-$n/out" >/dev/null || fail "[$change]: $(cat "$T/c-dockerd-docker0-$n/out")"
+  done
+fi
+
 # No test, fixture or benchmark sets an EXIT trap of its own (it would replace on_exit's).
 traps=$(grep -nE '(^|[;&|{(]|then|do)[[:space:]]*trap[[:space:]].*EXIT' "$HERE"/*.sh "$HERE"/*.bash "$HERE"/../../bench/*.sh | grep -v '/on_exit\.bash:' || true)
 [ -z "$traps" ] || fail "EXIT traps outside on_exit.bash: $traps"
