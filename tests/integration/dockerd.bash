@@ -1,7 +1,7 @@
 # A private dockerd for interop tests and benchmarks (sourced). Never pulls: no network here.
 #   start_private_dockerd DIR SOCK [EXTRA_FLAGS...]  data, exec root, pid file and log under DIR;
 #       exports DOCKER_HOST=unix://SOCK and DOCKERD_PID; waits up to 60 s for it to answer.
-#       Returns 1, with the log's tail on stdout, if it never does. Registers
+#       Returns 1, with the log's tail on stdout, if it never does (and stops it). Registers
 #       stop_private_dockerd with on_exit, so a script need not stop it itself.
 #   stop_private_dockerd    TERM, up to 30 s for it to go, then KILL; removes the socket and the
 #       bridge. Returns 1, naming what changed, when the host's docker0 is not as start found it.
@@ -50,6 +50,8 @@ start_private_dockerd() {
   shift 2
   mkdir -p "$dir/data" "$dir/exec"
   if [ -z "$DOCKERD_REGISTERED" ]; then on_exit stop_private_dockerd; DOCKERD_REGISTERED=1; fi
+  # One at a time: a dockerd (or bridge) of an earlier start goes first.
+  [ -z "$DOCKERD_PID$DOCKERD_BRIDGE" ] || stop_private_dockerd || return 1
   DOCKER0_BEFORE=$(docker0_state)
   net=$(free_private_net24) || return 1
   ip link add "mtdk$$" type bridge || return 1
@@ -69,6 +71,7 @@ start_private_dockerd() {
   done
   docker version >/dev/null 2>&1 && return 0
   tail -n 20 "$dir/dockerd.log"
+  stop_private_dockerd >&2
   return 1
 }
 
