@@ -8,13 +8,12 @@ set -euo pipefail
 MINI=${MINI:-$(dirname "$0")/../build/mini}
 source "$(cd "$(dirname "$0")/../tests/integration" && pwd)/dockerd.bash"
 T=$(mktemp -d /tmp/mini-bench-build.XXXXXX)
+# Runs after stop_private_dockerd (which start_private_dockerd registers later, so runs earlier).
 cleanup() {
-  set +e
-  stop_private_dockerd
   grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$T"
 }
-trap cleanup EXIT
+on_exit cleanup
 R=$T/root
 mkdir -p "$T/bb/bin" "$T/bb/etc" "$T/ctx/src"
 cp /bin/busybox "$T/bb/bin/busybox"

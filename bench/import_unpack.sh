@@ -5,8 +5,9 @@
 set -euo pipefail
 MINI=${MINI:-$(dirname "$0")/../build/mini}
 SRC=${1:-/usr/lib/x86_64-linux-gnu}
+source "$(dirname "$0")/../tests/integration/on_exit.bash"
 T=$(mktemp -d /tmp/mini-bench.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+on_exit rm -rf "$T"
 tar -C "$SRC" -cf "$T/in.tar" . 2>/dev/null || true
 gzip -1 -c "$T/in.tar" >"$T/in.tar.gz"
 echo "input: $(du -h "$T/in.tar" | cut -f1) tar, $(du -h "$T/in.tar.gz" | cut -f1) gzip, $(tar -tf "$T/in.tar" | wc -l) entries"

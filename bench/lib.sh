@@ -1,5 +1,7 @@
 # Sourced by the run benchmarks: timing and the busybox image they run.
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Cleanups are registered with on_exit, as in the integration tests: one EXIT trap for all.
+source "$BENCH_DIR/../tests/integration/on_exit.bash"
 
 # bench_time N NAME CMD...: prints "NAME<TAB>median ms<TAB>p90 ms" over N runs (after 3 warm-ups).
 bench_time() { python3 "$BENCH_DIR/timeit.py" "$@"; }

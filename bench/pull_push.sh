@@ -56,21 +56,20 @@ cold() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 OUT=$T/out
 mkdir -p "$OUT"
 LOOPDEV=
+# Runs after stop_private_dockerd (start_private_dockerd registers it later, so it runs
+# earlier) and before registry_cleanup and cleanup_root (registered earlier, run later).
+unmount_out() {
+  [ -n "$LOOPDEV" ] || return 0
+  if mountpoint -q "$OUT"; then umount "$OUT" 2>/dev/null || umount -l "$OUT"; fi
+  losetup -d "$LOOPDEV"
+}
+on_exit unmount_out
 if [ "${BENCH_FS:-loop}" = loop ]; then
   truncate -s 40G "$T/fs.img"
   mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "$T/fs.img"
   LOOPDEV=$(losetup --find --show --direct-io=on "$T/fs.img")
   mount "$LOOPDEV" "$OUT"
 fi
-bench_cleanup() {
-  stop_private_dockerd
-  if [ -n "$LOOPDEV" ]; then
-    umount "$OUT" 2>/dev/null || umount -l "$OUT"
-    losetup -d "$LOOPDEV"
-  fi
-  registry_cleanup
-}
-trap bench_cleanup EXIT
 echo "output filesystem: $(findmnt -n -o SOURCE,FSTYPE -T "$OUT" | tr -s ' ')"
 fresh() { mktemp -d "$OUT/$1.XXXXXX"; }
 declare -A walls=() cpus=()

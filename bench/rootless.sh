@@ -20,7 +20,6 @@ chmod 755 "$W"
 cp /etc/subuid "$W/subuid.bak"
 cp /etc/subgid "$W/subgid.bak"
 cleanup() {
-  set +e
   pkill -KILL -u "$U" 2>/dev/null
   sleep 0.2
   userdel "$U" 2>/dev/null
@@ -29,7 +28,7 @@ cleanup() {
   grep -o " $W/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$W" "/dev/shm/mini-run-${UIDN:-none}" "/tmp/mini-run-${UIDN:-none}"
 }
-trap cleanup EXIT
+on_exit cleanup
 useradd -M -d "$W/home" -s /bin/sh "$U"
 UIDN=$(id -u "$U")
 { cat "$W/subuid.bak"; echo "$U:400000:65536"; } >/etc/subuid

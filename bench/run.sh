@@ -19,13 +19,12 @@ command -v python3 >/dev/null || { echo "python3 is needed for the timings" >&2;
 source "$(dirname "$0")/lib.sh"
 source "$(cd "$(dirname "$0")/../tests/integration" && pwd)/dockerd.bash"
 W=$(mktemp -d /tmp/mini-bench-run.XXXXXX)
-cleanup() {
-  set +e
-  stop_private_dockerd
+# Runs after stop_private_dockerd (which start_private_dockerd registers later, so runs earlier).
+remove_workdir() {
   grep -o " $W/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$W"
 }
-trap cleanup EXIT
+on_exit remove_workdir
 
 # timeit NAME CMD...: appends "NAME median p90" over N runs to the results.
 timeit() { bench_time "$N" "$@" >>"$W/results"; }

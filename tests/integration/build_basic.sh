@@ -7,18 +7,18 @@ ctx=$T/hello
 cp -r "$SRC_DIR/Minifile-examples/hello" "$ctx"
 
 out=$(mini build -t hello "$ctx") || fail "build: $out"
-echo "$out" | grep -q '^Step 7/7 : CMD \["/app/greet.sh"\]$' || fail "step lines: $out"
-echo "$out" | grep -q '^Successfully tagged hello:latest$' || fail "tag line: $out"
+echo "$out" | grep '^Step 7/7 : CMD \["/app/greet.sh"\]$' >/dev/null || fail "step lines: $out"
+echo "$out" | grep '^Successfully tagged hello:latest$' >/dev/null || fail "tag line: $out"
 id=$(echo "$out" | sed -n 's/^Successfully built //p')
 insp=$(mini inspect hello)
-echo "$insp" | grep -q "\"Id\": \"sha256:$id" || fail "inspect id"
-echo "$insp" | grep -q '"WorkingDir": "/app"' || fail "WorkingDir"
-echo "$insp" | grep -q '"GREETING=hello from mini"' || fail "Env"
-echo "$insp" | grep -q '"org.opencontainers.image.title": "hello"' || fail "Labels"
+echo "$insp" | grep "\"Id\": \"sha256:$id" >/dev/null || fail "inspect id"
+echo "$insp" | grep '"WorkingDir": "/app"' >/dev/null || fail "WorkingDir"
+echo "$insp" | grep '"GREETING=hello from mini"' >/dev/null || fail "Env"
+echo "$insp" | grep '"org.opencontainers.image.title": "hello"' >/dev/null || fail "Labels"
 # 1 base layer + WORKDIR (it creates /app, as Docker does) + COPY + RUN
 expect_eq "$(echo "$insp" | sed -n '/"Layers"/,/]/p' | grep -c sha256)" 4 "layers"
 hist=$(mini history --no-trunc hello 2>/dev/null || true)
-[ -z "$hist" ] || echo "$hist" | grep -q 'WORKDIR /app' || fail "history: $hist"
+[ -z "$hist" ] || echo "$hist" | grep 'WORKDIR /app' >/dev/null || fail "history: $hist"
 upper=$(echo "$insp" | sed -n 's/.*"UpperDir": "\(.*\)".*/\1/p')
 [ -d "$upper/data" ] || fail "RUN layer lacks /data"
 [ ! -e "$upper/etc/hosts" ] || fail "init layer file leaked into the RUN layer"
@@ -41,7 +41,7 @@ expect_eq "$q" "sha256:$(mini inspect hello | sed -n 's/.*"Id": "sha256:\([0-9a-
 echo 'echo changed' >>"$ctx/greet.sh"
 out3=$(mini build -t hello "$ctx")
 expect_eq "$(echo "$out3" | grep -c 'Using cache')" 3 "cache hits after a change"
-mini run --rm hello | grep -q changed || fail "changed file not in image"
+mini run --rm hello | grep changed >/dev/null || fail "changed file not in image"
 
 # --no-cache
 expect_eq "$(mini build --no-cache "$ctx" | grep -c 'Using cache')" 0 "--no-cache"
@@ -52,7 +52,7 @@ printf 'FROM busybox\nRUN echo out; touch /x; exit 3\n' >"$T/bad/Minifile"
 find "$R" | sort >"$T/before"
 mounts_before=$(grep -c " $R" /proc/self/mountinfo || true)
 if err=$(mini build "$T/bad" 2>&1); then fail "failing RUN succeeded"; fi
-echo "$err" | grep -qx 'mini: error: RUN echo out; touch /x; exit 3: exit code 3' || fail "message: $err"
+echo "$err" | grep -x 'mini: error: RUN echo out; touch /x; exit 3: exit code 3' >/dev/null || fail "message: $err"
 find "$R" | sort >"$T/after"
 diff "$T/before" "$T/after" || fail "failing RUN left files behind"
 expect_eq "$(grep -c " $R" /proc/self/mountinfo || true)" "$mounts_before" "mounts"
@@ -61,5 +61,5 @@ expect_eq "$(mini ps -a -q 2>/dev/null | wc -l)" 0 "containers left"
 # Parse errors name FILE:LINE.
 printf 'FROM busybox\n\nBOGUS x\n' >"$T/bad/Minifile"
 err=$(mini build "$T/bad" 2>&1) && fail "bogus instruction accepted"
-echo "$err" | grep -qF "mini: error: $T/bad/Minifile:3: unknown instruction: BOGUS" || fail "parse error: $err"
+echo "$err" | grep -F "mini: error: $T/bad/Minifile:3: unknown instruction: BOGUS" >/dev/null || fail "parse error: $err"
 echo PASS

@@ -22,7 +22,7 @@ expect_eq "$(mini run --rm committed:1)" new "committed image runs with -c CMD"
 expect_eq "$(mini run --rm committed:1 sh -c 'echo $MODE; test -e /bin/vi || echo novi')" "committed
 novi" "ENV and whiteout"
 insp=$(mini inspect committed:1)
-echo "$insp" | grep -q '"Author": "Jane <j@x>"' || fail "author"
+echo "$insp" | grep '"Author": "Jane <j@x>"' >/dev/null || fail "author"
 up=$(echo "$insp" | sed -n 's/.*"UpperDir": "\(.*\)".*/\1/p')
 [ ! -e "$up/etc/hosts" ] && [ ! -e "$up/etc/hostname" ] && [ ! -e "$up/.dockerenv" ] || fail "init layer in commit"
 [ -f "$up/added" ] || fail "added file missing"

@@ -10,14 +10,6 @@ source "$SRC_DIR/tests/integration/dockerd.bash"
 command -v docker >/dev/null || { echo "skip: no docker CLI"; exit 77; }
 command -v dockerd >/dev/null || { echo "skip: no dockerd"; exit 77; }
 TREE="python3 $SRC_DIR/tests/build_testdata/tree_of.py"
-stop_dockerd() {
-  local rc=$?
-  set +e
-  stop_private_dockerd
-  (exit "$rc")
-  cleanup_root
-}
-trap stop_dockerd EXIT
 export DOCKER_BUILDKIT=0
 if ! start_private_dockerd "$T/d" /run/mini-test-docker-conformance.sock; then
   echo "skip: dockerd did not come up within 60 s"

@@ -31,7 +31,7 @@ stat_of() { stat -c '%F %a %u:%g' "$L/$1" 2>/dev/null || echo missing; }
 expect_err() {
   printf 'FROM busybox\n%s\n' "$2" >"$C/Minifile"
   err=$(mini build "$C" 2>&1) && fail "$1: expected an error"
-  echo "$err" | grep -qF "$3" || fail "$1: wanted [$3], got [$err]"
+  echo "$err" | grep -F "$3" >/dev/null || fail "$1: wanted [$3], got [$err]"
 }
 
 copy_case file 'COPY file.txt /dst'

@@ -6,7 +6,7 @@ import_busybox busybox:latest
 E=$SRC_DIR/Minifile-examples
 
 mini build -q -t hello "$E/hello" >/dev/null || fail "build hello"
-mini run --rm hello | grep -q '^hello from mini' || fail "run hello"
+mini run --rm hello | grep '^hello from mini' >/dev/null || fail "run hello"
 
 mini build -q -t static-hello "$E/static-hello" >/dev/null || fail "build static-hello"
 expect_eq "$(mini run --rm static-hello)" "hello from scratch" "static-hello"
@@ -17,7 +17,7 @@ expect_eq "$(mini run --rm shell-app)" "hi, world (uid 1000, port 8080, cwd /srv
 insp=$(mini inspect shell-app)
 for want in '"User": "1000:1000"' '"8080/tcp": {}' '"/srv/data": {}' '"StopSignal": "SIGTERM"' \
   '"Entrypoint": [' '"APP_GREETING=hi"' '"WorkingDir": "/srv/app"' '"version": "1.0"'; do
-  echo "$insp" | grep -qF "$want" || fail "shell-app config lacks $want"
+  echo "$insp" | grep -F "$want" >/dev/null || fail "shell-app config lacks $want"
 done
 
 mini build -q -t whiteouts "$E/whiteouts" >/dev/null || fail "build whiteouts"

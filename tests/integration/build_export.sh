@@ -44,5 +44,5 @@ expect_eq "$(stat -c %h "$T/x/var/keep/k")" 2 "hard link kept"
 expect_eq "$(tar -tvf "$T/ex.tar" | grep -c '^c')" 0 "no whiteout devices"
 
 err=$(mini export nope 2>&1 >/dev/null) && fail "export of a missing container"
-echo "$err" | grep -q 'No such container: nope' || fail "message: $err"
+echo "$err" | grep 'No such container: nope' >/dev/null || fail "message: $err"
 echo PASS

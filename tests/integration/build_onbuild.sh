@@ -15,13 +15,13 @@ out=$(mini build -t ob-base "$T/base") || fail "base build: $out"
 [ ! -e "$T/base/payload.txt" ] || fail "setup"
 onbuild_of() { mini inspect "$1" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]["Config"].get("OnBuild")))'; }
 on=$(onbuild_of ob-base)
-echo "$on" | grep -q 'COPY payload.txt /payload.txt' || fail "OnBuild not recorded: $on"
-echo "$on" | grep -q 'ENV FROM_TRIGGER=yes' || fail "OnBuild order/content: $on"
+echo "$on" | grep 'COPY payload.txt /payload.txt' >/dev/null || fail "OnBuild not recorded: $on"
+echo "$on" | grep 'ENV FROM_TRIGGER=yes' >/dev/null || fail "OnBuild order/content: $on"
 
 echo "from child context" >"$T/child/payload.txt"
 printf 'FROM ob-base\nRUN echo "child step" >>/ran\nCMD ["cat", "/ran"]\n' >"$T/child/Minifile"
 out=$(mini build -t ob-child "$T/child") || fail "child build: $out"
-echo "$out" | grep -q '^# Executing 3 build triggers$' || fail "trigger banner: $out"
+echo "$out" | grep '^# Executing 3 build triggers$' >/dev/null || fail "trigger banner: $out"
 expect_eq "$(mini run --rm ob-child)" "trigger ran
 from child context
 child step" "triggers ran in order, before the child's steps"
@@ -34,12 +34,12 @@ expect_eq "$(echo "$out" | grep -c 'Using cache')" 5 "cached trigger steps"
 # The grandchild does not run them again.
 printf 'FROM ob-child\nRUN echo grand >>/ran\n' >"$T/grand/Minifile"
 out=$(mini build -t ob-grand "$T/grand") || fail "grandchild build: $out"
-echo "$out" | grep -q 'build trigger' && fail "triggers ran in the grandchild"
+echo "$out" | grep 'build trigger' >/dev/null && fail "triggers ran in the grandchild"
 expect_eq "$(mini run --rm ob-grand cat /ran | wc -l)" 4 "grandchild /ran"
 
 # A trigger that fails names the trigger; a missing trigger input is an error of the child.
 printf 'FROM ob-base\n' >"$T/grand/Minifile"
 err=$(mini build "$T/grand" 2>&1) && fail "missing trigger input accepted"
-echo "$err" | grep -qF "$T/grand/Minifile:1: ONBUILD COPY payload.txt /payload.txt: COPY failed: file not found" \
+echo "$err" | grep -F "$T/grand/Minifile:1: ONBUILD COPY payload.txt /payload.txt: COPY failed: file not found" >/dev/null \
   || fail "trigger error: $err"
 echo PASS

@@ -10,19 +10,16 @@ command -v docker >/dev/null || { echo "skip: no docker CLI"; exit 77; }
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || { echo "skip: no busybox on the host"; exit 77; }
 
+source "$(dirname "$0")/on_exit.bash"
 source "$(dirname "$0")/dockerd.bash"
 W=$(mktemp -d /tmp/mini-docker-interop.XXXXXX)
-cleanup() {
-  set +e
-  docker rmi -f dtest:1 dtest:2 mtest:1 >/dev/null 2>&1
-  if [ -n "$DOCKERD_PID" ]; then
-    stop_private_dockerd
-    # dockerd leaves its data root mounted on some kernels; unmount before removing.
-    grep -o " $W/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
-  fi
+# Runs last: after stop_private_dockerd, which start_private_dockerd registers.
+remove_workdir() {
+  # dockerd leaves its data root mounted on some kernels; unmount before removing.
+  grep -o " $W/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m"; done
   rm -rf "$W"
 }
-trap cleanup EXIT
+on_exit remove_workdir
 fail() {
   echo "FAIL: $*" >&2
   [ -f "$W/dockerd.log" ] && tail -n 20 "$W/dockerd.log" >&2
@@ -36,6 +33,7 @@ if ! docker version >/dev/null 2>&1; then
   start_private_dockerd "$W" /run/mini-test-docker.sock || { echo "skip: dockerd did not come up"; exit 77; }
 fi
 echo "docker $(docker version -f '{{.Server.Version}}')"
+on_exit 'docker rmi -f dtest:1 dtest:2 mtest:1 >/dev/null 2>&1 || true'
 
 # A busybox rootfs from the host's static busybox.
 mkdir -p "$W/r/bin"
@@ -59,7 +57,7 @@ docker load -i "$W/m.tar" > "$W/load.out" || fail "docker load of mini's archive
 grep -q "Loaded image: mtest:1" "$W/load.out" || fail "docker load printed $(cat "$W/load.out")"
 [ "$(docker inspect -f '{{.Id}}' mtest:1)" = "$MID" ] || fail "docker sees $(docker inspect -f '{{.Id}}' mtest:1), mini $MID"
 DLAYER=$(docker inspect -f '{{range .RootFS.Layers}}{{.}}{{end}}' mtest:1)
-mini inspect mtest:1 | grep -q "\"$DLAYER\"" || fail "docker's layer $DLAYER is not mini's"
+grep -F "\"$DLAYER\"" <<<"$(mini inspect mtest:1)" >/dev/null || fail "docker's layer $DLAYER is not mini's"
 
 echo "== docker save of a repeated layer (written as a symlink) -> mini load"
 mkdir -p "$W/ctx"

@@ -1,20 +1,27 @@
 # Shared helpers for the integration tests (sourced, not run: lib.sh is skipped by ctest).
 # Every test uses a private store root and removes it, with any mount under it, at exit.
+# Cleanups are registered with on_exit (on_exit.bash), never with `trap ... EXIT`.
 set -euo pipefail
 : "${MINI:?MINI must point at the mini binary}"
 [ "$(id -u)" = 0 ] || { echo "integration tests need root"; exit 77; }
+source "$(dirname "${BASH_SOURCE[0]}")/on_exit.bash"
 T=$(mktemp -d /tmp/mini-test.XXXXXX)
 R=$T/root
+# Registered first, so it runs last, after the fixtures' and the test's own cleanups.
 cleanup_root() {
-  local rc=$?
-  set +e
   # Unmount anything left under the test dir, deepest first, then remove it.
   grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$T"
-  exit "$rc"
 }
-trap cleanup_root EXIT
+on_exit cleanup_root
 mini() { "$MINI" --root "$R" "$@"; }
+# remove_all_containers: `mini rm -f` of every container in $R; a cleanup for tests that run
+# detached containers (on_exit remove_all_containers), before cleanup_root removes $R.
+remove_all_containers() {
+  local ids
+  ids=$(mini ps -a -q 2>/dev/null) || true
+  [ -z "$ids" ] || mini rm -f $ids >/dev/null 2>&1 || true
+}
 
 # make_busybox_rootfs DIR: a minimal rootfs from the host's busybox-static.
 make_busybox_rootfs() {

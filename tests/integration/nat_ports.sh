@@ -14,14 +14,12 @@ IPT=$(command -v iptables-nft || true)
 H=mnh$$ C1=mnc1$$ C2=mnc2$$ O=mno$$
 PIDS=()
 cleanup_net() {
-  local rc=$?
-  set +e
+  local p n
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   for n in $H $C1 $C2 $O; do ip netns del "$n" 2>/dev/null; done
-  cleanup_root
-  exit "$rc"
+  return 0
 }
-trap cleanup_net EXIT
+on_exit cleanup_net
 inH() { ip netns exec "$H" "$@"; }
 tool() { ip netns exec "$H" "$TOOL" "$@"; }
 # (busybox 1.35 wget -T crashes here: bound the time with timeout instead)

@@ -4,7 +4,7 @@
 # container's /etc/hosts and /etc/resolv.conf, --network none / host, inspect's
 # NetworkSettings, and nothing left once the containers are gone.
 source "$SRC_DIR/tests/integration/lib.sh"
-trap 'rc=$?; mini rm -f $(mini ps -a -q) >/dev/null 2>&1 || true; set +e; (exit $rc); cleanup_root' EXIT
+on_exit remove_all_containers
 import_busybox
 ip_of() { mini inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["NetworkSettings"]["IPAddress"])'; }
 

@@ -4,7 +4,7 @@
 # removed with rm -f, and a detached container whose monitor is killed with -9 (collected by
 # a later `mini ps` / `mini rm -f`).
 source "$SRC_DIR/tests/integration/lib.sh"
-trap 'rc=$?; mini rm -f $(mini ps -a -q) >/dev/null 2>&1 || true; set +e; (exit $rc); cleanup_root' EXIT
+on_exit remove_all_containers
 import_busybox
 links() { ip -o link | wc -l; }
 leases() { find "$R/networks" -path '*/leases/*' ! -name '.*' 2>/dev/null | wc -l; }

@@ -3,7 +3,8 @@
 # `mini port` and ps show it; -p with a host port already taken fails with one clean line,
 # exit 125, and leaves nothing (no container, lease, veth, nft forward).
 source "$SRC_DIR/tests/integration/lib.sh"
-trap 'rc=$?; mini rm -f $(mini ps -a -q) >/dev/null 2>&1 || true; kill $HOLDER 2>/dev/null; set +e; (exit $rc); cleanup_root' EXIT
+on_exit remove_all_containers
+on_exit '[ -z "$HOLDER" ] || kill "$HOLDER" 2>/dev/null || true'
 HOLDER=
 import_busybox
 leases() { ls "$R/networks/mini/leases" 2>/dev/null | wc -l; }

@@ -5,7 +5,8 @@
 source "$SRC_DIR/tests/integration/lib.sh"
 NET=mininet-user-$$
 NET2=mininet-fixed-$$
-trap 'rc=$?; mini rm -f $(mini ps -a -q) >/dev/null 2>&1 || true; mini network rm $NET $NET2 >/dev/null 2>&1 || true; set +e; (exit $rc); cleanup_root' EXIT
+on_exit 'mini network rm $NET $NET2 >/dev/null 2>&1 || true'
+on_exit remove_all_containers
 import_busybox
 
 id=$(mini network create "$NET")

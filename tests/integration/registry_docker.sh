@@ -8,11 +8,6 @@ source "$(dirname "$0")/registry_fixture.bash"
 source "$(dirname "$0")/dockerd.bash"
 command -v docker >/dev/null || { echo "skip: no docker CLI"; exit 77; }
 
-stop_dockerd() {
-  stop_private_dockerd
-  registry_cleanup
-}
-trap stop_dockerd EXIT
 if ! docker version >/dev/null 2>&1; then
   command -v dockerd >/dev/null || { echo "skip: no docker daemon and no dockerd"; exit 77; }
   start_private_dockerd "$T/docker" /run/mini-test-registry-docker.sock || { echo "skip: dockerd did not come up"; exit 77; }

@@ -8,14 +8,13 @@ command -v docker-registry >/dev/null || { echo "skip: docker-registry is not in
 REG_PIDS=()
 REG_CLEANUP=()
 registry_cleanup() {
-  local rc=$? p  # the test's status: cleanup_root exits with the status it finds in $?
+  local p s=0
   for p in "${REG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${REG_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  for p in "${REG_CLEANUP[@]}"; do rm -rf "$p"; done
-  (exit "$rc")
-  cleanup_root
+  for p in "${REG_CLEANUP[@]}"; do rm -rf "$p" || s=1; done
+  return "$s"
 }
-trap registry_cleanup EXIT
+on_exit registry_cleanup
 # Credentials written by `mini login` go to the test's own dir.
 export XDG_CONFIG_HOME=$T/config HOME=$T/home DOCKER_CONFIG=$T/docker-config
 mkdir -p "$HOME"
@@ -24,7 +23,7 @@ free_port() {
   local p
   for _ in $(seq 100); do
     p=$((20000 + RANDOM % 20000))
-    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+    [ -z "$(ss -Hltn "sport = :$p")" ] && { echo "$p"; return; }
   done
   fail "no free port"
 }

@@ -81,10 +81,10 @@ if command -v skopeo >/dev/null; then
   skopeo copy -q --dest-tls-verify=false --format v2s2 "oci-archive:$T/o.tar" "docker://$REG/v2s2:1"
   mini rmi -f "$ID" >/dev/null
   mini pull -q "$REG/v2s2:1" >/dev/null
-  mini inspect "$REG/v2s2:1" | grep -q 'application/vnd.docker.distribution.manifest.v2+json' || fail "v2s2 media type lost"
+  mini inspect "$REG/v2s2:1" | grep 'application/vnd.docker.distribution.manifest.v2+json' >/dev/null || fail "v2s2 media type lost"
   mini tag "$REG/v2s2:1" "$REG/v2s2:copy"
   mini push -q "$REG/v2s2:copy" >/dev/null
-  skopeo inspect --raw --tls-verify=false "docker://$REG/v2s2:copy" | grep -q 'application/vnd.docker.distribution.manifest.v2+json' \
+  skopeo inspect --raw --tls-verify=false "docker://$REG/v2s2:copy" | grep 'application/vnd.docker.distribution.manifest.v2+json' >/dev/null \
     || fail "mini changed the media type on push"
 else
   echo "(skopeo not installed: interop skipped)"

@@ -17,7 +17,7 @@ out=$(mini pull "$REG/multi:1")
 expect_eq "$(grep -c 'Pull complete' <<<"$out")" 3 "three layers pulled"
 expect_eq "$(manifest_digest_of "$REG/multi:1")" "$M_DIGEST" "manifest digest"
 for l in "${LAYER_DIGESTS[@]}"; do [ -f "$R/blobs/sha256/${l#sha256:}" ] || fail "blob $l not kept"; done
-mini inspect "$REG/multi:1" | grep -q 'application/vnd.docker.distribution.manifest.v2+json' || fail "media type"
+mini inspect "$REG/multi:1" | grep 'application/vnd.docker.distribution.manifest.v2+json' >/dev/null || fail "media type"
 diff_dir=$(mini inspect "$REG/multi:1" | sed -n 's/.*"UpperDir": "\(.*\)".*/\1/p')
 expect_eq "$(cat "$diff_dir/c.txt")" "layer c for amd64" "top layer content"
 

@@ -17,8 +17,6 @@ chmod 755 "$UT"
 cp /etc/subuid "$UT/subuid.bak"
 cp /etc/subgid "$UT/subgid.bak"
 rootless_cleanup() {
-  local rc=$?
-  set +e
   # Anything the user left running (there should be nothing: checked below).
   pkill -KILL -u "$U" 2>/dev/null
   sleep 0.2
@@ -31,14 +29,8 @@ rootless_cleanup() {
     for d in "$CLEAN_CGROUP"/mini/* "$CLEAN_CGROUP"/mini "$CLEAN_CGROUP"/shell "$CLEAN_CGROUP"; do rmdir "$d" 2>/dev/null; done
   fi
   rm -rf "$UT"
-  # registry_cleanup's own, keeping our status for cleanup_root.
-  local p
-  for p in "${REG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${REG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  (exit "$rc")
-  cleanup_root
 }
-trap rootless_cleanup EXIT
+on_exit rootless_cleanup
 useradd -M -d "$UT/home" -s /bin/sh "$U"
 mkdir -p "$UT/home" "$UT/run" "$UT/bin"
 chown "$U:$U" "$UT/home" "$UT/run"

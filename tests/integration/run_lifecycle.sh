@@ -6,16 +6,16 @@ import_busybox
 id=$(mini run -d --name web busybox sh -c 'echo hello; trap "echo got-term; exit 7" TERM; while true; do sleep 0.1; done')
 [ ${#id} = 64 ] || fail "id [$id]"
 grep -q "\"Image\":\"sha256:[0-9a-f]\{64\}\"" "$R/containers/$id/config.json" || fail "config.json Image"
-mini ps | grep -q ' web$' || fail "ps does not show web"
+mini ps | grep ' web$' >/dev/null || fail "ps does not show web"
 expect_eq "$(mini ps -q)" "${id:0:12}"
 if mini run -d --name web busybox true 2>/dev/null; then fail "duplicate name accepted"; fi
-for i in $(seq 50); do mini logs web | grep -q hello && break; sleep 0.1; done
+for i in $(seq 50); do mini logs web | grep hello >/dev/null && break; sleep 0.1; done
 expect_eq "$(mini logs web)" hello
 expect_eq "$(mini stop -t 20 web)" web
 expect_eq "$(mini logs "${id:0:8}" | tail -1)" got-term
 expect_eq "$(mini wait web)" 7
-mini ps | grep -q web && fail "stopped container still listed by ps"
-mini ps -a | grep -q 'Exited (7)' || fail "ps -a status"
+mini ps | grep web >/dev/null && fail "stopped container still listed by ps"
+mini ps -a | grep 'Exited (7)' >/dev/null || fail "ps -a status"
 if mini rm nosuch 2>/dev/null; then fail "rm of a missing container"; fi
 
 # kill -s, rm -f of a running container.
@@ -33,8 +33,8 @@ id4=$(mini run -d busybox sleep 1000)
 # Runtime state is on tmpfs under /run/mini/<store hash>/containers/<id>.
 mon=$(sed 's/.*"MonitorPid":\([0-9]*\).*/\1/' /run/mini/*/containers/$id4/state.json)
 kill -9 "$mon"
-for i in $(seq 50); do mini ps -a | grep -q Exited && break; sleep 0.1; done
-mini ps -a | grep "${id4:0:12}" | grep -q Exited || fail "container of a killed monitor not shown as exited"
+for i in $(seq 50); do mini ps -a | grep Exited >/dev/null && break; sleep 0.1; done
+mini ps -a | grep "${id4:0:12}" | grep Exited >/dev/null || fail "container of a killed monitor not shown as exited"
 mini rm "$id4" >/dev/null
 
 # Signals sent to `mini run` reach the container.

@@ -12,7 +12,7 @@ mini rm oom >/dev/null
 
 # A fork bomb stops at the pids limit.
 out=$(mini run --rm --pids-limit 20 busybox sh -c 'for i in $(seq 40); do sleep 5 & done 2>&1; echo done' 2>&1 || true)
-echo "$out" | grep -q "can't fork" || fail "pids limit did not stop forks: $out"
+echo "$out" | grep "can't fork" >/dev/null || fail "pids limit did not stop forks: $out"
 
 # --cpus and --cpuset-cpus land in the cgroup (the v1 or v2 files, whichever this host has).
 id=$(mini run -d --cpus 0.25 --cpuset-cpus 0 --cpu-shares 512 busybox sleep 1000)

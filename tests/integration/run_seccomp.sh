@@ -3,7 +3,7 @@
 # seccomp=unconfined|PROFILE.json, --privileged turns it off.
 source "$SRC_DIR/tests/integration/lib.sh"
 # Detached containers must not outlive a failed test.
-trap 'rc=$?; mini rm -f $(mini ps -a -q) >/dev/null 2>&1 || true; set +e; (exit $rc); cleanup_root' EXIT
+on_exit remove_all_containers
 import_busybox
 
 seccomp_mode() { mini run --rm "$@" busybox sh -c 'grep "^Seccomp:" /proc/self/status | cut -f2'; }

@@ -10,16 +10,15 @@ source "$SRC_DIR/tests/integration/lib.sh"
 for f in subuid subgid; do
   if [ -e /etc/$f ]; then cp -p /etc/$f "$T/$f.orig"; else : >"$T/$f.absent"; fi
 done
+# (Before cleanup_root removes the copies in $T: on_exit runs the cleanups last-registered first.)
 restore_subids() {
-  local rc=$?
+  local f s=0
   for f in subuid subgid; do
-    if [ -e "$T/$f.orig" ]; then cp -p "$T/$f.orig" /etc/$f; elif [ -e "$T/$f.absent" ]; then rm -f /etc/$f; fi
+    if [ -e "$T/$f.orig" ]; then cp -p "$T/$f.orig" /etc/$f || s=1; elif [ -e "$T/$f.absent" ]; then rm -f /etc/$f || s=1; fi
   done
-  (exit "$rc")
-  cleanup_root
-  exit "$rc"
+  return "$s"
 }
-trap restore_subids EXIT
+on_exit restore_subids
 # Start without a mini entry: the first --userns run must add it.
 for f in subuid subgid; do
   if [ -e /etc/$f ]; then grep -v '^mini:' "$T/$f.orig" >/etc/$f || true; fi

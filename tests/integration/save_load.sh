@@ -9,8 +9,9 @@ MINI=${MINI:?set MINI to the mini binary}
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || { echo "skip: no busybox on the host"; exit 77; }
 
+source "$(dirname "$0")/on_exit.bash"
 W=$(mktemp -d /tmp/mini-save-load.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+on_exit rm -rf "$W"
 R=$W/root1 R2=$W/root2 R3=$W/root3 R4=$W/root4
 mini() { "$MINI" "$@"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -64,7 +65,7 @@ if command -v skopeo >/dev/null; then
   grep -q '"Architecture"' "$W/sd.json" || fail "skopeo docker-archive output: $(cat "$W/sd.json")"
   # Single layer: its chain id (the layer directory name) is its diff id.
   [ -n "$DIFF_ID" ] && grep -q "sha256:$DIFF_ID" "$W/sd.json" || fail "skopeo shows other layers: $(cat "$W/sd.json")"
-  skopeo inspect --config "docker-archive:$W/a.tar" | grep -q "sha256:$DIFF_ID" || fail "skopeo config lacks the diff id"
+  skopeo inspect --config "docker-archive:$W/a.tar" | grep "sha256:$DIFF_ID" >/dev/null || fail "skopeo config lacks the diff id"
   skopeo inspect "oci-archive:$W/o.tar" > "$W/so.json" || fail "skopeo cannot read the oci-archive"
   grep -q "\"Digest\": \"$M1\"" "$W/so.json" || fail "skopeo oci-archive digest differs from $M1: $(cat "$W/so.json")"
   skopeo inspect "oci-archive:$W/o.tar:latest" >/dev/null || fail "skopeo cannot find ref.name latest"
