@@ -18,9 +18,9 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "common/path.h"
 #include "store/importer.h"
 #include "store/lease.h"
-#include "store/safe_path.h"
 
 namespace mini::build {
 

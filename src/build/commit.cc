@@ -15,10 +15,10 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "run/container.h"
 #include "store/blob_store.h"
 #include "store/lease.h"
-#include "store/safe_path.h"
 #include "store/tar_generate.h"
 
 namespace mini::build {

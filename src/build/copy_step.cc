@@ -12,8 +12,9 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/in_root.h"
+#include "common/path.h"
 #include "store/compression.h"
-#include "store/safe_path.h"
 #include "store/tar_extract.h"
 
 namespace mini::build {
@@ -22,26 +23,6 @@ namespace {
 
 bool IsNumber(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-/// True if cleaning `p` as a relative path would climb above its root.
-bool Escapes(const std::string& p) {
-  int depth = 0;
-  size_t i = 0;
-  bool abs = !p.empty() && p[0] == '/';
-  while (i <= p.size()) {
-    size_t j = p.find('/', i);
-    if (j == std::string::npos) j = p.size();
-    std::string c = p.substr(i, j - i);
-    if (c == "..") {
-      if (--depth < 0 && !abs) return true;
-      if (depth < 0) depth = 0;
-    } else if (!c.empty() && c != ".") {
-      ++depth;
-    }
-    i = j + 1;
-  }
-  return false;
 }
 
 std::string NotFound(const CopyOptions& o, const std::string& src) {
@@ -199,7 +180,7 @@ class LayerWriter {
     bool tar = n >= 262 && std::memcmp(head + 257, "ustar", 5) == 0;
     if (c == Compression::kNone && !tar) return false;
     UniqueFd dir = EnsureDir(dst);
-    std::string target = "/proc/self/fd/" + std::to_string(dir.get());
+    std::string target = FdPath(dir.get());
     FdSource src(in.get(), host_path);
     UnpackOptions uo;
     uo.convert_whiteouts = false;
@@ -247,7 +228,7 @@ class LayerWriter {
     }
   }
 
-  RootDir root_;
+  InRoot root_;
   const LayerView& image_;
   const CopyOptions& o_;
 };
@@ -263,7 +244,7 @@ std::vector<SourcePath> ExpandSources(const SourceTree& tree, const std::vector<
         throw Error("ADD " + s + ": remote URLs are not supported (builds have no network access); download the file into the context and COPY it");
       throw Error("COPY " + s + ": source can't be a URL for COPY");
     }
-    if (Escapes(s)) throw Error(opts.what + " failed: forbidden path outside the build context: " + s);
+    if (EscapesLexically(s)) throw Error(opts.what + " failed: forbidden path outside the build context: " + s);
     auto comps = CleanPathComponents(s);
     if (HasGlob(s)) {
       std::vector<SourcePath> matches;

@@ -20,6 +20,7 @@
 #include "build/source_tree.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/path.h"
 #include "run/container.h"
 #include "run/runtime_dir.h"
 #include "store/overlay_marks.h"
@@ -79,7 +80,7 @@ class MergedTarWriter {
   }
 
   void Emit(const std::string& rel, const std::vector<std::string>& layers, size_t idx) {
-    std::string name = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
+    std::string name = BaseName(rel);
     std::string host = layers[idx] + "/" + name;
     struct stat st;
     if (lstat(host.c_str(), &st) != 0) ThrowErrno("stat");

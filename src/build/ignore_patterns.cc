@@ -3,7 +3,7 @@
 #include <fnmatch.h>
 
 #include "common/error.h"
-#include "store/safe_path.h"
+#include "common/path.h"
 
 namespace mini::build {
 

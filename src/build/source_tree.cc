@@ -12,16 +12,14 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "store/safe_path.h"
+#include "common/path.h"
 
 namespace mini::build {
 
 namespace {
 
 std::string Join(const std::string& root, const std::vector<std::string>& comps) {
-  std::string p = root;
-  for (const auto& c : comps) p += "/" + c;
-  return p;
+  return comps.empty() ? root : root + "/" + JoinPath(comps);
 }
 
 }  // namespace
@@ -49,41 +47,17 @@ std::unique_ptr<ContextTree> OpenContext(const std::string& context, std::string
 
 
 std::vector<std::string> SourceTree::Resolve(const std::string& path, bool follow_last) const {
-  std::vector<std::string> todo = CleanPathComponents(path);
-  std::reverse(todo.begin(), todo.end());  // a stack: next component at the back
-  std::vector<std::string> done;
-  int links = 0;
-  while (!todo.empty()) {
-    std::string c = todo.back();
-    todo.pop_back();
-    if (c == "..") {
-      if (!done.empty()) done.pop_back();
-      continue;
-    }
-    done.push_back(c);
-    if (todo.empty() && !follow_last) break;
-    auto e = Lstat(done);
-    if (!e || !S_ISLNK(e->st.st_mode)) continue;
-    if (++links > 255) throw Error(path + ": too many levels of symbolic links");
+  auto lookup = [&](const std::vector<std::string>& at, bool) -> ScopeEntry {
+    auto e = Lstat(at);
+    if (!e || !S_ISLNK(e->st.st_mode)) return {};  // missing components are kept as they are
     char buf[4096];
     ssize_t n = readlink(e->host_path.c_str(), buf, sizeof(buf) - 1);
     if (n < 0) ThrowErrno("readlink " + e->host_path);
-    std::string target(buf, static_cast<size_t>(n));
-    done.pop_back();
-    if (!target.empty() && target[0] == '/') done.clear();
-    // Push the target's components (".." kept, handled above) in front of the rest.
-    std::vector<std::string> parts;
-    size_t i = 0;
-    while (i <= target.size()) {
-      size_t j = target.find('/', i);
-      if (j == std::string::npos) j = target.size();
-      std::string p = target.substr(i, j - i);
-      if (!p.empty() && p != ".") parts.push_back(p);
-      i = j + 1;
-    }
-    for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.push_back(*it);
-  }
-  return done;
+    return {0, std::string(buf, static_cast<size_t>(n))};
+  };
+  ScopedPath r = ResolveInScope(CleanPathComponents(path), follow_last, 255, lookup);
+  if (r.error != 0) throw Error(path + ": too many levels of symbolic links");
+  return r.comps;
 }
 
 std::optional<std::string> SourceTree::ReadFile(const std::string& path) const {

@@ -29,8 +29,9 @@ class SourceTree {
   virtual std::vector<std::string> List(const std::vector<std::string>& comps) const = 0;
 
   /// Resolves symlinks in `path` as if the tree were "/" (absolute targets start at the root,
-  /// ".." stops there: Docker's FollowSymlinkInScope). The last component is followed only with
-  /// `follow_last`. Missing components are kept as they are. Throws Error on a symlink loop.
+  /// ".." stops there: Docker's FollowSymlinkInScope; common/path.h's ResolveInScope, the walk
+  /// of common/in_root.h too). The last component is followed only with `follow_last`. Missing
+  /// components are kept as they are. Throws Error on a symlink loop.
   std::vector<std::string> Resolve(const std::string& path, bool follow_last) const;
   /// Contents of a regular file at `path` (symlinks followed in scope), nullopt if absent.
   std::optional<std::string> ReadFile(const std::string& path) const;

@@ -4,7 +4,7 @@
 
 #include "common/error.h"
 #include "common/human.h"
-#include "run/process_spec.h"
+#include "common/path.h"
 
 namespace mini::build {
 
@@ -198,7 +198,7 @@ std::string ApplyMetadata(StageState& st, const Instruction& ins, const ShellLex
   }
   if (auto* w = std::get_if<WorkdirCmd>(&ins)) {
     std::string p = X(w->path);
-    std::string wd = run::CleanAbsPath(!p.empty() && p[0] == '/' ? p : st.Workdir() + "/" + p);
+    std::string wd = CleanAbsPath(!p.empty() && p[0] == '/' ? p : st.Workdir() + "/" + p);
     cfg["WorkingDir"] = wd;
     return "WORKDIR " + wd;
   }

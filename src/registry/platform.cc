@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "common/strings.h"
 #include "store/importer.h"
 
 namespace mini::registry {
@@ -56,14 +57,7 @@ Platform NormalizePlatform(Platform p) {
 }
 
 Platform ParsePlatform(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t slash = s.find('/', start);
-    parts.push_back(s.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
+  std::vector<std::string> parts = Split(s, '/');  // empty parts kept: "linux//arm" is refused
   for (const auto& p : parts)
     if (p.empty()) throw Error("invalid platform \"" + s + "\"");
   Platform p;

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "common/rootless.h"
 
 namespace mini::run {
@@ -53,11 +54,7 @@ std::optional<std::string> DelegatedCgroupDir(const std::string& proc_self_cgrou
   std::vector<std::string> dirs;  // mount + each prefix of path
   std::string cur = mount;
   dirs.push_back(cur);
-  for (size_t a = 1, b; a < path.size(); a = b + 1) {
-    b = path.find('/', a);
-    if (b == std::string::npos) b = path.size();
-    if (b > a) dirs.push_back(cur += "/" + path.substr(a, b - a));
-  }
+  for (const auto& c : SplitPath(path)) dirs.push_back(cur += "/" + c);
   for (size_t i = 1; i < dirs.size(); i++) {  // never the root of the hierarchy
     bool all = true;
     for (size_t j = i; j < dirs.size() && all; j++) all = owned_by_us(dirs[j]);

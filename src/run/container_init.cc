@@ -12,9 +12,9 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/in_root.h"
 #include "run/exit_status.h"
 #include "run/namespaces.h"
-#include "run/safe_path.h"
 #include "run/security.h"
 #include "run/timing.h"
 #include "run/user_lookup.h"
@@ -101,12 +101,12 @@ int ExecProcess(const ExecParams& p) {
   // The working directory, resolved inside the root (created if missing, as Docker does for
   // the container's first process).
   {
-    UniqueFd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    InRoot root(UniqueFd(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)));
     UniqueFd wd;
     if (p.create_cwd) {
-      wd = MkdirAllInRoot(root.get(), p.process.cwd);
+      wd = root.MkdirAll(p.process.cwd);
     } else {
-      wd = OpenInRoot(root.get(), p.process.cwd, O_PATH | O_DIRECTORY);
+      wd = root.Open(p.process.cwd, O_PATH | O_DIRECTORY);
       if (!wd) ThrowErrno("chdir to cwd (\"" + p.process.cwd + "\")");
     }
     if (fchdir(wd.get()) != 0) ThrowErrno("chdir " + p.process.cwd);

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/path.h"
 #include "run/cgroup.h"
 #include "run/container.h"
 #include "run/container_init.h"

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/path.h"
 #include "run/process_spec.h"
 
 namespace mini::run {

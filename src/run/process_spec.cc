@@ -3,7 +3,7 @@
 #include <functional>
 
 #include "common/error.h"
-#include "store/safe_path.h"
+#include "common/path.h"
 
 namespace mini::run {
 namespace {
@@ -39,8 +39,6 @@ void SetEnv(std::vector<std::string>* env, const std::string& key, const std::st
 void DefaultEnv(std::vector<std::string>* env, const std::string& key, const std::string& value) {
   if (!FindEnv(*env, key)) env->push_back(key + "=" + value);
 }
-
-std::string CleanAbsPath(const std::string& path) { return "/" + JoinPath(CleanPathComponents(path)); }
 
 void ParseEnvFile(const std::string& content, std::vector<std::string>* out) {
   size_t i = 0;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/path.h"  // CleanAbsPath, which cwd and the users of this header rely on
 #include "run/run_spec.h"
 
 namespace mini::run {
@@ -37,8 +38,5 @@ void SetEnv(std::vector<std::string>* env, const std::string& key, const std::st
 void DefaultEnv(std::vector<std::string>* env, const std::string& key, const std::string& value);
 /// Value of KEY, or nullptr.
 const std::string* FindEnv(const std::vector<std::string>& env, const std::string& key);
-
-/// "/a/./b/../c//" -> "/a/c"; never climbs above "/".
-std::string CleanAbsPath(const std::string& path);
 
 }  // namespace mini::run

@@ -12,9 +12,9 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/in_root.h"
 #include "common/rootless.h"
 #include "run/rootless_dev.h"
-#include "run/safe_path.h"
 #include "run/userns.h"
 #include "run/volume_seed.h"
 
@@ -29,18 +29,18 @@ void Mount(const std::string& src, const std::string& target, const char* type, 
 }
 
 /// A directory mount point inside the root that must be a real directory (never a symlink).
-UniqueFd MountPointDir(int root_fd, const std::string& name) {
-  struct stat st;
-  if (fstatat(root_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+UniqueFd MountPointDir(const InRoot& root, const std::string& name) {
+  auto st = root.Lstat(name);
+  if (st && !S_ISDIR(st->st_mode))
     throw Error("image's /" + name + " is not a directory; refusing to mount over it");
-  return MkdirAllInRoot(root_fd, name);
+  return root.MkdirAll(name);
 }
 
-void SetupDev(int root_fd, const RootfsConfig& cfg) {
-  UniqueFd t = MountPointDir(root_fd, "dev");
+void SetupDev(const InRoot& root, const RootfsConfig& cfg) {
+  UniqueFd t = MountPointDir(root, "dev");
   Mount("tmpfs", FdPath(t.get()), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev");
   // Reopen: the fd above points under the new mount.
-  UniqueFd dev = OpenInRoot(root_fd, "/dev", O_RDONLY | O_DIRECTORY);
+  UniqueFd dev = root.Open("/dev", O_RDONLY | O_DIRECTORY);
   if (!dev) ThrowErrno("open /dev");
   struct Node { const char* name; unsigned maj, min; };
   for (const Node& n : {Node{"null", 1, 3}, Node{"zero", 1, 5}, Node{"full", 1, 7},
@@ -79,7 +79,7 @@ void SetupDev(int root_fd, const RootfsConfig& cfg) {
   }
 }
 
-void SetupUserMounts(int root_fd, const RootfsConfig& cfg) {
+void SetupUserMounts(const InRoot& root, const RootfsConfig& cfg) {
   // Parents before children: sort by depth, keep the given order otherwise.
   std::vector<size_t> order(cfg.mounts.size());
   for (size_t i = 0; i < order.size(); i++) order[i] = i;
@@ -89,7 +89,7 @@ void SetupUserMounts(int root_fd, const RootfsConfig& cfg) {
     const MountRequest& m = cfg.mounts[i];
     WithContext(m.target, [&] {
       if (m.kind == MountRequest::Kind::kTmpfs) {
-        UniqueFd t = MkdirAllInRoot(root_fd, m.target);
+        UniqueFd t = root.MkdirAll(m.target);
         std::string data;
         for (size_t a = 0, b; a <= m.options.size(); a = b + 1) {
           b = m.options.find(',', a);
@@ -105,11 +105,11 @@ void SetupUserMounts(int root_fd, const RootfsConfig& cfg) {
       }
       struct stat st;
       if (stat(m.source.c_str(), &st) != 0) ThrowErrno("bind source " + m.source);
-      if (i < cfg.seed.size() && cfg.seed[i]) SeedVolume(root_fd, m.target, m.source);
-      UniqueFd t = EnsureMountTarget(root_fd, m.target, S_ISDIR(st.st_mode));
+      if (i < cfg.seed.size() && cfg.seed[i]) SeedVolume(root, m.target, m.source);
+      UniqueFd t = root.EnsureMountTarget(m.target, S_ISDIR(st.st_mode));
       Mount(m.source, FdPath(t.get()), nullptr, MS_BIND | MS_REC, "", "bind " + m.source);
       if (m.read_only) {
-        UniqueFd top = OpenInRoot(root_fd, m.target, O_PATH);
+        UniqueFd top = root.Open(m.target, O_PATH);
         if (!top) ThrowErrno("reopen");
         Mount("", FdPath(top.get()), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "",
               "read-only " + m.source);
@@ -181,8 +181,9 @@ void SetupRootfs(const RootfsConfig& given) {
           RootlessOverlayOptions(given.overlay.Options(), given.overlay.upper), "overlay");
   else
     AttachMount(given.overlay_fd, given.overlay.merged);
-  UniqueFd root(open(given.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!root) ThrowErrno("open rootfs");
+  UniqueFd root_fd(open(given.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!root_fd) ThrowErrno("open rootfs");
+  InRoot root(std::move(root_fd));
   if (chdir("/") != 0) ThrowErrno("chdir /");
   // --userns: host paths (the store and bind sources may be under 0700 root dirs) are opened
   // while this process is still host root; then it becomes root of its user namespace.
@@ -195,21 +196,21 @@ void SetupRootfs(const RootfsConfig& given) {
   }
   const RootfsConfig& cfg = given.userns ? mapped : given;
 
-  UniqueFd proc = MountPointDir(root.get(), "proc");
+  UniqueFd proc = MountPointDir(root, "proc");
   Mount("proc", FdPath(proc.get()), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, "", "/proc");
-  UniqueFd sys = MountPointDir(root.get(), "sys");
+  UniqueFd sys = MountPointDir(root, "sys");
   unsigned long sysflags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (cfg.privileged ? 0 : MS_RDONLY);
   if (mount("sysfs", FdPath(sys.get()).c_str(), "sysfs", sysflags, nullptr) != 0) {
     // Without a new network namespace sysfs may refuse a fresh instance: bind the host's.
     Mount("/sys", FdPath(sys.get()), nullptr, MS_BIND | MS_REC, "", "/sys");
     if (!cfg.privileged) {
-      UniqueFd top = OpenInRoot(root.get(), "/sys", O_PATH);
+      UniqueFd top = root.Open("/sys", O_PATH);
       Mount("", FdPath(top.get()), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | sysflags, "", "/sys read-only");
     }
   }
-  SetupDev(root.get(), cfg);
-  SetupUserMounts(root.get(), cfg);
-  PivotRoot(root.get());
+  SetupDev(root, cfg);
+  SetupUserMounts(root, cfg);
+  PivotRoot(root.fd());
   if (!cfg.privileged) MaskPaths();
   if (cfg.read_only && mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
     ThrowErrno("remount / read-only");

@@ -2,7 +2,7 @@
 /// The container's root filesystem, set up by the container's first process inside its new
 /// mount namespace: private propagation, the overlay mount, /proc /sys /dev, user mounts, then
 /// pivot_root (crun's do_pivot) and the masked / read-only paths. Every target inside the
-/// rootfs is resolved by fd (safe_path.h). Runs in the child; throws Error.
+/// rootfs is resolved by fd (common/in_root.h). Runs in the child; throws Error.
 #include <string>
 #include <vector>
 

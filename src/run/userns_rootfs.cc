@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "run/timing.h"
 
 namespace mini::run {
@@ -168,7 +169,7 @@ class ShiftedCopier {
 
 /// overlay2-idmap/<uid>-<gid>/<short>: made once (staging in tmp/, then one rename).
 std::string EnsureShiftedCopy(const Layout& layout, const std::string& link, const IdMap& m) {
-  std::string short_id = link.substr(link.rfind('/') + 1);
+  std::string short_id = BaseName(link);
   std::string dest = layout.IdmapCopy(m.uid_base, m.gid_base, short_id);
   if (IsDirectory(dest)) return dest;
   std::string src = layout.Overlay2Dir() + "/" + link;

@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "run/safe_path.h"
+#include "common/in_root.h"
 
 namespace mini::run {
 namespace {
@@ -61,8 +61,8 @@ void CopyDir(int src, int dst, int depth) {
 
 }  // namespace
 
-void SeedVolume(int root_fd, const std::string& target, const std::string& dest) {
-  UniqueFd src = OpenInRoot(root_fd, target, O_RDONLY | O_DIRECTORY);
+void SeedVolume(const InRoot& root, const std::string& target, const std::string& dest) {
+  UniqueFd src = root.Open(target, O_RDONLY | O_DIRECTORY);
   if (!src) return;
   UniqueFd dst(open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dst) ThrowErrno("open " + dest);

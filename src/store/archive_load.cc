@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "store/archive.h"
 #include "store/blob_store.h"
 #include "store/lease.h"
@@ -75,7 +76,7 @@ constexpr const char* kBlobPrefix = "blobs/sha256/";
 
 /// The digest a member name states: "blobs/sha256/<hex>" or "<hex>.json".
 std::optional<Digest> DigestFromName(const std::string& name) {
-  std::string base = name.substr(name.rfind('/') == std::string::npos ? 0 : name.rfind('/') + 1);
+  std::string base = BaseName(name);
   if (base.size() == 64 + 5 && base.ends_with(".json")) base.resize(64);
   if (Digest::IsValidHex(base)) return Digest::FromHex(base);
   return std::nullopt;

@@ -16,31 +16,13 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/in_root.h"
 #include "common/io.h"
+#include "common/path.h"
 
 namespace mini::archive_internal {
 
 namespace {
-
-/// Splits a name into its components, dropping empty and "." ones.
-std::vector<std::string> Components(const std::string& name) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = name.find('/', start);
-    if (end == std::string::npos) end = name.size();
-    std::string part = name.substr(start, end - start);
-    if (!part.empty() && part != ".") out.push_back(part);
-    start = end + 1;
-  }
-  return out;
-}
-
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "/") + p;
-  return out;
-}
 
 /// Feeds libarchive from a ByteSource; an exception from the source is kept and rethrown after
 /// libarchive returns, never thrown through C code.
@@ -83,10 +65,10 @@ const char* TypeName(mode_t type) {
 /// absolute name or one with a ".." component.
 std::string CleanName(const std::string& name) {
   if (!name.empty() && name[0] == '/') throw Error("entry \"" + name + "\": absolute name");
-  auto parts = Components(name);
+  auto parts = SplitPath(name);
   for (const auto& p : parts)
     if (p == "..") throw Error("entry \"" + name + "\": name with \"..\"");
-  return Join(parts);
+  return JoinPath(parts);
 }
 
 /// What was unpacked: the directory and the link entries, as clean name -> clean target name.
@@ -101,10 +83,10 @@ std::string LinkTarget(const std::string& entry, const std::string& target, bool
   if (target.empty() || target[0] == '/') throw Error("entry \"" + entry + "\": link to \"" + target + "\" outside the archive");
   std::vector<std::string> parts;
   if (!hard) {
-    parts = Components(entry);
+    parts = SplitPath(entry);
     if (!parts.empty()) parts.pop_back();
   }
-  for (const auto& p : Components(target)) {
+  for (const auto& p : SplitPath(target)) {
     if (p != "..") {
       parts.push_back(p);
     } else if (parts.empty()) {
@@ -113,7 +95,7 @@ std::string LinkTarget(const std::string& entry, const std::string& target, bool
       parts.pop_back();
     }
   }
-  return Join(parts);
+  return JoinPath(parts);
 }
 
 /// The path of the regular file an archive name (from manifest.json or index.json) refers to,
@@ -158,6 +140,7 @@ void UnpackOuter(ByteSource& src, Staged& s) {
   };
   if (archive_read_open(a.get(), &reader, nullptr, &Reader::Read, nullptr) != ARCHIVE_OK) fail("read archive");
   std::string buf(1 << 20, '\0');
+  InRoot root(s.dir);
   for (;;) {
     archive_entry* e = nullptr;
     int rc = archive_read_next_header(a.get(), &e);
@@ -179,16 +162,18 @@ void UnpackOuter(ByteSource& src, Staged& s) {
     }
     if (type != AE_IFDIR && type != AE_IFREG) throw Error("entry \"" + name + "\": " + TypeName(type) + " is not allowed");
     if (clean.empty()) continue;
-    std::string path = s.dir + "/" + clean;
     s.aliases.erase(clean);
-    // Parents are plain directories made here: staging never holds a symlink to follow.
-    size_t slash = clean.rfind('/');
-    if (slash != std::string::npos) WithContext("entry \"" + name + "\"", [&] { MakeDirs(s.dir + "/" + clean.substr(0, slash)); });
+    // Parents are plain directories made here (staging never holds a symlink), still resolved
+    // inside the staging root.
+    std::vector<std::string> comps = SplitPath(clean);
     if (type == AE_IFDIR) {
-      WithContext("entry \"" + name + "\"", [&] { MakeDirs(path); });
+      WithContext("entry \"" + name + "\"", [&] { root.OpenDir(comps, true); });
       continue;
     }
-    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+    std::string leaf = comps.back();
+    comps.pop_back();
+    UniqueFd dir = WithContext("entry \"" + name + "\"", [&] { return root.OpenDir(comps, true); });
+    UniqueFd fd(openat(dir.get(), leaf.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd) ThrowErrno("entry \"" + name + "\"");
     for (;;) {
       la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());

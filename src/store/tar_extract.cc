@@ -19,9 +19,10 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/in_root.h"
 #include "common/log.h"
+#include "common/path.h"
 #include "common/rootless.h"
-#include "store/safe_path.h"
 
 namespace mini {
 namespace {
@@ -39,8 +40,6 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 bool IsOverlayXattr(std::string_view name) {
   return StartsWith(name, "trusted.overlay.") || StartsWith(name, "user.overlay.");
 }
-
-std::string ProcFdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
 /// libarchive reading from a ByteSource through a callback. Exceptions thrown by the source are
 /// kept and rethrown once libarchive reports the failure.
@@ -137,7 +136,7 @@ Meta ReadMeta(archive_entry* e) {
   return m;
 }
 
-/// Writes the tar's entries under a RootDir, all through fds. Directory modes and times are kept
+/// Writes the tar's entries inside an InRoot, all through fds. Directory modes and times are kept
 /// for a final pass that re-resolves each directory safely.
 class Extractor {
  public:
@@ -163,7 +162,7 @@ class Extractor {
   struct stat Remember(int fd);
   static void SetXattrs(int fd, const std::string& path, const Meta& m, bool strict);
 
-  RootDir root_;
+  InRoot root_;
   UnpackOptions opts_;
   UniqueFd parent_fd_;  ///< the directory of the previous file entry, while still valid
   std::vector<std::string> parent_comps_;
@@ -226,7 +225,7 @@ void Extractor::Extract(ArchiveReader& reader, archive_entry* e, const std::stri
       UniqueFd fd(openat(parent_fd.get(), base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) ThrowErrno("open");
       Remember(fd.get());
-      SetXattrs(-1, ProcFdPath(fd.get()), m, false);
+      SetXattrs(-1, FdPath(fd.get()), m, false);
       if (utimensat(parent_fd.get(), base.c_str(), m.times, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("set times");
       break;
     }
@@ -355,11 +354,11 @@ void Extractor::ApplyToNode(int parent_fd, const std::string& base, const Meta& 
   if ((st.st_mode & S_IFMT) != expect_type) throw Error("changed type while being created");
   created_.insert({st.st_dev, st.st_ino});
   if (fchownat(fd.get(), "", m.uid, m.gid, AT_EMPTY_PATH) != 0) ThrowChown(m);
-  if (chmod_it && chmod(ProcFdPath(fd.get()).c_str(), m.perm) != 0) {
+  if (chmod_it && chmod(FdPath(fd.get()).c_str(), m.perm) != 0) {
     // Without /proc: the entry was just checked not to be a symlink, so fchmodat cannot follow one.
     if (fchmodat(parent_fd, base.c_str(), m.perm, 0) != 0) ThrowErrno("chmod");
   }
-  SetXattrs(-1, ProcFdPath(fd.get()), m, false);
+  SetXattrs(-1, FdPath(fd.get()), m, false);
   if (utimensat(parent_fd, base.c_str(), m.times, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("set times");
 }
 

@@ -64,12 +64,6 @@ TEST(ProcessSpec, Workdir) {
   EXPECT_EQ(MakeProcessSpec(nlohmann::json::object(), s, "h", NoEnv).cwd, "/");
 }
 
-TEST(ProcessSpec, CleanAbsPathNeverClimbsAboveRoot) {
-  EXPECT_EQ(CleanAbsPath("/../../etc"), "/etc");
-  EXPECT_EQ(CleanAbsPath(""), "/");
-  EXPECT_EQ(CleanAbsPath("//x//y/"), "/x/y");
-}
-
 TEST(ProcessSpec, EnvFile) {
   std::vector<std::string> out;
   ParseEnvFile("# comment\n\nA=1\n  B=two words\r\nC\n", &out);
