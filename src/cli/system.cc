@@ -1,4 +1,4 @@
-// system df and system prune.
+// system df, system prune and system check.
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,9 +12,11 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "run/container.h"
 #include "run/userns_container.h"
 #include "run/userns_rootfs.h"
 #include "store/blob_store.h"
+#include "store/store_check.h"
 
 namespace mini::cli {
 
@@ -115,6 +117,71 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
   });
 }
 
+/// What containers use, as far as the check needs it: their overlay2/<id>[-init] directories and
+/// the layers named by their lowers (l/<short>). TODO(leases): ask the store's lease/reference
+/// mechanism instead once it lands; this reads container configs, which the store must not.
+CheckOptions ContainerUse(const Layout& layout) {
+  auto ids = std::make_shared<std::set<std::string>>();
+  auto shorts = std::make_shared<std::set<std::string>>();
+  run::ContainerStore store(layout);
+  for (const auto& id : store.ListIds()) {
+    ids->insert(id);
+    try {
+      for (const auto& l : store.LoadConfig(id).image.lowers) shorts->insert(l.substr(l.rfind('/') + 1));
+    } catch (const Error&) {
+      // being created or removed
+    }
+  }
+  CheckOptions opts;
+  opts.is_container_dir = [ids](const std::string& name) {
+    std::string base = name.size() > 5 && name.ends_with("-init") ? name.substr(0, name.size() - 5) : name;
+    return ids->count(base) > 0;
+  };
+  opts.layer_in_use = [shorts, &layout](const Digest& chain) {
+    auto link = ReadFileIfExists(layout.LayerDir(chain.hex()) + "/link", 64);
+    return link && shorts->count(*link) > 0;
+  };
+  return opts;
+}
+
+std::string Count(size_t n, std::string what) {
+  if (n != 1) what = what.back() == 'y' ? what.substr(0, what.size() - 1) + "ies" : what + "s";
+  return std::to_string(n) + " " + what;
+}
+
+void RegisterCheck(CLI::App& sys, Globals& g) {
+  auto repair = std::make_shared<bool>(false);
+  auto* cmd = sys.add_subcommand("check", "Verify blobs, layers and images; exit 1 if anything is wrong");
+  cmd->add_flag("--repair", *repair, "remove what cannot be trusted, what depends on it, and garbage");
+  cmd->callback([&g, repair] {
+    StoreHandle s(g.root);
+    CheckOptions opts = ContainerUse(s.layout);
+    StoreCheck c;
+    RepairResult r;
+    if (*repair) {
+      r = RepairStore(s.layout, opts);
+      c = r.check;
+    } else {
+      c = CheckStore(s.layout, opts);
+    }
+    for (const auto& f : c.faults) std::printf("%s\n", f.Line().c_str());
+    std::printf("checked %s (%s), %s, %s: %s\n", Count(c.blobs, "blob").c_str(), HumanSize(c.blob_bytes).c_str(),
+                Count(c.layers, "layer").c_str(), Count(c.images, "image").c_str(),
+                c.clean() ? "no faults" : Count(c.faults.size(), "fault").c_str());
+    if (!*repair) {
+      if (!c.clean()) g.exit_code = 1;
+      return;
+    }
+    for (const auto& l : r.lines) std::printf("%s\n", l.c_str());
+    const RepairPlan& p = r.plan;
+    size_t kept = p.kept_layers.size() + p.kept_images.size() + p.unrepairable;
+    std::printf("removed %s, %s, %s, %s; %zu left\n", Count(p.images.size(), "image").c_str(),
+                Count(p.layers.size(), "layer").c_str(), Count(p.blobs.size(), "blob").c_str(),
+                Count(p.paths.size() + p.refs.size(), "garbage entry").c_str(), kept);
+    if (kept) g.exit_code = 1;
+  });
+}
+
 }  // namespace
 
 void RegisterSystemCommands(CLI::App& app, Globals& g) {
@@ -122,6 +189,7 @@ void RegisterSystemCommands(CLI::App& app, Globals& g) {
   sys->require_subcommand(1);
   RegisterDf(*sys, g);
   RegisterPrune(*sys, g);
+  RegisterCheck(*sys, g);
 }
 
 }  // namespace mini::cli
