@@ -292,8 +292,9 @@ ImageStore::PruneResult ImageStore::Prune() {
   StoreLock lock(layout_);
   PruneResult res = CollectGarbageLocked(nullptr, nullptr);
   // Layer directories without a record (a crash between rename and record) and dangling links.
+  // A container's rw layer overlay2/<container id> has a 64-hex name too, and no record.
   for (const auto& n : ListDirNames(layout_.Overlay2Dir())) {
-    if (Digest::IsValidHex(n) && !layers_.Has(Digest::FromHex(n))) {
+    if (Digest::IsValidHex(n) && !layers_.Has(Digest::FromHex(n)) && !PathExists(layout_.ContainerDir(n))) {
       layers_.Remove(Digest::FromHex(n));
       res.layers++;
     }

@@ -128,6 +128,8 @@ mini run --network none --name keeper two sh -c 'echo kept >/kept'
 check_is_clean "with a container"
 mini system check --repair >/dev/null
 mini start -a keeper >/dev/null || fail "container broken by repair"
+mini system prune -f >/dev/null  # prune's collection of overlay2 dirs without a record, too
+mini start -a keeper >/dev/null || fail "container broken by prune"
 mini rm keeper >/dev/null
 
 mini run --rm --network none busybox true || fail "busybox does not run"
