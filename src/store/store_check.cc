@@ -118,18 +118,27 @@ class Checker {
   }
   void Layer(const Digest& d, const std::string& what) { Add(StoreFault::Kind::kLayer, d, what); }
   void Image(const Digest& d, const std::string& what) { Add(StoreFault::Kind::kImage, d, what); }
-  bool BlobOk(const Digest& d) const {
+  /// The blob as hashed in phase one; one stored since (by a pull or build that finished in
+  /// between) was verified by BlobStore when it was written and counts as good.
+  const BlobState* Blob(const Digest& d) {
     auto it = blobs_.find(d);
-    return it != blobs_.end() && it->second.ok;
+    if (it != blobs_.end()) return &it->second;
+    struct stat st;
+    if (lstat(layout_.Blob(d).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+    return &(blobs_[d] = {true, static_cast<uint64_t>(st.st_size)});
   }
-  bool BlobPresent(const Digest& d) const { return blobs_.count(d) > 0; }
+  bool BlobOk(const Digest& d) {
+    const BlobState* b = Blob(d);
+    return b && b->ok;
+  }
+  bool BlobPresent(const Digest& d) { return Blob(d) != nullptr; }
   /// A descriptor's size against the blob's (when the blob is here and good).
   void CheckRecordedSize(const Digest& blob, uint64_t recorded, const std::string& by) {
-    auto it = blobs_.find(blob);
-    if (it == blobs_.end() || !it->second.ok || it->second.size == recorded) return;
+    const BlobState* b = Blob(blob);
+    if (!b || !b->ok || b->size == recorded) return;
     if (!size_faulted_.insert(blob).second) return;
     Add(StoreFault::Kind::kBlob, blob,
-        "size mismatch (" + std::to_string(it->second.size) + " bytes, " + by + " says " + std::to_string(recorded) + ")");
+        "size mismatch (" + std::to_string(b->size) + " bytes, " + by + " says " + std::to_string(recorded) + ")");
   }
 
   void CheckLayerRecords();
@@ -275,12 +284,10 @@ void Checker::CheckLayerDirs() {
     std::string hex = chain.hex();
     if (f.parent && !(layers_.count(*f.parent) && layers_.at(*f.parent).has_record))
       Layer(chain, "parent " + f.parent->str() + " has no layer record");
-    if (f.blob_digest && f.blob_size) {
-      auto it = blobs_.find(*f.blob_digest);
-      if (it != blobs_.end() && it->second.ok && it->second.size != *f.blob_size)
-        Layer(chain, "blob-size is " + std::to_string(*f.blob_size) + ", but blob " + f.blob_digest->str() + " has " +
-                         std::to_string(it->second.size) + " bytes");
-    }
+    const BlobState* blob = f.blob_digest && f.blob_size ? Blob(*f.blob_digest) : nullptr;
+    if (blob && blob->ok && blob->size != *f.blob_size)
+      Layer(chain, "blob-size is " + std::to_string(*f.blob_size) + ", but blob " + f.blob_digest->str() + " has " +
+                       std::to_string(blob->size) + " bytes");
     struct stat st;
     std::string dir = layout_.LayerDir(hex);
     if (lstat(dir.c_str(), &st) != 0) {
