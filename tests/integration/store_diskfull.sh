@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A store on a small loop-mounted ext4 that fills up: pull, build (a RUN that writes more than
-# fits) and commit (of a container that did) each fail with one clear `mini: error:` line that
+# A store on a small loop-mounted ext4 that fills up: pull, import, load, build (a RUN that writes
+# more than fits, or whose layer does not fit) and commit (of a container that did) each fail with one clear `mini: error:` line that
 # says "no space left on device" and names the operation, and leave the store as it was: same
 # records, `system check` clean, nothing in tmp/, no mounts left, the images still run.
 source "$(dirname "$0")/lib.sh"
@@ -74,6 +74,13 @@ store_unchanged() {
 
 echo "--- pull"
 expect_enospc pull mini pull "$REG/big:1"
+
+echo "--- import, load"
+tar -C "$T/bigctx" -cf "$T/big.tar" random.bin
+expect_enospc import mini import "$T/big.tar" big:import
+big save "$REG/big:1" -o "$T/big-save.tar"
+expect_enospc load mini load -i "$T/big-save.tar"
+rm "$T/big.tar" "$T/big-save.tar"
 
 echo "--- build"
 printf 'FROM busybox\nRUN dd if=/dev/urandom of=/big bs=1M count=60\n' >"$T/ctx/Minifile"
