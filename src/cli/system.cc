@@ -144,11 +144,6 @@ CheckOptions ContainerUse(const Layout& layout) {
   return opts;
 }
 
-std::string Count(size_t n, std::string what) {
-  if (n != 1) what = what.back() == 'y' ? what.substr(0, what.size() - 1) + "ies" : what + "s";
-  return std::to_string(n) + " " + what;
-}
-
 void RegisterCheck(CLI::App& sys, Globals& g) {
   auto repair = std::make_shared<bool>(false);
   auto* cmd = sys.add_subcommand("check", "Verify blobs, layers and images; exit 1 if anything is wrong");
@@ -165,20 +160,10 @@ void RegisterCheck(CLI::App& sys, Globals& g) {
       c = CheckStore(s.layout, opts);
     }
     for (const auto& f : c.faults) std::printf("%s\n", f.Line().c_str());
-    std::printf("checked %s (%s), %s, %s: %s\n", Count(c.blobs, "blob").c_str(), HumanSize(c.blob_bytes).c_str(),
-                Count(c.layers, "layer").c_str(), Count(c.images, "image").c_str(),
-                c.clean() ? "no faults" : Count(c.faults.size(), "fault").c_str());
-    if (!*repair) {
-      if (!c.clean()) g.exit_code = 1;
-      return;
-    }
+    std::printf("%s\n", c.Summary().c_str());
     for (const auto& l : r.lines) std::printf("%s\n", l.c_str());
-    const RepairPlan& p = r.plan;
-    size_t kept = p.kept_layers.size() + p.kept_images.size() + p.unrepairable;
-    std::printf("removed %s, %s, %s, %s; %zu left\n", Count(p.images.size(), "image").c_str(),
-                Count(p.layers.size(), "layer").c_str(), Count(p.blobs.size(), "blob").c_str(),
-                Count(p.paths.size() + p.refs.size(), "garbage entry").c_str(), kept);
-    if (kept) g.exit_code = 1;
+    if (*repair) std::printf("%s\n", r.plan.Summary().c_str());
+    if (*repair ? r.plan.left() > 0 : !c.clean()) g.exit_code = 1;
   });
 }
 

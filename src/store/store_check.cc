@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/human.h"
 #include "store/blob_store.h"
 #include "store/layer_store.h"
 #include "store/oci_types.h"
@@ -33,6 +34,26 @@ std::string StoreFault::Line() const {
     case Kind::kStray: return name + ": " + what;
   }
   return what;
+}
+
+namespace {
+
+std::string CountOf(size_t n, std::string what) {
+  if (n != 1) what = what.back() == 'y' ? what.substr(0, what.size() - 1) + "ies" : what + "s";
+  return std::to_string(n) + " " + what;
+}
+
+}  // namespace
+
+std::string StoreCheck::Summary() const {
+  return "checked " + CountOf(blobs, "blob") + " (" + HumanSize(blob_bytes) + "), " + CountOf(layers, "layer") + ", " +
+         CountOf(images, "image") + ": " + (clean() ? "no faults" : CountOf(faults.size(), "fault"));
+}
+
+std::string RepairPlan::Summary() const {
+  return "removed " + CountOf(images.size(), "image") + ", " + CountOf(layers.size(), "layer") + ", " +
+         CountOf(blobs.size(), "blob") + ", " + CountOf(paths.size() + refs.size(), "garbage entry") + "; " +
+         std::to_string(left()) + " left";
 }
 
 namespace check_internal {

@@ -49,6 +49,8 @@ struct StoreCheck {
   };
   std::map<Digest, ImageDeps> images_deps;
   bool clean() const { return faults.empty(); }
+  /// "checked 6 blobs (1.1MB), 2 layers, 2 images: no faults" (or ": 3 faults").
+  std::string Summary() const;
 };
 
 struct CheckOptions {
@@ -80,6 +82,10 @@ struct RepairPlan {
   bool empty() const {
     return images.empty() && layers.empty() && blobs.empty() && paths.empty() && refs.empty();
   }
+  /// What a repair leaves wrong: kept layers and images, and unrepairable faults.
+  size_t left() const { return kept_layers.size() + kept_images.size() + unrepairable; }
+  /// "removed 1 image, 2 layers, 0 blobs, 1 garbage entry; 0 left".
+  std::string Summary() const;
 };
 
 /// Pure: what to remove for `check`'s faults. A broken layer takes the layers above it and the

@@ -123,6 +123,21 @@ expect_fault "overlay2/0123456789abcdef0123456789abcdef0123456789abcdef012345678
 repair_then_clean "removed overlay2/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
   "removed overlay2/l/ZZZZZZZZZZZZZZZZZZZZZZZZZZ" "removed refs.json entry docker.io/library/ghost:1"
 
+echo "--- a broken layer that a container uses is kept, and so is its image"
+mini create --network none --name user two true >/dev/null
+echo -n "l/AAAAAAAAAAAAAAAAAAAAAAAAAA" >"$R/overlay2/${TOP#sha256:}/lower"
+rc=0
+out=$(mini system check --repair) || rc=$?
+echo "$out"
+expect_eq "$rc" 1 "exit status of a repair that leaves something"
+for line in "kept layer $TOP: in use, not removed" "kept image $TWO: a layer it uses is in use, not removed" \
+  "removed 0 images, 0 layers, 0 blobs, 0 garbage entries; 2 left"; do
+  grep -Fx -- "$line" <<<"$out" >/dev/null || fail "repair did not print [$line]"
+done
+[ -d "$R/overlay2/${TOP#sha256:}/diff" ] || fail "a layer in use was removed"
+mini rm user >/dev/null
+repair_then_clean "removed layer $TOP" "removed image $TWO (docker.io/library/two:latest)"
+
 echo "--- a stopped container's layers are not garbage"
 mini run --network none --name keeper two sh -c 'echo kept >/kept'
 check_is_clean "with a container"
