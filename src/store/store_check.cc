@@ -153,13 +153,13 @@ class Checker {
     return b && b->ok;
   }
   bool BlobPresent(const Digest& d) { return Blob(d) != nullptr; }
-  /// A descriptor's size against the blob's (when the blob is here and good).
-  void CheckRecordedSize(const Digest& blob, uint64_t recorded, const std::string& by) {
+  /// A manifest descriptor's size against the blob's (when the blob is here and good). The blob
+  /// hashes to its name, so its bytes are right and the manifest is what is wrong: a fault of the image.
+  void CheckRecordedSize(const Digest& image, const Digest& blob, uint64_t recorded, const std::string& by) {
     const BlobState* b = Blob(blob);
     if (!b || !b->ok || b->size == recorded) return;
-    if (!size_faulted_.insert(blob).second) return;
-    Add(StoreFault::Kind::kBlob, blob,
-        "size mismatch (" + std::to_string(b->size) + " bytes, " + by + " says " + std::to_string(recorded) + ")");
+    Image(image, by + " gives blob " + blob.str() + " " + std::to_string(recorded) + " bytes, it has " +
+                     std::to_string(b->size));
   }
 
   void CheckLayerRecords();
@@ -173,7 +173,6 @@ class Checker {
   const CheckOptions& opts_;
   StoreCheck* out_;
   std::map<Digest, BlobState> blobs_;
-  std::set<Digest> size_faulted_;
   std::map<Digest, LayerFacts> layers_;
 };
 
@@ -391,12 +390,12 @@ void Checker::CheckImage(const Digest& id) {
   for (const auto& l : m.layers) deps.blobs.push_back(l.digest);
   std::string by = "manifest " + md->str();
   if (!(m.config.digest == id)) Image(id, by + " names config " + m.config.digest.str() + ", not the image id");
-  CheckRecordedSize(m.config.digest, m.config.size, by);
+  CheckRecordedSize(id, m.config.digest, m.config.size, by);
   for (const auto& l : m.layers) {
     if (!BlobPresent(l.digest))
       Image(id, "layer blob " + l.digest.str() + " missing");
     else
-      CheckRecordedSize(l.digest, l.size, by);
+      CheckRecordedSize(id, l.digest, l.size, by);
   }
   if (!BlobPresent(id)) return Image(id, "config blob missing");
   if (!BlobOk(id)) return;

@@ -18,9 +18,11 @@ namespace mini {
 /// One thing wrong in the store, printed as one line (Line()).
 struct StoreFault {
   enum class Kind {
-    kBlob,          ///< blobs/sha256/<hex> is not what its name or a record says (digest)
-    kLayer,         ///< layers/<chain> or overlay2/<chain> is inconsistent (digest = chain id)
-    kImage,         ///< images/<id>: its manifest, config or a layer or blob it needs (digest = id)
+    kBlob,          ///< blobs/sha256/<hex> does not hash to its name, or cannot be read (digest)
+    kLayer,         ///< layers/<chain> or overlay2/<chain> is inconsistent, or its blob-size is not
+                    ///< its blob's (digest = chain id)
+    kImage,         ///< images/<id>: its manifest, config, a layer or blob it needs, or a size its
+                    ///< manifest gives a blob (digest = id)
     kOrphanDir,     ///< overlay2/<name> without a layer record, not a container's (name)
     kDanglingLink,  ///< overlay2/l/<short> that does not lead to its layer's diff/ (name = short)
     kDanglingRef,   ///< a refs.json entry naming a missing image (name = the stored reference)

@@ -192,7 +192,7 @@ TEST(StoreCheck, CorruptConfigAndDanglingRef) {
 
 TEST(StoreCheck, SizeMismatchWithTheManifest) {
   TwoLayerStore s;
-  // A second image whose manifest claims a wrong size for the bottom blob.
+  // The image's manifest replaced by one that claims a wrong size for the bottom blob.
   ImageRecord rec = s.images.Get(s.image);
   json m = rec.manifest;
   m["layers"][0]["size"] = 999;
@@ -201,8 +201,11 @@ TEST(StoreCheck, SizeMismatchWithTheManifest) {
   Digest md = blobs.PutBytes(CanonicalJson(m));
   WriteFileAtomic(s.layout.ImageDir(s.image) + "/manifest", md.str());
   StoreCheck c = CheckStore(s.layout);
-  EXPECT_EQ(Lines(c), std::vector<std::string>{"blob " + s.bottom_blob.str() + ": size mismatch (14 bytes, manifest " +
-                                               md.str() + " says 999)"});
+  EXPECT_EQ(Lines(c), std::vector<std::string>{"image " + s.image.str() + ": manifest " + md.str() + " gives blob " +
+                                               s.bottom_blob.str() + " 999 bytes, it has 14"});
+  RepairPlan p = PlanRepair(c, nullptr);
+  EXPECT_EQ(p.images, std::vector<Digest>{s.image});
+  EXPECT_TRUE(p.blobs.empty());  // its bytes are right
 }
 
 TEST(StoreCheck, LayersInUseAreKept) {
