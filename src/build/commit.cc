@@ -118,6 +118,7 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
   std::string upper = cs.UpperDir(cid);  // on tmpfs for --rm containers
   if (!IsDirectory(upper)) throw Error("commit " + container + ": the container has no layer directory");
 
+  std::string what = "commit " + container;  // context for what fails below (e.g. a full disk)
   TempDir tmp(layout.TmpDir(), "commit-");
   std::string blob_path = tmp.path() + "/blob";
   PackResult pr;
@@ -128,7 +129,7 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
     if (!out) ThrowErrno("create " + blob_path);
     PackOptions po;
     po.shift = {cfg.idmap.uid_base, cfg.idmap.gid_base, cfg.idmap.size};  // --userns: back to image ids
-    pr = PackLayer(upper, out.get(), po);
+    pr = WithContext(what, [&] { return PackLayer(upper, out.get(), po); });
   }
   // The container keeps its upper dir: the layer is unpacked from the blob just written.
   std::optional<Digest> parent;
@@ -138,7 +139,7 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
     UniqueFd in(open(blob_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!in) ThrowErrno("open " + blob_path);
     FdSource src(in.get(), blob_path);
-    info = layers.CreateFromStream(src, parent, pr.blob_digest, pr.blob_size, pr.diff_id);
+    info = WithContext(what, [&] { return layers.CreateFromStream(src, parent, pr.blob_digest, pr.blob_size, pr.diff_id); });
   }
   BlobStore blobs(layout);
   if (!blobs.Has(pr.blob_digest)) blobs.Adopt(blob_path, pr.blob_digest);
@@ -173,7 +174,7 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
   if (ml.is_array())
     for (const auto& l : ml) descs.push_back(ParseDescriptor(l));
   descs.push_back({media::kOciLayerGzip, pr.blob_digest, pr.blob_size, nullptr, nullptr});
-  return images.CreateImage(config, descs);
+  return WithContext(what, [&] { return images.CreateImage(config, descs); });
 }
 
 std::vector<std::string> ContainerDiff(const Layout& layout, LayerStore& layers, const std::string& container) {

@@ -1,6 +1,7 @@
 #include "build/run_step.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -39,6 +40,15 @@ Digest EmptyLayer(const Layout& layout, LayerStore& layers) {
   return CommitLayerDir(layout, layers, diff, std::nullopt).chain_id;
 }
 
+/// Why a step's command may have failed when it did not say: the store's filesystem, which holds
+/// the step's upper dir, is full (what an unprivileged writer may use is gone, and root's reserve
+/// is small), so its writes failed with ENOSPC inside the container.
+std::string FullStoreHint(const std::string& upper) {
+  struct statvfs s;
+  if (statvfs(upper.c_str(), &s) != 0 || s.f_bavail > 0) return "";
+  return " (no space left on device: the store's filesystem is full)";
+}
+
 }  // namespace
 
 LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& spec) {
@@ -74,8 +84,8 @@ LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& sp
   } catch (const run::StartError& e) {
     throw Error(std::string(e.what()) + " (exit code " + std::to_string(e.code()) + ")");
   }
-  if (code != 0) throw Error("exit code " + std::to_string(code));
   std::string upper = layout.LayerDiff(c.id);
+  if (code != 0) throw Error("exit code " + std::to_string(code) + FullStoreHint(upper));
   std::optional<Digest> parent;
   if (spec.top_layer) parent = spec.top_layer;
   return CommitLayerDir(layout, layers, upper, parent);

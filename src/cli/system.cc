@@ -1,4 +1,4 @@
-// system df and system prune.
+// system df, system prune and system check.
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,9 +13,11 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "run/lifecycle.h"
+#include "run/container.h"
 #include "run/userns_container.h"
 #include "run/userns_rootfs.h"
 #include "store/blob_store.h"
+#include "store/store_check.h"
 
 namespace mini::cli {
 
@@ -113,6 +115,30 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
   });
 }
 
+void RegisterCheck(CLI::App& sys, Globals& g) {
+  auto repair = std::make_shared<bool>(false);
+  auto* cmd = sys.add_subcommand("check", "Verify blobs, layers and images; exit 1 if anything is wrong");
+  cmd->add_flag("--repair", *repair, "remove what cannot be trusted, what depends on it, and garbage");
+  cmd->callback([&g, repair] {
+    StoreHandle s(g.root);
+    run::CollectContainers(s.layout);  // dead --rm containers go, older containers get leases
+    CheckOptions opts = CheckOptionsFromLeases(s.layout);
+    StoreCheck c;
+    RepairResult r;
+    if (*repair) {
+      r = RepairStore(s.layout, opts);
+      c = r.check;
+    } else {
+      c = CheckStore(s.layout, opts);
+    }
+    for (const auto& f : c.faults) std::printf("%s\n", f.Line().c_str());
+    std::printf("%s\n", c.Summary().c_str());
+    for (const auto& l : r.lines) std::printf("%s\n", l.c_str());
+    if (*repair) std::printf("%s\n", r.plan.Summary().c_str());
+    if (*repair ? r.plan.left() > 0 : !c.clean()) g.exit_code = 1;
+  });
+}
+
 }  // namespace
 
 void RegisterSystemCommands(CLI::App& app, Globals& g) {
@@ -120,6 +146,7 @@ void RegisterSystemCommands(CLI::App& app, Globals& g) {
   sys->require_subcommand(1);
   RegisterDf(*sys, g);
   RegisterPrune(*sys, g);
+  RegisterCheck(*sys, g);
 }
 
 }  // namespace mini::cli
