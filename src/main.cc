@@ -1,9 +1,10 @@
 // mini: one daemonless binary for container images. Parses the command line, runs one command,
-// turns errors into `mini: error: ...` and Docker's exit codes (125 tool failure, 2 usage).
+// turns errors into `mini: error: ...` and Docker's exit codes (cli/errors.h).
 #include <cstdio>
 #include <cstdlib>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/rootless_entry.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -37,16 +38,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "mini: error: %s\nSee 'mini --help'.\n", e.what());
-    return 2;
+    mini::cli::PrintUsageError(e.what());
+    return mini::cli::kExitUsage;
   } catch (const mini::Error& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "mini: error: %s\n", e.what());
-    return 125;
+    mini::cli::PrintError(e);
+    return mini::cli::ExitCodeFor(e);
   } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "mini: error: %s\n", e.what());
-    return 125;
+    mini::cli::PrintError(e);
+    return mini::cli::ExitCodeFor(mini::Error(e.what()));
   }
   return g.exit_code;
 }

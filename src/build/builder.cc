@@ -171,7 +171,7 @@ class Builder {
       Say(" ---> " + st.key.Short());
     } else {
       auto rec = images_.Find(base.image);
-      if (!rec) throw Error(Where(stage.from_node) + ": FROM " + base.image + ": No such image: " + base.image + " (pull it first with `mini pull`)");
+      if (!rec) throw Error(ErrorKind::kNotFound, Where(stage.from_node) + ": FROM " + base.image + ": No such image: " + base.image + " (pull it first with `mini pull`)");
       images_.Hold(*CurrentLease(), *rec);  // untagged or removed meanwhile, it stays for this build
       st = StateFromImage(rec->config);
       st.image_id = rec->id.str();
@@ -372,7 +372,7 @@ class Builder {
         inputs_prefix = "stage " + fs.key.str();
       } else {
         auto rec = images_.Find(ref.image);
-        if (!rec) throw Error("COPY --from=" + from + ": No such image: " + ref.image);
+        if (!rec) throw Error(ErrorKind::kNotFound, "COPY --from=" + from + ": No such image: " + ref.image);
         images_.Hold(*CurrentLease(), *rec);
         for (auto it = rec->chain_ids.rbegin(); it != rec->chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
         inputs_prefix = "image " + rec->id.str();

@@ -330,7 +330,7 @@ void ResolveChown(const std::string& spec, const SourceTree& image, uid_t* uid, 
     }
     throw Error(std::string("unable to find ") + kind + " " + name + ": no matching entries in " + kind + " file");
   };
-  if (user.empty()) throw Error("invalid --chown \"" + spec + "\"");
+  if (user.empty()) throw Error(ErrorKind::kInvalidInput, "invalid --chown \"" + spec + "\"");
   *uid = lookup("/etc/passwd", user, "user");
   *gid = lookup("/etc/group", group.empty() ? user : group, "group");
 }

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "run/lifecycle.h"
@@ -223,7 +224,7 @@ void RegisterInspect(CLI::App& app, Globals& g) {
       if (missing.empty()) missing = n;
     }
     std::printf("%s\n", out.dump(4).c_str());
-    if (!missing.empty()) throw Error(std::string(o->type == "container" ? "No such container: " : "No such image: ") + missing);
+    if (!missing.empty()) throw Error(ErrorKind::kNotFound, std::string(o->type == "container" ? "No such container: " : "No such image: ") + missing);
   });
 }
 
@@ -256,16 +257,9 @@ void RegisterRmi(CLI::App& app, Globals& g) {
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
     run::CollectContainers(s.layout);  // what a dead --rm container held goes first
-    std::string first_error;
-    for (const auto& n : o->names) {
-      try {
-        for (const auto& line : s.images.Delete(n, o->force)) std::printf("%s\n", line.c_str());
-      } catch (const Error& e) {
-        if (!first_error.empty()) std::fprintf(stderr, "mini: error: %s\n", first_error.c_str());
-        first_error = e.what();
-      }
-    }
-    if (!first_error.empty()) throw Error(first_error);
+    ForEachName(g, o->names, [&](const std::string& n) {
+      for (const auto& line : s.images.Delete(n, o->force)) std::printf("%s\n", line.c_str());
+    });
   });
 }
 

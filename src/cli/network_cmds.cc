@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -18,22 +19,6 @@ namespace mini::cli {
 namespace {
 
 using nlohmann::json;
-
-/// Prints errors of a per-name loop as Docker does (one line each), exit status 1 if any.
-template <class F>
-void ForEachName(Globals& g, const std::vector<std::string>& names, F fn) {
-  bool failed = false;
-  for (const auto& n : names) {
-    try {
-      fn(n);
-    } catch (const Error& e) {
-      std::cout.flush();
-      std::fprintf(stderr, "mini: error: %s\n", e.what());
-      failed = true;
-    }
-  }
-  if (failed) g.exit_code = 1;
-}
 
 void RegisterCreate(CLI::App& net, Globals& g) {
   struct Opts {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -44,7 +45,7 @@ void ApplySecurityOpt(const std::string& opt, run::RunSpec* spec) {
   size_t sep = opt.find_first_of("=:");
   std::string key = opt.substr(0, sep), value = sep == std::string::npos ? "" : opt.substr(sep + 1);
   if (key == "no-new-privileges" && (value.empty() || value == "true" || value == "false")) return;
-  if (key != "seccomp" || value.empty()) throw Error("invalid --security-opt: \"" + opt + "\"");
+  if (key != "seccomp" || value.empty()) throw Error(ErrorKind::kInvalidInput, "invalid --security-opt: \"" + opt + "\"");
   if (value == "unconfined" || value == "default") {
     spec->seccomp = value;
     return;
@@ -54,7 +55,7 @@ void ApplySecurityOpt(const std::string& opt, run::RunSpec* spec) {
 }
 
 void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool create) {
-  if (rest.empty()) throw Error(std::string(create ? "\"mini create\"" : "\"mini run\"") + " requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
+  if (rest.empty()) throw Error(ErrorKind::kInvalidInput, std::string(create ? "\"mini create\"" : "\"mini run\"") + " requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
   run::RunSpec& spec = o.spec;
   spec.args.assign(rest.begin() + 1, rest.end());
   spec.network = o.network == "default" ? "bridge" : o.network;
@@ -78,7 +79,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   for (const auto& so : o.security_opts) ApplySecurityOpt(so, &spec);
   run::ParseUsernsMode(spec.userns);  // a bad --userns fails before anything is created
   if (o.cpus) {
-    if (*o.cpus <= 0) throw Error("invalid --cpus: must be positive");
+    if (*o.cpus <= 0) throw Error(ErrorKind::kInvalidInput, "invalid --cpus: must be positive");
     spec.resources.cpus = o.cpus;
   }
 
@@ -113,9 +114,8 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
     std::cout.flush();
     g.exit_code = run::RunAttached(s.layout, c, io);
   } catch (const run::StartError& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "mini: error: %s\n", e.what());
-    g.exit_code = e.code();
+    PrintError(e);
+    g.exit_code = ExitCodeFor(e);
   }
 }
 
@@ -226,24 +226,16 @@ void RegisterPs(CLI::App& app, Globals& g) {
   });
 }
 
-/// Runs `fn` for each container named, printing the name as given on success (Docker's
-/// output) and errors to stderr; exit status 1 if any failed.
+/// Runs `fn` for each container named (ForEachName), printing the name as given on success
+/// when `echo` (Docker's output).
 template <class F>
 void ForEach(Globals& g, const std::vector<std::string>& names, bool echo, F fn) {
   StoreHandle s(g.root);
   ContainerStore store(s.layout);
-  bool failed = false;
-  for (const auto& n : names) {
-    try {
-      fn(s.layout, store.Resolve(n));
-      if (echo) std::cout << n << "\n";
-    } catch (const Error& e) {
-      std::cout.flush();
-      std::fprintf(stderr, "mini: error: %s\n", e.what());
-      failed = true;
-    }
-  }
-  if (failed) g.exit_code = 1;
+  ForEachName(g, names, [&](const std::string& n) {
+    fn(s.layout, store.Resolve(n));
+    if (echo) std::cout << n << "\n";
+  });
 }
 
 void RegisterLifecycle(CLI::App& app, Globals& g) {
@@ -265,7 +257,7 @@ void RegisterLifecycle(CLI::App& app, Globals& g) {
     cmd->add_option("container", o->names)->required();
     cmd->callback([&g, o] {
       int sig = run::ParseSignal(o->signal);
-      if (sig < 0) throw Error("invalid signal: " + o->signal);
+      if (sig < 0) throw Error(ErrorKind::kInvalidInput, "invalid signal: " + o->signal);
       ForEach(g, o->names, true, [&](const Layout& l, const std::string& id) { run::KillContainer(l, id, sig); });
     });
   }

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/store_handle.h"
 #include "common/error.h"
 #include "run/container.h"
@@ -15,15 +16,15 @@ namespace {
 
 using run::ContainerStore;
 
-/// Prints a StartError like Docker (the message) and takes its status (125/126/127).
+/// Prints an error of a command that attaches to the container's process and takes the
+/// status it asks for (125/126/127), as `docker exec` and `docker start -a` do.
 template <class F>
 void WithStartStatus(Globals& g, F fn) {
   try {
     fn();
   } catch (const run::StartError& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "mini: error: %s\n", e.what());
-    g.exit_code = e.code();
+    PrintError(e);
+    g.exit_code = ExitCodeFor(e);
   }
 }
 
@@ -46,7 +47,7 @@ void RegisterExec(CLI::App& app, Globals& g) {
   cmd->add_option("-u,--user", s.user, "user[:group], by name or number");
   cmd->callback([&g, o, cmd] {
     std::vector<std::string> rest = cmd->remaining();
-    if (rest.size() < 2) throw Error("\"mini exec\" requires at least 2 arguments: CONTAINER COMMAND [ARG...]");
+    if (rest.size() < 2) throw Error(ErrorKind::kInvalidInput, "\"mini exec\" requires at least 2 arguments: CONTAINER COMMAND [ARG...]");
     o->spec.argv.assign(rest.begin() + 1, rest.end());
     StoreHandle st(g.root);
     std::string id = ContainerStore(st.layout).Resolve(rest[0]);
@@ -73,13 +74,15 @@ void RegisterStart(CLI::App& app, Globals& g) {
     ContainerStore store(st.layout);
     if ((o->attach || o->interactive) && o->names.size() > 1)
       throw Error("you cannot start and attach multiple containers at once");
-    for (const auto& n : o->names) {
-      std::string id = store.Resolve(n);
-      WithStartStatus(g, [&] {
-        run::StartContainer(st.layout, id, o->attach || o->interactive, o->interactive, &g.exit_code);
-        if (!o->attach && !o->interactive) std::cout << n << std::endl;
-      });
+    if (o->attach || o->interactive) {
+      std::string id = store.Resolve(o->names[0]);
+      WithStartStatus(g, [&] { run::StartContainer(st.layout, id, true, o->interactive, &g.exit_code); });
+      return;
     }
+    ForEachName(g, o->names, [&](const std::string& n) {
+      run::StartContainer(st.layout, store.Resolve(n), false, false, &g.exit_code);
+      std::cout << n << std::endl;
+    });
   });
 }
 

@@ -28,12 +28,12 @@ std::optional<Digest> Digest::TryParse(std::string_view s) {
 
 Digest Digest::Parse(std::string_view s) {
   auto d = TryParse(s);
-  if (!d) throw Error("invalid digest \"" + std::string(s.substr(0, 100)) + "\"");
+  if (!d) throw Error(ErrorKind::kInvalidInput, "invalid digest \"" + std::string(s.substr(0, 100)) + "\"");
   return *d;
 }
 
 Digest Digest::FromHex(std::string_view hex) {
-  if (!IsValidHex(hex)) throw Error("invalid digest \"" + std::string(hex.substr(0, 100)) + "\"");
+  if (!IsValidHex(hex)) throw Error(ErrorKind::kInvalidInput, "invalid digest \"" + std::string(hex.substr(0, 100)) + "\"");
   Digest d;
   d.hex_ = std::string(hex);
   return d;

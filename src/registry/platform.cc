@@ -59,7 +59,7 @@ Platform NormalizePlatform(Platform p) {
 Platform ParsePlatform(const std::string& s) {
   std::vector<std::string> parts = Split(s, '/');  // empty parts kept: "linux//arm" is refused
   for (const auto& p : parts)
-    if (p.empty()) throw Error("invalid platform \"" + s + "\"");
+    if (p.empty()) throw Error(ErrorKind::kInvalidInput, "invalid platform \"" + s + "\"");
   Platform p;
   if (parts.size() == 1) {
     p = {"linux", parts[0], ""};
@@ -68,7 +68,7 @@ Platform ParsePlatform(const std::string& s) {
   } else if (parts.size() == 3) {
     p = {parts[0], parts[1], parts[2]};
   } else {
-    throw Error("invalid platform \"" + s + "\"");
+    throw Error(ErrorKind::kInvalidInput, "invalid platform \"" + s + "\"");
   }
   return NormalizePlatform(p);
 }

@@ -285,11 +285,10 @@ void RegistryClient::UploadBlob(const Digest& d, const std::string& path, uint64
       UploadOnce(d, path, size, chunk_size, progress);
       return;
     } catch (const Error& e) {
-      // UploadOnce throws Error("retryable: ...") for transient failures.
-      std::string msg = e.what();
-      if (msg.rfind("retryable: ", 0) != 0) throw;
-      if (attempt >= opts_.max_attempts) throw Error("upload blob " + d.str() + ": " + msg.substr(11));
-      Debug("upload of " + d.str() + " failed (" + msg.substr(11) + "), starting again");
+      // UploadOnce throws a kRetryable Error for transient failures.
+      if (!IsRetryable(e)) throw;
+      if (attempt >= opts_.max_attempts) throw Error("upload blob " + d.str() + ": " + e.what());
+      Debug("upload of " + d.str() + " failed (" + e.what() + "), starting again");
       std::this_thread::sleep_for(opts_.backoff * attempt);
     }
   }
@@ -300,7 +299,7 @@ void RegistryClient::UploadOnce(const Digest& d, const std::string& path, uint64
   std::string what = "upload blob " + d.str();
   auto check = [&](const HttpResponse& r, long want) {
     if (r.error == TransportError::kNone && r.status == want) return;
-    if (IsRetryable(r)) throw Error("retryable: " + DescribeFailure(r));
+    if (IsRetryable(r)) throw Error(ErrorKind::kRetryable, DescribeFailure(r));
     Fail(r, what, auth_.has_credentials());
   };
   HttpRequest post;

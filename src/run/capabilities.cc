@@ -59,7 +59,7 @@ CapSet ComputeCaps(bool privileged, const std::vector<std::string>& add,
   CapSet s = privileged ? all : DefaultCaps();
   auto bit = [&](const std::string& n) -> CapSet {
     int c = CapFromName(n);
-    if (c < 0 || c > last_cap) throw Error("unknown capability: \"" + n + "\"");
+    if (c < 0 || c > last_cap) throw Error(ErrorKind::kInvalidInput, "unknown capability: \"" + n + "\"");
     return CapSet{1} << c;
   };
   for (const auto& a : add) s |= IsAll(a) ? all : bit(a);

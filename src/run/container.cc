@@ -155,7 +155,7 @@ std::vector<std::string> ContainerStore::ListIds() const {
 
 void ContainerStore::Create(ContainerConfig* cfg, bool owned) {
   if (!cfg->name.empty() && !ValidName(cfg->name))
-    throw Error("Invalid container name (" + cfg->name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+    throw Error(ErrorKind::kInvalidInput, "Invalid container name (" + cfg->name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   StoreLock lock(layout_.ContainersDir());
   std::vector<std::string> names;
   std::vector<std::string> ids = ListIds();
@@ -164,7 +164,7 @@ void ContainerStore::Create(ContainerConfig* cfg, bool owned) {
     if (!j) continue;
     std::string n = nlohmann::json::parse(*j, nullptr, false).value("Name", "/");
     if (n == "/" + cfg->name)
-      throw Error("Conflict. The container name \"/" + cfg->name + "\" is already in use by container \"" + id +
+      throw Error(ErrorKind::kConflict, "Conflict. The container name \"/" + cfg->name + "\" is already in use by container \"" + id +
                   "\". You have to remove (or rename) that container to be able to reuse that name.");
     names.push_back(n);
   }
@@ -195,7 +195,7 @@ void ContainerStore::SaveConfig(const ContainerConfig& c) const {
 }
 
 std::string ContainerStore::Resolve(const std::string& key) const {
-  if (key.empty()) throw Error("No such container: ");
+  if (key.empty()) throw Error(ErrorKind::kNotFound, "No such container: ");
   std::vector<std::string> ids = ListIds();
   for (const auto& id : ids)
     if (id == key) return id;
@@ -206,10 +206,10 @@ std::string ContainerStore::Resolve(const std::string& key) const {
   std::string match;
   for (const auto& id : ids)
     if (id.compare(0, key.size(), key) == 0) {
-      if (!match.empty()) throw Error("multiple containers found with provided prefix: " + key);
+      if (!match.empty()) throw Error(ErrorKind::kInvalidInput, "multiple containers found with provided prefix: " + key);
       match = id;
     }
-  if (match.empty()) throw Error("No such container: " + key);
+  if (match.empty()) throw Error(ErrorKind::kNotFound, "No such container: " + key);
   return match;
 }
 
@@ -225,7 +225,7 @@ ContainerState ContainerStore::LoadState(const std::string& id) const {
   auto text = ReadFileIfExists(RuntimeDir(id) + "/state.json", 1 << 20);
   // After a reboot only the store has the container: its last recorded end, or "created".
   if (!text) text = ReadFileIfExists(Dir(id) + "/state.json", 1 << 20);
-  if (!text && !PathExists(ConfigPath(id))) throw Error("No such container: " + id);
+  if (!text && !PathExists(ConfigPath(id))) throw Error(ErrorKind::kNotFound, "No such container: " + id);
   auto j = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
   ContainerState s = j.is_object() ? StateFromJson(j) : ContainerState{};
   if (s.status == "running" && !ProcessAlive(s.monitor_pid, s.monitor_start)) {

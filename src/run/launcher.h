@@ -24,14 +24,12 @@ struct IoSpec {
   int err = 2;
 };
 
-/// The container could not be started; `code` is 125, 126 or 127.
+/// The container could not be started: an Error whose exit_code() is 125, 126 or 127 (Docker's
+/// statuses for "mini failed" and "the command could not be executed / was not found").
 class StartError : public Error {
  public:
-  StartError(int code, const std::string& msg) : Error(msg), code_(code) {}
-  int code() const { return code_; }
-
- private:
-  int code_;
+  StartError(int code, const std::string& msg) : Error(msg) { WithExitCode(code); }
+  int code() const { return exit_code(); }
 };
 
 struct LaunchResult {

@@ -43,12 +43,12 @@ void CheckNetworkRequest(const Layout& layout, const RunSpec& spec) {
     if (!spec.ip.empty()) {
       uint32_t ip = ParseIpv4(spec.ip);
       if ((ip & PrefixMask(n.prefix)) != n.net)
-        throw Error("invalid --ip " + spec.ip + ": not in subnet " + n.subnet + " of network " + n.name);
+        throw Error(ErrorKind::kInvalidInput, "invalid --ip " + spec.ip + ": not in subnet " + n.subnet + " of network " + n.name);
     }
   }
-  if (!spec.ip.empty() && !user_network) throw Error("user specified IP address is supported on user defined networks only");
+  if (!spec.ip.empty() && !user_network) throw Error(ErrorKind::kInvalidInput, "user specified IP address is supported on user defined networks only");
   if (!spec.network_aliases.empty() && !user_network)
-    throw Error("network-scoped alias is supported only for containers in user defined networks");
+    throw Error(ErrorKind::kInvalidInput, "network-scoped alias is supported only for containers in user defined networks");
 }
 
 /// Waits up to `ms` (-1 = forever) for a process that is not our child to exit. True if gone.
@@ -417,7 +417,7 @@ void CollectContainers(const Layout& layout) {
 void KillContainer(const Layout& layout, const std::string& id, int sig) {
   ContainerState st = ContainerStore(layout).LoadState(id);
   if (st.status != "running" || !ProcessAlive(st.pid, st.pid_start))
-    throw Error("Cannot kill container: " + id.substr(0, 12) + ": container is not running");
+    throw Error(ErrorKind::kConflict, "Cannot kill container: " + id.substr(0, 12) + ": container is not running");
   if (kill(st.pid, sig) != 0) ThrowErrno("kill container " + id.substr(0, 12));
 }
 
@@ -451,7 +451,7 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
   ContainerState st = store.LoadState(id);
   if (st.status == "running") {
     if (!force)
-      throw Error("You cannot remove a running container " + id +
+      throw Error(ErrorKind::kConflict, "You cannot remove a running container " + id +
                   ". Stop the container before attempting removal or force remove");
     if (ProcessAlive(st.pid, st.pid_start)) kill(st.pid, SIGKILL);
     WaitForExit(st.pid, st.pid_start, 10000);

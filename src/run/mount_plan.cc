@@ -59,13 +59,13 @@ MountRequest ParseVolumeSpec(const std::string& s) {
     i = j + 1;
   }
   if (parts.size() < 2 || parts.size() > 3)
-    throw Error("invalid volume specification: '" + s + "'");
+    throw Error(ErrorKind::kInvalidInput, "invalid volume specification: '" + s + "'");
   MountRequest m;
   m.source = parts[0];
   if (parts[1].empty() || parts[1][0] != '/')
-    throw Error("invalid volume specification: '" + s + "': destination must be an absolute path");
+    throw Error(ErrorKind::kInvalidInput, "invalid volume specification: '" + s + "': destination must be an absolute path");
   m.target = CleanAbsPath(parts[1]);
-  if (m.target == "/") throw Error("invalid volume specification: '" + s + "': destination can't be '/'");
+  if (m.target == "/") throw Error(ErrorKind::kInvalidInput, "invalid volume specification: '" + s + "': destination can't be '/'");
   if (parts.size() == 3) {
     for (size_t a = 0, b; a <= parts[2].size(); a = b + 1) {
       b = parts[2].find(',', a);
@@ -73,7 +73,7 @@ MountRequest ParseVolumeSpec(const std::string& s) {
       std::string opt = parts[2].substr(a, b - a);
       if (opt == "ro") m.read_only = true;
       else if (opt == "rw") m.read_only = false;
-      else throw Error("invalid mode: " + opt);
+      else throw Error(ErrorKind::kInvalidInput, "invalid mode: " + opt);
     }
   }
   if (!m.source.empty() && m.source[0] == '/') {
@@ -82,7 +82,7 @@ MountRequest ParseVolumeSpec(const std::string& s) {
   } else if (ValidVolumeName(m.source)) {
     m.kind = MountRequest::Kind::kVolume;
   } else {
-    throw Error("invalid volume specification: '" + s + "': \"" + m.source +
+    throw Error(ErrorKind::kInvalidInput, "invalid volume specification: '" + s + "': \"" + m.source +
                 "\" includes invalid characters for a local volume name");
   }
   return m;
@@ -93,9 +93,9 @@ MountRequest ParseTmpfsSpec(const std::string& s) {
   m.kind = MountRequest::Kind::kTmpfs;
   size_t c = s.find(':');
   std::string path = s.substr(0, c);
-  if (path.empty() || path[0] != '/') throw Error("invalid tmpfs path: '" + s + "': must be absolute");
+  if (path.empty() || path[0] != '/') throw Error(ErrorKind::kInvalidInput, "invalid tmpfs path: '" + s + "': must be absolute");
   m.target = CleanAbsPath(path);
-  if (m.target == "/") throw Error("invalid tmpfs path: '" + s + "'");
+  if (m.target == "/") throw Error(ErrorKind::kInvalidInput, "invalid tmpfs path: '" + s + "'");
   m.options = c == std::string::npos ? "" : s.substr(c + 1);
   for (size_t a = 0, b; a <= m.options.size(); a = b + 1) {
     b = m.options.find(',', a);
@@ -106,15 +106,15 @@ MountRequest ParseTmpfsSpec(const std::string& s) {
 }
 
 int64_t ParseSize(const std::string& in) {
-  if (in.empty()) throw Error("invalid size: ''");
+  if (in.empty()) throw Error(ErrorKind::kInvalidInput, "invalid size: ''");
   size_t n = 0;
   while (n < in.size() && (std::isdigit(static_cast<unsigned char>(in[n])) || in[n] == '.')) n++;
-  if (n == 0) throw Error("invalid size: '" + in + "'");
+  if (n == 0) throw Error(ErrorKind::kInvalidInput, "invalid size: '" + in + "'");
   double v;
   try {
     v = std::stod(in.substr(0, n));
   } catch (...) {
-    throw Error("invalid size: '" + in + "'");
+    throw Error(ErrorKind::kInvalidInput, "invalid size: '" + in + "'");
   }
   std::string unit;
   for (char c : in.substr(n)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -125,9 +125,9 @@ int64_t ParseSize(const std::string& in) {
   else if (unit == "m") mult = 1024.0 * 1024;
   else if (unit == "g") mult = 1024.0 * 1024 * 1024;
   else if (unit == "t") mult = 1024.0 * 1024 * 1024 * 1024;
-  else throw Error("invalid size: '" + in + "'");
+  else throw Error(ErrorKind::kInvalidInput, "invalid size: '" + in + "'");
   double r = std::floor(v * mult);
-  if (!(r >= 0) || r > 9.2e18) throw Error("invalid size: '" + in + "'");
+  if (!(r >= 0) || r > 9.2e18) throw Error(ErrorKind::kInvalidInput, "invalid size: '" + in + "'");
   return static_cast<int64_t>(r);
 }
 

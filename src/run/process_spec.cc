@@ -89,7 +89,7 @@ ProcessSpec MakeProcessSpec(const nlohmann::json& image_config, const RunSpec& s
   for (const auto& e : StringList(field("Env"))) SetEnv(&p.env, KeyOf(e), e.substr(std::min(e.size(), KeyOf(e).size() + 1)));
   for (const auto& e : spec.env) {
     size_t eq = e.find('=');
-    if (eq == 0) throw Error("invalid environment variable: " + e);
+    if (eq == 0) throw Error(ErrorKind::kInvalidInput, "invalid environment variable: " + e);
     if (eq == std::string::npos) {
       const char* v = host_env ? host_env(e) : nullptr;
       if (v) SetEnv(&p.env, e, v);

@@ -74,13 +74,13 @@ UsernsMode ParseUsernsMode(const std::string& s) {
   if (p.size() == 4 && p[0] == "remap") {
     IdMap& r = m.remap;
     if (!ParseU32(p[1], &r.uid_base) || !ParseU32(p[2], &r.gid_base) || !ParseU32(p[3], &r.size) || r.size == 0)
-      throw Error("invalid --userns \"" + s + "\": UID, GID and SIZE must be numbers, SIZE > 0");
+      throw Error(ErrorKind::kInvalidInput, "invalid --userns \"" + s + "\": UID, GID and SIZE must be numbers, SIZE > 0");
     if (uint64_t{r.uid_base} + r.size > 0xffffffffull || uint64_t{r.gid_base} + r.size > 0xffffffffull)
-      throw Error("invalid --userns \"" + s + "\": range exceeds 2^32-1");
+      throw Error(ErrorKind::kInvalidInput, "invalid --userns \"" + s + "\": range exceeds 2^32-1");
     m.kind = UsernsMode::Kind::kRemap;
     return m;
   }
-  throw Error("invalid --userns \"" + s + "\": use host, auto or remap:UID:GID:SIZE");
+  throw Error(ErrorKind::kInvalidInput, "invalid --userns \"" + s + "\": use host, auto or remap:UID:GID:SIZE");
 }
 
 std::vector<SubIdEntry> ParseSubIdFile(const std::string& text) {

@@ -88,7 +88,7 @@ void AddTag(std::vector<Reference>& tags, const Reference& r) {
 
 Reference ParseRepoTag(const std::string& s) {
   Reference r = ParseReference(s);
-  if (r.digest || r.tag.empty()) throw Error("invalid tag \"" + s + "\": a digest reference cannot be a tag");
+  if (r.digest || r.tag.empty()) throw Error(ErrorKind::kInvalidInput, "invalid tag \"" + s + "\": a digest reference cannot be a tag");
   return r;
 }
 

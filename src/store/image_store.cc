@@ -94,8 +94,8 @@ Digest ImageStore::CreateImage(const json& config, const std::vector<Descriptor>
 }
 
 void ImageStore::Tag(const Reference& ref, const Digest& id) {
-  if (ref.tag.empty()) throw Error("cannot tag with a digest reference: " + ref.String());
-  if (!PathExists(layout_.ImageDir(id) + "/manifest")) throw Error("No such image: " + id.str());
+  if (ref.tag.empty()) throw Error(ErrorKind::kInvalidInput, "cannot tag with a digest reference: " + ref.String());
+  if (!PathExists(layout_.ImageDir(id) + "/manifest")) throw Error(ErrorKind::kNotFound, "No such image: " + id.str());
   Reference r = ref;
   r.digest.reset();
   StoreLock lock(layout_);
@@ -123,7 +123,7 @@ bool ImageStore::Untag(const Reference& ref) {
 ImageRecord ImageStore::Get(const Digest& id) const {
   std::string dir = layout_.ImageDir(id);
   auto mref = ReadFileIfExists(dir + "/manifest", 1024);
-  if (!mref) throw Error("No such image: " + id.str());
+  if (!mref) throw Error(ErrorKind::kNotFound, "No such image: " + id.str());
   BlobStore blobs(layout_);
   ImageRecord rec;
   rec.id = id;
@@ -193,7 +193,7 @@ std::optional<ImageRecord> ImageStore::Find(const std::string& name) const {
     std::optional<Digest> match;
     for (const auto& n : ListDirNames(layout_.ImagesDir())) {
       if (!Digest::IsValidHex(n) || n.rfind(prefix, 0) != 0) continue;
-      if (match) throw Error("image id prefix \"" + name + "\" is ambiguous");
+      if (match) throw Error(ErrorKind::kInvalidInput, "image id prefix \"" + name + "\" is ambiguous");
       match = Digest::FromHex(n);
     }
     if (match && exists(*match)) return Get(*match);
@@ -203,7 +203,7 @@ std::optional<ImageRecord> ImageStore::Find(const std::string& name) const {
 
 ImageRecord ImageStore::Resolve(const std::string& name) const {
   auto rec = Find(name);
-  if (!rec) throw Error("No such image: " + name);
+  if (!rec) throw Error(ErrorKind::kNotFound, "No such image: " + name);
   return *rec;
 }
 
@@ -220,7 +220,7 @@ LeaseResources ImageStore::ResourcesOf(const ImageRecord& rec) {
 
 void ImageStore::Hold(Lease& lease, const ImageRecord& rec) {
   StoreLock lock(layout_);
-  if (!PathExists(layout_.ImageDir(rec.id) + "/manifest")) throw Error("No such image: " + rec.id.str() + " (just removed)");
+  if (!PathExists(layout_.ImageDir(rec.id) + "/manifest")) throw Error(ErrorKind::kNotFound, "No such image: " + rec.id.str() + " (just removed)");
   lease.AddLocked(ResourcesOf(rec));
 }
 
@@ -275,12 +275,12 @@ std::vector<std::string> ImageStore::Delete(const std::string& name, bool force)
     // A repository reference: removed first; the image goes only if nothing else names it.
     // Removing the last name of an image a container uses would leave it dangling: must force.
     if (!force && IsSingleReference(rec) && !users.empty())
-      throw Error("conflict: unable to remove repository reference \"" + name + "\" (must force) - container " +
+      throw Error(ErrorKind::kConflict, "conflict: unable to remove repository reference \"" + name + "\" (must force) - container " +
                   Short(users[0].container) + " is using its referenced image " + rec.id.Short());
     json refs = ReadRefs(layout_);
     std::string key = ref->digest ? ref->Name() + "@" + ref->digest->str() : ref->String();
     const char* kind = ref->digest ? "digests" : "tags";
-    if (refs[kind].erase(key) == 0) throw Error("No such image: " + name);
+    if (refs[kind].erase(key) == 0) throw Error(ErrorKind::kNotFound, "No such image: " + name);
     out.push_back("Untagged: " + ref->Familiar());
     // The last tag of a repository takes that repository's digest references with it.
     bool repo_tag_left = false;
@@ -303,14 +303,14 @@ std::vector<std::string> ImageStore::Delete(const std::string& name, bool force)
     if (!users.empty() && users[0].running) return out;
   } else {
     if (!users.empty() && users[0].running)
-      throw Error("conflict: unable to delete " + rec.id.Short() + " (cannot be forced) - image is being used by running container " +
+      throw Error(ErrorKind::kConflict, "conflict: unable to delete " + rec.id.Short() + " (cannot be forced) - image is being used by running container " +
                   Short(users[0].container));
     bool single = IsSingleReference(rec);
     if (!force && !users.empty())
-      throw Error("conflict: unable to delete " + rec.id.Short() + " (must be forced) - image is being used by stopped container " +
+      throw Error(ErrorKind::kConflict, "conflict: unable to delete " + rec.id.Short() + " (must be forced) - image is being used by stopped container " +
                   Short(users[0].container));
     if (!single && !force && !rec.repo_tags.empty())
-      throw Error("conflict: unable to delete " + rec.id.Short() +
+      throw Error(ErrorKind::kConflict, "conflict: unable to delete " + rec.id.Short() +
                   " (must be forced) - image is referenced in multiple repositories");
     for (const auto& t : rec.repo_tags) out.push_back("Untagged: " + t);
     for (const auto& t : rec.repo_digests) out.push_back("Untagged: " + t);

@@ -125,7 +125,7 @@ std::unique_ptr<Lease> Lease::CreatePersistent(const Layout& layout, const std::
     if (!PathExists(layout.LayerMeta(c) + "/diff-id"))
       throw Error("layer " + c.str() + ": not in the store (was its image just removed?)");
   for (const auto& id : res.images)
-    if (!PathExists(layout.ImageDir(id) + "/manifest")) throw Error("No such image: " + id.str());
+    if (!PathExists(layout.ImageDir(id) + "/manifest")) throw Error(ErrorKind::kNotFound, "No such image: " + id.str());
   // Written whole and renamed: readers never see a torn record. No fsync: like the container
   // records it belongs to (a container does not outlive a crash of the machine it ran on).
   std::string path = layout.LeaseFile(name), tmp = layout.LeasesDir() + "/.new-" + name;

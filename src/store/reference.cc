@@ -140,7 +140,7 @@ bool IsAllLowerHex64(std::string_view s) {
 [[noreturn]] void Fail(std::string_view input, std::string_view reason = {}) {
   std::string msg = "invalid reference format \"" + std::string(input) + "\"";
   if (!reason.empty()) msg += ": " + std::string(reason);
-  throw Error(msg);
+  throw Error(ErrorKind::kInvalidInput, msg);
 }
 
 /// docker/distribution's splitDockerDomain: the first component is a registry when it looks

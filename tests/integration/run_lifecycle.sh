@@ -25,7 +25,12 @@ expect_eq "$(mini wait "$id2")" 137
 id3=$(mini run -d busybox sleep 1000)
 if mini rm "$id3" 2>/dev/null; then fail "rm of a running container without -f"; fi
 mini rm -f "$id3" >/dev/null
-mini rm web "$id2" >/dev/null
+# A verb over several names (Docker's way): a failure is printed, the others still go, exit 1.
+set +e; out=$(mini rm web nosuch "$id2" 2>"$T/rm.err"); rc=$?; set -e
+expect_eq "$rc" 1 "rm with one missing name"
+expect_eq "$out" "web
+$id2" "rm removes the others"
+expect_eq "$(cat "$T/rm.err")" "mini: error: No such container: nosuch" "rm error"
 expect_eq "$(mini ps -a -q | wc -l)" 0
 
 # A killed monitor: the container dies with it and ps shows it exited.
