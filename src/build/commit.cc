@@ -124,7 +124,7 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
   PackResult pr;
   {
     std::unique_ptr<Freezer> freeze;
-    if (opts.pause && state.status == "running") freeze = std::make_unique<Freezer>(state.cgroup_paths);
+    if (opts.pause && state.status == run::ContainerStatus::kRunning) freeze = std::make_unique<Freezer>(state.cgroup_paths);
     UniqueFd out(open(blob_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!out) ThrowErrno("create " + blob_path);
     PackOptions po;

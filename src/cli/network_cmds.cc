@@ -129,7 +129,7 @@ void RegisterPort(CLI::App& app, Globals& g) {
     std::string id = store.Resolve(o->container);
     run::ContainerState st = store.LoadState(id);
     std::vector<run::PortMapping> ms;
-    if (st.status == "running" && st.network) ms = st.network->ports;
+    if (st.status == run::ContainerStatus::kRunning && st.network) ms = st.network->ports;
     run::SortPortMappings(ms);
     if (o->port.empty()) {
       for (const auto& m : ms) std::cout << run::FormatPortMapping(m) << "\n";

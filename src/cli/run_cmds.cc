@@ -168,8 +168,8 @@ std::string StatusText(const run::ContainerState& st) {
     auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     return HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *v)));
   };
-  if (st.status == "running") return "Up " + since(st.started_at);
-  if (st.status == "exited")
+  if (st.status == run::ContainerStatus::kRunning) return "Up " + since(st.started_at);
+  if (st.status == run::ContainerStatus::kExited)
     return "Exited (" + std::to_string(st.exit_code) + ") " + (st.finished_at.empty() ? "" : since(st.finished_at) + " ago");
   return "Created";
 }
@@ -197,7 +197,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
       } catch (const Error&) {
         continue;  // being created or removed
       }
-      if ((!o->all && st.status != "running") || c.spec.build) continue;
+      if ((!o->all && st.status != run::ContainerStatus::kRunning) || c.spec.build) continue;
       std::string cmdline;
       for (const auto& a : c.process.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
       std::string shown = o->no_trunc ? id : id.substr(0, 12);
@@ -205,7 +205,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
       auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
       std::string ago = created ? HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *created))) + " ago" : "";
       std::string ports;
-      if (st.status == "running" && st.network) {
+      if (st.status == run::ContainerStatus::kRunning && st.network) {
         std::vector<run::PortMapping> ms = st.network->ports;
         run::SortPortMappings(ms);
         for (const auto& m : ms)
@@ -298,7 +298,7 @@ void RegisterLifecycle(CLI::App& app, Globals& g) {
       for (;;) {
         size_t n;
         while ((n = ReadSome(fd.get(), buf, sizeof(buf), "log")) > 0) WriteAll(1, buf, n, "stdout");
-        if (!o->follow || store.LoadState(id).status != "running") {
+        if (!o->follow || store.LoadState(id).status != run::ContainerStatus::kRunning) {
           while ((n = ReadSome(fd.get(), buf, sizeof(buf), "log")) > 0) WriteAll(1, buf, n, "stdout");
           break;
         }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/human.h"
@@ -51,8 +52,20 @@ struct NetworkSettings {
   bool default_network = false;
 };
 
+/// A container's status; on disk and in `inspect` as Docker's names ("created", "running",
+/// "exited"). mini has no paused, restarting, removing or dead states.
+enum class ContainerStatus { kCreated, kRunning, kExited };
+
+/// Docker's name of `s`.
+const char* ToString(ContainerStatus s);
+/// The status called `name`; throws Error for a name mini does not write.
+ContainerStatus ContainerStatusFromString(std::string_view name);
+/// nlohmann's JSON conversions: the name as a string.
+void to_json(nlohmann::json& j, ContainerStatus s);
+void from_json(const nlohmann::json& j, ContainerStatus& s);
+
 struct ContainerState {
-  std::string status = "created";  ///< created | running | exited
+  ContainerStatus status = ContainerStatus::kCreated;
   pid_t pid = 0;                   ///< the container's init, host pid namespace
   uint64_t pid_start = 0;          ///< its start time (/proc/<pid>/stat field 22), against reuse
   pid_t monitor_pid = 0;

@@ -3,6 +3,8 @@
 
 #include "run/container.h"
 
+#include "common/error.h"
+
 namespace mini::run {
 namespace {
 
@@ -173,8 +175,30 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   return c;
 }
 
+const char* ToString(ContainerStatus s) {
+  switch (s) {
+    case ContainerStatus::kCreated: return "created";
+    case ContainerStatus::kRunning: return "running";
+    case ContainerStatus::kExited: return "exited";
+  }
+  return "created";
+}
+
+ContainerStatus ContainerStatusFromString(std::string_view name) {
+  for (auto s : {ContainerStatus::kCreated, ContainerStatus::kRunning, ContainerStatus::kExited})
+    if (name == ToString(s)) return s;
+  throw Error("unknown container status \"" + std::string(name) + "\"");
+}
+
+void to_json(nlohmann::json& j, ContainerStatus s) { j = ToString(s); }
+
+void from_json(const nlohmann::json& j, ContainerStatus& s) {
+  if (!j.is_string()) throw Error("container status is not a string: " + j.dump());
+  s = ContainerStatusFromString(j.get<std::string>());
+}
+
 nlohmann::json ToJson(const ContainerState& s) {
-  nlohmann::json j = {{"Status", s.status}, {"Running", s.status == "running"}, {"Pid", s.pid}, {"PidStart", s.pid_start},
+  nlohmann::json j = {{"Status", s.status}, {"Running", s.status == ContainerStatus::kRunning}, {"Pid", s.pid}, {"PidStart", s.pid_start},
           {"MonitorPid", s.monitor_pid}, {"MonitorStart", s.monitor_start}, {"OwnerPid", s.owner_pid},
           {"OwnerStart", s.owner_start}, {"ExitCode", s.exit_code},
           {"OOMKilled", s.oom_killed}, {"StartedAt", s.started_at}, {"FinishedAt", s.finished_at},
@@ -191,7 +215,7 @@ nlohmann::json ToJson(const ContainerState& s) {
 
 ContainerState StateFromJson(const nlohmann::json& j) {
   ContainerState s;
-  s.status = j.value("Status", "created");
+  if (j.contains("Status")) s.status = j["Status"].get<ContainerStatus>();
   s.pid = j.value("Pid", 0);
   s.pid_start = j.value("PidStart", uint64_t{0});
   s.monitor_pid = j.value("MonitorPid", 0);

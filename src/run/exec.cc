@@ -104,7 +104,7 @@ int ExecInContainer(const Layout& layout, const std::string& id, const ExecSpec&
   ContainerStore store(layout);
   ContainerConfig c = store.LoadConfig(id);
   ContainerState st = store.LoadState(id);
-  if (st.status != "running" || !ProcessAlive(st.pid, st.pid_start))
+  if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
     throw StartError(kExitMiniFailure, "container " + id.substr(0, 12) + " is not running");
   ProcessSpec process = ExecProcessSpec(c, spec);
   int last_cap = LastCap();

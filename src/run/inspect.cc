@@ -101,7 +101,7 @@ std::string LinkTarget(const std::string& overlay2, const std::string& lower) {
 
 json ContainerInspectJson(const ContainerConfig& c, const ContainerState& st, const LayerDirs& dirs,
                           const std::string& volumes_dir, const std::string& log_path) {
-  bool running = st.status == "running";
+  bool running = st.status == ContainerStatus::kRunning;
   json state = {{"Status", st.status},   {"Running", running},          {"Paused", false},
                 {"Restarting", false},   {"OOMKilled", st.oom_killed},  {"Dead", false},
                 {"Pid", running ? st.pid : 0}, {"ExitCode", st.exit_code}, {"Error", st.error},

@@ -91,7 +91,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   st.monitor_pid = getpid();
   st.monitor_start = ProcessStartTime(st.monitor_pid);
   auto finish = [&] {
-    st.status = "exited";
+    st.status = ContainerStatus::kExited;
     if (c.spec.remove)
       store.Remove(c.id);
     else
@@ -100,7 +100,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   LaunchResult res;
   try {
     res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const NetworkSettings* net) {
-      st.status = "running";
+      st.status = ContainerStatus::kRunning;
       st.pid = pid;
       st.pid_start = ProcessStartTime(pid);
       st.started_at = NowRfc3339();
@@ -349,7 +349,7 @@ void RunDetached(const Layout& layout, const ContainerConfig& c) {
 
 void StartContainer(const Layout& layout, const std::string& id, bool attach, bool interactive, int* exit_code) {
   ContainerStore store(layout);
-  if (store.LoadState(id).status == "running") return;
+  if (store.LoadState(id).status == ContainerStatus::kRunning) return;
   ContainerConfig c = store.LoadConfig(id);
   if (!attach) {
     RunDetached(layout, c);
@@ -399,8 +399,8 @@ void CollectContainers(const Layout& layout) {
     } catch (const Error&) {
       continue;  // being created or removed
     }
-    bool monitor_gone = st.status == "exited" && !ProcessAlive(st.monitor_pid, st.monitor_start);
-    bool owner_gone = st.status == "created" && st.owner_pid != 0 && !ProcessAlive(st.owner_pid, st.owner_start);
+    bool monitor_gone = st.status == ContainerStatus::kExited && !ProcessAlive(st.monitor_pid, st.monitor_start);
+    bool owner_gone = st.status == ContainerStatus::kCreated && st.owner_pid != 0 && !ProcessAlive(st.owner_pid, st.owner_start);
     if ((c.spec.remove || c.spec.build) && (monitor_gone || owner_gone)) {
       Debug("collecting container " + id.substr(0, 12) + " (its " + (owner_gone ? "owner" : "monitor") + " is gone)");
       try {
@@ -416,7 +416,7 @@ void CollectContainers(const Layout& layout) {
 
 void KillContainer(const Layout& layout, const std::string& id, int sig) {
   ContainerState st = ContainerStore(layout).LoadState(id);
-  if (st.status != "running" || !ProcessAlive(st.pid, st.pid_start))
+  if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
     throw Error(ErrorKind::kConflict, "Cannot kill container: " + id.substr(0, 12) + ": container is not running");
   if (kill(st.pid, sig) != 0) ThrowErrno("kill container " + id.substr(0, 12));
 }
@@ -424,7 +424,7 @@ void KillContainer(const Layout& layout, const std::string& id, int sig) {
 void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
-  if (st.status != "running") return;
+  if (st.status != ContainerStatus::kRunning) return;
   if (ProcessAlive(st.pid, st.pid_start)) {
     kill(st.pid, SIGTERM);
     if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
@@ -438,7 +438,7 @@ void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
 int WaitContainer(const Layout& layout, const std::string& id) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
-  if (st.status == "running") {
+  if (st.status == ContainerStatus::kRunning) {
     WaitForExit(st.monitor_pid, st.monitor_start, -1);
     if (!IsDirectory(store.Dir(id))) return st.exit_code;  // removed by --rm
     st = store.LoadState(id);
@@ -449,7 +449,7 @@ int WaitContainer(const Layout& layout, const std::string& id) {
 void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
-  if (st.status == "running") {
+  if (st.status == ContainerStatus::kRunning) {
     if (!force)
       throw Error(ErrorKind::kConflict, "You cannot remove a running container " + id +
                   ". Stop the container before attempting removal or force remove");
