@@ -201,12 +201,8 @@ class Builder {
   /// Docker's ONBUILD: the base's triggers run right after FROM, in order, against this build's
   /// context; they are consumed (the new image does not inherit them).
   void RunTriggers(int s, StageState& st) {
-    json& cfg = st.Cfg();
-    std::vector<std::string> triggers;
-    if (cfg.contains("OnBuild") && cfg["OnBuild"].is_array())
-      for (const auto& t : cfg["OnBuild"])
-        if (t.is_string()) triggers.push_back(t.get<std::string>());
-    cfg.erase("OnBuild");
+    std::vector<std::string> triggers = st.TypedConfig().on_build.value_or(std::vector<std::string>{});
+    st.Cfg().erase("OnBuild");
     if (triggers.empty()) return;
     const Node& from = mf_.stages[s].from_node;
     Say("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() == 1 ? "" : "s"));

@@ -16,6 +16,7 @@
 #include "common/human.h"
 #include "common/log.h"
 #include "common/path.h"
+#include "store/image_config.h"
 #include "run/container.h"
 #include "store/blob_store.h"
 #include "store/lease.h"
@@ -148,13 +149,14 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
   json& c = config["config"];
   if (!c.is_object()) c = json::object();
   // The container's own settings become the image's, as docker commit does.
+  ImageConfig ic = ImageConfigFromJson(c);
   if (!cfg.process.env.empty()) {
-    json env = json::array();
+    ic.env.emplace();
     for (const auto& e : cfg.process.env)
-      if (e.rfind("HOSTNAME=", 0) != 0 && e.rfind("HOME=", 0) != 0) env.push_back(e);
-    c["Env"] = env;
+      if (e.rfind("HOSTNAME=", 0) != 0 && e.rfind("HOME=", 0) != 0) ic.env->push_back(e);
   }
-  if (!cfg.spec.args.empty()) c["Cmd"] = cfg.spec.args;
+  if (!cfg.spec.args.empty()) ic.cmd = cfg.spec.args;
+  c = ToJson(ic);
   ApplyChanges(&config, opts.changes);
   std::string now = NowRfc3339();
   config["created"] = now;

@@ -10,6 +10,7 @@
 #include "run/container.h"
 #include "run/launcher.h"
 #include "run/lifecycle.h"
+#include "store/image_config.h"
 
 namespace mini::build {
 
@@ -58,11 +59,13 @@ LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& sp
   image.name = "mini-build";
   image.lowers = layers.LowerLinks(lower);
   image.top_layer = lower.str();
-  image.config = spec.image_config;
-  image.config.erase("Entrypoint");
-  image.config.erase("Cmd");
-  image.config.erase("Healthcheck");
-  image.config.erase("Volumes");  // Docker does not mount volumes for build steps
+  ImageConfig cfg = ImageConfigFromJson(spec.image_config);
+  cfg.entrypoint.reset();
+  cfg.cmd.reset();
+  cfg.healthcheck.reset();
+  cfg.volumes.reset();  // Docker does not mount volumes for build steps
+  for (const char* k : {"Entrypoint", "Cmd", "Healthcheck", "Volumes"}) cfg.extra.erase(k);  // null or odd shapes
+  image.config = ToJson(cfg);
 
   run::RunSpec rs;
   rs.args = spec.argv;

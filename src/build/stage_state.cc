@@ -14,14 +14,6 @@ namespace {
 
 constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-std::vector<std::string> Strings(const json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
-
 void SetEnvEntry(json& env, const std::string& key, const std::string& value) {
   if (!env.is_array()) env = json::array();
   for (auto& e : env) {
@@ -69,10 +61,11 @@ json CommandJson(const CommandLine& c, const std::vector<std::string>& shell) {
 
 }  // namespace
 
-std::vector<std::string> StageState::Env() const {
-  if (!config.contains("config") || !config["config"].is_object()) return {};
-  return Strings(config["config"].value("Env", json::array()));
+ImageConfig StageState::TypedConfig() const {
+  return ImageConfigFromJson(config.contains("config") ? config["config"] : json());
 }
+
+std::vector<std::string> StageState::Env() const { return TypedConfig().env.value_or(std::vector<std::string>{}); }
 
 std::vector<std::string> StageState::ArgEnv() const {
   std::vector<std::string> env = Env(), out;
@@ -94,19 +87,14 @@ std::vector<std::string> StageState::SubstitutionVars() const {
 }
 
 std::vector<std::string> StageState::Shell() const {
-  if (config.contains("config") && config["config"].contains("Shell")) {
-    auto s = Strings(config["config"]["Shell"]);
-    if (!s.empty()) return s;
-  }
+  auto s = TypedConfig().shell;
+  if (s && !s->empty()) return *s;
   return {"/bin/sh", "-c"};
 }
 
 std::string StageState::Workdir() const {
-  if (config.contains("config") && config["config"].is_object()) {
-    std::string w = config["config"].value("WorkingDir", "");
-    if (!w.empty()) return w;
-  }
-  return "/";
+  auto w = TypedConfig().working_dir;
+  return w && !w->empty() ? *w : "/";
 }
 
 void StageState::AddHistory(const std::string& created_by, const std::string& created, bool empty_layer) {

@@ -13,6 +13,7 @@
 #include "build/layer_commit.h"
 #include "build/substitution.h"
 #include "common/digest.h"
+#include "store/image_config.h"
 
 namespace mini::build {
 
@@ -25,6 +26,8 @@ struct StageState {
   std::string image_id;  ///< the base image id ("" for scratch)
 
   nlohmann::json& Cfg() { return config["config"]; }
+  /// The "config" object, typed (a copy: writes go through Cfg()).
+  ImageConfig TypedConfig() const;
   /// Config Env entries (KEY=VALUE).
   std::vector<std::string> Env() const;
   /// The variables for substitution: ARGs with values, then Env (ENV wins).

@@ -4,17 +4,10 @@
 
 #include "common/error.h"
 #include "common/path.h"
+#include "store/image_config.h"
 
 namespace mini::run {
 namespace {
-
-std::vector<std::string> StringList(const nlohmann::json& j) {
-  std::vector<std::string> out;
-  if (j.is_array())
-    for (const auto& v : j)
-      if (v.is_string()) out.push_back(v.get<std::string>());
-  return out;
-}
 
 std::string KeyOf(const std::string& entry) { return entry.substr(0, entry.find('=')); }
 
@@ -59,12 +52,8 @@ void ParseEnvFile(const std::string& content, std::vector<std::string>* out) {
 ProcessSpec MakeProcessSpec(const nlohmann::json& image_config, const RunSpec& spec,
                             const std::string& hostname,
                             const std::function<const char*(const std::string&)>& host_env) {
-  const nlohmann::json empty = nlohmann::json::object();
-  const nlohmann::json& cfg = image_config.is_object() ? image_config : empty;
-  auto field = [&](const char* k) -> const nlohmann::json& {
-    auto it = cfg.find(k);
-    return it == cfg.end() ? empty : *it;
-  };
+  const ImageConfig cfg = ImageConfigFromJson(image_config);
+  const std::vector<std::string> none;
 
   ProcessSpec p;
   // Entrypoint: --entrypoint replaces it (and drops the image's Cmd); "" clears it.
@@ -73,12 +62,12 @@ ProcessSpec MakeProcessSpec(const nlohmann::json& image_config, const RunSpec& s
   if (spec.entrypoint) {
     if (!spec.entrypoint->empty()) entrypoint.push_back(*spec.entrypoint);
   } else {
-    entrypoint = StringList(field("Entrypoint"));
+    entrypoint = cfg.entrypoint.value_or(none);
   }
   if (!spec.args.empty())
     cmd = spec.args;
   else if (!spec.entrypoint)
-    cmd = StringList(field("Cmd"));
+    cmd = cfg.cmd.value_or(none);
   p.argv = entrypoint;
   p.argv.insert(p.argv.end(), cmd.begin(), cmd.end());
   if (p.argv.empty()) throw Error("no command specified");
@@ -86,7 +75,7 @@ ProcessSpec MakeProcessSpec(const nlohmann::json& image_config, const RunSpec& s
   // Environment: HOSTNAME, TERM (tty), the image's Env, then -e/--env-file overrides.
   p.env.push_back("HOSTNAME=" + hostname);
   if (spec.tty) p.env.push_back("TERM=xterm");
-  for (const auto& e : StringList(field("Env"))) SetEnv(&p.env, KeyOf(e), e.substr(std::min(e.size(), KeyOf(e).size() + 1)));
+  for (const auto& e : cfg.env.value_or(none)) SetEnv(&p.env, KeyOf(e), e.substr(std::min(e.size(), KeyOf(e).size() + 1)));
   for (const auto& e : spec.env) {
     size_t eq = e.find('=');
     if (eq == 0) throw Error(ErrorKind::kInvalidInput, "invalid environment variable: " + e);
@@ -105,14 +94,13 @@ ProcessSpec MakeProcessSpec(const nlohmann::json& image_config, const RunSpec& s
       throw Error("the working directory '" + *spec.workdir + "' is invalid, it needs to be an absolute path");
     p.cwd = CleanAbsPath(*spec.workdir);
   } else {
-    const auto& wd = field("WorkingDir");
-    p.cwd = CleanAbsPath(wd.is_string() ? "/" + wd.get<std::string>() : "/");
+    p.cwd = CleanAbsPath("/" + cfg.working_dir.value_or(""));
   }
 
   if (spec.user)
     p.user = *spec.user;
-  else if (field("User").is_string())
-    p.user = field("User").get<std::string>();
+  else if (cfg.user)
+    p.user = *cfg.user;
   return p;
 }
 
