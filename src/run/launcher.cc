@@ -61,6 +61,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   if (c.spec.remove) {
     EphemeralLayers l = EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id));
     a.rootfs.overlay = MakeOverlayPlanAt(l.init, l.upper, l.work, l.merged, c.image.lowers, page);
+    a.rootfs.overlay.volatile_upper = true;  // deleted when it ends: no sync of the store's disk
   } else {
     a.rootfs.overlay = MakeOverlayPlan(c.id, c.image.lowers, page);
   }
@@ -69,7 +70,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     EphemeralLayers l = EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id));
     if (!c.spec.remove)
       l = {layout.LayerDiff(c.id + "-init"), layout.LayerDiff(c.id), layout.LayerDir(c.id) + "/work", ""};
-    userns_overlay = BuildUsernsOverlay(layout, l.init, c.image.lowers, l.upper, l.work, c.idmap);
+    userns_overlay = BuildUsernsOverlay(layout, l.init, c.image.lowers, l.upper, l.work, c.idmap, c.spec.remove);
     a.rootfs.overlay_fd = userns_overlay.get();
     a.rootfs.userns = true;
   }

@@ -13,6 +13,7 @@ std::string OverlayPlan::Options() const {
   std::string o = "lowerdir=";
   for (size_t i = 0; i < lowers.size(); i++) o += (i ? ":" : "") + lowers[i];
   o += ",upperdir=" + upper + ",workdir=" + work;
+  if (volatile_upper) o += ",volatile";
   return o;
 }
 

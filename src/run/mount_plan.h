@@ -16,7 +16,11 @@ struct OverlayPlan {
   std::string upper;                ///< "<cid>/diff"
   std::string work;                 ///< "<cid>/work"
   std::string merged;               ///< "<cid>/merged"
-  /// "lowerdir=...,upperdir=...,workdir=..." (+ ",index=off" etc. when set)
+  /// overlayfs's `volatile`: no sync of the upper filesystem at unmount, fsync a no-op in the
+  /// upper dir. Only for --rm containers, whose upper dir is deleted when they end and never
+  /// survives a crash of the host anyway (podman does the same for --rm).
+  bool volatile_upper = false;
+  /// "lowerdir=...,upperdir=...,workdir=..." (+ ",volatile" when set)
   std::string Options() const;
 };
 
@@ -26,7 +30,7 @@ OverlayPlan MakeOverlayPlan(const std::string& cid, const std::vector<std::strin
                             size_t page_size);
 
 /// The same with the container's own directories given (absolute, or relative to overlay2/):
-/// used for --rm containers, whose init layer and upper dir are on tmpfs.
+/// used for --rm containers, whose init layer is on tmpfs.
 OverlayPlan MakeOverlayPlanAt(const std::string& init, const std::string& upper, const std::string& work,
                               const std::string& merged, const std::vector<std::string>& image_lowers,
                               size_t page_size);

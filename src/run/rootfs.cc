@@ -178,7 +178,7 @@ void SetupRootfs(const RootfsConfig& given) {
   if (chdir(given.overlay2_dir.c_str()) != 0) ThrowErrno("chdir " + given.overlay2_dir);
   if (given.overlay_fd < 0)
     Mount("overlay", given.overlay.merged, "overlay", 0,
-          RootlessOverlayOptions(given.overlay.Options(), given.overlay.upper), "overlay");
+          RootlessOverlayOptions(given.overlay.Options()), "overlay");
   else
     AttachMount(given.overlay_fd, given.overlay.merged);
   UniqueFd root_fd(open(given.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));

@@ -21,16 +21,9 @@ void BindHostDevice(int dev_fd, const char* name) {
     ThrowErrno("bind the host's " + src);
 }
 
-std::string RootlessOverlayOptions(const std::string& options, const std::string& upper) {
+std::string RootlessOverlayOptions(const std::string& options) {
   if (!IsRootless()) return options;
-  std::string out = options + ",userxattr";
-  // A --rm container's upper dir (absolute, in the runtime dir) when that is not a tmpfs (no
-  // $XDG_RUNTIME_DIR): overlayfs would sync the whole upper filesystem at unmount, tens of ms
-  // on ext4, for data that is thrown away right after.
-  struct statfs s;
-  if (!upper.empty() && upper[0] == '/' && statfs(upper.c_str(), &s) == 0 && s.f_type != TMPFS_MAGIC)
-    out += ",volatile";
-  return out;
+  return options + ",userxattr";
 }
 
 std::string DevptsOptions(const std::string& options) {

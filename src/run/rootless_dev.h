@@ -12,9 +12,8 @@ namespace mini::run {
 /// and bind-mounts the host's /dev/<name> on it. Throws Error.
 void BindHostDevice(int dev_fd, const char* name);
 
-/// `options` plus ",userxattr" when rootless, and ",volatile" too when `upper` is absolute (a
-/// --rm container's, in the runtime dir) and not on a tmpfs.
-std::string RootlessOverlayOptions(const std::string& options, const std::string& upper);
+/// `options` plus ",userxattr" when rootless.
+std::string RootlessOverlayOptions(const std::string& options);
 
 /// `options` without "gid=5" when rootless and gid 5 is not mapped in this user namespace.
 std::string DevptsOptions(const std::string& options);

@@ -223,7 +223,7 @@ namespace {
 /// fsopen/fsconfig/fsmount of the overlay; returns an invalid fd with errno set (and `detail`
 /// filled from the fs context's log) when the kernel refuses the configuration.
 UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const std::string& upper,
-                      const std::string& work, std::string* detail) {
+                      const std::string& work, bool volatile_upper, std::string* detail) {
   UniqueFd fs(FsOpen("overlay", FSOPEN_CLOEXEC));
   if (!fs) ThrowErrno("fsopen overlay");
   auto set = [&](const char* key, const std::string& value) {
@@ -233,6 +233,7 @@ UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const st
   for (const auto& f : layers) set("lowerdir+", FdProcPath(f.get()));
   set("upperdir", upper);
   set("workdir", work);
+  if (volatile_upper && FsConfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) ThrowErrno("overlay volatile");
   if (FsConfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     int err = errno;
     char log[512];
@@ -249,7 +250,8 @@ UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const st
 }  // namespace
 
 UniqueFd BuildUsernsOverlay(const Layout& layout, const std::string& init, const std::vector<std::string>& lowers,
-                            const std::string& upper, const std::string& work, const IdMap& map) {
+                            const std::string& upper, const std::string& work, const IdMap& map,
+                            bool volatile_upper) {
   UniqueFd init_fd(open(init.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!init_fd) ThrowErrno("open " + init);
   std::string detail;
@@ -264,7 +266,7 @@ UniqueFd BuildUsernsOverlay(const Layout& layout, const std::string& init, const
     }
     TimingMark("userns: idmapped lowers");
     if (!g_idmap_unsupported) {
-      UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, &detail);
+      UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, volatile_upper, &detail);
       if (mnt) {
         TimingMark("userns: overlay (fsmount)");
         return mnt;
@@ -283,7 +285,7 @@ UniqueFd BuildUsernsOverlay(const Layout& layout, const std::string& init, const
     layer_fds.push_back(std::move(t));
   }
   TimingMark("userns: chowned layer copies");
-  UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, &detail);
+  UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, volatile_upper, &detail);
   if (!mnt) ThrowErrno("mount overlay" + detail);
   TimingMark("userns: overlay (fsmount)");
   return mnt;

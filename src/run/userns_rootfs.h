@@ -27,7 +27,8 @@ namespace mini::run {
 /// links relative to overlay2/, top first), `upper` and `work` (absolute). Returns the detached
 /// mount (O_CLOEXEC). Throws Error.
 UniqueFd BuildUsernsOverlay(const Layout& layout, const std::string& init, const std::vector<std::string>& lowers,
-                            const std::string& upper, const std::string& work, const IdMap& map);
+                            const std::string& upper, const std::string& work, const IdMap& map,
+                            bool volatile_upper = false);
 
 /// Chowns a new container's init layer tree and its upper/work dirs to the mapped root.
 void ChownContainerDirs(const std::string& init, const std::vector<std::string>& dirs, const IdMap& map);
