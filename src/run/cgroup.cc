@@ -12,7 +12,6 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/rootless.h"
-#include "run/cgroup_rootless.h"
 
 namespace mini::run {
 

@@ -54,6 +54,12 @@ std::unique_ptr<Cgroup> CreateCgroupV1(const std::string& root, const std::strin
                                        const Resources& res, bool privileged);
 std::unique_ptr<Cgroup> CreateCgroupV2(const std::string& root, const std::string& id,
                                        const Resources& res, bool privileged);
+/// The cgroup of a rootless container: a v2 cgroup under the delegated directory when there is
+/// one (no device program: a user namespace may not load BPF; /dev holds only bind mounts of
+/// harmless nodes), else an empty one and, when `res` has limits, the warning
+/// "mini: warning: resource limits are ignored: cgroups are not delegated to user X" on stderr
+/// (or naming the error when the delegated directory refuses the cgroup).
+std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resources& res);
 
 /// Removes cgroup directories recorded earlier (missing ones are fine). Best effort.
 void RemoveCgroupPaths(const std::vector<std::string>& paths);

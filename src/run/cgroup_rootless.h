@@ -2,7 +2,7 @@
 /// Cgroups in rootless mode: only where they are delegated to the user (cgroup v2, a directory
 /// the user owns on the path of its own cgroup, e.g. user@<uid>.service under systemd). Else the
 /// container runs without a cgroup, and limits it asked for are ignored with one warning, as
-/// podman does.
+/// podman does. (CreateRootlessCgroup itself is declared in cgroup.h, with the v1 and v2 ones.)
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,12 +22,5 @@ bool HasLimits(const Resources& res);
 /// none. Pure but for `owned_by_us`.
 std::optional<std::string> DelegatedCgroupDir(const std::string& proc_self_cgroup, const std::string& mount,
                                               const std::function<bool(const std::string&)>& owned_by_us);
-
-/// The cgroup of a rootless container: a v2 cgroup under the delegated directory when there is
-/// one (no device program: a user namespace may not load BPF; /dev holds only bind mounts of
-/// harmless nodes), else an empty one and, when `res` has limits, the warning
-/// "mini: warning: resource limits are ignored: cgroups are not delegated to user X" on stderr
-/// (or naming the error when the delegated directory refuses the cgroup).
-std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resources& res);
 
 }  // namespace mini::run
