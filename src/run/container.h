@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "common/human.h"
+#include "common/process.h"
+#include "run/network_settings.h"
 #include "run/process_spec.h"
 #include "run/run_spec.h"
 #include "run/userns.h"
@@ -36,20 +38,6 @@ struct ContainerConfig {
   IdMap idmap;  ///< the user namespace's map (size 0: none), chosen once at create time
 };
 
-/// A container's place on a bridge network while it runs (Docker's NetworkSettings).
-struct NetworkSettings {
-  std::string network;      ///< network name ("mini" for the default)
-  std::string network_id;
-  std::string endpoint_id;
-  std::string bridge;       ///< host bridge
-  std::string host_veth;    ///< host end of the veth pair
-  std::string ip, gateway, mac;
-  int prefix = 0;
-  std::vector<std::string> aliases;
-  std::vector<PortMapping> ports;  ///< published ports with their real host ports
-  bool default_network = false;
-};
-
 struct ContainerState {
   std::string status = "created";  ///< created | running | exited
   pid_t pid = 0;                   ///< the container's init, host pid namespace
@@ -64,18 +52,9 @@ struct ContainerState {
 };
 
 nlohmann::json ToJson(const ContainerConfig& c);
-nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms);
-std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a);
 ContainerConfig ConfigFromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const ContainerState& s);
 ContainerState StateFromJson(const nlohmann::json& j);
-
-/// Start time of a process in clock ticks since boot, 0 if it does not exist.
-uint64_t ProcessStartTime(pid_t pid);
-/// True if `pid` exists and started at `start` (so it is still the same process).
-bool ProcessAlive(pid_t pid, uint64_t start);
-/// 64 random hex characters.
-std::string NewContainerId();
 
 /// Containers on disk and on tmpfs (see runtime_dir.h): a --rm container lives only in its
 /// runtime dir; any other has containers/<id>/{config.json,log,state.json (its last end)} in

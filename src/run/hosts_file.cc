@@ -8,7 +8,6 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "run/init_layer.h"
 
 namespace mini::run {
 namespace {
@@ -26,6 +25,15 @@ std::string Line(const std::string& ip, const std::vector<std::string>& names) {
 }
 
 }  // namespace
+
+std::string DefaultHostsContent() {
+  return "127.0.0.1\tlocalhost\n"
+         "::1\tlocalhost ip6-localhost ip6-loopback\n"
+         "fe00::0\tip6-localnet\n"
+         "ff00::0\tip6-mcastprefix\n"
+         "ff02::1\tip6-allnodes\n"
+         "ff02::2\tip6-allrouters\n";
+}
 
 std::string HostsContentFor(const Lease& self, const std::vector<Lease>& members, bool with_peers) {
   std::string out = DefaultHostsContent();

@@ -10,6 +10,9 @@
 
 namespace mini::run {
 
+/// Docker's /etc/hosts for a container without a bridge network (the first lines of any).
+std::string DefaultHostsContent();
+
 /// Pure: the hosts file of `self` among `members` (all leases of its network, itself
 /// included); peers are listed only when `with_peers` (user-defined networks).
 std::string HostsContentFor(const Lease& self, const std::vector<Lease>& members, bool with_peers);

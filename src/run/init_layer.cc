@@ -11,15 +11,6 @@
 
 namespace mini::run {
 
-std::string DefaultHostsContent() {
-  return "127.0.0.1\tlocalhost\n"
-         "::1\tlocalhost ip6-localhost ip6-loopback\n"
-         "fe00::0\tip6-localnet\n"
-         "ff00::0\tip6-mcastprefix\n"
-         "ff02::1\tip6-allnodes\n"
-         "ff02::2\tip6-allrouters\n";
-}
-
 std::string FilterResolvConf(const std::string& host_resolv) {
   std::string out;
   bool has_ns = false;

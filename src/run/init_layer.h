@@ -8,8 +8,6 @@
 
 namespace mini::run {
 
-/// Docker's /etc/hosts for a container without a bridge network.
-std::string DefaultHostsContent();
 /// The host's resolv.conf without loopback nameservers (unreachable from a new net namespace);
 /// Google's resolvers when nothing is left, as Docker does. Pure.
 std::string FilterResolvConf(const std::string& host_resolv);

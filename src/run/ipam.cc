@@ -10,7 +10,6 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "run/container.h"
 #include "run/netlink.h"
 
 namespace mini::run {

@@ -125,7 +125,9 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   if (UsesBridgeNetwork(spec.network)) {
     std::string init = c.spec.remove ? EphemeralLayersIn(ContainerStore(layout).RuntimeDir(c.id)).init
                                      : layout.LayerDiff(c.id + "-init");
-    endpoint = std::make_unique<Endpoint>(layout, c, init + "/etc/hosts");
+    EndpointRequest req{.container_id = c.id, .name = c.name, .hostname = c.hostname, .network = spec.network,
+                        .ip = spec.ip, .aliases = spec.network_aliases, .ports = spec.ports};
+    endpoint = std::make_unique<Endpoint>(layout, req, init + "/etc/hosts");
     a.net = endpoint->ChildConfig();
   }
   std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged);

@@ -12,17 +12,10 @@
 #include "run/capabilities.h"
 #include "run/container.h"
 #include "run/seccomp_filter.h"
+#include "run/supervise.h"
 #include "store/layout.h"
 
 namespace mini::run {
-
-/// Where the container's stdio goes (host fds, not owned).
-struct IoSpec {
-  bool tty = false;
-  int in = -1;  ///< the container's stdin (copied into the pty with a tty); -1 = /dev/null
-  int out = 1;  ///< stdout (with a tty, the pty's output is copied here)
-  int err = 2;
-};
 
 /// The container could not be started; `code` is 125, 126 or 127.
 class StartError : public Error {

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/rootless.h"
 #include "run/exit_status.h"
+#include "run/hosts_file.h"
 #include "run/init_layer.h"
 #include "run/rootless_net.h"
 #include "run/rootless_userns.h"
@@ -130,7 +131,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
 ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, const RunSpec& spec,
                                 const std::string& name) {
   ContainerConfig c;
-  c.id = NewContainerId();
+  c.id = NewRandomId();
   c.name = name;
   c.created = NowRfc3339();
   c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;

@@ -5,7 +5,6 @@
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/log.h"
-#include "run/container.h"
 #include "run/nat.h"
 #include "run/netlink.h"
 #include "run/network_endpoint.h"

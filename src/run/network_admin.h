@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "run/container.h"
+#include "run/network_settings.h"
 #include "run/network_store.h"
 #include "store/layout.h"
 

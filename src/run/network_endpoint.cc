@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/process.h"
 #include "run/hosts_file.h"
 #include "run/nat.h"
 #include "run/netlink.h"
@@ -74,27 +75,27 @@ std::string MacForIp(uint32_t ip) {
   return buf;
 }
 
-Endpoint::Endpoint(const Layout& layout, const ContainerConfig& c, const std::string& hosts_path) : layout_(layout) {
-  const RunSpec& spec = c.spec;
-  net_ = NetworkStore(layout).Get(NetworkNameFor(spec.network));
+Endpoint::Endpoint(const Layout& layout, const EndpointRequest& req, const std::string& hosts_path)
+    : layout_(layout) {
+  net_ = NetworkStore(layout).Get(NetworkNameFor(req.network));
   TimingMark("network: load");
   std::optional<uint32_t> requested;
-  if (!spec.ip.empty()) requested = ParseIpv4(spec.ip);
+  if (!req.ip.empty()) requested = ParseIpv4(req.ip);
   Lease want;
-  want.container_id = c.id;
-  want.name = c.name;
-  want.hostname = c.hostname;
-  want.aliases = spec.network_aliases;
+  want.container_id = req.container_id;
+  want.name = req.name;
+  want.hostname = req.hostname;
+  want.aliases = req.aliases;
   want.hosts_file = hosts_path;
-  want.endpoint_id = NewContainerId();
+  want.endpoint_id = NewRandomId();
   // Named after the endpoint, not the container: a restart never meets the pair of its
   // previous run that is still being deleted.
   want.host_veth = HostVethName(want.endpoint_id);
   want.monitor_pid = getpid();
   want.monitor_start = ProcessStartTime(want.monitor_pid);
   // Host ports first: a port already taken fails before anything else was made.
-  if (!spec.ports.empty()) {
-    ports_ = ReservePorts(spec.ports);
+  if (!req.ports.empty()) {
+    ports_ = ReservePorts(req.ports);
     want.ports = ports_.mappings();
   }
   {

@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
-#include "run/container.h"
 #include "run/ipam.h"
+#include "run/network_settings.h"
 #include "run/network_store.h"
 #include "run/port_reservation.h"
 #include "store/layout.h"
@@ -27,13 +27,25 @@ struct ContainerNetConfig {
   int prefix = 0;
 };
 
+/// Who asks for an endpoint: the container (its id, names) and what it asked for with
+/// --network, --ip, --network-alias and -p.
+struct EndpointRequest {
+  std::string container_id;
+  std::string name;  ///< container name
+  std::string hostname;
+  std::string network;  ///< the --network mode ("bridge" or a network's name)
+  std::string ip;       ///< --ip, or empty
+  std::vector<std::string> aliases;
+  std::vector<PortRequest> ports;
+};
+
 class Endpoint {
  public:
   /// Makes the network ready, reserves the published host ports, takes the lease for
-  /// container `c` (whose /etc/hosts, in its init layer, is `hosts_path`) and adds the port
+  /// container `req` (whose /etc/hosts, in its init layer, is `hosts_path`) and adds the port
   /// forwards. Throws Error (leaving nothing), e.g. "Bind for 127.0.0.1:80 failed: port is
   /// already allocated".
-  Endpoint(const Layout& layout, const ContainerConfig& c, const std::string& hosts_path);
+  Endpoint(const Layout& layout, const EndpointRequest& req, const std::string& hosts_path);
   ~Endpoint();
   Endpoint(const Endpoint&) = delete;
   Endpoint& operator=(const Endpoint&) = delete;

@@ -11,7 +11,6 @@
 
 #include "common/error.h"
 #include "common/human.h"
-#include "run/container.h"
 #include "run/netlink.h"
 #include "run/rootless_net.h"
 
@@ -148,7 +147,7 @@ NetworkConfig NetworkStore::EnsureDefault() const {
   if (auto n = Load(kDefaultNetwork)) return *n;
   NetworkConfig n;
   n.name = kDefaultNetwork;
-  n.id = NewContainerId();
+  n.id = NewRandomId();
   n.bridge = kDefaultBridge;
   n.created = NowRfc3339();
   // Another store on this host may have made mini0 already: share its subnet.
@@ -181,7 +180,7 @@ NetworkConfig NetworkStore::Create(const NetworkCreateRequest& req) const {
   if (Load(req.name)) throw Error("network with name " + req.name + " already exists");
   NetworkConfig n;
   n.name = req.name;
-  n.id = NewContainerId();
+  n.id = NewRandomId();
   n.bridge = "mini-" + n.id.substr(0, 10);
   n.created = NowRfc3339();
   n.internal = req.internal;

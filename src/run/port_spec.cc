@@ -159,4 +159,26 @@ void SortPortMappings(std::vector<PortMapping>& mappings) {
   });
 }
 
+nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms) {
+  auto a = nlohmann::json::array();
+  for (const auto& m : ms)
+    a.push_back({{"HostIp", m.host_ip}, {"HostPort", m.host_port}, {"ContainerPort", m.container_port},
+                 {"Proto", m.proto}});
+  return a;
+}
+
+std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a) {
+  std::vector<PortMapping> out;
+  if (!a.is_array()) return out;
+  for (const auto& j : a) {
+    PortMapping m;
+    m.host_ip = j.value("HostIp", "");
+    m.host_port = j.value("HostPort", uint16_t{0});
+    m.container_port = j.value("ContainerPort", uint16_t{0});
+    m.proto = j.value("Proto", "tcp");
+    out.push_back(m);
+  }
+  return out;
+}
+
 }  // namespace mini::run

@@ -54,4 +54,9 @@ std::string FormatPortMapping(const PortMapping& m);
 /// address and port.
 void SortPortMappings(std::vector<PortMapping>& mappings);
 
+/// Mappings as stored in state.json and leases: [{"HostIp", "HostPort", "ContainerPort",
+/// "Proto"}]; a non-array reads as none.
+nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms);
+std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a);
+
 }  // namespace mini::run

@@ -12,8 +12,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "run/rootless_userns.h"
-#include "run/supervise.h"
+#include "common/rootless.h"
 
 namespace mini::run {
 

@@ -81,16 +81,6 @@ bool entered = false;
 
 }  // namespace
 
-bool RootlessFirstTime(const std::string& marker) {
-  try {
-    std::string path = RootlessRuntimeBase() + "/" + marker;
-    UniqueFd fd(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
-    return fd || errno != EEXIST;
-  } catch (const Error&) {
-    return true;
-  }
-}
-
 std::optional<SubIdRange> FindSubIdRange(const std::string& text, const std::string& user, unsigned long id) {
   const std::string id_text = std::to_string(id);
   for (const SubIdEntry& e : ParseSubIdFile(text))

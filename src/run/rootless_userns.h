@@ -20,10 +20,6 @@ namespace mini::run {
 /// /etc/subgid ("name:start:count" lines; malformed lines are skipped). Pure.
 std::optional<SubIdRange> FindSubIdRange(const std::string& text, const std::string& user, unsigned long id);
 
-/// True the first time `marker` is asked for in this user's runtime dir (a marker file there),
-/// so a rootless warning comes once, not on every command.
-bool RootlessFirstTime(const std::string& marker);
-
 /// The id map mini asks for: "0 <host id> 1" then, with a range, "1 <range start> <min(count,
 /// 65536)>". Each entry is three numbers, as newuidmap/newgidmap take them after the pid. Pure.
 std::vector<unsigned long> RootlessIdMap(unsigned long host_id, const std::optional<SubIdRange>& range);

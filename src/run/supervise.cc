@@ -52,13 +52,6 @@ ChildGuard::~ChildGuard() {
   }
 }
 
-void Pipe(UniqueFd* r, UniqueFd* w) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) ThrowErrno("pipe");
-  r->reset(p[0]);
-  w->reset(p[1]);
-}
-
 std::string ReadAllFd(int fd) {
   std::string out;
   char buf[4096];

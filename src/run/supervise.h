@@ -1,15 +1,23 @@
 #pragma once
 /// Supervising a container process from the host: the signals `mini run` / `mini exec` forward,
-/// a guard that kills a child whose start failed, pipes, and the wait loop that copies a pty.
+/// a guard that kills a child whose start failed, where its stdio goes, and the wait loop that
+/// copies a pty.
 #include <signal.h>
 #include <sys/types.h>
 
 #include <string>
 
 #include "common/fs.h"
-#include "run/launcher.h"
 
 namespace mini::run {
+
+/// Where the container's stdio goes (host fds, not owned).
+struct IoSpec {
+  bool tty = false;
+  int in = -1;  ///< the container's stdin (copied into the pty with a tty); -1 = /dev/null
+  int out = 1;  ///< stdout (with a tty, the pty's output is copied here)
+  int err = 2;
+};
 
 /// Blocks the forwarded signals (INT TERM HUP QUIT USR1 USR2), CHLD and WINCH, and reads them
 /// through a signalfd; restores the previous mask on destruction.
@@ -40,8 +48,6 @@ class ChildGuard {
   pid_t pid_;
 };
 
-/// pipe2(O_CLOEXEC); throws Error.
-void Pipe(UniqueFd* r, UniqueFd* w);
 /// Reads until EOF.
 std::string ReadAllFd(int fd);
 /// Waits for `pid` (our child), forwarding signals to it and copying between `io` and the pty
