@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "common/timing.h"
 #include "run/container.h"
 #include "run/exit_status.h"
 #include "run/lifecycle.h"
@@ -23,7 +24,6 @@
 #include "run/network_endpoint.h"
 #include "run/process_spec.h"
 #include "run/seccomp_default.h"
-#include "run/timing.h"
 #include "run/userns.h"
 
 namespace mini::cli {
@@ -82,7 +82,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
     spec.resources.cpus = o.cpus;
   }
 
-  run::TimingMark("start: flags parsed");
+  TimingMark("start: flags parsed");
   // mini needs no openssl.cnf: skipping it saves ~0.6 ms of the first digest (chain ids).
   OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   StoreHandle s(g.root);
@@ -94,7 +94,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   info.lowers = s.layers.LowerLinks(img.chain_ids.back());
   if (img.config.contains("config")) info.config = img.config["config"];
 
-  run::TimingMark("resolve image");
+  TimingMark("resolve image");
   run::ContainerConfig c = run::CreateContainer(s.layout, info, spec, o.name);
   if (create) {
     std::cout << c.id << "\n";

@@ -12,11 +12,11 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/timing.h"
 #include "run/exit_status.h"
 #include "run/namespaces.h"
 #include "run/safe_path.h"
 #include "run/security.h"
-#include "run/timing.h"
 #include "run/user_lookup.h"
 
 namespace mini::run {

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "common/fs.h"
+#include "common/timing.h"
 #include "run/cgroup.h"
 #include "run/container_init.h"
 #include "run/exit_status.h"
@@ -24,7 +25,6 @@
 #include "run/seccomp_default.h"
 #include "run/security.h"
 #include "run/supervise.h"
-#include "run/timing.h"
 #include "run/userns_rootfs.h"
 
 namespace mini::run {

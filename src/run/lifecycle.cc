@@ -15,6 +15,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/rootless.h"
+#include "common/timing.h"
 #include "run/exit_status.h"
 #include "run/hosts_file.h"
 #include "run/init_layer.h"
@@ -24,7 +25,6 @@
 #include "run/network_endpoint.h"
 #include "run/network_store.h"
 #include "run/runtime_dir.h"
-#include "run/timing.h"
 #include "run/userns_container.h"
 #include "run/userns_rootfs.h"
 

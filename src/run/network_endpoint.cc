@@ -11,10 +11,10 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/process.h"
+#include "common/timing.h"
 #include "run/hosts_file.h"
 #include "run/nat.h"
 #include "run/netlink.h"
-#include "run/timing.h"
 
 namespace mini::run {
 namespace {

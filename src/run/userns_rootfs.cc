@@ -17,7 +17,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "run/timing.h"
+#include "common/timing.h"
 
 namespace mini::run {
 namespace {

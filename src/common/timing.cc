@@ -1,4 +1,4 @@
-#include "run/timing.h"
+#include "common/timing.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace mini::run {
+namespace mini {
 namespace {
 
 struct Timer {
@@ -35,4 +35,4 @@ void TimingMark(const char* step) {
   if (n > 0) (void)!write(2, buf, static_cast<size_t>(n));
 }
 
-}  // namespace mini::run
+}  // namespace mini
