@@ -8,11 +8,11 @@
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "common/error.h"
+#include "net/network_admin.h"
+#include "net/network_endpoint.h"
+#include "net/network_store.h"
+#include "net/port_spec.h"
 #include "run/container.h"
-#include "run/network_admin.h"
-#include "run/network_endpoint.h"
-#include "run/network_store.h"
-#include "run/port_spec.h"
 
 namespace mini::cli {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "common/human.h"
 #include "common/process.h"
-#include "run/network_settings.h"
+#include "net/network_settings.h"
 #include "run/process_spec.h"
 #include "run/run_spec.h"
 #include "run/userns.h"

@@ -7,9 +7,9 @@
 
 #include <string>
 
+#include "net/network_endpoint.h"
 #include "run/capabilities.h"
 #include "run/cgroup.h"
-#include "run/network_endpoint.h"
 #include "run/process_spec.h"
 #include "run/rootfs.h"
 #include "run/seccomp_filter.h"

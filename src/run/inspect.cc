@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "run/network_admin.h"
+#include "net/network_admin.h"
 #include "run/runtime_dir.h"
 
 namespace mini::run {

@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "run/hosts_file.h"
+#include "net/hosts_file.h"
+#include "net/netlink.h"
+#include "net/network_admin.h"
+#include "net/network_endpoint.h"
+#include "net/network_store.h"
 #include "run/init_layer.h"
-#include "run/netlink.h"
-#include "run/network_admin.h"
-#include "run/network_endpoint.h"
-#include "run/network_store.h"
 
 using mini::Error;
 using namespace mini::run;

@@ -1,5 +1,5 @@
 // Host port reservation: bound sockets hold ports, a second bind fails with Docker's message.
-#include "run/port_reservation.h"
+#include "net/port_reservation.h"
 
 #include <gtest/gtest.h>
 

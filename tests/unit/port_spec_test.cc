@@ -1,5 +1,5 @@
 // -p / -P parsing (Docker's rules) and `mini port` lines.
-#include "run/port_spec.h"
+#include "net/port_spec.h"
 
 #include <gtest/gtest.h>
 

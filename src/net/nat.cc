@@ -1,5 +1,5 @@
 // nftables rules for mini's networks and published ports (table `ip mini`), see nat.h.
-#include "run/nat.h"
+#include "net/nat.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "run/nft_context.h"
+#include "net/nft_context.h"
 
 namespace mini::run {
 namespace {

@@ -1,4 +1,4 @@
-#include "run/rootless_net.h"
+#include "net/rootless_net.h"
 
 #include <fcntl.h>
 #include <poll.h>

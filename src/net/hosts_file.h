@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "run/ipam.h"
+#include "net/ipam.h"
 
 namespace mini::run {
 

@@ -12,10 +12,10 @@
 #include <memory>
 #include <string>
 
-#include "run/ipam.h"
-#include "run/network_settings.h"
-#include "run/network_store.h"
-#include "run/port_reservation.h"
+#include "net/ipam.h"
+#include "net/network_settings.h"
+#include "net/network_store.h"
+#include "net/port_reservation.h"
 #include "store/layout.h"
 
 namespace mini::run {

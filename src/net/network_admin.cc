@@ -1,13 +1,13 @@
-#include "run/network_admin.h"
+#include "net/network_admin.h"
 
 #include <algorithm>
 
 #include "common/digest.h"
 #include "common/error.h"
 #include "common/log.h"
-#include "run/nat.h"
-#include "run/netlink.h"
-#include "run/network_endpoint.h"
+#include "net/nat.h"
+#include "net/netlink.h"
+#include "net/network_endpoint.h"
 
 namespace mini::run {
 namespace {

@@ -1,5 +1,5 @@
 // libnftables wrapper (the library itself is loaded on first use, see src/lazylib).
-#include "run/nft_context.h"
+#include "net/nft_context.h"
 
 #include <nftables/libnftables.h>
 

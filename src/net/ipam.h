@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/fs.h"
-#include "run/network_store.h"
-#include "run/port_spec.h"
+#include "net/network_store.h"
+#include "net/port_spec.h"
 #include "store/layout.h"
 
 namespace mini::run {

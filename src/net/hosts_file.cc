@@ -1,4 +1,4 @@
-#include "run/hosts_file.h"
+#include "net/hosts_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>

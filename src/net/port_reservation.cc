@@ -1,5 +1,5 @@
 // Host ports held by bound, non-listening sockets (Docker's port reservation).
-#include "run/port_reservation.h"
+#include "net/port_reservation.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-#include "run/netlink.h"
+#include "net/netlink.h"
 
 #include <arpa/inet.h>
 #include <linux/if.h>

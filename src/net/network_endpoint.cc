@@ -1,4 +1,4 @@
-#include "run/network_endpoint.h"
+#include "net/network_endpoint.h"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -12,9 +12,9 @@
 #include "common/log.h"
 #include "common/process.h"
 #include "common/timing.h"
-#include "run/hosts_file.h"
-#include "run/nat.h"
-#include "run/netlink.h"
+#include "net/hosts_file.h"
+#include "net/nat.h"
+#include "net/netlink.h"
 
 namespace mini::run {
 namespace {

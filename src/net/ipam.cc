@@ -1,4 +1,4 @@
-#include "run/ipam.h"
+#include "net/ipam.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "run/netlink.h"
+#include "net/netlink.h"
 
 namespace mini::run {
 namespace {

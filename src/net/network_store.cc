@@ -1,4 +1,4 @@
-#include "run/network_store.h"
+#include "net/network_store.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,8 +11,8 @@
 
 #include "common/error.h"
 #include "common/human.h"
-#include "run/netlink.h"
-#include "run/rootless_net.h"
+#include "net/netlink.h"
+#include "net/rootless_net.h"
 
 namespace mini::run {
 namespace {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "common/fs.h"
-#include "run/port_spec.h"
+#include "net/port_spec.h"
 
 namespace mini::run {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "run/network_settings.h"
-#include "run/network_store.h"
+#include "net/network_settings.h"
+#include "net/network_store.h"
 #include "store/layout.h"
 
 namespace mini::run {

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "run/port_spec.h"
+#include "net/port_spec.h"
 
 namespace mini::run {
 

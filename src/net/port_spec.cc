@@ -1,5 +1,5 @@
 // Docker's -p / -P parsing (go-connections nat.ParsePortSpec rules) and `docker port` lines.
-#include "run/port_spec.h"
+#include "net/port_spec.h"
 
 #include <arpa/inet.h>
 
