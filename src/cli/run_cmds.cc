@@ -65,7 +65,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
     spec.env.insert(spec.env.begin(), lines.begin(), lines.end());
   }
   for (const auto& p : o.publish) {
-    std::vector<run::PortRequest> rs = run::ParsePublish(p);
+    std::vector<net::PortRequest> rs = net::ParsePublish(p);
     spec.ports.insert(spec.ports.end(), rs.begin(), rs.end());
   }
   for (const auto& v : o.volumes) spec.mounts.push_back(run::ParseVolumeSpec(v));
@@ -183,7 +183,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
     ContainerStore store(s.layout);
-    run::CollectDeadEndpoints(s.layout);
+    net::CollectDeadEndpoints(s.layout);
     struct Row { std::string created; std::vector<std::string> cells; };
     std::vector<Row> rows;
     for (const auto& id : store.ListIds()) {
@@ -204,8 +204,8 @@ void RegisterPs(CLI::App& app, Globals& g) {
       std::string ago = created ? HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *created))) + " ago" : "";
       std::string ports;
       if (st.status == "running" && st.network) {
-        std::vector<run::PortMapping> ms = st.network->ports;
-        run::SortPortMappings(ms);
+        std::vector<net::PortMapping> ms = st.network->ports;
+        net::SortPortMappings(ms);
         for (const auto& m : ms)
           ports += (ports.empty() ? "" : ", ") + (m.host_ip.empty() ? std::string("0.0.0.0") : m.host_ip) + ":" +
                    std::to_string(m.host_port) + "->" + std::to_string(m.container_port) + "/" + m.proto;

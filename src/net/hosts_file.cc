@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 /// "ip\tname1 name2 ..." without repeated names; empty names are skipped.
@@ -77,4 +77,4 @@ void RefreshPeerHosts(const Layout& layout, const std::string& network) {
   }
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -8,7 +8,7 @@
 
 #include "net/ipam.h"
 
-namespace mini::run {
+namespace mini::net {
 
 /// Docker's /etc/hosts for a container without a bridge network (the first lines of any).
 std::string DefaultHostsContent();
@@ -23,4 +23,4 @@ bool RewriteInPlace(const std::string& path, const std::string& content);
 /// Rewrites the hosts file of every live member of `network` (call under the network's lock).
 void RefreshPeerHosts(const Layout& layout, const std::string& network);
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -12,7 +12,7 @@
 #include "common/fs.h"
 #include "net/netlink.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 using nlohmann::json;
@@ -157,4 +157,4 @@ std::vector<Lease> ListLeases(const Layout& layout, const std::string& network) 
   return out;
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

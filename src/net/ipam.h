@@ -17,7 +17,7 @@
 #include "net/port_spec.h"
 #include "store/layout.h"
 
-namespace mini::run {
+namespace mini::net {
 
 struct Lease {
   std::string ip;  ///< dotted, the file name
@@ -55,4 +55,4 @@ std::vector<Lease> ListLeases(const Layout& layout, const std::string& network);
 /// True while its owner holds the lease (as found by ListLeases).
 inline bool LeaseAlive(const Lease& l) { return l.alive; }
 
-}  // namespace mini::run
+}  // namespace mini::net

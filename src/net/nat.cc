@@ -15,7 +15,7 @@
 #include "common/fs.h"
 #include "net/nft_context.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 // The table's fixed part. `add` of something that exists is a no-op; the base chains are
@@ -341,4 +341,4 @@ void RemoveAllNatRules() {
   RemoveFilterForward("");
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -24,7 +24,7 @@
 
 #include "net/port_spec.h"
 
-namespace mini::run {
+namespace mini::net {
 
 /// Makes sure the network `bridge` (an interface name) with IPv4 subnet `subnet_cidr`
 /// ("10.88.0.0/16") is NATed and forwarded, Docker-style:
@@ -91,4 +91,4 @@ std::vector<NetworkRules> ListNetworkRules();
 /// and a full cleanup only: it also cuts off running containers.
 void RemoveAllNatRules();
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -16,7 +16,7 @@
 
 #include "common/error.h"
 
-namespace mini::run {
+namespace mini::net {
 
 /// Builds netlink messages into one buffer: a header, a fixed payload, attributes (nested
 /// attributes keep their start offsets on a stack and get their lengths when closed).
@@ -345,4 +345,4 @@ void ParseCidr(const std::string& s, uint32_t* net, int* prefix) {
                 len + "?)");
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

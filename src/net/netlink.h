@@ -13,7 +13,7 @@
 
 #include "common/fs.h"
 
-namespace mini::run {
+namespace mini::net {
 
 /// An IPv4 route as the kernel lists it (destination prefix only).
 struct Ipv4Route {
@@ -80,4 +80,4 @@ void ParseCidr(const std::string& s, uint32_t* net, int* prefix);
 /// The netmask of a prefix length (host byte order).
 uint32_t PrefixMask(int prefix);
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -9,7 +9,7 @@
 #include "net/netlink.h"
 #include "net/network_endpoint.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 using nlohmann::json;
@@ -166,4 +166,4 @@ json NetworkSettingsJson(const std::string& mode, const NetworkSettings* s) {
   return top;
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

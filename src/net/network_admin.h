@@ -10,7 +10,7 @@
 #include "net/network_store.h"
 #include "store/layout.h"
 
-namespace mini::run {
+namespace mini::net {
 
 struct NetworkRow {
   std::string id, name, driver, scope = "local";
@@ -33,4 +33,4 @@ std::vector<std::string> PruneNetworks(const Layout& layout);
 /// bridge network or not running); `mode` is its --network.
 nlohmann::json NetworkSettingsJson(const std::string& mode, const NetworkSettings* s);
 
-}  // namespace mini::run
+}  // namespace mini::net

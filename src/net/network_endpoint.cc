@@ -16,7 +16,7 @@
 #include "net/nat.h"
 #include "net/netlink.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 /// The bridge of `n`, made (up, with the gateway address) when missing, e.g. after a reboot.
@@ -251,4 +251,4 @@ void ConfigureContainerNetwork(const ContainerNetConfig& c) {
   Netlink().ConfigureContainerInterface(c.dev, c.ip, c.prefix, c.gateway);
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -18,7 +18,7 @@
 #include "net/port_reservation.h"
 #include "store/layout.h"
 
-namespace mini::run {
+namespace mini::net {
 
 /// What the container's first process sets up in its own netns (after the sync byte).
 struct ContainerNetConfig {
@@ -86,4 +86,4 @@ std::vector<Lease> ActiveEndpoints(const Layout& layout, const std::string& netw
 /// Configures the container's interface from inside its netns (lo, address, default route).
 void ConfigureContainerNetwork(const ContainerNetConfig& c);
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -6,7 +6,7 @@
 
 #include "net/port_spec.h"
 
-namespace mini::run {
+namespace mini::net {
 
 /// A container's place on a bridge network while it runs (Docker's NetworkSettings).
 struct NetworkSettings {
@@ -22,4 +22,4 @@ struct NetworkSettings {
   bool default_network = false;
 };
 
-}  // namespace mini::run
+}  // namespace mini::net

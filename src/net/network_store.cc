@@ -14,7 +14,7 @@
 #include "net/netlink.h"
 #include "net/rootless_net.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 using nlohmann::json;
@@ -215,4 +215,4 @@ void NetworkStore::Remove(const NetworkConfig& n) const {
   RemoveTree(layout_.NetworkDir(n.name));
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -13,7 +13,7 @@
 #include "common/fs.h"
 #include "store/layout.h"
 
-namespace mini::run {
+namespace mini::net {
 
 inline constexpr const char* kDefaultNetwork = "mini";
 inline constexpr const char* kDefaultBridge = "mini0";
@@ -94,4 +94,4 @@ class NetworkStore {
   const Layout& layout_;
 };
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 std::string Trim(std::string s) {
@@ -66,4 +66,4 @@ std::string NftContext::Run(const std::string& commands, bool json) {
   return out;
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -5,7 +5,7 @@
 
 struct nft_ctx;
 
-namespace mini::run {
+namespace mini::net {
 
 class NftContext {
  public:
@@ -32,4 +32,4 @@ class NftContext {
   nft_ctx* ctx_;
 };
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 // A host range that is full is named as the range: "Bind for 0.0.0.0:8000-8001 failed".
@@ -75,4 +75,4 @@ PortReservation ReservePorts(const std::vector<PortRequest>& requests) {
   return res;
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -9,7 +9,7 @@
 #include "common/fs.h"
 #include "net/port_spec.h"
 
-namespace mini::run {
+namespace mini::net {
 
 /// Owns the sockets that hold a set of host ports. Movable, not copyable; closing (destroying)
 /// it releases every port.
@@ -40,4 +40,4 @@ class PortReservation {
 /// `Bind for 0.0.0.0:80 failed: <strerror>`.
 PortReservation ReservePorts(const std::vector<PortRequest>& requests);
 
-}  // namespace mini::run
+}  // namespace mini::net

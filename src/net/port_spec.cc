@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "common/strings.h"
 
-namespace mini::run {
+namespace mini::net {
 namespace {
 
 // A decimal port 0-65535 (Docker: strconv.ParseUint(s, 10, 16)).
@@ -181,4 +181,4 @@ std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a) {
   return out;
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace mini::run {
+namespace mini::net {
 
 /// One container port to publish, as asked on the command line (host port not yet bound).
 struct PortRequest {
@@ -59,4 +59,4 @@ void SortPortMappings(std::vector<PortMapping>& mappings);
 nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms);
 std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a);
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -14,7 +14,7 @@
 #include "common/log.h"
 #include "common/rootless.h"
 
-namespace mini::run {
+namespace mini::net {
 
 std::string RootlessNetworkMode(const std::string& requested) {
   if (requested == "none" || requested == "host") return requested;
@@ -90,4 +90,4 @@ SlirpNetwork::~SlirpNetwork() {
   waitpid(pid_, &status, 0);
 }
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -9,7 +9,7 @@
 
 #include "common/fs.h"
 
-namespace mini::run {
+namespace mini::net {
 
 inline constexpr const char kSlirpNetwork[] = "slirp4netns";
 inline constexpr const char kSlirpBinary[] = "/usr/bin/slirp4netns";
@@ -40,4 +40,4 @@ class SlirpNetwork {
   UniqueFd exit_w_;
 };
 
-}  // namespace mini::run
+}  // namespace mini::net

@@ -48,7 +48,7 @@ struct ContainerState {
   bool oom_killed = false;
   std::string started_at, finished_at, error;
   std::vector<std::string> cgroup_paths;
-  std::optional<NetworkSettings> network;  ///< set while running on a bridge network
+  std::optional<net::NetworkSettings> network;  ///< set while running on a bridge network
 };
 
 nlohmann::json ToJson(const ContainerConfig& c);

@@ -151,7 +151,7 @@ int ChildMain(const ChildArgs& a) {
     TimingMark("child: rootfs (overlay, pivot)");
     SetHostname(a.hostname);
     if (a.net) {
-      ConfigureContainerNetwork(*a.net);
+      net::ConfigureContainerNetwork(*a.net);
       TimingMark("child: network (lo, eth0, route)");
     } else if (a.new_net) {
       BringUpLoopback();

@@ -20,7 +20,7 @@ struct ChildArgs {
   RootfsConfig rootfs;
   std::string hostname;
   bool new_net = true;
-  std::optional<ContainerNetConfig> net;  ///< eth0 to configure (bridge networks)
+  std::optional<net::ContainerNetConfig> net;  ///< eth0 to configure (bridge networks)
   ProcessSpec process;
   CapSet caps = 0;
   int last_cap = 40;

@@ -121,13 +121,13 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   TimingMark("prepare launch");
   // Bridge networks: lease and /etc/hosts now, the veth once the child's netns exists. The
   // endpoint outlives the child guard below, so a failed start kills the child first.
-  std::unique_ptr<Endpoint> endpoint;
-  if (UsesBridgeNetwork(spec.network)) {
+  std::unique_ptr<net::Endpoint> endpoint;
+  if (net::UsesBridgeNetwork(spec.network)) {
     std::string init = c.spec.remove ? EphemeralLayersIn(ContainerStore(layout).RuntimeDir(c.id)).init
                                      : layout.LayerDiff(c.id + "-init");
-    EndpointRequest req{.container_id = c.id, .name = c.name, .hostname = c.hostname, .network = spec.network,
+    net::EndpointRequest req{.container_id = c.id, .name = c.name, .hostname = c.hostname, .network = spec.network,
                         .ip = spec.ip, .aliases = spec.network_aliases, .ports = spec.ports};
-    endpoint = std::make_unique<Endpoint>(layout, req, init + "/etc/hosts");
+    endpoint = std::make_unique<net::Endpoint>(layout, req, init + "/etc/hosts");
     a.net = endpoint->ChildConfig();
   }
   std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged);
@@ -149,8 +149,8 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   TimingMark("clone (namespaces)");
   if (c.idmap.enabled()) WithContext("user namespace", [&] { WriteIdMaps(pid, c.idmap); });
   userns_overlay.reset();  // the child holds its own copy
-  SlirpNetwork slirp;  // rootless private network; stops when the container is gone
-  if (spec.network == kSlirpNetwork) slirp.Start(pid);
+  net::SlirpNetwork slirp;  // rootless private network; stops when the container is gone
+  if (spec.network == net::kSlirpNetwork) slirp.Start(pid);
   sync_r.reset();
   err_w.reset();
   pty.slave.reset();

@@ -35,7 +35,7 @@ struct LaunchResult {
 /// Called once, after the command was exec'd: its host pid, the cgroup directories and its
 /// place on a bridge network (null for none/host).
 using StartedFn = std::function<void(pid_t pid, const std::vector<std::string>& cgroup_paths,
-                                     const NetworkSettings* network)>;
+                                     const net::NetworkSettings* network)>;
 
 /// Runs container `c` (its layers exist) to completion. Throws StartError before the command
 /// runs; afterwards returns its status (128+N on signal N, 137 on OOM kill).

@@ -35,12 +35,12 @@ namespace {
 /// default one is made here on first use).
 void CheckNetworkRequest(const Layout& layout, const RunSpec& spec) {
   bool user_network = false;
-  if (UsesBridgeNetwork(spec.network)) {
-    NetworkConfig n = NetworkStore(layout).Get(NetworkNameFor(spec.network));
+  if (net::UsesBridgeNetwork(spec.network)) {
+    net::NetworkConfig n = net::NetworkStore(layout).Get(net::NetworkNameFor(spec.network));
     user_network = !n.is_default();
     if (!spec.ip.empty()) {
-      uint32_t ip = ParseIpv4(spec.ip);
-      if ((ip & PrefixMask(n.prefix)) != n.net)
+      uint32_t ip = net::ParseIpv4(spec.ip);
+      if ((ip & net::PrefixMask(n.prefix)) != n.net)
         throw Error("invalid --ip " + spec.ip + ": not in subnet " + n.subnet + " of network " + n.name);
     }
   }
@@ -95,7 +95,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   };
   LaunchResult res;
   try {
-    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const NetworkSettings* net) {
+    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const net::NetworkSettings* net) {
       st.status = "running";
       st.pid = pid;
       st.pid_start = ProcessStartTime(pid);
@@ -138,16 +138,16 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   c.image = image;
   c.spec = spec;
   if (IsRootless()) {
-    c.spec.network = RootlessNetworkMode(spec.network);
-    if (UsesBridgeNetwork(c.spec.network))
+    c.spec.network = net::RootlessNetworkMode(spec.network);
+    if (net::UsesBridgeNetwork(c.spec.network))
       throw Error("network \"" + spec.network + "\" needs root: rootless mini supports none, host and slirp4netns");
   }
   CheckNetworkRequest(layout, c.spec);
   if (c.spec.publish_all) {
-    std::vector<PortRequest> exposed = ExposedPortRequests(image.config);
+    std::vector<net::PortRequest> exposed = net::ExposedPortRequests(image.config);
     c.spec.ports.insert(c.spec.ports.end(), exposed.begin(), exposed.end());
   }
-  if (!UsesBridgeNetwork(c.spec.network) && !c.spec.ports.empty()) {
+  if (!net::UsesBridgeNetwork(c.spec.network) && !c.spec.ports.empty()) {
     Warn("Published ports are discarded when using " + c.spec.network + " network mode");
     c.spec.ports.clear();
   }
@@ -156,13 +156,13 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   InitLayerFiles files;
   files.hostname = c.hostname;
   if (c.spec.network == "host") {
-    files.hosts = ReadFileIfExists("/etc/hosts", 1 << 20).value_or(DefaultHostsContent());
+    files.hosts = ReadFileIfExists("/etc/hosts", 1 << 20).value_or(net::DefaultHostsContent());
     files.resolv_conf = ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or("");
   } else {
-    files.hosts = DefaultHostsContent();
+    files.hosts = net::DefaultHostsContent();
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
-  if (c.spec.network == kSlirpNetwork) files.resolv_conf = kSlirpResolvConf;
+  if (c.spec.network == net::kSlirpNetwork) files.resolv_conf = net::kSlirpResolvConf;
   ContainerStore store(layout);
   IdMapLease lease;  // held until config.json records the chosen map
   c.idmap = ChooseContainerIdMap(layout, spec.userns, &lease);
@@ -335,7 +335,7 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
   // container); files owned by sub-ids need root in a user namespace.
   RunInRootlessUserNamespace([&] { store.Remove(id); });
   // A monitor killed with -9 could not release its address, veth and ports: do it now.
-  if (!IsRootless()) CollectDeadEndpoints(layout);
+  if (!IsRootless()) net::CollectDeadEndpoints(layout);
 }
 
 }  // namespace mini::run

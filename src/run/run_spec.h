@@ -43,7 +43,7 @@ struct RunSpec {
   std::string network = "bridge";
   std::string ip;                              ///< --ip: a fixed address on a user network
   std::vector<std::string> network_aliases;    ///< --network-alias (user networks)
-  std::vector<PortRequest> ports;              ///< -p (and -P, expanded at create time)
+  std::vector<net::PortRequest> ports;         ///< -p (and -P, expanded at create time)
   bool publish_all = false;                    ///< -P (recorded; already expanded into ports)
   bool interactive = false;                    ///< -i
   bool tty = false;                            ///< -t

@@ -20,7 +20,7 @@
 #include "net/port_spec.h"
 
 using namespace mini;
-using namespace mini::run;
+using namespace mini::net;
 
 namespace {
 

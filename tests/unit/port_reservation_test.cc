@@ -6,7 +6,7 @@
 #include "common/error.h"
 
 using mini::Error;
-using namespace mini::run;
+using namespace mini::net;
 
 namespace {
 
