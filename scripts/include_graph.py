@@ -21,7 +21,7 @@ ALLOWED = {
     "registry": {"common", "store"},
     "net": {"common", "store"},
     "run": {"common", "store", "net"},
-    "build": {"common", "store", "registry", "net", "run"},
+    "build": {"common", "store", "registry", "run"},
     "cli": {"common", "store", "registry", "net", "run", "build"},
     "lazylib": set(),
     "": {"common", "store", "registry", "net", "run", "build", "cli"},  # src/main.cc
