@@ -19,12 +19,12 @@
 #include "common/timing.h"
 #include "net/network_endpoint.h"
 #include "run/container.h"
-#include "run/exit_status.h"
+#include "run/launch/exit_status.h"
 #include "run/lifecycle.h"
-#include "run/mount_plan.h"
 #include "run/process_spec.h"
-#include "run/seccomp_default.h"
-#include "run/userns.h"
+#include "run/rootfs/mount_plan.h"
+#include "run/security/seccomp_default.h"
+#include "run/userns/userns.h"
 
 namespace mini::cli {
 namespace {

@@ -12,8 +12,8 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
-#include "run/userns_container.h"
-#include "run/userns_rootfs.h"
+#include "run/userns/userns_container.h"
+#include "run/userns/userns_rootfs.h"
 #include "store/blob_store.h"
 
 namespace mini::cli {

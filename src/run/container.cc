@@ -16,8 +16,8 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "run/cgroup.h"
-#include "run/init_layer.h"
+#include "run/cgroup/cgroup.h"
+#include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
 
 namespace mini::run {

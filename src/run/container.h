@@ -14,7 +14,7 @@
 #include "net/network_settings.h"
 #include "run/process_spec.h"
 #include "run/run_spec.h"
-#include "run/userns.h"
+#include "run/userns/userns.h"
 #include "store/layout.h"
 
 namespace mini::run {

@@ -21,12 +21,12 @@
 #include "net/network_endpoint.h"
 #include "net/network_store.h"
 #include "net/rootless_net.h"
-#include "run/exit_status.h"
-#include "run/init_layer.h"
-#include "run/rootless_userns.h"
+#include "run/launch/exit_status.h"
+#include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
-#include "run/userns_container.h"
-#include "run/userns_rootfs.h"
+#include "run/userns/rootless_userns.h"
+#include "run/userns/userns_container.h"
+#include "run/userns/userns_rootfs.h"
 
 namespace mini::run {
 namespace {

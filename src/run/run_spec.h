@@ -58,7 +58,7 @@ struct RunSpec {
   std::string seccomp = "default";
   std::vector<MountRequest> mounts;
   Resources resources;
-  /// --userns: "host" (no user namespace), "auto" or "remap:UID:GID:SIZE" (run/userns.h); the
+  /// --userns: "host" (no user namespace), "auto" or "remap:UID:GID:SIZE" (run/userns/userns.h); the
   /// map chosen at create time is kept in ContainerConfig::idmap.
   std::string userns = "host";
 };
