@@ -154,6 +154,25 @@ std::string RandomString(size_t n, bool upper) {
   return out;
 }
 
+std::string NewRandomId() {
+  unsigned char b[32];
+  if (getrandom(b, sizeof(b), 0) != static_cast<ssize_t>(sizeof(b))) ThrowErrno("getrandom");
+  static const char* kHex = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : b) {
+    s += kHex[c >> 4];
+    s += kHex[c & 15];
+  }
+  return s;
+}
+
+void Pipe(UniqueFd* r, UniqueFd* w) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) ThrowErrno("pipe");
+  r->reset(p[0]);
+  w->reset(p[1]);
+}
+
 uint64_t TreeSize(const std::string& path) {
   uint64_t total = 0;
   std::error_code ec;
