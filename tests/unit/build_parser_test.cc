@@ -81,6 +81,23 @@ TEST(BuildParserGolden, Negative) {
   }
 }
 
+// Instruction text goes into the image config as JSON: bytes that are not UTF-8 used to surface
+// as nlohmann's "[json.exception.type_error.316] invalid UTF-8 byte" when the build wrote it.
+TEST(BuildParser, InstructionsMustBeUtf8) {
+  for (std::string ok : {"caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xed\x9f\xbf"})
+    EXPECT_NO_THROW(ParseMinifile("FROM a\nENV A=" + ok + "\n", "F")) << ok;
+  for (std::string bad : {"\xe9", "\xc0\x80", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+                          "\xe0\x80\x80", "\xf0\x80\x80\x80", "\x80", "\xc3\xa9\xff"}) {
+    try {
+      ParseMinifile("FROM a\nENV A=" + bad + " B=1\n", "F");
+      ADD_FAILURE() << "accepted: " << testing::PrintToString(bad);
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "F:2: invalid UTF-8 in the instruction");
+    }
+  }
+  EXPECT_NO_THROW(ParseMinifile("# caf\xe9\nFROM a\n", "F"));  // comments are not instructions
+}
+
 TEST(BuildParser, OriginalJoinsContinuations) {
   auto pf = ParseMinifile("FROM a\nRUN echo a \\\n  && echo b\n", "F");
   ASSERT_EQ(pf.nodes.size(), 2u);
