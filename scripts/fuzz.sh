@@ -60,8 +60,9 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$dir/corpus" "$dir/artifacts"
   cp -r "$ROOT/tests/fuzz/corpus/$t/." "$dir/corpus/"
   rc=0
-  (cd "$dir" && nice -n 10 "$bin" -max_total_time="$SECS" -max_len="${MAX_LEN[$t]:-4096}" -timeout=20 -error_exitcode=1 \
-    -rss_limit_mb=2560 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" corpus) >"$dir/log" 2>&1 || rc=$?
+  # Relative paths: tar_extract_fuzz puts a private /tmp (MINI_FUZZ_SCRATCH) over the real one.
+  (cd "$dir" && MINI_FUZZ_SCRATCH="$dir/scratch" nice -n 10 "$bin" -max_total_time="$SECS" -max_len="${MAX_LEN[$t]:-4096}" -timeout=20 -error_exitcode=1 \
+    -rss_limit_mb=2560 -print_final_stats=1 -artifact_prefix=artifacts/ corpus) >"$dir/log" 2>&1 || rc=$?
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)"
   artifacts="$(ls "$dir/artifacts")"
   if ((rc != 0)) || [[ -n "$artifacts" ]]; then

@@ -44,20 +44,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const ArgCmd& a : mf.meta_args)
       for (const auto& arg : a.args) global_args[arg.name] = arg.value.value_or("");
     for (const Stage& s : mf.stages) {
-      Try([&] { lex.ProcessWord(s.from.image, LookupIn({})); });
+      const std::vector<std::string> none;  // LookupIn keeps a reference: no temporaries
+      Try([&] { lex.ProcessWord(s.from.image, LookupIn(none)); });
       StageState st = ScratchState("amd64");
       std::map<std::string, bool> used;
       for (const Command& c : s.commands) {
         if (const auto* ob = std::get_if<OnbuildCmd>(&c.ins)) Try([&] { ParseTrigger(ob->expression, 1); });
         if (const auto* cp = std::get_if<CopyCmd>(&c.ins)) {
-          auto v = LookupIn(st.SubstitutionVars());
+          const std::vector<std::string> sv = st.SubstitutionVars();
+          auto v = LookupIn(sv);
           Try([&] {
             for (const auto& src : cp->sources) lex.ProcessWord(src, v);
             lex.ProcessWord(cp->dest, v);
           });
         }
         if (const auto* run = std::get_if<RunCmd>(&c.ins)) {
-          auto v = LookupIn(st.SubstitutionVars());
+          const std::vector<std::string> sv = st.SubstitutionVars();
+          auto v = LookupIn(sv);
           Try([&] {
             for (const auto& a : run->cmd.args) lex.ProcessWord(a, v);
           });
