@@ -12,6 +12,17 @@ struct Case {
   bool excluded;
 };
 
+// Found by ignore_fuzz: each "**" became a ".*" and std::regex backtracked through all of them;
+// this pattern took longer than libFuzzer's 20 s limit on "a/b/c.txt" (now microseconds).
+TEST(BuildIgnore, RunsOfStarsStayFast) {
+  auto ip = IgnorePatterns::Parse(std::string(27, '*') + "\xff\xfe" "E\n" + std::string(40, '*') + "x\n" +
+                                  "**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/y\n");
+  for (std::string p : {"a", "a/b", "a/b/c.txt", "README.md", "dir/sub/x.log", "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q"})
+    EXPECT_FALSE(ip.Excluded(p)) << p;
+  EXPECT_TRUE(ip.Excluded("a/b/cx"));
+  EXPECT_TRUE(ip.Excluded("a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/y"));
+}
+
 TEST(BuildIgnore, Table) {
   std::vector<Case> cases = {
       {"*.log", "a.log", true},
@@ -37,6 +48,11 @@ TEST(BuildIgnore, Table) {
       {"docs/**/*.png", "docs/c.png", true},
       {"docs/**/*.png", "src/c.png", false},
       {"a.b", "axb", false},
+      {"***/x", "x", false},
+      {"***/x", "a/b/x", true},
+      {"**/**/x", "x", true},
+      {"**/**/x", "a/b/x", true},
+      {"a/***", "a/b/c", true},
   };
   for (const auto& c : cases) {
     auto ip = IgnorePatterns::Parse(c.patterns);
