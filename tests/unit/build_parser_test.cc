@@ -98,6 +98,25 @@ TEST(BuildParser, InstructionsMustBeUtf8) {
   EXPECT_NO_THROW(ParseMinifile("# caf\xe9\nFROM a\n", "F"));  // comments are not instructions
 }
 
+// Found by minifile_fuzz: "." and 400-digit numbers escaped as std::invalid_argument /
+// std::out_of_range ("mini: error: stod"); a huge total was an undefined double->int64 cast.
+TEST(BuildParser, GoDurations) {
+  EXPECT_EQ(ParseGoDuration("1m30s"), 90000000000);
+  EXPECT_EQ(ParseGoDuration(".5s"), 500000000);
+  EXPECT_EQ(ParseGoDuration("1.s"), 1000000000);
+  EXPECT_EQ(ParseGoDuration("2562047h"), 2562047LL * 3600 * 1000000000);
+  for (std::string bad : std::vector<std::string>{".", ".s", "1.2.3s", "2562048h", std::string(400, '9') + "s", "1e3s", "-1s"}) {
+    try {
+      ParseGoDuration(bad);
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      EXPECT_EQ(msg.rfind("time: ", 0), 0u) << msg;
+      EXPECT_NE(msg.find("duration \"" + bad + "\""), std::string::npos) << msg;
+    }
+  }
+}
+
 TEST(BuildParser, OriginalJoinsContinuations) {
   auto pf = ParseMinifile("FROM a\nRUN echo a \\\n  && echo b\n", "F");
   ASSERT_EQ(pf.nodes.size(), 2u);
