@@ -2,6 +2,8 @@
 
 #include <fnmatch.h>
 
+#include <cctype>
+
 #include "common/error.h"
 #include "store/safe_path.h"
 
@@ -57,6 +59,8 @@ std::string ToRegex(const std::string& p) {
       re += "[" + esc + "]";
       i = j;
     } else if (c == '\\' && i + 1 < p.size()) {
+      // "\3" would be a back-reference to std::regex (Go's regexp, Docker's, refuses it).
+      if (std::isdigit(static_cast<unsigned char>(p[i + 1]))) throw Error("syntax error in pattern \"" + p + "\"");
       ++i;
       re += "\\";
       re += p[i];

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "build/ignore_patterns.h"
+#include "common/error.h"
 
 namespace mini::build {
 namespace {
@@ -21,6 +22,21 @@ TEST(BuildIgnore, RunsOfStarsStayFast) {
     EXPECT_FALSE(ip.Excluded(p)) << p;
   EXPECT_TRUE(ip.Excluded("a/b/cx"));
   EXPECT_TRUE(ip.Excluded("a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/y"));
+}
+
+// Found by ignore_fuzz: "\\3333..." reached std::regex as a back-reference (with a signed
+// overflow inside libstdc++ for a long number). Docker's Go regexp refuses it too.
+TEST(BuildIgnore, BackslashDigitIsASyntaxError) {
+  for (std::string p : {"a\\1", "\\33333333333333333333", "x/\\0"}) {
+    try {
+      IgnorePatterns::Parse(p);
+      ADD_FAILURE() << "accepted: " << p;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "syntax error in pattern \"" + p + "\"");
+    }
+  }
+  EXPECT_TRUE(IgnorePatterns::Parse("a\\*b").Excluded("a*b"));
+  EXPECT_FALSE(IgnorePatterns::Parse("a\\*b").Excluded("axb"));
 }
 
 TEST(BuildIgnore, Table) {
