@@ -126,7 +126,8 @@ std::vector<PortRequest> ExposedPortRequests(const nlohmann::json& image_config)
   const nlohmann::json& exposed = (*cfg)["ExposedPorts"];
   if (exposed.is_null()) return out;
   if (!exposed.is_object()) throw Error("image config: ExposedPorts is not an object");
-  for (const auto& [key, _] : exposed.items()) {
+  for (const auto& item : exposed.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
     WithContext("image config: exposed port \"" + key + "\"", [&] {
       auto [proto, port] = SplitProtoPort(key);
       uint16_t p0, p1;
