@@ -6,8 +6,9 @@
 set -euo pipefail
 SRC_DIR="${SRC_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 [ "$(id -u)" = 0 ] || { echo "fuzz_smoke needs root"; exit 77; }
+source "$(dirname "$0")/on_exit.bash"
 work=$(mktemp -d /tmp/mini-fuzz-smoke.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+on_exit rm -rf "$work"
 start=$SECONDS
 rc=0
 FUZZ_WORK="$work" "$SRC_DIR/scripts/fuzz.sh" "${FUZZ_SMOKE_SECONDS:-3}" || rc=$?
