@@ -3,6 +3,7 @@
 set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config
+  clang libclang-rt-14-dev
   libarchive-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libgtest-dev
   libzstd-dev zlib1g-dev libseccomp-dev libisal-dev libnftables-dev
   busybox-static iproute2 attr nftables iptables

@@ -75,7 +75,8 @@ class MergedTarWriter {
     for (const auto& [name, idx] : found) {
       if (idx < 0) continue;
       std::string path = rel + name;
-      WithContext("export \"" + path + "\"", [&] { Emit(path, layers, static_cast<size_t>(idx)); });
+      size_t layer = static_cast<size_t>(idx);  // clang 14 cannot capture a structured binding
+      WithContext("export \"" + path + "\"", [&] { Emit(path, layers, layer); });
     }
   }
 

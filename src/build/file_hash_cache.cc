@@ -10,7 +10,7 @@
 
 namespace mini::build {
 
-FileHashCache::FileHashCache(std::string path) : path_(std::move(path)) {
+FileHashCache::FileHashCache(std::string path, const Clock& clock) : path_(std::move(path)), clock_(clock) {
   std::optional<std::string> data;
   try {
     data = ReadFileIfExists(path_, 256 << 20);
@@ -42,8 +42,7 @@ std::string FileHashCache::HashOf(const std::string& host_path, const struct sta
   auto it = entries_.find(host_path);
   if (it != entries_.end() && it->second.first == key) return it->second.second;
   std::string hex = Sha256OfFile(host_path).hex();
-  timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
+  timespec now = clock_.Now();
   bool settled = now.tv_sec - st.st_mtim.tv_sec > 2 && now.tv_sec - st.st_ctim.tv_sec > 2;
   if (settled && host_path.find('\n') == std::string::npos) {
     entries_[host_path] = {key, hex};

@@ -7,12 +7,15 @@
 #include <map>
 #include <string>
 
+#include "common/clock.h"
+
 namespace mini::build {
 
 class FileHashCache {
  public:
   /// Loads `path` if it exists; a damaged file is ignored (everything is hashed again).
-  explicit FileHashCache(std::string path);
+  /// `clock` tells how old a file's change is (a fake one in tests).
+  explicit FileHashCache(std::string path, const Clock& clock = SystemClock());
   /// The sha256 hex of the file's content, from the cache when its stat data is unchanged.
   /// Files changed in the last 2 seconds are hashed but not remembered (a write in the same
   /// timestamp tick could otherwise go unseen).
@@ -23,6 +26,7 @@ class FileHashCache {
  private:
   static std::string StatKey(const struct stat& st);
   std::string path_;
+  const Clock& clock_;
   std::map<std::string, std::pair<std::string, std::string>> entries_;  // path -> (stat key, hex)
   bool dirty_ = false;
 };

@@ -2,6 +2,8 @@
 
 #include <fnmatch.h>
 
+#include <cctype>
+
 #include "common/error.h"
 #include "common/path.h"
 
@@ -17,24 +19,35 @@ std::string Trim(const std::string& s) {
 }
 
 /// Translates a cleaned pattern to a regular expression, as patternmatcher.compile does.
+/// Stars right after a ".*" add nothing it could not match, nor does a "**/" right after
+/// another, but each copy multiplies std::regex's backtracking (30 stars took minutes on a short
+/// path): they are left out.
 std::string ToRegex(const std::string& p) {
   std::string re = "^";
+  std::string last;  // the star expression emitted last, if nothing came after it
   for (size_t i = 0; i < p.size(); ++i) {
     char c = p[i];
     if (c == '*') {
+      std::string star;
       if (i + 1 < p.size() && p[i + 1] == '*') {
         ++i;
         // "**/" matches zero or more directories; a trailing "**" matches everything.
         if (i + 1 < p.size() && p[i + 1] == '/') {
           ++i;
-          re += "(.*/)?";
+          star = "(.*/)?";
         } else {
-          re += ".*";
+          star = ".*";
         }
       } else {
-        re += "[^/]*";
+        star = "[^/]*";
       }
-    } else if (c == '?') {
+      if (last == ".*" || (last == "(.*/)?" && star == last)) continue;
+      re += star;
+      last = star;
+      continue;
+    }
+    last.clear();
+    if (c == '?') {
       re += "[^/]";
     } else if (c == '[') {
       size_t j = p.find(']', i + 1);
@@ -46,6 +59,8 @@ std::string ToRegex(const std::string& p) {
       re += "[" + esc + "]";
       i = j;
     } else if (c == '\\' && i + 1 < p.size()) {
+      // "\3" would be a back-reference to std::regex (Go's regexp, Docker's, refuses it).
+      if (std::isdigit(static_cast<unsigned char>(p[i + 1]))) throw Error("syntax error in pattern \"" + p + "\"");
       ++i;
       re += "\\";
       re += p[i];

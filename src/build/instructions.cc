@@ -1,6 +1,7 @@
 #include "build/instructions.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -86,14 +87,19 @@ int64_t ParseGoDuration(const std::string& s) {
   while (i < s.size()) {
     size_t start = i;
     while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == start) throw Error("time: invalid duration \"" + s + "\"");
-    double num = std::stod(s.substr(start, i - start));
+    std::string digits = s.substr(start, i - start);
+    // Go's rules: digits with at most one '.', not the '.' alone; strtod, unlike stod, does not
+    // throw std::invalid_argument or std::out_of_range (a huge number becomes inf, refused below).
+    if (digits.find_first_of("0123456789") == std::string::npos || digits.find('.') != digits.rfind('.'))
+      throw Error("time: invalid duration \"" + s + "\"");
+    double num = std::strtod(digits.c_str(), nullptr);
     size_t ustart = i;
     while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])) && s[i] != '.') ++i;
     auto it = units.find(s.substr(ustart, i - ustart));
     if (it == units.end()) throw Error("time: " + std::string(ustart == i ? "missing unit" : "unknown unit") + " in duration \"" + s + "\"");
     total += num * it->second;
   }
+  if (!(total < 9223372036854775807.0)) throw Error("time: invalid duration \"" + s + "\"");  // Go: overflow
   return static_cast<int64_t>(total);
 }
 

@@ -229,6 +229,40 @@ void ParseArgs(Node* n, const std::string& rest, char escape, const LineError& f
   }
 }
 
+/// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF): instruction
+/// text ends up in the image config and history, which JSON cannot hold otherwise.
+bool ValidUtf8(const std::string& s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      unsigned char b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 /// `# name=value` at the top of the file.
 bool ParseDirective(const std::string& line, std::string* name, std::string* value) {
   std::string t = Trim(line);
@@ -347,6 +381,7 @@ ParsedFile ParseMinifile(const std::string& text, const std::string& file) {
     }
     n.end_line = static_cast<int>(i + 1);
     n.original = TrimRight(line);
+    if (!ValidUtf8(line)) LineError(file, n.start_line)("invalid UTF-8 in the instruction");
     ParseInstruction(&n, line, pf.escape, LineError(file, n.start_line));
     pf.nodes.push_back(std::move(n));
   }

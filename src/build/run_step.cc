@@ -8,7 +8,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "run/container.h"
-#include "run/launcher.h"
+#include "run/launch/launcher.h"
 #include "run/lifecycle.h"
 #include "store/image_config.h"
 

@@ -69,7 +69,9 @@ std::vector<std::string> StageState::Env() const { return TypedConfig().env.valu
 
 std::vector<std::string> StageState::ArgEnv() const {
   std::vector<std::string> env = Env(), out;
-  for (const auto& [name, value] : args) {
+  for (const auto& arg : args) {
+    const std::string& name = arg.first;  // not a structured binding: clang 14 cannot capture one
+    const std::optional<std::string>& value = arg.second;
     if (!value) continue;
     bool overridden = std::any_of(env.begin(), env.end(), [&](const std::string& e) { return e.substr(0, e.find('=')) == name; });
     if (!overridden) out.push_back(name + "=" + *value);

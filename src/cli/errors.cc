@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "run/exit_status.h"
+#include "run/launch/exit_status.h"
 
 namespace mini::cli {
 

@@ -9,11 +9,11 @@
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "common/error.h"
+#include "net/network_admin.h"
+#include "net/network_endpoint.h"
+#include "net/network_store.h"
+#include "net/port_spec.h"
 #include "run/container.h"
-#include "run/network_admin.h"
-#include "run/network_endpoint.h"
-#include "run/network_store.h"
-#include "run/port_spec.h"
 
 namespace mini::cli {
 namespace {
@@ -22,7 +22,7 @@ using nlohmann::json;
 
 void RegisterCreate(CLI::App& net, Globals& g) {
   struct Opts {
-    run::NetworkCreateRequest req;
+    net::NetworkCreateRequest req;
     std::vector<std::string> labels;
   };
   auto o = std::make_shared<Opts>();
@@ -39,8 +39,8 @@ void RegisterCreate(CLI::App& net, Globals& g) {
       o->req.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
     }
     StoreHandle s(g.root);
-    run::CollectDeadEndpoints(s.layout);
-    std::cout << run::NetworkStore(s.layout).Create(o->req).id << "\n";
+    net::CollectDeadEndpoints(s.layout);
+    std::cout << net::NetworkStore(s.layout).Create(o->req).id << "\n";
   });
 }
 
@@ -55,8 +55,8 @@ void RegisterLs(CLI::App& net, Globals& g) {
   cmd->add_flag("--no-trunc", o->no_trunc, "full ids");
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
-    run::CollectDeadEndpoints(s.layout);
-    auto rows = run::ListNetworkRows(s.layout);
+    net::CollectDeadEndpoints(s.layout);
+    auto rows = net::ListNetworkRows(s.layout);
     if (o->quiet) {
       for (const auto& r : rows) std::cout << (o->no_trunc ? r.id : r.id.substr(0, 12)) << "\n";
       return;
@@ -77,7 +77,7 @@ void RegisterInspect(CLI::App& net, Globals& g) {
     std::string missing;
     for (const auto& n : *names) {
       try {
-        out.push_back(run::InspectNetwork(s.layout, n));
+        out.push_back(net::InspectNetwork(s.layout, n));
       } catch (const Error& e) {
         if (missing.empty()) missing = e.what();
       }
@@ -95,7 +95,7 @@ void RegisterRm(CLI::App& net, Globals& g) {
   cmd->callback([&g, names] {
     StoreHandle s(g.root);
     ForEachName(g, *names, [&](const std::string& n) {
-      run::RemoveNetwork(s.layout, n);
+      net::RemoveNetwork(s.layout, n);
       std::cout << n << "\n";
     });
   });
@@ -107,7 +107,7 @@ void RegisterPrune(CLI::App& net, Globals& g) {
   cmd->add_flag("-f,--force", *force, "do not prompt (mini never prompts)");
   cmd->callback([&g] {
     StoreHandle s(g.root);
-    auto gone = run::PruneNetworks(s.layout);
+    auto gone = net::PruneNetworks(s.layout);
     if (gone.empty()) return;
     std::cout << "Deleted Networks:\n";
     for (const auto& n : gone) std::cout << n << "\n";
@@ -128,11 +128,11 @@ void RegisterPort(CLI::App& app, Globals& g) {
     run::ContainerStore store(s.layout);
     std::string id = store.Resolve(o->container);
     run::ContainerState st = store.LoadState(id);
-    std::vector<run::PortMapping> ms;
+    std::vector<net::PortMapping> ms;
     if (st.status == run::ContainerStatus::kRunning && st.network) ms = st.network->ports;
-    run::SortPortMappings(ms);
+    net::SortPortMappings(ms);
     if (o->port.empty()) {
-      for (const auto& m : ms) std::cout << run::FormatPortMapping(m) << "\n";
+      for (const auto& m : ms) std::cout << net::FormatPortMapping(m) << "\n";
       return;
     }
     std::string want = o->port.find('/') == std::string::npos ? o->port + "/tcp" : o->port;

@@ -1,7 +1,7 @@
 #include "cli/rootless_entry.h"
 
 #include "common/rootless.h"
-#include "run/rootless_userns.h"
+#include "run/userns/rootless_userns.h"
 
 namespace mini::cli {
 

@@ -1,8 +1,8 @@
 #pragma once
 /// Rootless mode at the CLI: which commands run as root inside a fresh user namespace (see
-/// run/rootless_userns.h) and which start outside it because they act on a running container's
-/// own user namespace (exec joins it; kill/stop signal as its owner; rm enters a namespace
-/// itself once the container is stopped).
+/// run/userns/rootless_userns.h) and which start outside it because they act on a running
+/// container's own user namespace (exec joins it; kill/stop signal as its owner; rm enters a
+/// namespace itself once the container is stopped).
 #include <string>
 
 namespace mini::cli {

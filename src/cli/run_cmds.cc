@@ -17,15 +17,15 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "common/timing.h"
+#include "net/network_endpoint.h"
 #include "run/container.h"
-#include "run/exit_status.h"
+#include "run/launch/exit_status.h"
 #include "run/lifecycle.h"
-#include "run/mount_plan.h"
-#include "run/network_endpoint.h"
 #include "run/process_spec.h"
-#include "run/seccomp_default.h"
-#include "run/timing.h"
-#include "run/userns.h"
+#include "run/rootfs/mount_plan.h"
+#include "run/security/seccomp_default.h"
+#include "run/userns/userns.h"
 
 namespace mini::cli {
 namespace {
@@ -66,7 +66,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
     spec.env.insert(spec.env.begin(), lines.begin(), lines.end());
   }
   for (const auto& p : o.publish) {
-    std::vector<run::PortRequest> rs = run::ParsePublish(p);
+    std::vector<net::PortRequest> rs = net::ParsePublish(p);
     spec.ports.insert(spec.ports.end(), rs.begin(), rs.end());
   }
   for (const auto& v : o.volumes) spec.mounts.push_back(run::ParseVolumeSpec(v));
@@ -83,7 +83,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
     spec.resources.cpus = o.cpus;
   }
 
-  run::TimingMark("start: flags parsed");
+  TimingMark("start: flags parsed");
   // mini needs no openssl.cnf: skipping it saves ~0.6 ms of the first digest (chain ids).
   OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   StoreHandle s(g.root);
@@ -96,7 +96,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   info.top_layer = img.chain_ids.back().str();
   if (img.config.contains("config")) info.config = img.config["config"];
 
-  run::TimingMark("resolve image");
+  TimingMark("resolve image");
   run::ContainerConfig c = run::CreateContainer(s.layout, info, spec, o.name, /*start_now=*/!create);
   if (create) {
     std::cout << c.id << "\n";
@@ -184,7 +184,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
     ContainerStore store(s.layout);
-    run::CollectDeadEndpoints(s.layout);
+    net::CollectDeadEndpoints(s.layout);
     run::CollectContainers(s.layout);
     struct Row { std::string created; std::vector<std::string> cells; };
     std::vector<Row> rows;
@@ -206,8 +206,8 @@ void RegisterPs(CLI::App& app, Globals& g) {
       std::string ago = created ? HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *created))) + " ago" : "";
       std::string ports;
       if (st.status == run::ContainerStatus::kRunning && st.network) {
-        std::vector<run::PortMapping> ms = st.network->ports;
-        run::SortPortMappings(ms);
+        std::vector<net::PortMapping> ms = st.network->ports;
+        net::SortPortMappings(ms);
         for (const auto& m : ms)
           ports += (ports.empty() ? "" : ", ") + (m.host_ip.empty() ? std::string("0.0.0.0") : m.host_ip) + ":" +
                    std::to_string(m.host_port) + "->" + std::to_string(m.container_port) + "/" + m.proto;

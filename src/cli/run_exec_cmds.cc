@@ -8,7 +8,7 @@
 #include "cli/store_handle.h"
 #include "common/error.h"
 #include "run/container.h"
-#include "run/exec.h"
+#include "run/launch/exec.h"
 #include "run/lifecycle.h"
 
 namespace mini::cli {

@@ -12,10 +12,10 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
-#include "run/lifecycle.h"
 #include "run/container.h"
-#include "run/userns_container.h"
-#include "run/userns_rootfs.h"
+#include "run/lifecycle.h"
+#include "run/userns/userns_container.h"
+#include "run/userns/userns_rootfs.h"
 #include "store/blob_store.h"
 #include "store/store_check.h"
 

@@ -89,11 +89,45 @@ void MakeDirs(const std::string& path, mode_t mode) {
   (void)mode;
 }
 
+namespace {
+
+/// Removes `name` in `dir_fd` without following symlinks, trying the cheap calls first: unlink,
+/// then rmdir, and only for a directory that is not empty a readdir (whose d_type saves the
+/// stat of every entry). A --rm container's removal is mostly empty directories.
+void RemoveAt(int dir_fd, const std::string& name, const std::string& shown, bool known_dir) {
+  if (!known_dir) {
+    if (unlinkat(dir_fd, name.c_str(), 0) == 0 || errno == ENOENT) return;
+    if (errno != EISDIR && errno != EPERM) ThrowErrno("remove " + shown);
+  }
+  if (unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) return;
+  if (errno != ENOTEMPTY && errno != EEXIST) ThrowErrno("remove " + shown);
+  int fd = openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) ThrowErrno("open " + shown);
+  DIR* d = fdopendir(fd);
+  if (!d) {
+    close(fd);
+    ThrowErrno("open " + shown);
+  }
+  std::vector<std::pair<std::string, bool>> children;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n != "." && n != "..") children.emplace_back(std::move(n), e->d_type == DT_DIR);
+  }
+  try {
+    for (const auto& [child, is_dir] : children) RemoveAt(dirfd(d), child, shown + "/" + child, is_dir);
+  } catch (...) {
+    closedir(d);
+    throw;
+  }
+  closedir(d);
+  if (unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) ThrowErrno("remove " + shown);
+}
+
+}  // namespace
+
 void RemoveTree(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    throw Error("remove " + path + ": " + ec.message());
+  while (path.size() > 1 && path.back() == '/') return RemoveTree(path.substr(0, path.size() - 1));
+  RemoveAt(AT_FDCWD, path, path, false);
 }
 
 std::vector<std::string> ListDirNames(const std::string& path) {
@@ -152,6 +186,25 @@ std::string RandomString(size_t n, bool upper) {
     out[i] = upper ? kBase32[c % 32] : kLower[c % 36];
   }
   return out;
+}
+
+std::string NewRandomId() {
+  unsigned char b[32];
+  if (getrandom(b, sizeof(b), 0) != static_cast<ssize_t>(sizeof(b))) ThrowErrno("getrandom");
+  static const char* kHex = "0123456789abcdef";
+  std::string s;
+  for (unsigned char c : b) {
+    s += kHex[c >> 4];
+    s += kHex[c & 15];
+  }
+  return s;
+}
+
+void Pipe(UniqueFd* r, UniqueFd* w) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) ThrowErrno("pipe");
+  r->reset(p[0]);
+  w->reset(p[1]);
 }
 
 uint64_t TreeSize(const std::string& path) {

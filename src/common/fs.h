@@ -59,6 +59,10 @@ bool PathExists(const std::string& path);
 bool IsDirectory(const std::string& path);
 /// Random string from [a-z0-9] (or base32 upper-case for short ids when `upper` is set).
 std::string RandomString(size_t n, bool upper = false);
+/// 64 random lowercase hex characters: the ids of containers, networks and endpoints.
+std::string NewRandomId();
+/// pipe2(O_CLOEXEC); throws Error.
+void Pipe(UniqueFd* r, UniqueFd* w);
 /// Disk usage of a tree in bytes (st_blocks based is not used: apparent sizes, like docker's SIZE).
 uint64_t TreeSize(const std::string& path);
 

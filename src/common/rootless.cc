@@ -109,4 +109,14 @@ std::string RootlessRuntimeBase() {
   return base;
 }
 
+bool RootlessFirstTime(const std::string& marker) {
+  try {
+    std::string path = RootlessRuntimeBase() + "/" + marker;
+    UniqueFd fd(open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
+    return fd || errno != EEXIST;
+  } catch (const Error&) {
+    return true;
+  }
+}
+
 }  // namespace mini

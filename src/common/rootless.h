@@ -37,4 +37,8 @@ std::string DefaultStoreRootFor(bool rootless, const std::string& xdg_data_home,
 /// access for others, so another user cannot plant it first. Throws Error.
 std::string RootlessRuntimeBase();
 
+/// True the first time `marker` is asked for in this user's runtime dir (a marker file there),
+/// so a rootless warning comes once, not on every command.
+bool RootlessFirstTime(const std::string& marker);
+
 }  // namespace mini

@@ -16,8 +16,8 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "run/cgroup.h"
-#include "run/init_layer.h"
+#include "run/cgroup/cgroup.h"
+#include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
 #include "store/lease.h"
 
@@ -48,46 +48,6 @@ class StoreLock {
   UniqueFd fd_;
 };
 
-}  // namespace
-
-uint64_t ProcessStartTime(pid_t pid) {
-  if (pid <= 0) return 0;
-  auto s = ReadFileIfExists("/proc/" + std::to_string(pid) + "/stat", 4096);
-  if (!s) return 0;
-  size_t p = s->rfind(')');  // comm may contain spaces and parentheses
-  if (p == std::string::npos) return 0;
-  // Fields after comm start at field 3 (state); starttime is field 22.
-  size_t pos = p + 2;
-  for (int field = 3; field < 22 && pos != std::string::npos; field++) pos = s->find(' ', pos) + 1;
-  return pos == 0 ? 0 : std::strtoull(s->c_str() + pos, nullptr, 10);
-}
-
-bool ProcessAlive(pid_t pid, uint64_t start) {
-  if (pid <= 0) return false;
-  uint64_t now = ProcessStartTime(pid);
-  if (now == 0 || (start != 0 && now != start)) return false;
-  // A zombie is not alive.
-  auto s = ReadFileIfExists("/proc/" + std::to_string(pid) + "/stat", 4096);
-  size_t p = s ? s->rfind(')') : std::string::npos;
-  return p != std::string::npos && p + 2 < s->size() && (*s)[p + 2] != 'Z';
-}
-
-std::string ContainerLeaseName(const std::string& id) { return "container-" + id; }
-
-std::string NewContainerId() {
-  unsigned char b[32];
-  if (getrandom(b, sizeof(b), 0) != static_cast<ssize_t>(sizeof(b))) ThrowErrno("getrandom");
-  static const char* kHex = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : b) {
-    s += kHex[c >> 4];
-    s += kHex[c & 15];
-  }
-  return s;
-}
-
-namespace {
-
 std::string GenerateName() {
   static const char* kAdj[] = {"brave", "calm", "eager", "fervent", "gentle", "happy", "jolly", "keen",
                                "lucid", "modest", "nifty", "quirky", "serene", "tender", "vivid", "witty"};
@@ -106,6 +66,8 @@ bool ValidName(const std::string& n) {
 }
 
 }  // namespace
+
+std::string ContainerLeaseName(const std::string& id) { return "container-" + id; }
 
 ContainerStore::ContainerStore(const Layout& layout) : layout_(layout), runtime_(RuntimeRoot(layout)) {
   EnsureRuntimeRoot(layout);

@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "common/human.h"
+#include "common/process.h"
+#include "net/network_settings.h"
 #include "run/process_spec.h"
 #include "run/run_spec.h"
-#include "run/userns.h"
+#include "run/userns/userns.h"
 #include "store/layout.h"
 
 namespace mini::run {
@@ -36,20 +38,6 @@ struct ContainerConfig {
   RunSpec spec;
   ProcessSpec process;
   IdMap idmap;  ///< the user namespace's map (size 0: none), chosen once at create time
-};
-
-/// A container's place on a bridge network while it runs (Docker's NetworkSettings).
-struct NetworkSettings {
-  std::string network;      ///< network name ("mini" for the default)
-  std::string network_id;
-  std::string endpoint_id;
-  std::string bridge;       ///< host bridge
-  std::string host_veth;    ///< host end of the veth pair
-  std::string ip, gateway, mac;
-  int prefix = 0;
-  std::vector<std::string> aliases;
-  std::vector<PortMapping> ports;  ///< published ports with their real host ports
-  bool default_network = false;
 };
 
 /// A container's status; on disk and in `inspect` as Docker's names ("created", "running",
@@ -78,22 +66,14 @@ struct ContainerState {
   bool oom_killed = false;
   std::string started_at, finished_at, error;
   std::vector<std::string> cgroup_paths;
-  std::optional<NetworkSettings> network;  ///< set while running on a bridge network
+  std::optional<net::NetworkSettings> network;  ///< set while running on a bridge network
 };
 
 nlohmann::json ToJson(const ContainerConfig& c);
-nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms);
-std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a);
 ContainerConfig ConfigFromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const ContainerState& s);
 ContainerState StateFromJson(const nlohmann::json& j);
 
-/// Start time of a process in clock ticks since boot, 0 if it does not exist.
-uint64_t ProcessStartTime(pid_t pid);
-/// True if `pid` exists and started at `start` (so it is still the same process).
-bool ProcessAlive(pid_t pid, uint64_t start);
-/// 64 random hex characters.
-std::string NewContainerId();
 /// The name of container `id`'s lease in the store (store/lease.h): it holds the image, the
 /// layers under the container and its own layer directories for as long as the container exists.
 std::string ContainerLeaseName(const std::string& id);

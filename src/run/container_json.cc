@@ -32,7 +32,7 @@ std::vector<MountRequest> MountsFromJson(const nlohmann::json& a) {
   return out;
 }
 
-nlohmann::json PortRequestsJson(const std::vector<PortRequest>& rs) {
+nlohmann::json PortRequestsJson(const std::vector<net::PortRequest>& rs) {
   auto a = nlohmann::json::array();
   for (const auto& r : rs)
     a.push_back({{"HostIp", r.host_ip}, {"HostPort", r.host_port}, {"HostPortEnd", r.host_port_end},
@@ -40,11 +40,11 @@ nlohmann::json PortRequestsJson(const std::vector<PortRequest>& rs) {
   return a;
 }
 
-std::vector<PortRequest> PortRequestsFromJson(const nlohmann::json& a) {
-  std::vector<PortRequest> out;
+std::vector<net::PortRequest> PortRequestsFromJson(const nlohmann::json& a) {
+  std::vector<net::PortRequest> out;
   if (!a.is_array()) return out;
   for (const auto& j : a) {
-    PortRequest r;
+    net::PortRequest r;
     r.host_ip = j.value("HostIp", "");
     r.host_port = j.value("HostPort", uint16_t{0});
     r.host_port_end = j.value("HostPortEnd", uint16_t{0});
@@ -65,28 +65,6 @@ void GetOpt(const nlohmann::json& j, const char* k, std::optional<T>* v) {
 }
 
 }  // namespace
-
-nlohmann::json PortMappingsJson(const std::vector<PortMapping>& ms) {
-  auto a = nlohmann::json::array();
-  for (const auto& m : ms)
-    a.push_back({{"HostIp", m.host_ip}, {"HostPort", m.host_port}, {"ContainerPort", m.container_port},
-                 {"Proto", m.proto}});
-  return a;
-}
-
-std::vector<PortMapping> PortMappingsFromJson(const nlohmann::json& a) {
-  std::vector<PortMapping> out;
-  if (!a.is_array()) return out;
-  for (const auto& j : a) {
-    PortMapping m;
-    m.host_ip = j.value("HostIp", "");
-    m.host_port = j.value("HostPort", uint16_t{0});
-    m.container_port = j.value("ContainerPort", uint16_t{0});
-    m.proto = j.value("Proto", "tcp");
-    out.push_back(m);
-  }
-  return out;
-}
 
 nlohmann::json ToJson(const ContainerConfig& c) {
   const RunSpec& s = c.spec;
@@ -204,10 +182,10 @@ nlohmann::json ToJson(const ContainerState& s) {
           {"OOMKilled", s.oom_killed}, {"StartedAt", s.started_at}, {"FinishedAt", s.finished_at},
           {"Error", s.error}, {"CgroupPaths", s.cgroup_paths}};
   if (s.network) {
-    const NetworkSettings& n = *s.network;
+    const net::NetworkSettings& n = *s.network;
     j["Network"] = {{"Name", n.network}, {"Id", n.network_id}, {"EndpointId", n.endpoint_id}, {"Bridge", n.bridge},
                     {"HostVeth", n.host_veth}, {"IPAddress", n.ip}, {"Gateway", n.gateway}, {"MacAddress", n.mac},
-                    {"IPPrefixLen", n.prefix}, {"Aliases", n.aliases}, {"Ports", PortMappingsJson(n.ports)},
+                    {"IPPrefixLen", n.prefix}, {"Aliases", n.aliases}, {"Ports", net::PortMappingsJson(n.ports)},
                     {"Default", n.default_network}};
   }
   return j;
@@ -230,7 +208,7 @@ ContainerState StateFromJson(const nlohmann::json& j) {
   s.cgroup_paths = j.value("CgroupPaths", std::vector<std::string>{});
   if (j.contains("Network") && j["Network"].is_object()) {
     const auto& n = j["Network"];
-    NetworkSettings ns;
+    net::NetworkSettings ns;
     ns.network = n.value("Name", "");
     ns.network_id = n.value("Id", "");
     ns.endpoint_id = n.value("EndpointId", "");
@@ -241,7 +219,7 @@ ContainerState StateFromJson(const nlohmann::json& j) {
     ns.mac = n.value("MacAddress", "");
     ns.prefix = n.value("IPPrefixLen", 0);
     ns.aliases = n.value("Aliases", std::vector<std::string>{});
-    ns.ports = PortMappingsFromJson(n.value("Ports", nlohmann::json::array()));
+    ns.ports = net::PortMappingsFromJson(n.value("Ports", nlohmann::json::array()));
     ns.default_network = n.value("Default", false);
     s.network = ns;
   }

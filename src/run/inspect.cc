@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "run/network_admin.h"
+#include "net/network_admin.h"
 #include "run/runtime_dir.h"
 
 namespace mini::run {
@@ -139,7 +139,7 @@ json ContainerInspectJson(const ContainerConfig& c, const ContainerState& st, co
           {"HostConfig", HostConfigJson(c, volumes_dir)},
           {"GraphDriver", graph},
           {"Mounts", MountsJson(c, volumes_dir)},
-          {"NetworkSettings", NetworkSettingsJson(c.spec.network, running && st.network ? &*st.network : nullptr)},
+          {"NetworkSettings", net::NetworkSettingsJson(c.spec.network, running && st.network ? &*st.network : nullptr)},
           {"Config", config}};
 }
 

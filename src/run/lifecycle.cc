@@ -16,18 +16,20 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/rootless.h"
-#include "run/exit_status.h"
-#include "run/init_layer.h"
-#include "run/rootless_net.h"
-#include "run/rootless_userns.h"
-#include "run/netlink.h"
-#include "run/network_endpoint.h"
-#include "run/network_store.h"
+#include "common/timing.h"
+#include "net/hosts_file.h"
+#include "net/netlink.h"
+#include "net/network_endpoint.h"
+#include "net/network_store.h"
+#include "net/rootless_net.h"
+#include "run/launch/exit_status.h"
+#include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
-#include "run/supervise.h"
-#include "run/timing.h"
-#include "run/userns_container.h"
-#include "run/userns_rootfs.h"
+#include "common/timing.h"
+#include "run/launch/supervise.h"
+#include "run/userns/rootless_userns.h"
+#include "run/userns/userns_container.h"
+#include "run/userns/userns_rootfs.h"
 #include "store/lease.h"
 
 namespace mini::run {
@@ -37,12 +39,12 @@ namespace {
 /// default one is made here on first use).
 void CheckNetworkRequest(const Layout& layout, const RunSpec& spec) {
   bool user_network = false;
-  if (UsesBridgeNetwork(spec.network)) {
-    NetworkConfig n = NetworkStore(layout).Get(NetworkNameFor(spec.network));
+  if (net::UsesBridgeNetwork(spec.network)) {
+    net::NetworkConfig n = net::NetworkStore(layout).Get(net::NetworkNameFor(spec.network));
     user_network = !n.is_default();
     if (!spec.ip.empty()) {
-      uint32_t ip = ParseIpv4(spec.ip);
-      if ((ip & PrefixMask(n.prefix)) != n.net)
+      uint32_t ip = net::ParseIpv4(spec.ip);
+      if ((ip & net::PrefixMask(n.prefix)) != n.net)
         throw Error(ErrorKind::kInvalidInput, "invalid --ip " + spec.ip + ": not in subnet " + n.subnet + " of network " + n.name);
     }
   }
@@ -99,7 +101,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   };
   LaunchResult res;
   try {
-    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const NetworkSettings* net) {
+    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const net::NetworkSettings* net) {
       st.status = ContainerStatus::kRunning;
       st.pid = pid;
       st.pid_start = ProcessStartTime(pid);
@@ -135,23 +137,23 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
 ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, const RunSpec& spec,
                                 const std::string& name, bool start_now) {
   ContainerConfig c;
-  c.id = NewContainerId();
+  c.id = NewRandomId();
   c.name = name;
   c.created = NowRfc3339();
   c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;
   c.image = image;
   c.spec = spec;
   if (IsRootless()) {
-    c.spec.network = RootlessNetworkMode(spec.network);
-    if (UsesBridgeNetwork(c.spec.network))
+    c.spec.network = net::RootlessNetworkMode(spec.network);
+    if (net::UsesBridgeNetwork(c.spec.network))
       throw Error("network \"" + spec.network + "\" needs root: rootless mini supports none, host and slirp4netns");
   }
   CheckNetworkRequest(layout, c.spec);
   if (c.spec.publish_all) {
-    std::vector<PortRequest> exposed = ExposedPortRequests(image.config);
+    std::vector<net::PortRequest> exposed = net::ExposedPortRequests(image.config);
     c.spec.ports.insert(c.spec.ports.end(), exposed.begin(), exposed.end());
   }
-  if (!UsesBridgeNetwork(c.spec.network) && !c.spec.ports.empty()) {
+  if (!net::UsesBridgeNetwork(c.spec.network) && !c.spec.ports.empty()) {
     Warn("Published ports are discarded when using " + c.spec.network + " network mode");
     c.spec.ports.clear();
   }
@@ -160,13 +162,13 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   InitLayerFiles files;
   files.hostname = c.hostname;
   if (c.spec.network == "host") {
-    files.hosts = ReadFileIfExists("/etc/hosts", 1 << 20).value_or(DefaultHostsContent());
+    files.hosts = ReadFileIfExists("/etc/hosts", 1 << 20).value_or(net::DefaultHostsContent());
     files.resolv_conf = ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or("");
   } else {
-    files.hosts = DefaultHostsContent();
+    files.hosts = net::DefaultHostsContent();
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
-  if (c.spec.network == kSlirpNetwork) files.resolv_conf = kSlirpResolvConf;
+  if (c.spec.network == net::kSlirpNetwork) files.resolv_conf = net::kSlirpResolvConf;
   ContainerStore store(layout);
   // The container's lease: the layers it stands on, its image (`rmi` asks) and its own layer
   // directories stay in the store for as long as the container exists. Made first, so a
@@ -461,7 +463,7 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
   // container); files owned by sub-ids need root in a user namespace.
   RunInRootlessUserNamespace([&] { store.Remove(id); });
   // A monitor killed with -9 could not release its address, veth and ports: do it now.
-  if (!IsRootless()) CollectDeadEndpoints(layout);
+  if (!IsRootless()) net::CollectDeadEndpoints(layout);
 }
 
 }  // namespace mini::run

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "run/container.h"
-#include "run/launcher.h"
+#include "run/launch/launcher.h"
 #include "store/layout.h"
 
 namespace mini::run {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "run/port_spec.h"
+#include "net/port_spec.h"
 
 namespace mini::run {
 
@@ -43,7 +43,7 @@ struct RunSpec {
   std::string network = "bridge";
   std::string ip;                              ///< --ip: a fixed address on a user network
   std::vector<std::string> network_aliases;    ///< --network-alias (user networks)
-  std::vector<PortRequest> ports;              ///< -p (and -P, expanded at create time)
+  std::vector<net::PortRequest> ports;         ///< -p (and -P, expanded at create time)
   bool publish_all = false;                    ///< -P (recorded; already expanded into ports)
   bool interactive = false;                    ///< -i
   bool tty = false;                            ///< -t
@@ -61,7 +61,7 @@ struct RunSpec {
   std::string seccomp = "default";
   std::vector<MountRequest> mounts;
   Resources resources;
-  /// --userns: "host" (no user namespace), "auto" or "remap:UID:GID:SIZE" (run/userns.h); the
+  /// --userns: "host" (no user namespace), "auto" or "remap:UID:GID:SIZE" (run/userns/userns.h); the
   /// map chosen at create time is kept in ContainerConfig::idmap.
   std::string userns = "host";
 };

@@ -37,6 +37,21 @@ class InputBuffer {
     if (n == 0) eof_ = true;
     return n > 0;
   }
+  /// Makes at least `n` bytes available at once (reading more as needed); false if the stream
+  /// ends first.
+  bool Peek(size_t n) {
+    while (size() < n) {
+      if (eof_) return false;
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      size_t old = buf_.size();
+      buf_.resize(old + kInputChunk);
+      size_t k = inner_.Read(buf_.data() + old, kInputChunk);
+      buf_.resize(old + k);
+      if (k == 0) eof_ = true;
+    }
+    return true;
+  }
   const unsigned char* data() const { return reinterpret_cast<const unsigned char*>(buf_.data()) + pos_; }
   size_t size() const { return buf_.size() - pos_; }
   void Consume(size_t n) { pos_ += n; }
@@ -132,6 +147,28 @@ class GzipSource : public ByteSource {
 };
 
 #ifdef MINI_HAVE_ISAL
+/// A gzip member header with a header CRC (FHCRC) is made available in one piece: ISA-L 2.30
+/// computes that CRC wrongly when the header reaches it over several isal_inflate calls (as it
+/// always did here: detection reads the first 4 bytes on their own), and refuses the member.
+/// Headers without FHCRC, cut short or longer than 1 MiB are left to igzip as they are.
+void PeekHcrcHeader(InputBuffer& in) {
+  constexpr size_t kMaxHeader = 1 << 20;
+  if (!in.Peek(10) || !(in.data()[3] & 0x02)) return;
+  unsigned char flags = in.data()[3];
+  size_t len = 10;
+  if (flags & 0x04) {  // FEXTRA: 2-byte length, then the field
+    if (!in.Peek(len + 2)) return;
+    len += 2 + (in.data()[len] | static_cast<size_t>(in.data()[len + 1]) << 8);
+  }
+  for (unsigned char zero_terminated : {0x08, 0x10}) {  // FNAME, FCOMMENT
+    if (!(flags & zero_terminated)) continue;
+    do {
+      if (len >= kMaxHeader || !in.Peek(len + 1)) return;
+    } while (in.data()[len++] != 0);
+  }
+  if (len + 2 <= kMaxHeader) in.Peek(len + 2);
+}
+
 /// The same gzip contract as GzipSource, decoded by ISA-L's igzip (several times zlib's speed).
 /// With crc_flag ISAL_GZIP igzip parses each member's header and checks its trailer (CRC-32 and
 /// length), like zlib; at the end of a member it hands back the input it read ahead.
@@ -152,6 +189,10 @@ class IsalGzipSource : public ByteSource {
         StartMember();
       }
       bool have_input = in_.Fill();
+      if (header_next_) {
+        PeekHcrcHeader(in_);
+        header_next_ = false;
+      }
       st_.next_in = const_cast<uint8_t*>(in_.data());
       st_.avail_in = static_cast<uint32_t>(in_.size());
       st_.next_out = static_cast<uint8_t*>(buf);
@@ -174,12 +215,14 @@ class IsalGzipSource : public ByteSource {
     isal_inflate_init(&st_);
     st_.crc_flag = ISAL_GZIP;
     member_done_ = false;
+    header_next_ = true;
   }
 
   InputBuffer in_;
   std::string name_;
   inflate_state st_;
   bool member_done_ = false;
+  bool header_next_ = true;  ///< the next input starts a member's header
   bool padding_ = false;
 };
 #endif

@@ -48,7 +48,14 @@ class ArchiveReader {
   explicit ArchiveReader(ByteSource& src) : src_(src), buf_(kReadChunk), a_(archive_read_new()) {
     if (!a_) throw Error("layer: cannot initialise libarchive");
     archive_read_support_format_tar(a_);
-    if (archive_read_open(a_, this, nullptr, &ArchiveReader::ReadCb, nullptr) != ARCHIVE_OK) Fail("layer");
+    if (archive_read_open(a_, this, nullptr, &ArchiveReader::ReadCb, nullptr) != ARCHIVE_OK) {
+      try {
+        Fail("layer");
+      } catch (...) {
+        archive_read_free(a_);  // the destructor does not run when the constructor throws
+        throw;
+      }
+    }
   }
   ~ArchiveReader() { archive_read_free(a_); }
   ArchiveReader(const ArchiveReader&) = delete;

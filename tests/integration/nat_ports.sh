@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Published ports and network NAT (src/run/nat.h, port_reservation.h) driven through
+# Published ports and network NAT (src/net/nat.h, port_reservation.h) driven through
 # mini_nat_tool, all inside a private "host" network namespace so the real host's ruleset and
 # sysctls are never touched:
 #   C1 (10.123.0.2, httpd :80) --+

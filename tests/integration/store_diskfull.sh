@@ -10,15 +10,11 @@ for t in mkfs.ext4 losetup; do command -v $t >/dev/null || { echo "skip: $t is n
 # The small store: a 48 MB ext4 image under $T, on a loop device detached at exit whatever happens.
 LOOP=
 diskfull_cleanup() {
-  local rc=$?
-  set +e
   grep -F " $R/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m"; done
   if mountpoint -q "$R"; then umount "$R" || umount -l "$R"; fi
-  [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
-  (exit "$rc")
-  registry_cleanup
+  [ -z "$LOOP" ] || losetup -d "$LOOP"
 }
-trap diskfull_cleanup EXIT
+on_exit diskfull_cleanup  # runs before the registry's and the root's cleanups (registered earlier)
 truncate -s 48M "$T/store.img"
 mkfs.ext4 -q "$T/store.img"
 LOOP=$(losetup -f --show "$T/store.img") || { echo "skip: no loop device"; exit 77; }

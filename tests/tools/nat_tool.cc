@@ -1,4 +1,4 @@
-// mini_nat_tool: drives run/nat.h and run/port_reservation.h for tests/integration/nat_ports.sh.
+// mini_nat_tool: drives net/nat.h and net/port_reservation.h for tests/integration/nat_ports.sh.
 // Test-only (not installed). Usage:
 //   mini_nat_tool ensure BRIDGE SUBNET | remove-network BRIDGE SUBNET
 //   mini_nat_tool add CTR_IP [IP:]HOST:CTR[/proto]... | remove CTR_IP [IP:]HOST:CTR[/proto]...
@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "common/error.h"
-#include "run/nat.h"
-#include "run/port_reservation.h"
-#include "run/port_spec.h"
+#include "net/nat.h"
+#include "net/port_reservation.h"
+#include "net/port_spec.h"
 
 using namespace mini;
-using namespace mini::run;
+using namespace mini::net;
 
 namespace {
 

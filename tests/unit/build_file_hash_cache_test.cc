@@ -3,10 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <thread>
-
 #include "build/file_hash_cache.h"
+#include "common/clock.h"
 #include "common/digest.h"
 #include "common/fs.h"
 
@@ -19,15 +17,16 @@ TEST(FileHashCache, RemembersSettledFilesAndSeesEveryChange) {
   WriteFileAtomic(f, "one");
   struct stat st;
   ASSERT_EQ(stat(f.c_str(), &st), 0);
+  FakeClock clock(st.st_mtim);  // "now" is the moment the file was written
   {
-    FileHashCache c(db);
+    FileHashCache c(db, clock);
     EXPECT_EQ(c.HashOf(f, st), Sha256Of("one").hex());
     c.Save();  // a file changed within 2 s is not remembered: nothing to write
   }
   EXPECT_FALSE(PathExists(db));
-  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  clock.Advance(3);  // settled: older than 2 s
   {
-    FileHashCache c(db);
+    FileHashCache c(db, clock);
     EXPECT_EQ(c.HashOf(f, st), Sha256Of("one").hex());
     c.Save();
   }
@@ -43,7 +42,7 @@ TEST(FileHashCache, RemembersSettledFilesAndSeesEveryChange) {
   struct timespec ts[2] = {st.st_atim, st.st_mtim};
   ASSERT_EQ(utimensat(AT_FDCWD, f.c_str(), ts, 0), 0);
   ASSERT_EQ(stat(f.c_str(), &st), 0);
-  FileHashCache c(db);
+  FileHashCache c(db, clock);
   EXPECT_EQ(c.HashOf(f, st), Sha256Of("two").hex());
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "build/ignore_patterns.h"
+#include "common/error.h"
 
 namespace mini::build {
 namespace {
@@ -11,6 +12,32 @@ struct Case {
   std::string patterns, path;
   bool excluded;
 };
+
+// Found by ignore_fuzz: each "**" became a ".*" and std::regex backtracked through all of them;
+// this pattern took longer than libFuzzer's 20 s limit on "a/b/c.txt" (now microseconds).
+TEST(BuildIgnore, RunsOfStarsStayFast) {
+  auto ip = IgnorePatterns::Parse(std::string(27, '*') + "\xff\xfe" "E\n" + std::string(40, '*') + "x\n" +
+                                  "**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/**/y\n");
+  for (std::string p : {"a", "a/b", "a/b/c.txt", "README.md", "dir/sub/x.log", "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q"})
+    EXPECT_FALSE(ip.Excluded(p)) << p;
+  EXPECT_TRUE(ip.Excluded("a/b/cx"));
+  EXPECT_TRUE(ip.Excluded("a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/y"));
+}
+
+// Found by ignore_fuzz: "\\3333..." reached std::regex as a back-reference (with a signed
+// overflow inside libstdc++ for a long number). Docker's Go regexp refuses it too.
+TEST(BuildIgnore, BackslashDigitIsASyntaxError) {
+  for (std::string p : {"a\\1", "\\33333333333333333333", "x/\\0"}) {
+    try {
+      IgnorePatterns::Parse(p);
+      ADD_FAILURE() << "accepted: " << p;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "syntax error in pattern \"" + p + "\"");
+    }
+  }
+  EXPECT_TRUE(IgnorePatterns::Parse("a\\*b").Excluded("a*b"));
+  EXPECT_FALSE(IgnorePatterns::Parse("a\\*b").Excluded("axb"));
+}
 
 TEST(BuildIgnore, Table) {
   std::vector<Case> cases = {
@@ -37,6 +64,11 @@ TEST(BuildIgnore, Table) {
       {"docs/**/*.png", "docs/c.png", true},
       {"docs/**/*.png", "src/c.png", false},
       {"a.b", "axb", false},
+      {"***/x", "x", false},
+      {"***/x", "a/b/x", true},
+      {"**/**/x", "x", true},
+      {"**/**/x", "a/b/x", true},
+      {"a/***", "a/b/c", true},
   };
   for (const auto& c : cases) {
     auto ip = IgnorePatterns::Parse(c.patterns);

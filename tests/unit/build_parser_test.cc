@@ -81,6 +81,42 @@ TEST(BuildParserGolden, Negative) {
   }
 }
 
+// Instruction text goes into the image config as JSON: bytes that are not UTF-8 used to surface
+// as nlohmann's "[json.exception.type_error.316] invalid UTF-8 byte" when the build wrote it.
+TEST(BuildParser, InstructionsMustBeUtf8) {
+  for (std::string ok : {"caf\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf", "\xed\x9f\xbf"})
+    EXPECT_NO_THROW(ParseMinifile("FROM a\nENV A=" + ok + "\n", "F")) << ok;
+  for (std::string bad : {"\xe9", "\xc0\x80", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+                          "\xe0\x80\x80", "\xf0\x80\x80\x80", "\x80", "\xc3\xa9\xff"}) {
+    try {
+      ParseMinifile("FROM a\nENV A=" + bad + " B=1\n", "F");
+      ADD_FAILURE() << "accepted: " << testing::PrintToString(bad);
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "F:2: invalid UTF-8 in the instruction");
+    }
+  }
+  EXPECT_NO_THROW(ParseMinifile("# caf\xe9\nFROM a\n", "F"));  // comments are not instructions
+}
+
+// Found by minifile_fuzz: "." and 400-digit numbers escaped as std::invalid_argument /
+// std::out_of_range ("mini: error: stod"); a huge total was an undefined double->int64 cast.
+TEST(BuildParser, GoDurations) {
+  EXPECT_EQ(ParseGoDuration("1m30s"), 90000000000);
+  EXPECT_EQ(ParseGoDuration(".5s"), 500000000);
+  EXPECT_EQ(ParseGoDuration("1.s"), 1000000000);
+  EXPECT_EQ(ParseGoDuration("2562047h"), 2562047LL * 3600 * 1000000000);
+  for (std::string bad : std::vector<std::string>{".", ".s", "1.2.3s", "2562048h", std::string(400, '9') + "s", "1e3s", "-1s"}) {
+    try {
+      ParseGoDuration(bad);
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      EXPECT_EQ(msg.rfind("time: ", 0), 0u) << msg;
+      EXPECT_NE(msg.find("duration \"" + bad + "\""), std::string::npos) << msg;
+    }
+  }
+}
+
 TEST(BuildParser, OriginalJoinsContinuations) {
   auto pf = ParseMinifile("FROM a\nRUN echo a \\\n  && echo b\n", "F");
   ASSERT_EQ(pf.nodes.size(), 2u);

@@ -3,15 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "run/hosts_file.h"
-#include "run/init_layer.h"
-#include "run/netlink.h"
-#include "run/network_admin.h"
-#include "run/network_endpoint.h"
-#include "run/network_store.h"
+#include "net/hosts_file.h"
+#include "net/netlink.h"
+#include "net/network_admin.h"
+#include "net/network_endpoint.h"
+#include "net/network_store.h"
 
 using mini::Error;
-using namespace mini::run;
+using namespace mini::net;
 
 namespace {
 
@@ -107,7 +106,7 @@ TEST(Network, SettingsJsonFollowsDocker) {
   s.prefix = 16;
   s.mac = "02:42:0a:58:00:02";
   s.default_network = true;
-  mini::run::PortMapping m;
+  mini::net::PortMapping m;
   m.host_ip = "127.0.0.1";
   m.host_port = 18080;
   m.container_port = 80;

@@ -1,12 +1,12 @@
 // Host port reservation: bound sockets hold ports, a second bind fails with Docker's message.
-#include "run/port_reservation.h"
+#include "net/port_reservation.h"
 
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 
 using mini::Error;
-using namespace mini::run;
+using namespace mini::net;
 
 namespace {
 

@@ -1,12 +1,12 @@
 // -p / -P parsing (Docker's rules) and `mini port` lines.
-#include "run/port_spec.h"
+#include "net/port_spec.h"
 
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 
 using mini::Error;
-using namespace mini::run;
+using namespace mini::net;
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <csignal>
 
 #include "common/error.h"
-#include "run/capabilities.h"
-#include "run/exit_status.h"
+#include "run/launch/exit_status.h"
+#include "run/security/capabilities.h"
 
 namespace mini::run {
 namespace {

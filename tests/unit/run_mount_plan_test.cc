@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "run/init_layer.h"
-#include "run/mount_plan.h"
+#include "run/rootfs/init_layer.h"
+#include "run/rootfs/mount_plan.h"
 
 namespace mini::run {
 namespace {

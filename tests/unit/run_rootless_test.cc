@@ -4,8 +4,8 @@
 
 #include "common/error.h"
 #include "common/rootless.h"
-#include "run/cgroup_rootless.h"
-#include "run/rootless_userns.h"
+#include "run/cgroup/cgroup_rootless.h"
+#include "run/userns/rootless_userns.h"
 
 namespace mini::run {
 namespace {

@@ -20,10 +20,10 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "run/capabilities.h"
-#include "run/seccomp_default.h"
-#include "run/seccomp_filter.h"
-#include "run/seccomp_profile.h"
+#include "run/security/capabilities.h"
+#include "run/security/seccomp_default.h"
+#include "run/security/seccomp_filter.h"
+#include "run/security/seccomp_profile.h"
 
 namespace mini::run {
 namespace {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "run/user_lookup.h"
+#include "run/security/user_lookup.h"
 
 namespace mini::run {
 namespace {

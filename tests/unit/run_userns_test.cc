@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "run/userns.h"
+#include "run/userns/userns.h"
 #include "store/tar_generate.h"
 
 namespace mini::run {

@@ -1,0 +1,78 @@
+#include "run/cgroup/cgroup.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/rootless.h"
+
+namespace mini::run {
+
+namespace {
+constexpr const char* kCgroupRoot = "/sys/fs/cgroup";
+}
+
+CgroupMode DetectCgroupMode() {
+  static const CgroupMode mode = [] {
+    struct statfs s;
+    if (statfs(kCgroupRoot, &s) != 0) ThrowErrno(std::string("statfs ") + kCgroupRoot);
+    return s.f_type == CGROUP2_SUPER_MAGIC ? CgroupMode::kV2 : CgroupMode::kV1;
+  }();
+  return mode;
+}
+
+const std::vector<DeviceRule>& DefaultDeviceRules() {
+  static const std::vector<DeviceRule> k = {
+      {'c', -1, -1, "m"},  {'b', -1, -1, "m"},   // mknod of anything; opening is what matters
+      {'c', 1, 3, "rwm"},  {'c', 1, 5, "rwm"},   {'c', 1, 7, "rwm"},  {'c', 1, 8, "rwm"},
+      {'c', 1, 9, "rwm"},  {'c', 5, 0, "rwm"},   {'c', 5, 1, "rwm"},  {'c', 5, 2, "rwm"},
+      {'c', 136, -1, "rwm"},
+  };
+  return k;
+}
+
+void WriteCgroupFile(const std::string& dir, const std::string& file, const std::string& value) {
+  std::string path = dir + "/" + file;
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) ThrowErrno("write " + path);
+  if (write(fd.get(), value.data(), value.size()) < 0) ThrowErrno("write " + path + " (" + value + ")");
+}
+
+uint64_t SharesToWeight(uint64_t shares) {
+  if (shares == 0) return 0;
+  if (shares < 2) shares = 2;
+  if (shares > 262144) shares = 262144;
+  return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+void RemoveCgroupPaths(const std::vector<std::string>& paths) {
+  for (const auto& p : paths) {
+    // The last tasks of a dying pid namespace may still be in the cgroup for a moment.
+    for (int i = 0; i < 200; i++) {
+      if (rmdir(p.c_str()) == 0 || errno == ENOENT) break;
+      if (errno != EBUSY) break;
+      struct timespec ts = {0, 5 * 1000 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+  }
+}
+
+void JoinCgroupPaths(const std::vector<std::string>& paths) {
+  // v1 "tasks" moves only the calling thread and skips the global threadgroup lock.
+  for (const auto& p : paths) WriteCgroupFile(p, PathExists(p + "/tasks") ? "tasks" : "cgroup.procs", "0");
+}
+
+std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged) {
+  if (IsRootless()) return CreateRootlessCgroup(id, res);
+  if (DetectCgroupMode() == CgroupMode::kV2) return CreateCgroupV2(kCgroupRoot, id, res, privileged);
+  return CreateCgroupV1(kCgroupRoot, id, res, privileged);
+}
+
+}  // namespace mini::run

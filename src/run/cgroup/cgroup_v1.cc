@@ -1,0 +1,128 @@
+// cgroup v1 (and hybrid) driver: one directory mini/<id> per controller used.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "run/cgroup/cgroup.h"
+
+namespace mini::run {
+namespace {
+
+std::string RuleV1(const DeviceRule& r) {
+  auto num = [](long n) { return n < 0 ? std::string("*") : std::to_string(n); };
+  if (r.type == 'a') return "a";
+  return std::string(1, r.type) + " " + num(r.major) + ":" + num(r.minor) + " " + r.access;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+class CgroupV1 : public Cgroup {
+ public:
+  CgroupV1(std::string root, std::string id) : root_(std::move(root)), id_(std::move(id)) {}
+  ~CgroupV1() override { Destroy(); }
+
+  /// Creates mini/<id> under `ctrl` and returns its path; the parent mini/ is made on first use.
+  std::string Make(const std::string& ctrl) {
+    std::string parent = root_ + "/" + ctrl + "/mini";
+    if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + parent);
+    if (ctrl == "cpuset") InheritCpuset(root_ + "/cpuset", parent);
+    std::string dir = parent + "/" + id_;
+    if (mkdir(dir.c_str(), 0755) != 0) ThrowErrno("mkdir " + dir);
+    dirs_.push_back(dir);
+    return dir;
+  }
+
+  /// A new cpuset cgroup starts with empty cpus/mems: copy the parent's where unset.
+  static void InheritCpuset(const std::string& from, const std::string& to) {
+    for (const char* f : {"cpuset.cpus", "cpuset.mems"}) {
+      std::string cur = Trim(ReadFile(to + "/" + f));
+      if (cur.empty()) WriteCgroupFile(to, f, Trim(ReadFile(from + "/" + f)));
+    }
+  }
+
+  void Apply(const Resources& res, bool privileged) {
+    std::string dev = Make("devices");
+    if (privileged) {
+      WriteCgroupFile(dev, "devices.allow", "a");
+    } else {
+      WriteCgroupFile(dev, "devices.deny", "a");
+      for (const auto& r : DefaultDeviceRules()) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
+    }
+    if (res.memory) {
+      memory_ = Make("memory");
+      WriteCgroupFile(memory_, "memory.limit_in_bytes", std::to_string(*res.memory));
+      int64_t memsw = res.memory_swap.value_or(*res.memory);
+      if (memsw > 0 && PathExists(memory_ + "/memory.memsw.limit_in_bytes")) {
+        WriteCgroupFile(memory_, "memory.memsw.limit_in_bytes", std::to_string(memsw));
+      } else if (!res.memory_swap) {
+        WriteCgroupFile(memory_, "memory.swappiness", "0");
+      }
+    }
+    if (res.cpus || res.cpu_shares) {
+      std::string cpu = Make("cpu");
+      if (res.cpus) {
+        const int64_t period = 100000;
+        WriteCgroupFile(cpu, "cpu.cfs_period_us", std::to_string(period));
+        WriteCgroupFile(cpu, "cpu.cfs_quota_us", std::to_string(std::llround(*res.cpus * period)));
+      }
+      if (res.cpu_shares) WriteCgroupFile(cpu, "cpu.shares", std::to_string(*res.cpu_shares));
+    }
+    if (res.cpuset_cpus || res.cpuset_mems) {
+      std::string cs = Make("cpuset");
+      if (res.cpuset_cpus) WriteCgroupFile(cs, "cpuset.cpus", *res.cpuset_cpus);
+      if (res.cpuset_mems) WriteCgroupFile(cs, "cpuset.mems", *res.cpuset_mems);
+      InheritCpuset(root_ + "/cpuset/mini", cs);
+    }
+    if (res.pids_limit) {
+      std::string p = Make("pids");
+      WriteCgroupFile(p, "pids.max", *res.pids_limit > 0 ? std::to_string(*res.pids_limit) : "max");
+    }
+  }
+
+  void AddProcess(pid_t pid) override {
+    for (const auto& d : dirs_) WriteCgroupFile(d, "cgroup.procs", std::to_string(pid));
+  }
+
+  void JoinSelf() override {
+    for (const auto& d : dirs_) WriteCgroupFile(d, "tasks", "0");
+  }
+
+  bool OomKilled() const override {
+    if (memory_.empty()) return false;
+    auto s = ReadFileIfExists(memory_ + "/memory.oom_control");
+    if (!s) return false;
+    size_t p = s->find("oom_kill ");
+    return p != std::string::npos && std::atoll(s->c_str() + p + 9) > 0;
+  }
+
+  void Destroy() override {
+    RemoveCgroupPaths(dirs_);
+    dirs_.clear();
+  }
+
+  std::vector<std::string> Paths() const override { return dirs_; }
+
+ private:
+  std::string root_, id_;
+  std::vector<std::string> dirs_;
+  std::string memory_;
+};
+
+}  // namespace
+
+std::unique_ptr<Cgroup> CreateCgroupV1(const std::string& root, const std::string& id,
+                                       const Resources& res, bool privileged) {
+  auto cg = std::make_unique<CgroupV1>(root, id);
+  WithContext("cgroup", [&] { cg->Apply(res, privileged); });
+  return cg;
+}
+
+}  // namespace mini::run

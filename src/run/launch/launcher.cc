@@ -1,0 +1,188 @@
+#include "run/launch/launcher.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+
+#include "common/fs.h"
+#include "common/timing.h"
+#include "net/network_endpoint.h"
+#include "net/rootless_net.h"
+#include "run/cgroup/cgroup.h"
+#include "run/launch/container_init.h"
+#include "run/launch/exit_status.h"
+#include "run/launch/namespaces.h"
+#include "run/launch/pty.h"
+#include "run/launch/supervise.h"
+#include "run/runtime_dir.h"
+#include "run/security/seccomp_default.h"
+#include "run/security/security.h"
+#include "run/userns/userns_rootfs.h"
+
+namespace mini::run {
+
+bool EnsureVolume(const Layout& layout, const std::string& name, std::string* data_dir) {
+  std::string dir = layout.VolumesDir() + "/" + name;
+  *data_dir = dir + "/_data";
+  if (IsDirectory(*data_dir)) return false;
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + dir);
+  if (mkdir(data_dir->c_str(), 0755) != 0) {
+    if (errno == EEXIST) return false;
+    ThrowErrno("mkdir " + *data_dir);
+  }
+  return true;
+}
+
+SeccompProgram SeccompFor(const Layout& layout, const RunSpec& spec, CapSet caps) {
+  if (spec.privileged || spec.seccomp == "unconfined") return {};
+  std::optional<SeccompProfile> profile;
+  if (spec.seccomp.empty() || spec.seccomp == "default")
+    profile = DefaultSeccompProfile();
+  else
+    profile = ParseSeccompProfile(spec.seccomp, "seccomp profile");
+  if (!profile) return {};
+  return SeccompProgram::ForProfile(layout, *profile, caps);
+}
+
+LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, const IoSpec& io,
+                             const StartedFn& started) {
+  const RunSpec& spec = c.spec;
+  ChildArgs a;
+  a.rootfs.overlay2_dir = layout.Overlay2Dir();
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  if (c.spec.remove) {
+    EphemeralLayers l = EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id));
+    a.rootfs.overlay = MakeOverlayPlanAt(l.init, l.upper, l.work, l.merged, c.image.lowers, page);
+    a.rootfs.overlay.volatile_upper = true;  // deleted when it ends: no sync of the store's disk
+  } else {
+    a.rootfs.overlay = MakeOverlayPlan(c.id, c.image.lowers, page);
+  }
+  UniqueFd userns_overlay;  // --userns: built here as real root, attached by the child
+  if (c.idmap.enabled()) {
+    EphemeralLayers l = EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id));
+    if (!c.spec.remove)
+      l = {layout.LayerDiff(c.id + "-init"), layout.LayerDiff(c.id), layout.LayerDir(c.id) + "/work", ""};
+    userns_overlay = BuildUsernsOverlay(layout, l.init, c.image.lowers, l.upper, l.work, c.idmap, c.spec.remove);
+    a.rootfs.overlay_fd = userns_overlay.get();
+    a.rootfs.userns = true;
+  }
+  for (const auto& m : spec.mounts) {
+    MountRequest r = m;
+    bool seed = false;
+    if (m.kind == MountRequest::Kind::kVolume) {
+      seed = EnsureVolume(layout, m.source, &r.source);
+      // A new volume belongs to the container's root.
+      if (seed && c.idmap.enabled() && chown(r.source.c_str(), c.idmap.uid_base, c.idmap.gid_base) != 0)
+        ThrowErrno("chown " + r.source);
+      r.kind = MountRequest::Kind::kBind;
+    }
+    a.rootfs.mounts.push_back(r);
+    a.rootfs.seed.push_back(seed);
+  }
+  a.rootfs.read_only = spec.read_only;
+  a.rootfs.privileged = spec.privileged;
+  a.hostname = c.hostname;
+  a.new_net = spec.network != "host";
+  a.process = c.process;
+  a.last_cap = LastCap();
+  a.caps = ComputeCaps(spec.privileged, spec.cap_add, spec.cap_drop, a.last_cap);
+  SeccompProgram seccomp = SeccompFor(layout, spec, a.caps);
+  a.seccomp = &seccomp;
+
+  UniqueFd devnull;
+  int in = io.in;
+  if (in < 0 && !io.tty) {
+    devnull.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    in = devnull.get();
+  }
+  a.stdio[0] = in;
+  a.stdio[1] = io.out;
+  a.stdio[2] = io.err;
+  Pty pty;
+  std::unique_ptr<RawMode> raw;
+  if (io.tty) {
+    pty = OpenPty();
+    a.tty_slave = pty.slave.get();
+    a.rootfs.console = pty.slave_path;
+    // The container's root (and its tty group) must be able to open it as /dev/console.
+    if (c.idmap.enabled() && fchown(pty.slave.get(), c.idmap.HostUid(0), c.idmap.HostGid(5)) != 0)
+      ThrowErrno("chown " + pty.slave_path);
+    if (io.in >= 0) CopyWindowSize(io.in, pty.master.get());
+    else CopyWindowSize(io.out, pty.master.get());
+  }
+
+  TimingMark("prepare launch");
+  // Bridge networks: lease and /etc/hosts now, the veth once the child's netns exists. The
+  // endpoint outlives the child guard below, so a failed start kills the child first.
+  std::unique_ptr<net::Endpoint> endpoint;
+  if (net::UsesBridgeNetwork(spec.network)) {
+    std::string init = c.spec.remove ? EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id)).init
+                                     : layout.LayerDiff(c.id + "-init");
+    net::EndpointRequest req{.container_id = c.id, .name = c.name, .hostname = c.hostname, .network = spec.network,
+                        .ip = spec.ip, .aliases = spec.network_aliases, .ports = spec.ports};
+    endpoint = std::make_unique<net::Endpoint>(layout, req, init + "/etc/hosts");
+    a.net = endpoint->ChildConfig();
+  }
+  std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged);
+  TimingMark("create cgroup");
+  UniqueFd sync_r, sync_w, err_r, err_w;
+  Pipe(&sync_r, &sync_w);
+  Pipe(&err_r, &err_w);
+  a.sync_fd = sync_r.get();
+  a.err_fd = err_w.get();
+
+  SignalBlock sigs;
+  a.mask = sigs.old();
+  a.cgroup = cgroup.get();
+  int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
+  if (a.new_net) flags |= CLONE_NEWNET;
+  if (c.idmap.enabled()) flags |= CLONE_NEWUSER;
+  pid_t pid = CloneChild(flags, [&a] { return ChildMain(a); });
+  ChildGuard guard(pid);
+  TimingMark("clone (namespaces)");
+  if (c.idmap.enabled()) WithContext("user namespace", [&] { WriteIdMaps(pid, c.idmap); });
+  userns_overlay.reset();  // the child holds its own copy
+  net::SlirpNetwork slirp;  // rootless private network; stops when the container is gone
+  if (spec.network == net::kSlirpNetwork) slirp.Start(pid);
+  sync_r.reset();
+  err_w.reset();
+  pty.slave.reset();
+  if (endpoint) endpoint->Plug(pid);
+
+  if (write(sync_w.get(), "1", 1) != 1) ThrowErrno("sync with container");
+  sync_w.reset();
+  std::string msg = ReadAllFd(err_r.get());
+  if (!msg.empty()) {
+    int code;
+    std::string text;
+    ParseChildError(msg, c.process.argv[0], &code, &text);
+    throw StartError(code, text);
+  }
+  guard.Release();
+  TimingMark("container set up, exec'd");
+  if (io.tty && io.in >= 0) raw = std::make_unique<RawMode>(io.in);
+  if (started) started(pid, cgroup->Paths(), endpoint ? &endpoint->settings() : nullptr);
+  TimingMark("state: running");
+
+  int status = WaitLoop(pid, sigs, io, io.tty ? pty.master.get() : -1);
+  raw.reset();
+  LaunchResult res;
+  res.exit_code = ExitCodeFromWaitStatus(status);
+  res.oom_killed = cgroup->OomKilled();
+  if (res.oom_killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) res.exit_code = 137;
+  TimingMark("container exited (wait)");
+  cgroup->Destroy();
+  TimingMark("remove cgroup");
+  endpoint.reset();
+  return res;
+}
+
+}  // namespace mini::run
