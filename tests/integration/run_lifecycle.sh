@@ -31,6 +31,8 @@ expect_eq "$rc" 1 "rm with one missing name"
 expect_eq "$out" "web
 $id2" "rm removes the others"
 expect_eq "$(cat "$T/rm.err")" "mini: error: No such container: nosuch" "rm error"
+set +e; mini start nosuch 2>/dev/null; rc=$?; set -e
+expect_eq "$rc" 1 "start of a missing container (docker start exits 1)"
 expect_eq "$(mini ps -a -q | wc -l)" 0
 
 # A killed monitor: the container dies with it and ps shows it exited.
