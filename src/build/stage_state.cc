@@ -59,6 +59,23 @@ json CommandJson(const CommandLine& c, const std::vector<std::string>& shell) {
   return v;
 }
 
+/// Changes the stage's config through its typed form (fields mini does not model stay as they were).
+template <class F>
+void EditConfig(StageState& st, F fn) {
+  ImageConfig c = st.TypedConfig();
+  fn(c);
+  st.Cfg() = ToJson(c);
+}
+
+/// Makes an unset (or oddly shaped) list/set/map field an empty one, replacing what `extra` held.
+template <class T>
+void Ensure(ImageConfig& c, std::optional<T> ImageConfig::*field, const char* name) {
+  if (!(c.*field)) {
+    (c.*field).emplace();
+    c.extra.erase(name);
+  }
+}
+
 }  // namespace
 
 ImageConfig StageState::TypedConfig() const {
@@ -177,46 +194,52 @@ std::string ApplyMetadata(StageState& st, const Instruction& ins, const ShellLex
   }
   if (auto* l = std::get_if<LabelCmd>(&ins)) {
     std::string text = "LABEL";
-    if (!cfg.contains("Labels") || !cfg["Labels"].is_object()) cfg["Labels"] = json::object();
-    for (const auto& [k, v] : l->labels) {
-      std::string key = X(k), val = X(v);
-      if (key.empty()) throw Error("LABEL names can not be blank");
-      cfg["Labels"][key] = val;
-      text += " " + key + "=" + val;
-    }
+    EditConfig(st, [&](ImageConfig& c) {
+      Ensure(c, &ImageConfig::labels, "Labels");
+      for (const auto& [k, v] : l->labels) {
+        std::string key = X(k), val = X(v);
+        if (key.empty()) throw Error("LABEL names can not be blank");
+        (*c.labels)[key] = val;
+        text += " " + key + "=" + val;
+      }
+    });
     return text;
   }
   if (auto* w = std::get_if<WorkdirCmd>(&ins)) {
     std::string p = X(w->path);
     std::string wd = CleanAbsPath(!p.empty() && p[0] == '/' ? p : st.Workdir() + "/" + p);
-    cfg["WorkingDir"] = wd;
+    EditConfig(st, [&](ImageConfig& c) { c.working_dir = wd; });
     return "WORKDIR " + wd;
   }
   if (auto* u = std::get_if<UserCmd>(&ins)) {
     std::string user = X(u->user);
-    cfg["User"] = user;
+    EditConfig(st, [&](ImageConfig& c) { c.user = user; });
     return "USER " + user;
   }
   if (auto* ex = std::get_if<ExposeCmd>(&ins)) {
-    if (!cfg.contains("ExposedPorts") || !cfg["ExposedPorts"].is_object()) cfg["ExposedPorts"] = json::object();
     std::string text = "EXPOSE";
-    for (const auto& p : ex->ports)
-      for (const auto& w : lex.ProcessWords(p, vars))
-        for (const auto& port : ExpandPort(w)) {
-          cfg["ExposedPorts"][port] = json::object();
-          text += " " + port;
-        }
+    EditConfig(st, [&](ImageConfig& c) {
+      Ensure(c, &ImageConfig::exposed_ports, "ExposedPorts");
+      for (const auto& p : ex->ports)
+        for (const auto& w : lex.ProcessWords(p, vars))
+          for (const auto& port : ExpandPort(w)) {
+            c.exposed_ports->insert(port);
+            text += " " + port;
+          }
+    });
     return text;
   }
   if (auto* v = std::get_if<VolumeCmd>(&ins)) {
-    if (!cfg.contains("Volumes") || !cfg["Volumes"].is_object()) cfg["Volumes"] = json::object();
     json list = json::array();
-    for (const auto& p : v->paths) {
-      std::string path = X(p);
-      if (path.empty()) throw Error("VOLUME specified can not be an empty string");
-      cfg["Volumes"][path] = json::object();
-      list.push_back(path);
-    }
+    EditConfig(st, [&](ImageConfig& c) {
+      Ensure(c, &ImageConfig::volumes, "Volumes");
+      for (const auto& p : v->paths) {
+        std::string path = X(p);
+        if (path.empty()) throw Error("VOLUME specified can not be an empty string");
+        c.volumes->insert(path);
+        list.push_back(path);
+      }
+    });
     return "VOLUME " + list.dump();
   }
   if (auto* c = std::get_if<CmdCmd>(&ins)) {
@@ -230,13 +253,13 @@ std::string ApplyMetadata(StageState& st, const Instruction& ins, const ShellLex
     return "ENTRYPOINT " + cfg["Entrypoint"].dump();
   }
   if (auto* s = std::get_if<ShellCmd>(&ins)) {
-    cfg["Shell"] = s->shell;
+    EditConfig(st, [&](ImageConfig& c) { c.shell = s->shell; });
     return "SHELL " + cfg["Shell"].dump();
   }
   if (auto* s = std::get_if<StopSignalCmd>(&ins)) {
     std::string sig = X(s->signal);
     if (sig.empty()) throw Error("STOPSIGNAL requires a signal");
-    cfg["StopSignal"] = sig;
+    EditConfig(st, [&](ImageConfig& c) { c.stop_signal = sig; });
     return "STOPSIGNAL " + sig;
   }
   if (auto* h = std::get_if<HealthcheckCmd>(&ins)) {
@@ -250,8 +273,10 @@ std::string ApplyMetadata(StageState& st, const Instruction& ins, const ShellLex
     return "HEALTHCHECK " + hc.dump();
   }
   if (auto* o = std::get_if<OnbuildCmd>(&ins)) {
-    if (!cfg.contains("OnBuild") || !cfg["OnBuild"].is_array()) cfg["OnBuild"] = json::array();
-    cfg["OnBuild"].push_back(o->expression);
+    EditConfig(st, [&](ImageConfig& c) {
+      Ensure(c, &ImageConfig::on_build, "OnBuild");
+      c.on_build->push_back(o->expression);
+    });
     return "ONBUILD " + o->expression;
   }
   if (auto* m = std::get_if<MaintainerCmd>(&ins)) {
