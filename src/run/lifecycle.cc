@@ -53,6 +53,17 @@ void CheckNetworkRequest(const Layout& layout, const RunSpec& spec) {
     throw Error(ErrorKind::kInvalidInput, "network-scoped alias is supported only for containers in user defined networks");
 }
 
+/// What a container's lease holds: its top layer (and so those under it), its image unless it is
+/// a build step (`rmi` conflicts name containers users made), its own overlay2 directories.
+LeaseResources ContainerLeaseResources(const std::string& id, const std::string& image_id, const std::string& top_layer,
+                                       bool build_step) {
+  LeaseResources held;
+  if (auto t = Digest::TryParse(top_layer)) held.layers.insert(*t);
+  if (auto img = Digest::TryParse(image_id); img && !build_step) held.images.insert(*img);
+  held.dirs = {id, id + "-init"};
+  return held;
+}
+
 /// Waits up to `ms` (-1 = forever) for a process that is not our child to exit. True if gone.
 bool WaitForExit(pid_t pid, uint64_t start, int ms) {
   if (!ProcessAlive(pid, start)) return true;
@@ -173,11 +184,8 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   // The container's lease: the layers it stands on, its image (`rmi` asks) and its own layer
   // directories stay in the store for as long as the container exists. Made first, so a
   // collection running meanwhile never sees the directories unheld.
-  LeaseResources held;
-  if (auto t = Digest::TryParse(image.top_layer)) held.layers.insert(*t);
-  if (auto id = Digest::TryParse(image.id); id && !spec.build) held.images.insert(*id);
-  held.dirs = {c.id, c.id + "-init"};
-  mini::Lease::CreatePersistent(layout, ContainerLeaseName(c.id), "container", c.id, held);
+  mini::Lease::CreatePersistent(layout, ContainerLeaseName(c.id), "container", c.id,
+                                ContainerLeaseResources(c.id, image.id, image.top_layer, spec.build));
   IdMapLease idmap_lease;  // held until config.json records the chosen map
   try {
     c.idmap = ChooseContainerIdMap(layout, spec.userns, &idmap_lease);
@@ -370,7 +378,6 @@ namespace {
 /// config (the first lower link names the top layer's directory).
 void EnsureContainerLease(const Layout& layout, const ContainerConfig& c) {
   if (PathExists(layout.LeaseFile(ContainerLeaseName(c.id)))) return;
-  LeaseResources held;
   std::string top = c.image.top_layer;
   if (top.empty() && !c.image.lowers.empty()) {
     char buf[512];
@@ -378,9 +385,7 @@ void EnsureContainerLease(const Layout& layout, const ContainerConfig& c) {
     std::string target = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";  // ../<chain hex>/diff
     if (target.size() == 3 + 64 + 5 && target.compare(0, 3, "../") == 0) top = "sha256:" + target.substr(3, 64);
   }
-  if (auto t = Digest::TryParse(top)) held.layers.insert(*t);
-  if (auto id = Digest::TryParse(c.image.id); id && !c.spec.build) held.images.insert(*id);
-  held.dirs = {c.id, c.id + "-init"};
+  LeaseResources held = ContainerLeaseResources(c.id, c.image.id, top, c.spec.build);
   try {
     mini::Lease::CreatePersistent(layout, ContainerLeaseName(c.id), "container", c.id, held);
   } catch (const Error& e) {

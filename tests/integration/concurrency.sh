@@ -16,12 +16,7 @@ check_clean() {
   expect_eq "$(ls -A "$R/tmp")" "" "$1: left in tmp/"
 }
 
-mkdir -p "$T/ctx"
-head -c 8000000 /dev/urandom >"$T/ctx/big"
-printf 'FROM busybox\nCOPY big /big\nRUN echo ran > /ran\n' >"$T/ctx/Minifile"
-mini build -q -t "$REG/app:1" "$T/ctx" >/dev/null
-mini push -q "$REG/app:1" >/dev/null
-mini save -o "$T/app.tar" "$REG/app:1"
+push_app_image 8000000
 
 echo "== 3 pulls of the same image"
 mini rmi "$REG/app:1" >/dev/null
@@ -46,7 +41,8 @@ echo "== a build while rmi and system prune run"
 printf 'FROM busybox\nRUN sleep 1 && echo a > /a\nRUN cat /a > /b\n' >"$T/ctx/Minifile.slow"
 mini build -q -f "$T/ctx/Minifile.slow" -t slow:1 "$T/ctx" >"$T/slow" 2>&1 &
 B=$!
-sleep 0.3
+# Once its first RUN runs (its container exists), the build stands on the base.
+for _ in $(seq 200); do [ -n "$(ls "$R/containers" | grep -E '^[0-9a-f]{64}$' || true)" ] && break; sleep 0.05; done
 mini rmi busybox >/dev/null 2>&1 || true
 mini system prune -f -a >/dev/null
 wait $B || { cat "$T/slow"; fail "the build during rmi + prune"; }

@@ -35,8 +35,9 @@ mkdir -p "$T/ctx"
 printf 'FROM busybox\nRUN sleep 2 && echo one > /one\nRUN cat /one > /two\nCMD ["cat", "/two"]\n' >"$T/ctx/Minifile"
 mini build -q -t built "$T/ctx" >"$T/build.out" 2>&1 &
 B=$!
-for _ in $(seq 100); do [ -n "$(ls "$R/leases" | grep '^op-build-' || true)" ] && break; sleep 0.05; done
-sleep 0.5
+# Once its first RUN runs (its container exists), the build stands on the base.
+for _ in $(seq 200); do [ -n "$(ls "$R/containers" | grep -E '^[0-9a-f]{64}$' || true)" ] && break; sleep 0.05; done
+[ -n "$(ls "$R/containers" | grep -E '^[0-9a-f]{64}$' || true)" ] || { cat "$T/build.out"; fail "the build's RUN never started"; }
 mini rmi busybox >/dev/null
 mini system prune -f -a >/dev/null
 wait $B || { cat "$T/build.out"; fail "the build failed after its base was removed"; }

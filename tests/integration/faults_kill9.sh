@@ -18,12 +18,7 @@ cgroups_of() {
 
 # A 2-layer image with ~24 MB of incompressible data, so every command takes long enough to be
 # killed in the middle.
-mkdir -p "$T/ctx"
-head -c 24000000 /dev/urandom >"$T/ctx/big"
-printf 'FROM busybox\nCOPY big /big\nRUN echo ran > /ran\n' >"$T/ctx/Minifile"
-mini build -q -t "$REG/app:1" "$T/ctx" >/dev/null
-mini push -q "$REG/app:1" >/dev/null
-mini save -o "$T/app.tar" "$REG/app:1"
+push_app_image 24000000
 cp -a "$T/bb" "$T/rootfs" && cp "$T/ctx/big" "$T/rootfs/big"
 tar -C "$T/rootfs" -c . >"$T/rootfs.tar"
 

@@ -154,3 +154,14 @@ push_image() {
   M_DIGEST=sha256:$(sha_of "$M_FILE") M_SIZE=$(size_of "$M_FILE") M_TYPE=$mt
   put_manifest "$repo" "$tag" "$mt" "$M_FILE"
 }
+
+# push_app_image BYTES: builds $REG/app:1 (busybox, then a COPY of BYTES of incompressible data
+# in $T/ctx/big, then a RUN writing /ran), pushes it and saves it to $T/app.tar.
+push_app_image() {
+  mkdir -p "$T/ctx"
+  head -c "$1" /dev/urandom >"$T/ctx/big"
+  printf 'FROM busybox\nCOPY big /big\nRUN echo ran > /ran\n' >"$T/ctx/Minifile"
+  mini build -q -t "$REG/app:1" "$T/ctx" >/dev/null
+  mini push -q "$REG/app:1" >/dev/null
+  mini save -o "$T/app.tar" "$REG/app:1"
+}
