@@ -165,8 +165,11 @@ for i in $(seq "$RUNS"); do
     pull_podman "$i"; pull_mini 1 "$i"; pull_skopeo "$i"; pull_baseline "$i"; pull_docker "$i"; pull_mini 3 "$i"
   fi
 done
-dw=$(echo "${walls[docker pull]:-}" | median)
-dc=$(echo "${cpus[docker pull]:-}" | median)
+dw= dc=  # no docker row (TOOLS without docker): no ratios
+if [ -n "${walls[docker pull]:-}" ]; then
+  dw=$(echo "${walls[docker pull]}" | median)
+  dc=$(echo "${cpus[docker pull]}" | median)
+fi
 printf '\n%-30s %9s %8s %9s %8s\n' "cold pull (median of $RUNS)" "wall" "/docker" "cpu" "/docker"
 for k in "mini pull (3 concurrent)" "mini pull (1 concurrent)" "baseline mini (3 concurrent)" "docker pull" "skopeo copy + umoci unpack" "skopeo copy" "podman pull"; do
   [ -n "${walls[$k]:-}" ] || continue

@@ -271,16 +271,18 @@ std::vector<std::string> ImageStore::Delete(const std::string& name, bool force)
   auto ref = TryParseReference(name);
   std::string prefix = name.rfind("sha256:", 0) == 0 ? name.substr(7) : name;
   bool by_id = !ref || Digest::TryParse(name) || (IsHexPrefix(prefix) && rec.id.hex().rfind(prefix, 0) == 0);
+  json refs = ReadRefs(layout_);
+  std::string key = ref ? (ref->digest ? ref->Name() + "@" + ref->digest->str() : ref->String()) : "";
+  const char* kind = ref && ref->digest ? "digests" : "tags";
+  // name@<digest> that is no recorded reference (the image's own manifest digest): by id.
+  if (ref && !by_id && !refs[kind].contains(key)) by_id = true;
   if (ref && !by_id) {
     // A repository reference: removed first; the image goes only if nothing else names it.
     // Removing the last name of an image a container uses would leave it dangling: must force.
     if (!force && IsSingleReference(rec) && !users.empty())
       throw Error(ErrorKind::kConflict, "conflict: unable to remove repository reference \"" + name + "\" (must force) - container " +
                   Short(users[0].container) + " is using its referenced image " + rec.id.Short());
-    json refs = ReadRefs(layout_);
-    std::string key = ref->digest ? ref->Name() + "@" + ref->digest->str() : ref->String();
-    const char* kind = ref->digest ? "digests" : "tags";
-    if (refs[kind].erase(key) == 0) throw Error(ErrorKind::kNotFound, "No such image: " + name);
+    refs[kind].erase(key);
     out.push_back("Untagged: " + ref->Familiar());
     // The last tag of a repository takes that repository's digest references with it.
     bool repo_tag_left = false;

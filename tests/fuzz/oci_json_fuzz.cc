@@ -7,7 +7,7 @@
 #include "build/stage_state.h"
 #include "common/error.h"
 #include "registry/resolver.h"
-#include "run/port_spec.h"
+#include "net/port_spec.h"
 #include "run/process_spec.h"
 #include "store/blob_store.h"
 #include "store/oci_types.h"
@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Try([&] {
     nlohmann::json config = mini::ParseJson(doc, "config");
     if (!config.is_object()) return;
-    Try([&] { mini::run::ExposedPortRequests(config); });
+    Try([&] { mini::net::ExposedPortRequests(config); });
     Try([&] {
       mini::run::RunSpec spec;
       mini::run::MakeProcessSpec(config.contains("config") ? config["config"] : nlohmann::json(), spec, "host",

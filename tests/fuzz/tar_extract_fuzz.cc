@@ -26,7 +26,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "store/safe_path.h"
+#include "common/in_root.h"
 #include "store/tar_extract.h"
 
 namespace {
