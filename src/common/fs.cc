@@ -284,11 +284,14 @@ TempDir::~TempDir() {
 
 namespace mini {
 
-int RemoveStaleEntries(const std::string& dir) {
+int RemoveStaleEntries(const std::string& dir, const std::string& prefix) {
   int removed = 0;
   for (const auto& n : ListDirNames(dir)) {
     std::string p = dir + "/" + n;
-    if (n.rfind(kNewPrefix, 0) == 0) {
+    bool fresh = n.rfind(kNewPrefix, 0) == 0;
+    if ((fresh ? n.compare(sizeof kNewPrefix - 1, prefix.size(), prefix) : n.compare(0, prefix.size(), prefix)) != 0)
+      continue;  // not one of the entries asked for
+    if (fresh) {
       struct stat st;
       if (lstat(p.c_str(), &st) != 0 || st.st_mtime + kNewGraceSeconds > time(nullptr)) continue;  // being made
     } else {

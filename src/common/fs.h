@@ -89,6 +89,8 @@ UniqueFd CreateLockedFile(const std::string& dir, const std::string& prefix, std
 
 /// Removes every entry of `dir` that nobody holds an flock on (staging leftovers of crashed
 /// processes; an entry still being made is left alone). Returns the number removed.
-int RemoveStaleEntries(const std::string& dir);
+/// With `prefix`, only entries named <prefix>... (temp dirs beside real entries, as the layer
+/// records' .tmp- dirs in layers/).
+int RemoveStaleEntries(const std::string& dir, const std::string& prefix = "");
 
 }  // namespace mini

@@ -450,6 +450,7 @@ ImageStore::PruneResult ImageStore::Prune() {
     if (stat(link.c_str(), &st) != 0 && errno == ENOENT) unlink(link.c_str());
   }
   RemoveStaleEntries(layout_.TmpDir());
+  RemoveStaleEntries(layout_.LayersMetaDir(), kLayerRecordTmpPrefix);
   RemoveTree(layout_.BuildCacheDir());  // like `docker system prune`, which drops the build cache
   return res;
 }

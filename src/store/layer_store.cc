@@ -106,7 +106,7 @@ void CommitLayerDir(const Layout& layout, const LayerStore& store, TempDir& stag
   if (symlink(("../" + hex + "/diff").c_str(), layout.Link(short_id).c_str()) != 0)
     ThrowErrno("link " + layout.Link(short_id));
 
-  TempDir meta(layout.LayersMetaDir(), ".tmp-");
+  TempDir meta(layout.LayersMetaDir(), kLayerRecordTmpPrefix);
   WriteFileAtomic(meta.path() + "/diff-id", info.diff_id.str());
   WriteFileAtomic(meta.path() + "/parent", info.parent ? info.parent->str() : "");
   WriteFileAtomic(meta.path() + "/blob-digest", info.blob_digest.str());

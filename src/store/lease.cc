@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "store/layer_store.h"
 #include "store/store_lock.h"
 
 namespace mini {
@@ -188,6 +189,7 @@ Lease* CurrentLease() { return g_current.load(); }
 
 void CollectStale(const Layout& layout) {
   RemoveStaleEntries(layout.TmpDir());
+  RemoveStaleEntries(layout.LayersMetaDir(), kLayerRecordTmpPrefix);  // a record being written
   for (const auto& n : ListDirNames(layout.LeasesDir())) {
     if (n.rfind(kTemporaryPrefix, 0) != 0) continue;
     std::string path = layout.LeaseFile(n);
