@@ -17,10 +17,6 @@ namespace mini {
 
 class TempDir;
 
-/// layers/<prefix><random>: a layer record being written (a TempDir, renamed into place whole);
-/// one left by a killed process is collected by CollectStale (store/lease.h).
-inline constexpr const char kLayerRecordTmpPrefix[] = ".tmp-";
-
 /// A layer unpacked and verified in tmp/ but not yet part of the graph (see StageFromStream).
 /// Its staging directory is removed when this is destroyed uncommitted.
 struct StagedLayer {

@@ -6,6 +6,10 @@
 
 namespace mini {
 
+/// layers/<prefix><random>: a layer record being written (a TempDir, renamed into place whole);
+/// one left by a killed process is collected by CollectStale (store/lease.h).
+inline constexpr const char kLayerRecordTmpPrefix[] = ".tmp-";
+
 /// Names every file and directory of one store root. Pure: creates nothing.
 class Layout {
  public:

@@ -12,7 +12,6 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "store/layer_store.h"
 #include "store/store_lock.h"
 
 namespace mini {
