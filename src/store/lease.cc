@@ -189,6 +189,18 @@ Lease* CurrentLease() { return g_current.load(); }
 void CollectStale(const Layout& layout) {
   RemoveStaleEntries(layout.TmpDir());
   RemoveStaleEntries(layout.LayersMetaDir(), kLayerRecordTmpPrefix);  // a record being written
+  {
+    // Every writer of images/ (refs.json, images/<id>/manifest, each by WriteFileAtomic) holds
+    // the store lock: a temp file seen under it was left by a killed process.
+    StoreLock lock(layout);
+    auto sweep = [](const std::string& dir) {
+      for (const auto& n : ListDirNames(dir))
+        if (n.find(".tmp-") != std::string::npos) unlink((dir + "/" + n).c_str());
+    };
+    sweep(layout.ImagesDir());
+    for (const auto& n : ListDirNames(layout.ImagesDir()))
+      if (Digest::IsValidHex(n)) sweep(layout.ImagesDir() + "/" + n);
+  }
   for (const auto& n : ListDirNames(layout.LeasesDir())) {
     if (n.rfind(kTemporaryPrefix, 0) != 0) continue;
     std::string path = layout.LeaseFile(n);
