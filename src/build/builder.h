@@ -23,6 +23,17 @@ struct BuildOptions {
   bool no_cache = false;
   bool quiet = false;                           ///< -q: no progress, RUN output discarded
   std::string network = "bridge";               ///< default network for RUN (bridge|none|host|name)
+  // BuildKit's flags; the specs are kept as the user wrote them and parsed by the builder.
+  std::vector<std::string> secrets;             ///< --secret id=x[,src=FILE|,env=VAR]
+  std::vector<std::string> ssh;                 ///< --ssh default|ID[=PATH[,PATH]]
+  std::vector<std::string> build_contexts;      ///< --build-context NAME=DIR|docker-image://REF
+  std::vector<std::string> outputs;             ///< --output type=local,dest=DIR|type=tar,dest=F|type=image|DIR
+  std::string iidfile;                          ///< --iidfile: write the image id there
+  std::map<std::string, std::string> labels;    ///< --label KEY=VALUE
+  bool pull = false;                            ///< --pull: pull every base image even if present
+  std::vector<std::string> no_cache_filter;     ///< --no-cache-filter: stages built without cache
+  std::string progress = "auto";                ///< --progress auto|plain|tty|quiet
+  std::vector<std::string> allow;               ///< --allow security.insecure|network.host
 };
 
 /// Builds and tags the image; progress goes to `out` (unless quiet). Returns the image id.

@@ -126,7 +126,9 @@ Instruction ParseInstruction(const Node& n, const std::string& file) {
     Flags f(n, file, {"network", "mount", "security"});
     if (!f.Get("mount").empty()) throw fail("RUN --mount is not supported");
     if (!f.Get("security").empty()) throw fail("RUN --security is not supported");
-    RunCmd r{{n.args, n.json}, f.Get("network")};
+    RunCmd r;
+    r.cmd = {n.args, n.json};
+    r.network = f.Get("network");
     if (!r.network.empty() && r.network != "none" && r.network != "host" && r.network != "default")
       throw fail("unsupported network mode \"" + r.network + "\" (use none, host or default)");
     return r;

@@ -26,6 +26,9 @@ struct FromCmd {
 struct RunCmd {
   CommandLine cmd;
   std::string network;  ///< --network: "", "none", "host", "default"
+  std::vector<std::string> mounts;  ///< --mount values as written (unexpanded), in order
+  std::string security;             ///< --security: "", "sandbox", "insecure"
+  std::vector<Heredoc> heredocs;    ///< from the node; cmd.args[0] still holds the `<<EOF` line
 };
 struct CmdCmd {
   CommandLine cmd;
@@ -86,6 +89,10 @@ struct CopyCmd {
   bool link = false;
   bool keep_git_dir = false;
   std::string checksum;
+  bool parents = false;               ///< --parents (COPY)
+  std::vector<std::string> excludes;  ///< --exclude patterns, unexpanded, in order
+  /// Sources written as `<<EOF`: their bodies (the matching entry of `sources` is "<<EOF").
+  std::vector<Heredoc> heredocs;
 };
 
 using Instruction = std::variant<FromCmd, RunCmd, CmdCmd, EntrypointCmd, ShellCmd, EnvCmd, LabelCmd, ArgCmd,

@@ -9,6 +9,14 @@
 
 namespace mini::build {
 
+/// A here-document attached to an instruction (BuildKit's `<<EOF`, `<<-EOF`, `<<"EOF"`).
+struct Heredoc {
+  std::string name;     ///< the delimiter word, quotes removed ("EOF")
+  std::string content;  ///< the body, every line ending in '\n'; tabs stripped for `<<-`
+  bool expand = true;   ///< false when the delimiter was quoted: no variable expansion
+  bool chomp = false;   ///< `<<-`
+};
+
 /// One instruction as written.
 struct Node {
   std::string cmd;       ///< lower case: "from", "run", ...
@@ -19,6 +27,7 @@ struct Node {
   std::vector<std::string> args;   ///< see ParseMinifile for the shape per instruction
   bool json = false;               ///< exec (JSON array) form
   std::shared_ptr<Node> sub;       ///< ONBUILD's instruction
+  std::vector<Heredoc> heredocs;   ///< RUN/COPY/ADD here-documents, in order of their markers
 
   /// One-line dump for golden tests: `(cmd ["--f=x"] json "arg" ...)`.
   std::string Dump() const;

@@ -19,9 +19,9 @@ namespace {
 
 void RegisterBuild(CLI::App& app, Globals& g) {
   struct Opts {
-    std::vector<std::string> tags, build_args;
-    std::string file, target, network = "bridge", context;
-    bool no_cache = false, quiet = false;
+    std::vector<std::string> tags, build_args, secrets, ssh, build_contexts, outputs, labels, no_cache_filter, allow;
+    std::string file, target, network = "bridge", context, iidfile, progress = "auto";
+    bool no_cache = false, quiet = false, pull = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("build", "Build an image from a Minifile (Dockerfile syntax)");
@@ -32,6 +32,16 @@ void RegisterBuild(CLI::App& app, Globals& g) {
   cmd->add_flag("--no-cache", o->no_cache, "do not use the build cache");
   cmd->add_flag("-q,--quiet", o->quiet, "print only the image id");
   cmd->add_option("--network", o->network, "network for RUN: bridge (default network), host, none, or a network name");
+  cmd->add_option("--secret", o->secrets, "secret for RUN --mount=type=secret: id=ID[,src=FILE|,env=VAR] (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--ssh", o->ssh, "SSH agent socket or keys for RUN --mount=type=ssh: default|ID[=SOCKET|KEY[,...]] (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--build-context", o->build_contexts, "extra named context: NAME=DIR or NAME=docker-image://REF (repeatable)")->allow_extra_args(false);
+  cmd->add_option("-o,--output", o->outputs, "output: type=local,dest=DIR | type=tar,dest=FILE | type=image | DIR")->allow_extra_args(false);
+  cmd->add_option("--iidfile", o->iidfile, "write the image id to this file");
+  cmd->add_option("--label", o->labels, "KEY=VALUE label for the image (repeatable)")->allow_extra_args(false);
+  cmd->add_flag("--pull", o->pull, "always pull the base images, even when present");
+  cmd->add_option("--no-cache-filter", o->no_cache_filter, "build these stages without the cache (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--progress", o->progress, "progress output: auto, plain, tty or quiet");
+  cmd->add_option("--allow", o->allow, "extra privileges: security.insecure, network.host (repeatable)")->allow_extra_args(false);
   cmd->add_option("context", o->context, "the build context directory")->required();
   cmd->callback([&g, o] {
     build::BuildOptions b;
@@ -42,6 +52,19 @@ void RegisterBuild(CLI::App& app, Globals& g) {
     b.no_cache = o->no_cache;
     b.quiet = o->quiet;
     b.network = o->network == "default" ? "bridge" : o->network;
+    b.secrets = o->secrets;
+    b.ssh = o->ssh;
+    b.build_contexts = o->build_contexts;
+    b.outputs = o->outputs;
+    b.iidfile = o->iidfile;
+    for (const auto& l : o->labels) {
+      size_t eq = l.find('=');
+      b.labels[l.substr(0, eq)] = eq == std::string::npos ? "" : l.substr(eq + 1);
+    }
+    b.pull = o->pull;
+    b.no_cache_filter = o->no_cache_filter;
+    b.progress = o->progress;
+    b.allow = o->allow;
     for (const auto& a : o->build_args) {
       size_t eq = a.find('=');
       if (eq == std::string::npos) {
