@@ -18,5 +18,8 @@ void RegisterRunCommands(CLI::App& app, Globals& g);    // run_cmds.cc
 void RegisterRegistryCommands(CLI::App& app, Globals& g);  // registry_cmds.cc: pull, push, login, logout
 void RegisterBuildCommands(CLI::App& app, Globals& g);     // build_cmds.cc: build, commit, diff
 void RegisterNetworkCommands(CLI::App& app, Globals& g);   // network_cmds.cc: network *, port
+void RegisterVersionCommands(CLI::App& app, Globals& g);   // version_cmds.cc: version
+/// "mini version 0.11.0, build abc1234" (`mini --version`).
+std::string VersionLine();
 
 }  // namespace mini::cli

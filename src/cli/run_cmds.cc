@@ -158,7 +158,10 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_option("--userns", s.userns, "user namespace: host (default), auto, remap:UID:GID:SIZE");
   cmd->add_flag("--read-only", s.read_only, "mount the root filesystem read-only");
   cmd->add_option("--security-opt", o->security_opts, "seccomp=unconfined|PROFILE.json, no-new-privileges")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
-  cmd->callback([&g, o, cmd, create] { DoRun(g, *o, cmd->remaining(), create); });
+  cmd->callback([&g, o, cmd, create] {
+    RefuseUnknownFlag(cmd->remaining());
+    DoRun(g, *o, cmd->remaining(), create);
+  });
 }
 
 std::string StatusText(const run::ContainerState& st) {

@@ -47,6 +47,7 @@ void RegisterExec(CLI::App& app, Globals& g) {
   cmd->add_option("-u,--user", s.user, "user[:group], by name or number");
   cmd->callback([&g, o, cmd] {
     std::vector<std::string> rest = cmd->remaining();
+    RefuseUnknownFlag(rest);
     if (rest.size() < 2) throw Error(ErrorKind::kInvalidInput, "\"mini exec\" requires at least 2 arguments: CONTAINER COMMAND [ARG...]");
     o->spec.argv.assign(rest.begin() + 1, rest.end());
     StoreHandle st(g.root);

@@ -100,11 +100,13 @@ mini: error: No such image: busybox:nosuchtag" "rmi errors"
 expect_eq "$(snapshot)" "$before" "store changed by failed commands"
 expect_eq "$(ls -A "$R/tmp")" "" "tmp/ left non-empty"
 
-# Usage errors exit 2.
+# Usage errors exit as Docker's CLI: an unknown command or a missing argument 1, a flag 125.
 set +e; mini frobnicate >/dev/null 2>&1; rc=$?; set -e
-expect_eq "$rc" 2 "unknown command"
+expect_eq "$rc" 1 "unknown command"
 set +e; mini tag onlyone >/dev/null 2>&1; rc=$?; set -e
-expect_eq "$rc" 2 "missing argument"
+expect_eq "$rc" 1 "missing argument"
+set +e; mini tag --bogus a b >/dev/null 2>&1; rc=$?; set -e
+expect_eq "$rc" 125 "unknown flag"
 
 # Two imports at once do not corrupt the store.
 mkdir -p "$T/other/etc" && echo hi >"$T/other/etc/hi"
