@@ -323,7 +323,17 @@ void Render(const std::vector<std::unique_ptr<Node>>& list, const json& dot, std
 }  // namespace
 
 GoTemplate::GoTemplate(const std::string& text) : root_(std::make_unique<Node>()) {
-  std::vector<Piece> pieces = Split(text);
+  // Docker's CLI turns the two-character escapes \t and \n of a --format into a tab and a
+  // newline before parsing (shells pass them through single quotes as they are).
+  std::string t;
+  for (size_t i = 0; i < text.size(); i++) {
+    if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == 't' || text[i + 1] == 'n')) {
+      t += text[++i] == 't' ? '\t' : '\n';
+      continue;
+    }
+    t += text[i];
+  }
+  std::vector<Piece> pieces = Split(t);
   size_t i = 0;
   std::string stop = ParseList(pieces, i, root_->children);
   if (!stop.empty()) throw TemplateError("unexpected {{" + stop + "}}");

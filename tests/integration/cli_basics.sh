@@ -94,4 +94,29 @@ grep -F "not an image (artifact type application/spdx+json)" "$T/err" >/dev/null
 grep -F "an attestation manifest" "$T/err" >/dev/null || fail "attestation warning"
 expect_eq "$("$MINI" --root "$R3" run --rm busybox echo loaded)" "loaded"
 "$MINI" --root "$R3" images | grep -w chart >/dev/null && fail "the chart was loaded as an image"
+# --format and --filter on ps, images and inspect.
+mini tag busybox app/web:1.0
+mini create --name fc1 busybox true >/dev/null
+mini run --name fc2 busybox sh -c 'exit 3' || true
+mini run -d --name fc3 busybox sleep 30 >/dev/null
+on_exit remove_all_containers
+expect_eq "$(mini ps -a --format '{{.Names}} {{.State}}' | sort | tr '\n' ' ')" "fc1 created fc2 exited fc3 running "
+expect_eq "$(mini ps --format '{{.Names}}')" "fc3" "ps without -a: running only"
+expect_eq "$(mini ps --filter status=exited --format 'table {{.Names}}\t{{.Status}}' | head -1)" "NAMES   STATUS"
+expect_eq "$(mini ps -f exited=3 --format '{{.Names}}')" "fc2"
+expect_eq "$(mini ps -f name=fc -f status=created --format '{{.Names}}')" "fc1"
+expect_eq "$(mini ps -l --format '{{.Names}}')" "fc3"
+expect_eq "$(mini ps -a -f ancestor=app/web:1.0 -q | wc -l)" "3" "ancestor by another name of the image"
+mini ps -a --format '{{json .}}' | head -1 | python3 -c 'import json,sys; d=json.load(sys.stdin); assert set(d) >= {"ID","Image","Names","State","Status","Ports","Command","CreatedAt","RunningFor"}, d'
+expect_fails 125 "mini: error: invalid filter 'bogus'" mini ps -f bogus=1
+expect_fails 125 "mini: error: bad format of filter (expected name=value)" mini images -f dangling
+expect_eq "$(mini images --format '{{.Repository}}:{{.Tag}}' | sort | tr '\n' ' ')" "app/web:1.0 busybox:latest hardlinks:1 "
+expect_eq "$(mini images -f reference='app/*' --format '{{.Repository}}')" "app/web"
+expect_eq "$(mini images -f dangling=true -q)" ""
+expect_eq "$(mini inspect -f '{{.State.Status}} {{.Name}}' fc3)" "running /fc3"
+expect_eq "$(mini inspect --format '{{index .RepoTags 0}}' app/web:1.0)" "app/web:1.0"
+rc=0; mini inspect nosuch >"$T/out" 2>"$T/err" || rc=$?
+expect_eq "$rc" 1 "inspect of a missing object (docker: 1)"
+expect_eq "$(cat "$T/out")" "[]"
+grep -Fx "mini: error: No such object: nosuch" "$T/err" >/dev/null || fail "inspect missing: $(cat "$T/err")"
 echo PASS

@@ -57,6 +57,7 @@ TEST(GoTemplate, Table) {
   EXPECT_TRUE(IsTable("table {{.A}}\t{{.B}}", &rest));
   EXPECT_EQ(rest, "{{.A}}\t{{.B}}");
   EXPECT_FALSE(IsTable("{{.A}}", &rest));
+  EXPECT_EQ(R("{{.A}}\\t{{.B}}\\n", json{{"A", 1}, {"B", 2}}), "1\t2\n");  // Docker's escapes
   EXPECT_EQ(AlignTabs("NAME\tID\nlonger-name\t1\n"), "NAME          ID\nlonger-name   1\n");
 }
 
