@@ -33,6 +33,13 @@ int main(int argc, char** argv) {
   mini::cli::RegisterBuildCommands(app, g);
   mini::cli::RegisterNetworkCommands(app, g);
   mini::cli::RegisterVersionCommands(app, g);
+  mini::cli::RegisterManagementCommands(app, g);
+  std::vector<std::string> words = mini::cli::RewriteManagementAliases(argc, argv);
+  std::vector<char*> wargv;
+  for (auto& w : words) wargv.push_back(w.data());
+  argc = static_cast<int>(wargv.size());
+  wargv.push_back(nullptr);
+  argv = wargv.data();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
