@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   mini::cli::RegisterBuildCommands(app, g);
   mini::cli::RegisterNetworkCommands(app, g);
   mini::cli::RegisterVersionCommands(app, g);
+  mini::cli::RegisterContainerCommands(app, g);
   mini::cli::RegisterManagementCommands(app, g);
   std::vector<std::string> words = mini::cli::RewriteManagementAliases(argc, argv);
   std::vector<char*> wargv;

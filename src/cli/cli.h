@@ -20,6 +20,7 @@ void RegisterRegistryCommands(CLI::App& app, Globals& g);  // registry_cmds.cc: 
 void RegisterBuildCommands(CLI::App& app, Globals& g);     // build_cmds.cc: build, commit, diff
 void RegisterNetworkCommands(CLI::App& app, Globals& g);   // network_cmds.cc: network *, port
 void RegisterVersionCommands(CLI::App& app, Globals& g);   // version_cmds.cc: version
+void RegisterContainerCommands(CLI::App& app, Globals& g);   // container_cmds.cc: pause, unpause, restart, rename, top
 void RegisterManagementCommands(CLI::App& app, Globals& g);  // volume_cmds.cc: volume *, container/image prune
 /// `mini image ls` -> `mini images`, `mini container rm` -> `mini rm`...: the words to parse
 /// (argv itself when no alias applies).

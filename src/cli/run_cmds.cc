@@ -166,14 +166,14 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   });
 }
 
-std::string StatusText(const run::ContainerState& st) {
+std::string StatusText(const run::ContainerState& st, bool paused) {
   auto since = [](const std::string& t) {
     auto v = ParseRfc3339(t);
     if (!v) return std::string("");
     auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     return HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *v)));
   };
-  if (st.status == run::ContainerStatus::kRunning) return "Up " + since(st.started_at);
+  if (st.status == run::ContainerStatus::kRunning) return "Up " + since(st.started_at) + (paused ? " (Paused)" : "");
   if (st.status == run::ContainerStatus::kExited)
     return "Exited (" + std::to_string(st.exit_code) + ") " + (st.finished_at.empty() ? "" : since(st.finished_at) + " ago");
   return "Created";
@@ -225,7 +225,8 @@ void RegisterPs(CLI::App& app, Globals& g) {
         continue;  // being created or removed
       }
       if ((!all && st.status != run::ContainerStatus::kRunning) || c.spec.build) continue;
-      std::string status = run::ToString(st.status);
+      bool paused = st.status == run::ContainerStatus::kRunning && run::IsPaused(s.layout, id);
+      std::string status = paused ? "paused" : run::ToString(st.status);
       const nlohmann::json& icfg = c.image.config;
       nlohmann::json labels = icfg.is_object() && icfg.contains("Labels") && icfg["Labels"].is_object() ? icfg["Labels"] : nlohmann::json::object();
       if (!f.Any("status", [&](const std::string& v) { return v == status; }) ||
@@ -257,8 +258,8 @@ void RegisterPs(CLI::App& app, Globals& g) {
       nlohmann::json doc = {{"Command", quoted}, {"CreatedAt", c.created}, {"ID", shown}, {"Image", c.image.name},
                             {"Labels", label_text}, {"LocalVolumes", "0"}, {"Mounts", ""}, {"Names", c.name},
                             {"Networks", c.spec.network}, {"Ports", ports}, {"RunningFor", ago}, {"Size", "N/A"},
-                            {"State", status}, {"Status", StatusText(st)}};
-      rows.push_back({c.created, {shown, c.image.name, quoted, ago, StatusText(st), ports, c.name}, doc});
+                            {"State", status}, {"Status", StatusText(st, paused)}};
+      rows.push_back({c.created, {shown, c.image.name, quoted, ago, StatusText(st, paused), ports, c.name}, doc});
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.created > b.created; });
     if (last > 0 && rows.size() > static_cast<size_t>(last)) rows.resize(static_cast<size_t>(last));

@@ -52,6 +52,8 @@ void RegisterExec(CLI::App& app, Globals& g) {
     o->spec.argv.assign(rest.begin() + 1, rest.end());
     StoreHandle st(g.root);
     std::string id = ContainerStore(st.layout).Resolve(rest[0]);
+    if (run::IsPaused(st.layout, id))
+      throw Error(ErrorKind::kConflict, "Container " + id + " is paused, unpause the container before exec");
     run::IoSpec io;
     io.tty = o->tty && !o->spec.detach;
     io.in = o->interactive ? 0 : -1;
