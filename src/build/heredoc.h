@@ -12,7 +12,7 @@
 namespace mini::build {
 
 /// The heredoc a single word opens ("<<EOF", "<<-'EOF'"), without content; nullopt when the word
-/// is not one ("<<", "a<<EOF", "<<A B" quoted with a space inside).
+/// is not one ("<<", "a<<EOF", "<<<EOF").
 std::optional<Heredoc> ParseHeredocWord(const std::string& word);
 
 /// Every heredoc opened on an instruction line, in order.
