@@ -236,6 +236,7 @@ class Builder {
   }
 
   void Dispatch(int s, StageState& st, const Command& c) {
+    if (std::string f = UnexecutedFeature(c.ins); !f.empty()) throw Error(f + " is parsed but not executed by this build of mini yet");
     if (IsMetadata(c.ins)) {
       StageState next = st;
       std::string text = ApplyMetadata(next, c.ins, lex_, o_.build_args, global_args_, &used_args_);

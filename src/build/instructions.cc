@@ -385,6 +385,21 @@ Minifile ParseStages(const ParsedFile& pf) {
   return mf;
 }
 
+std::string UnexecutedFeature(const Instruction& ins) {
+  if (auto* r = std::get_if<RunCmd>(&ins)) {
+    if (!r->mounts.empty()) return "RUN --mount";
+    if (!r->heredocs.empty()) return "RUN with a heredoc";
+    if (r->security == "insecure") return "RUN --security=insecure";
+  }
+  if (auto* c = std::get_if<CopyCmd>(&ins)) {
+    std::string what = c->add ? "ADD" : "COPY";
+    if (!c->heredocs.empty()) return what + " of a heredoc";
+    if (c->parents) return what + " --parents";
+    if (!c->excludes.empty()) return what + " --exclude";
+  }
+  return "";
+}
+
 Command ParseTrigger(const std::string& trigger, int line) {
   ParsedFile pf = ParseMinifile(trigger, "ONBUILD");
   if (pf.nodes.size() != 1) throw Error("expected one instruction");
