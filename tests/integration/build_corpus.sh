@@ -121,6 +121,22 @@ compare_expected() {  # NAME
 while read -r c; do compare_docker "$c" 0; done <"$CORPUS/CLASSIC"
 while read -r c; do compare_docker "$c" 1; done <"$CORPUS/BUILDKIT"
 while read -r c; do compare_expected "$c"; done <"$CORPUS/EXPECTED"
+# `mini inspect` shows a built image's Config as `docker image inspect` does: every key mini
+# prints, docker prints with the same value (an unset StopSignal is absent, not "").
+for c in redis-official metadata-semantics; do
+  [ -f "$T/$c.d.tar" ] || continue
+  docker image inspect "corpus-$c" >"$T/$c.d.inspect"
+  mini inspect "corpus-$c" >"$T/$c.m.inspect"
+  python3 - "$T/$c.d.inspect" "$T/$c.m.inspect" <<'PY' || bad "$c: mini inspect differs from docker image inspect"
+import json, sys
+d = json.load(open(sys.argv[1]))[0]["Config"]
+m = json.load(open(sys.argv[2]))[0]["Config"]
+diff = [(k, d.get(k, "<absent>"), v) for k, v in m.items() if d.get(k, "<absent>") != v]
+for k, dv, mv in diff:
+    print(f"  Config.{k}: docker {json.dumps(dv)}, mini {json.dumps(mv)}", file=sys.stderr)
+sys.exit(1 if diff else 0)
+PY
+done
 echo "$compared cases compared, $pending pending"
 [ "$rc" = 0 ] || fail "the corpus differs"
 echo PASS
