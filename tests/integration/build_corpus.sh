@@ -26,6 +26,9 @@ make_busybox_rootfs "$T/bb"
 mkdir -p "$T/bb/dev" "$T/bb/proc" "$T/bb/sys"
 tar -C "$T/bb" -c . | mini import - busybox:latest >/dev/null
 mini save busybox:latest | docker load >/dev/null || fail "docker load of the busybox base"
+# metadata-semantics starts FROM busybox:${TARGETARCH}, an automatic ARG.
+arch=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
+mini tag busybox:latest "busybox:$arch" && docker tag busybox:latest "busybox:$arch" || fail "tag busybox:$arch"
 
 config_of() {  # ARCHIVE -> the compared config fields, one per line
   python3 - "$1" <<'PY'
