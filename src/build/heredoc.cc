@@ -65,13 +65,13 @@ size_t CountQuotes(const std::string& s) {
 
 }  // namespace
 
-std::optional<Heredoc> ParseHeredocWord(const std::string& word) {
+std::optional<HeredocMarker> ParseHeredocWord(const std::string& word) {
   // ^(\d*)<<(-?)\s*([^<]*)$
   size_t i = 0;
   while (i < word.size() && std::isdigit(static_cast<unsigned char>(word[i]))) ++i;
   if (word.compare(i, 2, "<<") != 0) return std::nullopt;
   i += 2;
-  Heredoc h;
+  HeredocMarker h;
   if (i < word.size() && word[i] == '-') {
     h.chomp = true;
     ++i;
@@ -88,8 +88,8 @@ std::optional<Heredoc> ParseHeredocWord(const std::string& word) {
   return h;
 }
 
-std::vector<Heredoc> HeredocsFromLine(const std::string& line) {
-  std::vector<Heredoc> out;
+std::vector<HeredocMarker> HeredocsFromLine(const std::string& line) {
+  std::vector<HeredocMarker> out;
   for (const auto& w : ShellWords(line, true))
     if (auto h = ParseHeredocWord(w)) out.push_back(*h);
   return out;

@@ -7,16 +7,21 @@
 #include <string>
 #include <vector>
 
-#include "build/minifile_parser.h"
-
 namespace mini::build {
+
+/// What a `<<WORD` marker says (the body is read by the parser into a Heredoc).
+struct HeredocMarker {
+  std::string name;    ///< WORD with its quotes removed
+  bool expand = true;  ///< false when any part of WORD was quoted
+  bool chomp = false;  ///< `<<-`
+};
 
 /// The heredoc a single word opens ("<<EOF", "<<-'EOF'"), without content; nullopt when the word
 /// is not one ("<<", "a<<EOF", "<<<EOF").
-std::optional<Heredoc> ParseHeredocWord(const std::string& word);
+std::optional<HeredocMarker> ParseHeredocWord(const std::string& word);
 
 /// Every heredoc opened on an instruction line, in order.
-std::vector<Heredoc> HeredocsFromLine(const std::string& line);
+std::vector<HeredocMarker> HeredocsFromLine(const std::string& line);
 
 /// Removes the leading tabs of every line (`<<-`).
 std::string ChompHeredoc(const std::string& content);

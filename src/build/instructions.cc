@@ -334,11 +334,15 @@ Instruction ParseInstruction(const Node& n, const std::string& file) {
     cp.dest = n.args.back();
     if (ParseHeredocWord(cp.dest)) throw fail(what + " cannot accept a heredoc as a destination");
     for (const auto& src : cp.sources) {
-      auto h = ParseHeredocWord(src);
-      if (!h) continue;
+      auto m = ParseHeredocWord(src);
+      if (!m) continue;
+      Heredoc h;
+      h.name = m->name;
+      h.expand = m->expand;
+      h.chomp = m->chomp;
       for (const auto& body : n.heredocs)
-        if (body.name == h->name) h->content = body.content;  // already chomped by the parser
-      cp.heredocs.push_back(*h);
+        if (body.name == h.name) h.content = body.content;  // already chomped by the parser
+      cp.heredocs.push_back(h);
     }
     cp.from = f.Get("from");
     cp.chown = f.Get("chown");

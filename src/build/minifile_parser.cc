@@ -450,7 +450,11 @@ ParsedFile ParseMinifile(const std::string& text, const std::string& file) {
     LineError fail(file, n.start_line);
     ParseInstruction(&n, line, pf.escape, fail);
     if (CanContainHeredoc(n) && line.find("<<") != std::string::npos) {
-      for (Heredoc h : HeredocsFromLine(line)) {
+      for (const HeredocMarker& m : HeredocsFromLine(line)) {
+        Heredoc h;
+        h.name = m.name;
+        h.expand = m.expand;
+        h.chomp = m.chomp;
         bool terminated = false;
         while (i + 1 < lines.size()) {
           ++i;
