@@ -46,6 +46,13 @@ std::vector<std::string> ShellWords(const std::string& s, bool raw) {
       if (raw) w += c;
       continue;
     }
+    if (!quote && c == '<' && i + 1 < s.size() && s[i + 1] == '<') {
+      // BuildKit's lexer keeps the blanks after an unquoted "<<" in the word: "<<  EOF" is one.
+      w += "<<";
+      for (i += 2; i < s.size() && (s[i] == ' ' || s[i] == '\t'); ++i) w += s[i];
+      --i;
+      continue;
+    }
     if (!quote && (c == '"' || c == '\'')) {
       quote = c;
       if (raw) w += c;
