@@ -371,7 +371,11 @@ ParsedFile ParseMinifile(const std::string& text, const std::string& file) {
   }
   if (!raw.empty() && raw[0].compare(0, 3, "\xEF\xBB\xBF") == 0) raw[0] = raw[0].substr(3);
   std::vector<std::string> lines;  // without "\r\n" (BuildKit's trimNewline)
-  for (const auto& r : raw) {
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const std::string& r = raw[i];
+    // BuildKit reads lines with a bufio.Scanner: 64 KiB at most, the newline included.
+    if (r.size() - (r.back() == '\n') >= 65536)
+      LineError(file, static_cast<int>(i + 1))("dockerfile line greater than max allowed size of 65535");
     size_t n = r.size();
     while (n > 0 && (r[n - 1] == '\n' || r[n - 1] == '\r')) --n;
     lines.push_back(r.substr(0, n));

@@ -43,6 +43,16 @@ TEST(BuildDockerfile1, SyntaxDirectiveValues) {
   }
 }
 
+TEST(BuildDockerfile1, LineLengthLimit) {
+  EXPECT_NO_THROW(ParseMinifile("FROM a\nLABEL x=" + std::string(65535 - 8, 'a') + "\n", "F"));
+  try {
+    ParseMinifile("FROM a\nLABEL x=" + std::string(65536 - 8, 'a') + "\n", "F");
+    ADD_FAILURE() << "accepted a 64 KiB line";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "F:2: dockerfile line greater than max allowed size of 65535");
+  }
+}
+
 TEST(BuildDockerfile1, HeredocWords) {
   EXPECT_EQ(ParseHeredocWord("<<EOF")->name, "EOF");
   EXPECT_TRUE(ParseHeredocWord("<<EOF")->expand);
