@@ -400,6 +400,7 @@ std::string UnexecutedFeature(const Instruction& ins) {
     if (!c->heredocs.empty()) return what + " of a heredoc";
     if (c->parents) return what + " --parents";
     if (!c->excludes.empty()) return what + " --exclude";
+    if (!c->checksum.empty()) return "ADD --checksum";  // BuildKit: HTTP(S) or Git sources only
   }
   return "";
 }

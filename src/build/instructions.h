@@ -133,7 +133,7 @@ Minifile ParseStages(const ParsedFile& pf);
 Command ParseTrigger(const std::string& trigger, int line);
 
 /// The parsed features the builder does not execute yet, named ("RUN --mount"), or "": RUN
-/// --mount, heredocs, --security=insecure; COPY/ADD heredocs, --parents, --exclude. The builder
+/// --mount, heredocs, --security=insecure; COPY/ADD heredocs, --parents, --exclude; ADD --checksum. The builder
 /// refuses them instead of ignoring them; the work that executes a feature removes it here.
 std::string UnexecutedFeature(const Instruction& ins);
 
