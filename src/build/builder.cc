@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "build/automatic_args.h"
 #include "build/build_cache.h"
 #include "build/copy_step.h"
 #include "build/file_hash_cache.h"
@@ -94,6 +95,13 @@ class Builder {
     context_ = OpenContext(o_.context, &ignore_name_);
     // ARGs before the first FROM: visible to FROM lines (and to stage ARGs that redeclare them).
     std::vector<std::string> vars;
+    for (const auto& [k, v] : AutomaticPlatformArgs(HostArchitecture(), "", o_.target.empty() ? mf_.stages.back().from.name : o_.target, o_.build_args)) {
+      global_args_[k] = v;  // BuildKit's automatic platform ARGs: global, declared or not
+      vars.push_back(k + "=" + v);
+      if (o_.build_args.count(k)) used_args_[k] = true;
+    }
+    for (const auto& [k, v] : o_.build_args)
+      if (IsProxyArg(k)) used_args_[k] = true;  // reach every RUN undeclared (ProxyEnv)
     for (size_t i = 0; i < mf_.meta_args.size(); ++i)
       for (const auto& a : mf_.meta_args[i].args) {
         std::optional<std::string> v;
@@ -228,6 +236,7 @@ class Builder {
   }
 
   void Dispatch(int s, StageState& st, const Command& c) {
+    if (std::string f = UnexecutedFeature(c.ins); !f.empty()) throw Error(f + " is parsed but not executed by this build of mini yet");
     if (IsMetadata(c.ins)) {
       StageState next = st;
       std::string text = ApplyMetadata(next, c.ins, lex_, o_.build_args, global_args_, &used_args_);
@@ -317,6 +326,7 @@ class Builder {
       RunStepSpec spec;
       spec.argv = argv;
       spec.extra_env = args;
+      for (const auto& p : ProxyEnv(o_.build_args)) spec.extra_env.push_back(p);  // not in history
       spec.image_config = st.Cfg();
       spec.image_id = st.image_id;
       spec.top_layer = Top(st);

@@ -47,10 +47,11 @@ json InspectImage(const StoreHandle& s, const ImageRecord& rec) {
                  {"WorkingDir", cfg.value("WorkingDir", "")},
                  {"User", cfg.value("User", "")},
                  {"Labels", OrNull(cfg, "Labels")},
-                 {"ExposedPorts", OrNull(cfg, "ExposedPorts")},
                  {"Volumes", OrNull(cfg, "Volumes")},
-                 {"StopSignal", cfg.value("StopSignal", "")},
                  {"OnBuild", OrNull(cfg, "OnBuild")}};
+  // Docker's omitempty fields: absent when unset, not null or "".
+  if (cfg.contains("ExposedPorts")) config["ExposedPorts"] = cfg["ExposedPorts"];
+  if (cfg.value("StopSignal", "") != "") config["StopSignal"] = cfg["StopSignal"];
   if (cfg.contains("Healthcheck")) config["Healthcheck"] = cfg["Healthcheck"];
   if (cfg.contains("Shell")) config["Shell"] = cfg["Shell"];
   json layers = json::array();

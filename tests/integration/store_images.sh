@@ -29,7 +29,8 @@ j=json.load(sys.stdin)[0]
 assert j["RepoTags"]==["busybox:latest"], j["RepoTags"]
 assert j["Os"]=="linux" and j["Architecture"], j
 assert j["RootFS"]["Type"]=="layers" and len(j["RootFS"]["Layers"])==1
-for k in ["Env","Cmd","Entrypoint","WorkingDir","User","Labels","ExposedPorts","Volumes","StopSignal"]: assert k in j["Config"], k
+for k in ["Env","Cmd","Entrypoint","WorkingDir","User","Labels","Volumes","OnBuild"]: assert k in j["Config"], k
+for k in ["ExposedPorts","StopSignal"]: assert k not in j["Config"], k  # omitempty in Docker
 assert j["Size"]>1000000, j["Size"]
 '
 
