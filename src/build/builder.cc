@@ -9,16 +9,21 @@
 #include <set>
 
 #include "build/build_cache.h"
+#include "build/copy_sources.h"
 #include "build/copy_step.h"
 #include "build/file_hash_cache.h"
+#include "build/git_source.h"
 #include "build/instructions.h"
+#include "build/link_layer.h"
 #include "build/minifile_parser.h"
+#include "build/remote_source.h"
 #include "build/run_step.h"
 #include "build/stage_state.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
 #include "common/path.h"
+#include "registry/http_client.h"
 #include "store/importer.h"
 #include "store/lease.h"
 
@@ -341,22 +346,39 @@ class Builder {
     VarLookup vars = LookupIn(vars_vec);
     CopyOptions co;
     co.what = cp.add ? "ADD" : "COPY";
-    co.extract_archives = cp.add;
     co.ignore_name = ignore_name_;
-    std::vector<std::string> sources;
-    for (const auto& src : cp.sources) sources.push_back(lex_.ProcessWord(src, vars));
+    co.parents = cp.parents;
     std::string dest = lex_.ProcessWord(cp.dest, vars);
     std::string chown = lex_.ProcessWord(cp.chown, vars);
     std::string chmod = lex_.ProcessWord(cp.chmod, vars);
-    if (!chmod.empty()) {
-      if (chmod.find_first_not_of("01234567") != std::string::npos || chmod.size() > 4)
-        throw Error("invalid chmod parameter \"" + chmod + "\"");
-      co.chmod = static_cast<mode_t>(std::stoul(chmod, nullptr, 8));
+    std::string checksum = lex_.ProcessWord(cp.checksum, vars);
+    if (!chmod.empty()) co.chmod = ChmodMode::Parse(chmod);
+    // BuildKit does not expand --exclude patterns.
+    std::string exclude_text;
+    for (const auto& e : cp.excludes) exclude_text += e + "\n";
+    co.excludes = IgnorePatterns::Parse(exclude_text);
+    // Sources: paths and URLs in order, then here-documents (as BuildKit).
+    std::vector<std::string> paths;
+    std::vector<std::pair<std::string, const Heredoc*>> heredocs;
+    for (const auto& src : cp.sources) {
+      if (auto name = HeredocName(src)) {
+        auto it = std::find_if(cp.heredocs.begin(), cp.heredocs.end(), [&](const Heredoc& h) { return h.name == *name; });
+        if (it != cp.heredocs.end()) {
+          heredocs.emplace_back(src, &*it);
+          continue;
+        }
+      }
+      paths.push_back(lex_.ProcessWord(src, vars));
+    }
+    if (!checksum.empty()) {
+      if (!cp.add) throw Error("checksum can't be specified for COPY");
+      if (paths.size() != 1) throw Error("checksum can't be specified for multiple sources");
+      if (!IsHttpUrl(paths[0]) && !ParseGitRef(paths[0])) throw Error("checksum requires HTTP(S) or Git sources");
     }
     // The source tree: the context, an earlier stage, or an image.
     std::unique_ptr<SourceTree> other;
     const SourceTree* tree = context_.get();
-    std::string inputs_prefix;
+    std::string inputs = "";
     std::string text = co.what;
     if (!cp.from.empty()) {
       std::string from = lex_.ProcessWord(cp.from, vars);
@@ -365,33 +387,92 @@ class Builder {
       if (ref.stage >= 0) {
         const StageState& fs = *states_[ref.stage];
         for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
-        inputs_prefix = "stage " + fs.key.str();
+        inputs = "stage " + fs.key.str();
       } else {
         auto rec = images_.Find(ref.image);
         if (!rec) throw Error(ErrorKind::kNotFound, "COPY --from=" + from + ": No such image: " + ref.image);
         images_.Hold(*CurrentLease(), *rec);
         for (auto it = rec->chain_ids.rbegin(); it != rec->chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
-        inputs_prefix = "image " + rec->id.str();
+        inputs = "image " + rec->id.str();
       }
       other = std::make_unique<LayerView>(dirs);
       tree = other.get();
       text += " --from=" + from;
     }
+    if (cp.parents) text += " --parents";
     if (!chown.empty()) text += " --chown=" + chown;
     if (!chmod.empty()) text += " --chmod=" + chmod;
-    for (const auto& src : sources) text += " " + src;
+    for (const auto& e : cp.excludes) text += " --exclude=" + e;
+    if (!checksum.empty()) text += " --checksum=" + checksum;
+    if (cp.keep_git_dir) text += " --keep-git-dir";
+    for (const auto& src : paths) text += " " + src;
+    for (const auto& h : heredocs) text += " " + h.first;
     text += " " + dest;
-    auto expanded = ExpandSources(*tree, sources, co);
-    std::string inputs;
-    if (other) {
-      inputs = inputs_prefix;
-      for (const auto& p : expanded) inputs += " " + JoinPath(p);
-    } else {
-      inputs = HashSources(*tree, expanded, other ? nullptr : &file_hashes_).str();
+    // Expansion: local sources, downloads, git checkouts, here-documents.
+    ExtraSources extra(layout_.TmpDir());
+    std::unique_ptr<registry::HttpClient> http;
+    std::vector<ExpandedSource> all;
+    for (const auto& src : paths) {
+      std::optional<GitRef> git = ParseGitRef(src);
+      if (git && !cp.add) throw Error("source can't be a git ref for COPY");
+      if (git) {
+        if (cp.keep_git_dir && git->keep_git_dir && !*git->keep_git_dir) throw Error("inconsistent keep-git-dir configuration");
+        std::string sum = checksum;
+        if (!sum.empty() && !git->checksum.empty() && sum != git->checksum)
+          throw Error("checksum mismatch \"" + sum + "\" != \"" + git->checksum + "\"");
+        if (sum.empty()) sum = git->checksum;
+        all.push_back(extra.AddGit(*git, cp.keep_git_dir || git->keep_git_dir.value_or(false), sum));
+        continue;
+      }
+      if (IsHttpUrl(src)) {
+        if (!cp.add) throw Error("source can't be a URL for COPY");
+        if (!http) http = registry::NewCurlHttpClient();
+        std::optional<Digest> want;
+        if (!checksum.empty()) {
+          want = Digest::TryParse(checksum);
+          if (!want) throw Error("invalid checksum digest format \"" + checksum + "\" (want sha256:<64 hex digits>)");
+        }
+        all.push_back(extra.AddHttp(*http, src, want));
+        continue;
+      }
+      co.extract_archives = cp.add;
+      for (auto& e : ExpandSources(*tree, {src}, co)) {
+        e.hash_cache = !other;
+        // Files of a stage or an image are keyed on that stage or image (and their paths).
+        if (other) e.key = "from " + JoinPath(e.path) + (e.keep_parents ? " under " + JoinPath(e.under) : "");
+        all.push_back(std::move(e));
+      }
+      co.extract_archives = false;
     }
+    for (const auto& [word, h] : heredocs)
+      all.push_back(extra.AddHeredoc(h->name, h->expand ? ExpandHeredocBody(h->content, vars) : h->content));
     if (dest.empty() || dest[0] != '/') {
       std::string wd = st.Workdir();
       dest = (wd == "/" ? "" : wd) + "/" + dest;
+    }
+    inputs += (inputs.empty() ? "" : " ") + HashSources(all, co, &file_hashes_).str();
+    auto build = [&](const LayerView& image) {
+      extra.Materialize(all);
+      TempDir staging(layout_.TmpDir(), "copy-");
+      std::string diff = staging.path() + "/diff";
+      MakeDirs(diff, 0755);
+      CopyToLayer(all, dest, image, diff, co);
+      return CommitLayerDir(layout_, layers_, diff, Top(st));
+    };
+    // BuildKit links (merges) only without --chmod.
+    if (cp.link && chmod.empty()) {
+      // Names are resolved in the stage now and the ids put in the key: the layer itself never
+      // looks below.
+      if (!chown.empty()) {
+        uid_t uid;
+        gid_t gid;
+        ResolveChown(chown, StageView(st), &uid, &gid);
+        co.uid = uid;
+        co.gid = gid;
+      }
+      std::string ids = co.uid ? " ids=" + std::to_string(*co.uid) + ":" + std::to_string(*co.gid) : "";
+      Digest key = BuildCache::Key(Digest(), text + " --link dest=" + dest + ids, inputs, st.ArgEnv());
+      return LinkedLayerStep(st, key, text, [&] { return build(LayerView({})); });
     }
     Digest key = BuildCache::Key(st.key, text, inputs, st.ArgEnv());
     AddLayerStep(st, key, text, [&] {
@@ -403,12 +484,31 @@ class Builder {
         co.uid = uid;
         co.gid = gid;
       }
-      TempDir staging(layout_.TmpDir(), "copy-");
-      std::string diff = staging.path() + "/diff";
-      MakeDirs(diff, 0755);
-      CopyToLayer(*tree, expanded, dest, image, diff, co);
-      return CommitLayerDir(layout_, layers_, diff, Top(st));
+      return build(image);
     });
+  }
+
+  /// COPY --link: `key` does not chain on the stage, so a hit made over another base is reused;
+  /// its diff is then registered on this stage's top layer. The stage's key after the step
+  /// chains on both, as BuildKit's merge does.
+  void LinkedLayerStep(StageState& st, const Digest& key, const std::string& history,
+                       const std::function<LayerRef()>& make) {
+    auto hit = Cached(key);
+    if (hit && hit->chain_id && !CurrentLease()->AddLayerIfExists(*hit->chain_id)) hit.reset();
+    LayerRef ref;
+    std::string created;
+    if (hit && hit->chain_id) {
+      created = hit->created;
+      ref = RebaseLayer(layout_, layers_, *hit->chain_id, Top(st));
+    } else {
+      ref = make();
+      created = NowRfc3339();
+      cache_.Store(key, {created, ref.chain_id});
+    }
+    st.layers.push_back(ref);
+    st.AddHistory(history, created, false);
+    st.key = BuildCache::Key(st.key, "link " + key.str(), "", {});
+    Say(" ---> " + st.key.Short());
   }
 
   Digest Finish(StageState& st) {
