@@ -470,7 +470,8 @@ void ResolveChown(const std::string& spec, const SourceTree& image, uid_t* uid, 
     return std::nullopt;
   };
   auto missing = [](const char* kind, const std::string& name) {
-    return Error(std::string("unable to find ") + kind + " " + name + ": no matching entries in " + kind + " file");
+    return Error(std::string("unable to find ") + kind + " " + name + ": no matching entries in " +
+                 (std::string(kind) == "user" ? "passwd" : "group") + " file");
   };
   if (IsNumber(user) || user == "root") {
     *uid = user == "root" ? 0 : static_cast<uid_t>(std::stoul(user));
