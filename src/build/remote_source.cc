@@ -49,7 +49,7 @@ std::string UrlFileName(const std::string& url) {
   // path.Base: trailing slashes are dropped first; "/" and "" give no name.
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   std::string base = path.substr(path.rfind('/') + 1);
-  if (base.empty() || base == "." || base == "/" || base == "..") return "__unnamed__";
+  if (base.empty() || base == "." || base == ".." || base.find('\0') != std::string::npos) return "__unnamed__";
   return base;
 }
 

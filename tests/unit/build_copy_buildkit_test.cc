@@ -161,6 +161,9 @@ TEST(RemoteSource, FileNameAndDates) {
   EXPECT_EQ(UrlFileName("http://example.com/"), "__unnamed__");
   EXPECT_EQ(UrlFileName("http://example.com"), "__unnamed__");
   EXPECT_EQ(UrlFileName("http://h/a%20b.txt"), "a b.txt");
+  EXPECT_EQ(UrlFileName("http://h/x%2F..%2F..%2Fetc%2Fpasswd"), "passwd");
+  EXPECT_EQ(UrlFileName("http://h/x/..%2F"), "__unnamed__");
+  EXPECT_EQ(UrlFileName("http://h/a%00b"), "__unnamed__");
   EXPECT_TRUE(IsHttpUrl("https://x/y"));
   EXPECT_FALSE(IsHttpUrl("ftp://x/y"));
   EXPECT_EQ(ParseHttpDate("Sat, 03 Feb 2001 04:05:06 GMT"), std::optional<time_t>(981173106));
