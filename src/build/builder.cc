@@ -409,7 +409,7 @@ class Builder {
     for (const auto& h : heredocs) text += " " + h.first;
     text += " " + dest;
     // Expansion: local sources, downloads, git checkouts, here-documents.
-    ExtraSources extra(layout_.TmpDir());
+    ExtraSources extra(layout_.TmpDir(), layout_.BuildCacheDir() + "/urls");
     std::unique_ptr<registry::HttpClient> http;
     std::vector<ExpandedSource> all;
     for (const auto& src : paths) {

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <nlohmann/json.hpp>
+
 #include "build/remote_source.h"
 #include "common/error.h"
 #include "common/fs.h"
@@ -37,7 +39,8 @@ std::optional<std::string> HeredocName(const std::string& word) {
   return n;
 }
 
-ExtraSources::ExtraSources(std::string tmp_dir) : tmp_(std::move(tmp_dir)) {}
+ExtraSources::ExtraSources(std::string tmp_dir, std::string url_dir)
+    : tmp_(std::move(tmp_dir)), url_dir_(std::move(url_dir)) {}
 ExtraSources::~ExtraSources() = default;
 
 const std::string& ExtraSources::NewDir(const std::string& prefix) {
@@ -61,9 +64,37 @@ ExpandedSource ExtraSources::AddHeredoc(const std::string& name, const std::stri
 
 ExpandedSource ExtraSources::AddHttp(registry::HttpClient& http, const std::string& url,
                                      const std::optional<Digest>& checksum) {
+  http_ = &http;
   std::string dir = NewDir("add-url-");
-  HttpDownload d = DownloadHttp(http, url, dir, checksum);
+  // What the URL answered last time: {etag, last_modified, digest, name}.
+  std::string rec_path = url_dir_ + "/" + Sha256Of(url).hex();
+  std::optional<nlohmann::json> rec;
+  try {
+    if (auto text = ReadFileIfExists(rec_path, 1 << 16)) {
+      auto j = nlohmann::json::parse(*text, nullptr, false);
+      if (j.is_object() && j.value("digest", "") != "" && Digest::TryParse(j.value("digest", ""))) rec = j;
+    }
+  } catch (const Error&) {
+  }
+  std::optional<HttpValidators> known;
+  if (rec && (!checksum || checksum->str() == (*rec)["digest"].get<std::string>()))
+    known = HttpValidators{rec->value("etag", ""), rec->value("last_modified", "")};
+  if (known && known->etag.empty() && known->last_modified.empty()) known.reset();
+  HttpDownload d = DownloadHttp(http, url, dir, checksum, known);
   trees_.push_back(std::make_unique<ContextTree>(dir, IgnorePatterns()));
+  if (d.not_modified) {
+    d.digest = Digest::Parse((*rec)["digest"].get<std::string>());
+    d.last_modified = known->last_modified;
+    urls_.push_back({url, dir, d.digest, trees_.back().get(), false});
+  } else if (!d.etag.empty() || !d.last_modified.empty()) {
+    nlohmann::json j = {{"etag", d.etag}, {"last_modified", d.last_modified}, {"digest", d.digest.str()}, {"name", d.name}};
+    try {
+      MakeDirs(url_dir_, 0700);
+      WriteFileAtomic(rec_path, j.dump(), 0600);
+    } catch (const Error&) {
+      // Advisory: the next build downloads again.
+    }
+  }
   ExpandedSource s;
   s.tree = trees_.back().get();
   s.path = {d.name};
@@ -89,6 +120,12 @@ ExpandedSource ExtraSources::AddGit(const GitRef& ref, bool keep_git_dir, const 
 }
 
 void ExtraSources::Materialize(std::vector<ExpandedSource>& sources) {
+  for (auto& u : urls_) {
+    if (u.done) continue;
+    HttpDownload d = DownloadHttp(*http_, u.url, u.dir, std::nullopt);
+    if (!(d.digest == u.digest)) throw Error("ADD " + u.url + ": the content changed during the build");
+    u.done = true;
+  }
   for (auto& s : sources) {
     for (auto& g : gits_) {
       if (s.tree != g->tree.get()) continue;

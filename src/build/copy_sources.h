@@ -32,18 +32,22 @@ std::optional<std::string> HeredocName(const std::string& word);
 
 class ExtraSources {
  public:
-  explicit ExtraSources(std::string tmp_dir);
+  /// Temp dirs go to `tmp_dir`; what URLs answered is remembered in `url_dir` (for conditional
+  /// requests: a 304 needs no download unless the step is built).
+  ExtraSources(std::string tmp_dir, std::string url_dir);
   ~ExtraSources();
 
   /// A file `name` (mode 0644) holding `content`.
   ExpandedSource AddHeredoc(const std::string& name, const std::string& content);
-  /// Downloads `url` (see remote_source.h); keyed on the name, content digest and Last-Modified.
+  /// Downloads `url` (see remote_source.h), or only re-checks it when it was downloaded before;
+  /// keyed on the name, content digest and Last-Modified.
   ExpandedSource AddHttp(registry::HttpClient& http, const std::string& url, const std::optional<Digest>& checksum);
   /// Resolves `ref` to a commit (checked against `checksum`: Error("expected checksum to match
   /// X, got COMMIT")); keyed on the remote, commit, subdir and keep_git_dir.
   ExpandedSource AddGit(const GitRef& ref, bool keep_git_dir, const std::string& checksum);
-  /// Fetches the git checkouts of `sources` (those AddGit made) and points them at their subdir.
-  /// Throws Error("git source REMOTE: subdir x not found").
+  /// Fetches the git checkouts of `sources` (those AddGit made) and points them at their subdir,
+  /// and downloads the URLs only re-checked. Throws Error("git source REMOTE: subdir x not
+  /// found"), Error("ADD URL: the content changed during the build").
   void Materialize(std::vector<ExpandedSource>& sources);
 
  private:
@@ -55,7 +59,15 @@ class ExtraSources {
     std::unique_ptr<SourceTree> tree;
     bool fetched = false;
   };
-  std::string tmp_;
+  struct PendingUrl {
+    std::string url, dir;
+    Digest digest;
+    const SourceTree* tree = nullptr;
+    bool done = false;
+  };
+  std::string tmp_, url_dir_;
+  registry::HttpClient* http_ = nullptr;
+  std::vector<PendingUrl> urls_;
   std::vector<std::unique_ptr<TempDir>> dirs_;
   std::vector<std::unique_ptr<SourceTree>> trees_;
   std::vector<std::unique_ptr<Git>> gits_;

@@ -64,7 +64,7 @@ std::optional<time_t> ParseHttpDate(const std::string& s) {
 }
 
 HttpDownload DownloadHttp(registry::HttpClient& http, const std::string& url, const std::string& dir,
-                          const std::optional<Digest>& checksum) {
+                          const std::optional<Digest>& checksum, const std::optional<HttpValidators>& known) {
   HttpDownload d;
   d.name = UrlFileName(url);
   d.path = dir + "/" + d.name;
@@ -76,6 +76,8 @@ HttpDownload DownloadHttp(registry::HttpClient& http, const std::string& url, co
     registry::HttpRequest req;
     req.url = at;
     req.stall_timeout_s = 60;
+    if (known && !known->etag.empty()) req.headers.emplace_back("If-None-Match", known->etag);
+    if (known && !known->last_modified.empty()) req.headers.emplace_back("If-Modified-Since", known->last_modified);
     std::string write_error;
     req.on_data = [&](long, const char* data, size_t n) {
       try {
@@ -97,6 +99,12 @@ HttpDownload DownloadHttp(registry::HttpClient& http, const std::string& url, co
       if (!IsHttpUrl(at)) throw Error("ADD " + url + ": redirected to a URL that is not http(s): " + at);
       continue;
     }
+    if (resp.status == 304 && known) {
+      out.reset();
+      unlink(d.path.c_str());
+      d.not_modified = true;
+      return d;
+    }
     if (!resp.ok()) {
       std::string line = std::to_string(resp.status);
       if (resp.status == 404) line += " Not Found";
@@ -105,6 +113,7 @@ HttpDownload DownloadHttp(registry::HttpClient& http, const std::string& url, co
     if (fsync(out.get()) != 0) ThrowErrno("fsync " + d.path);
     d.digest = sha.Finish();
     d.last_modified = resp.Header("last-modified");
+    d.etag = resp.Header("etag");
     break;
   }
   if (checksum && *checksum != d.digest)

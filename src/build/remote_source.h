@@ -31,13 +31,22 @@ struct HttpDownload {
   std::string name;           ///< UrlFileName(url)
   Digest digest;              ///< sha256 of the content
   std::string last_modified;  ///< the header as sent, "" if none
+  std::string etag;           ///< the ETag header, "" if none
+  bool not_modified = false;  ///< 304 to a conditional request: no file, digest unset
+};
+
+/// What an earlier download of a URL answered, for a conditional request (BuildKit re-checks a
+/// URL on every build with If-None-Match / If-Modified-Since).
+struct HttpValidators {
+  std::string etag, last_modified;
 };
 
 /// Downloads `url` into `dir`/UrlFileName(url). With `checksum` ("sha256:<hex>"), a different
 /// content is refused: Error("digest mismatch for URL: sha256:GOT (expected: sha256:WANT)")
-/// (BuildKit's message). Throws Error("ADD URL: ...") for transport failures and non-2xx
-/// answers ("ADD URL: 404 Not Found").
+/// (BuildKit's message). With `known`, the request is conditional and a 304 answer returns
+/// not_modified (nothing written). Throws Error("ADD URL: ...") for transport failures and
+/// other non-2xx answers ("ADD URL: 404 Not Found").
 HttpDownload DownloadHttp(registry::HttpClient& http, const std::string& url, const std::string& dir,
-                          const std::optional<Digest>& checksum);
+                          const std::optional<Digest>& checksum, const std::optional<HttpValidators>& known = {});
 
 }  // namespace mini::build

@@ -116,6 +116,7 @@ expect_eq "$(cat "$L/seen")" $'b\nfile' "--link: the layer on base b, seen by RU
 build nolink-b $'FROM t-base-b\nCOPY file.txt /plain'
 build nolink-a $'FROM t-base-a\nCOPY file.txt /plain'
 cached && fail "without --link a COPY over another base must not hit the cache"
+chk=$(mini system check 2>&1) || fail "system check after --link reuse: $chk"
 
 # --- ADD of http URLs ------------------------------------------------------------------------
 W=$T/www
@@ -137,12 +138,15 @@ expect_eq "$(cat "$L/d/data.txt")" remote "ADD URL: content"
 expect_eq "$(stat -c %Y "$L/d/data.txt")" "$(date -d '2001-02-03 04:05:06 UTC' +%s)" "ADD URL: Last-Modified as mtime"
 build http2 "$(printf 'FROM busybox\nADD %s/data.txt /d/' "$U")"
 cached || fail "ADD URL: unchanged content is a cache hit"
+grep -F '"GET /data.txt HTTP/1.1" 304' "$T/http.log" >/dev/null || fail "ADD URL: no conditional re-check: $(cat "$T/http.log")"
+build http2b "$(printf 'FROM busybox\nADD %s/data.txt /other/' "$U")"
+expect_eq "$(cat "$L/other/data.txt")" remote "ADD URL: re-checked (304), then downloaded for a new step"
 build http3 "$(printf 'FROM busybox\nADD --checksum=%s %s/data.txt /named' "$SUM" "$U")"
 expect_eq "$(cat "$L/named")" remote "ADD --checksum: right digest, dest a file"
 build http4 "$(printf 'FROM busybox\nADD %s/arch.tar.gz /t/' "$U")"
 expect_eq "$(files_in t)" "./arch.tar.gz " "ADD URL: a remote archive is not extracted"
 echo changed >"$W/data.txt"
-touch -d '2001-02-03 04:05:06 UTC' "$W/data.txt"
+touch -d '2002-02-03 04:05:06 UTC' "$W/data.txt"
 build http5 "$(printf 'FROM busybox\nADD %s/data.txt /d/' "$U")"
 cached && fail "ADD URL: changed content must miss the cache"
 expect_eq "$(cat "$L/d/data.txt")" changed "ADD URL: the new content"
