@@ -9,21 +9,19 @@
 #include <set>
 
 #include "build/build_cache.h"
-#include "build/copy_sources.h"
+#include "build/chown_spec.h"
+#include "build/copy_plan.h"
 #include "build/copy_step.h"
 #include "build/file_hash_cache.h"
-#include "build/git_source.h"
 #include "build/instructions.h"
 #include "build/link_layer.h"
 #include "build/minifile_parser.h"
-#include "build/remote_source.h"
 #include "build/run_step.h"
 #include "build/stage_state.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
 #include "common/path.h"
-#include "registry/http_client.h"
 #include "store/importer.h"
 #include "store/lease.h"
 
@@ -344,148 +342,62 @@ class Builder {
   void DoCopy(int s, StageState& st, const CopyCmd& cp) {
     auto vars_vec = st.SubstitutionVars();
     VarLookup vars = LookupIn(vars_vec);
-    CopyOptions co;
-    co.what = cp.add ? "ADD" : "COPY";
-    co.ignore_name = ignore_name_;
-    co.parents = cp.parents;
-    std::string dest = lex_.ProcessWord(cp.dest, vars);
-    std::string chown = lex_.ProcessWord(cp.chown, vars);
-    std::string chmod = lex_.ProcessWord(cp.chmod, vars);
-    std::string checksum = lex_.ProcessWord(cp.checksum, vars);
-    if (!chmod.empty()) co.chmod = ChmodMode::Parse(chmod);
-    // BuildKit does not expand --exclude patterns.
-    std::string exclude_text;
-    for (const auto& e : cp.excludes) exclude_text += e + "\n";
-    co.excludes = IgnorePatterns::Parse(exclude_text);
-    // Sources: paths and URLs in order, then here-documents (as BuildKit).
-    std::vector<std::string> paths;
-    std::vector<std::pair<std::string, const Heredoc*>> heredocs;
-    for (const auto& src : cp.sources) {
-      if (auto name = HeredocName(src)) {
-        auto it = std::find_if(cp.heredocs.begin(), cp.heredocs.end(), [&](const Heredoc& h) { return h.name == *name; });
-        if (it != cp.heredocs.end()) {
-          heredocs.emplace_back(src, &*it);
-          continue;
-        }
-      }
-      paths.push_back(lex_.ProcessWord(src, vars));
-    }
-    if (!checksum.empty()) {
-      if (!cp.add) throw Error("checksum can't be specified for COPY");
-      if (paths.size() != 1) throw Error("checksum can't be specified for multiple sources");
-      if (!IsHttpUrl(paths[0]) && !ParseGitRef(paths[0])) throw Error("checksum requires HTTP(S) or Git sources");
-    }
     // The source tree: the context, an earlier stage, or an image.
+    CopyFrom from;
+    from.tree = context_.get();
     std::unique_ptr<SourceTree> other;
-    const SourceTree* tree = context_.get();
-    std::string inputs = "";
-    std::string text = co.what;
     if (!cp.from.empty()) {
-      std::string from = lex_.ProcessWord(cp.from, vars);
-      Ref ref = CopyFromRef(from, s);
+      from.from = lex_.ProcessWord(cp.from, vars);
+      Ref ref = CopyFromRef(from.from, s);
       std::vector<std::string> dirs;
       if (ref.stage >= 0) {
         const StageState& fs = *states_[ref.stage];
         for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
-        inputs = "stage " + fs.key.str();
+        from.inputs = "stage " + fs.key.str();
       } else {
         auto rec = images_.Find(ref.image);
-        if (!rec) throw Error(ErrorKind::kNotFound, "COPY --from=" + from + ": No such image: " + ref.image);
+        if (!rec) throw Error(ErrorKind::kNotFound, "COPY --from=" + from.from + ": No such image: " + ref.image);
         images_.Hold(*CurrentLease(), *rec);
         for (auto it = rec->chain_ids.rbegin(); it != rec->chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
-        inputs = "image " + rec->id.str();
+        from.inputs = "image " + rec->id.str();
       }
       other = std::make_unique<LayerView>(dirs);
-      tree = other.get();
-      text += " --from=" + from;
+      from.tree = other.get();
+      from.is_context = false;
     }
-    if (cp.parents) text += " --parents";
-    if (!chown.empty()) text += " --chown=" + chown;
-    if (!chmod.empty()) text += " --chmod=" + chmod;
-    for (const auto& e : cp.excludes) text += " --exclude=" + e;
-    if (!checksum.empty()) text += " --checksum=" + checksum;
-    if (cp.keep_git_dir) text += " --keep-git-dir";
-    for (const auto& src : paths) text += " " + src;
-    for (const auto& h : heredocs) text += " " + h.first;
-    text += " " + dest;
-    // Expansion: local sources, downloads, git checkouts, here-documents.
     ExtraSources extra(layout_.TmpDir(), layout_.BuildCacheDir() + "/urls");
-    std::unique_ptr<registry::HttpClient> http;
-    std::vector<ExpandedSource> all;
-    for (const auto& src : paths) {
-      std::optional<GitRef> git = ParseGitRef(src);
-      if (git && !cp.add) throw Error("source can't be a git ref for COPY");
-      if (git) {
-        if (cp.keep_git_dir && git->keep_git_dir && !*git->keep_git_dir) throw Error("inconsistent keep-git-dir configuration");
-        std::string sum = checksum;
-        if (!sum.empty() && !git->checksum.empty() && sum != git->checksum)
-          throw Error("checksum mismatch \"" + sum + "\" != \"" + git->checksum + "\"");
-        if (sum.empty()) sum = git->checksum;
-        all.push_back(extra.AddGit(*git, cp.keep_git_dir || git->keep_git_dir.value_or(false), sum));
-        continue;
-      }
-      if (IsHttpUrl(src)) {
-        if (!cp.add) throw Error("source can't be a URL for COPY");
-        if (!http) http = registry::NewCurlHttpClient();
-        std::optional<Digest> want;
-        if (!checksum.empty()) {
-          want = Digest::TryParse(checksum);
-          if (!want) throw Error("invalid checksum digest format \"" + checksum + "\" (want sha256:<64 hex digits>)");
-        }
-        all.push_back(extra.AddHttp(*http, src, want));
-        continue;
-      }
-      co.extract_archives = cp.add;
-      for (auto& e : ExpandSources(*tree, {src}, co)) {
-        e.hash_cache = !other;
-        // Files of a stage or an image are keyed on that stage or image (and their paths).
-        if (other) e.key = "from " + JoinPath(e.path) + (e.keep_parents ? " under " + JoinPath(e.under) : "");
-        all.push_back(std::move(e));
-      }
-      co.extract_archives = false;
-    }
-    for (const auto& [word, h] : heredocs)
-      all.push_back(extra.AddHeredoc(h->name, h->expand ? ExpandHeredocBody(h->content, vars) : h->content));
-    if (dest.empty() || dest[0] != '/') {
-      std::string wd = st.Workdir();
-      dest = (wd == "/" ? "" : wd) + "/" + dest;
-    }
-    inputs += (inputs.empty() ? "" : " ") + HashSources(all, co, &file_hashes_).str();
+    CopyPlan plan = PlanCopy(cp, lex_, vars, st.Workdir(), ignore_name_, from, extra, &file_hashes_);
     auto build = [&](const LayerView& image) {
-      extra.Materialize(all);
+      if (!plan.chown.empty()) {
+        uid_t uid;
+        gid_t gid;
+        ResolveChown(plan.chown, image, &uid, &gid);
+        plan.opts.uid = uid;
+        plan.opts.gid = gid;
+      }
+      extra.Materialize(plan.sources);
       TempDir staging(layout_.TmpDir(), "copy-");
       std::string diff = staging.path() + "/diff";
       MakeDirs(diff, 0755);
-      CopyToLayer(all, dest, image, diff, co);
+      CopyToLayer(plan.sources, plan.dest, image, diff, plan.opts);
       return CommitLayerDir(layout_, layers_, diff, Top(st));
     };
-    // BuildKit links (merges) only without --chmod.
-    if (cp.link && chmod.empty()) {
-      // Names are resolved in the stage now and the ids put in the key: the layer itself never
-      // looks below.
-      if (!chown.empty()) {
+    if (plan.link) {
+      // The layer never looks below: --chown names are resolved in the stage now, and the ids
+      // go into the key.
+      std::string ids;
+      if (!plan.chown.empty()) {
         uid_t uid;
         gid_t gid;
-        ResolveChown(chown, StageView(st), &uid, &gid);
-        co.uid = uid;
-        co.gid = gid;
+        ResolveChown(plan.chown, StageView(st), &uid, &gid);
+        plan.chown = std::to_string(uid) + ":" + std::to_string(gid);
+        ids = " ids=" + plan.chown;
       }
-      std::string ids = co.uid ? " ids=" + std::to_string(*co.uid) + ":" + std::to_string(*co.gid) : "";
-      Digest key = BuildCache::Key(Digest(), text + " --link dest=" + dest + ids, inputs, st.ArgEnv());
-      return LinkedLayerStep(st, key, text, [&] { return build(LayerView({})); });
+      Digest key = BuildCache::Key(Digest(), plan.text + " --link dest=" + plan.dest + ids, plan.inputs, st.ArgEnv());
+      return LinkedLayerStep(st, key, plan.text, [&] { return build(LayerView({})); });
     }
-    Digest key = BuildCache::Key(st.key, text, inputs, st.ArgEnv());
-    AddLayerStep(st, key, text, [&] {
-      LayerView image = StageView(st);
-      if (!chown.empty()) {
-        uid_t uid;
-        gid_t gid;
-        ResolveChown(chown, image, &uid, &gid);
-        co.uid = uid;
-        co.gid = gid;
-      }
-      return build(image);
-    });
+    Digest key = BuildCache::Key(st.key, plan.text, plan.inputs, st.ArgEnv());
+    AddLayerStep(st, key, plan.text, [&] { return build(StageView(st)); });
   }
 
   /// COPY --link: `key` does not chain on the stage, so a hit made over another base is reused;

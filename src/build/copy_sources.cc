@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/path.h"
+#include "registry/http_client.h"
 
 namespace mini::build {
 
@@ -39,8 +40,16 @@ std::optional<std::string> HeredocName(const std::string& word) {
   return n;
 }
 
-ExtraSources::ExtraSources(std::string tmp_dir, std::string url_dir)
-    : tmp_(std::move(tmp_dir)), url_dir_(std::move(url_dir)) {}
+ExtraSources::ExtraSources(std::string tmp_dir, std::string url_dir, registry::HttpClient* http)
+    : tmp_(std::move(tmp_dir)), url_dir_(std::move(url_dir)), http_(http) {}
+
+registry::HttpClient& ExtraSources::Http() {
+  if (!http_) {
+    own_http_ = registry::NewCurlHttpClient();
+    http_ = own_http_.get();
+  }
+  return *http_;
+}
 ExtraSources::~ExtraSources() = default;
 
 const std::string& ExtraSources::NewDir(const std::string& prefix) {
@@ -62,9 +71,7 @@ ExpandedSource ExtraSources::AddHeredoc(const std::string& name, const std::stri
   return s;
 }
 
-ExpandedSource ExtraSources::AddHttp(registry::HttpClient& http, const std::string& url,
-                                     const std::optional<Digest>& checksum) {
-  http_ = &http;
+ExpandedSource ExtraSources::AddHttp(const std::string& url, const std::optional<Digest>& checksum) {
   std::string dir = NewDir("add-url-");
   // What the URL answered last time: {etag, last_modified, digest, name}.
   std::string rec_path = url_dir_ + "/" + Sha256Of(url).hex();
@@ -80,7 +87,7 @@ ExpandedSource ExtraSources::AddHttp(registry::HttpClient& http, const std::stri
   if (rec && (!checksum || checksum->str() == (*rec)["digest"].get<std::string>()))
     known = HttpValidators{rec->value("etag", ""), rec->value("last_modified", "")};
   if (known && known->etag.empty() && known->last_modified.empty()) known.reset();
-  HttpDownload d = DownloadHttp(http, url, dir, checksum, known);
+  HttpDownload d = DownloadHttp(Http(), url, dir, checksum, known);
   trees_.push_back(std::make_unique<ContextTree>(dir, IgnorePatterns()));
   if (d.not_modified) {
     d.digest = Digest::Parse((*rec)["digest"].get<std::string>());
@@ -122,7 +129,7 @@ ExpandedSource ExtraSources::AddGit(const GitRef& ref, bool keep_git_dir, const 
 void ExtraSources::Materialize(std::vector<ExpandedSource>& sources) {
   for (auto& u : urls_) {
     if (u.done) continue;
-    HttpDownload d = DownloadHttp(*http_, u.url, u.dir, std::nullopt);
+    HttpDownload d = DownloadHttp(Http(), u.url, u.dir, std::nullopt);
     if (!(d.digest == u.digest)) throw Error("ADD " + u.url + ": the content changed during the build");
     u.done = true;
   }

@@ -33,15 +33,16 @@ std::optional<std::string> HeredocName(const std::string& word);
 class ExtraSources {
  public:
   /// Temp dirs go to `tmp_dir`; what URLs answered is remembered in `url_dir` (for conditional
-  /// requests: a 304 needs no download unless the step is built).
-  ExtraSources(std::string tmp_dir, std::string url_dir);
+  /// requests: a 304 needs no download unless the step is built). Downloads go through `http`,
+  /// else through a libcurl client made on first use.
+  ExtraSources(std::string tmp_dir, std::string url_dir, registry::HttpClient* http = nullptr);
   ~ExtraSources();
 
   /// A file `name` (mode 0644) holding `content`.
   ExpandedSource AddHeredoc(const std::string& name, const std::string& content);
   /// Downloads `url` (see remote_source.h), or only re-checks it when it was downloaded before;
   /// keyed on the name, content digest and Last-Modified.
-  ExpandedSource AddHttp(registry::HttpClient& http, const std::string& url, const std::optional<Digest>& checksum);
+  ExpandedSource AddHttp(const std::string& url, const std::optional<Digest>& checksum);
   /// Resolves `ref` to a commit (checked against `checksum`: Error("expected checksum to match
   /// X, got COMMIT")); keyed on the remote, commit, subdir and keep_git_dir.
   ExpandedSource AddGit(const GitRef& ref, bool keep_git_dir, const std::string& checksum);
@@ -67,6 +68,8 @@ class ExtraSources {
   };
   std::string tmp_, url_dir_;
   registry::HttpClient* http_ = nullptr;
+  std::unique_ptr<registry::HttpClient> own_http_;
+  registry::HttpClient& Http();
   std::vector<PendingUrl> urls_;
   std::vector<std::unique_ptr<TempDir>> dirs_;
   std::vector<std::unique_ptr<SourceTree>> trees_;

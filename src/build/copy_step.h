@@ -78,12 +78,6 @@ Digest HashSources(const std::vector<ExpandedSource>& sources, const CopyOptions
 void CopyToLayer(const std::vector<ExpandedSource>& sources, const std::string& dest, const LayerView& image,
                  const std::string& layer_dir, const CopyOptions& opts);
 
-/// Parses --chown=user[:group] as BuildKit: names looked up in the image's /etc/passwd and
-/// /etc/group, numbers (and "root") taken as they are; without a group, a named user's primary
-/// group from /etc/passwd, a numeric user's same number. Throws Error("unable to find user x:
-/// no matching entries in passwd file") for an unknown name (BuildKit silently uses 0 there).
-void ResolveChown(const std::string& spec, const SourceTree& image, uid_t* uid, gid_t* gid);
-
 /// BuildKit's --parents split of one source: the pivot (before "/./", else the root) and the
 /// cleaned pattern after it. Pure.
 void SplitParentsSource(const std::string& src, std::vector<std::string>* pivot, std::string* pattern);

@@ -7,6 +7,7 @@
 
 #include "build/chmod_mode.h"
 #include "build/copy_sources.h"
+#include "build/chown_spec.h"
 #include "build/copy_step.h"
 #include "build/git_source.h"
 #include "build/remote_source.h"
