@@ -36,7 +36,8 @@ expect_err() {
   err=$(mini build "$C" 2>&1) && fail "$1: expected an error"
   grep -F -- "$3" <<<"$err" >/dev/null || fail "$1: wanted [$3], got [$err]"
 }
-cached() { grep -F 'Using cache' <<<"$out" >/dev/null; }
+# cached: the last step of the build was a cache hit.
+cached() { awk '/^Step /{s=NR} s&&NR==s+1{l=$0} END{exit !(l ~ /Using cache/)}' <<<"$out"; }
 
 # --- --parents -------------------------------------------------------------------------------
 build parents1 $'FROM busybox\nCOPY --parents x/y/a.txt top.txt /p/'
@@ -121,6 +122,11 @@ expect_eq "$(cat "$L/seen")" $'b\nfile' "--link: the layer on base b, seen by RU
 build nolink-b $'FROM t-base-b\nCOPY file.txt /plain'
 build nolink-a $'FROM t-base-a\nCOPY file.txt /plain'
 cached && fail "without --link a COPY over another base must not hit the cache"
+build link-from-a $'FROM t-base-a AS src\nRUN --network=none echo made >/made\nFROM t-base-a\nCOPY --link --from=src /made /m/'
+build link-from-b $'FROM t-base-a AS src\nRUN --network=none echo made >/made\nFROM t-base-b\nCOPY --link --from=src /made /m/'
+cached || fail "--link --from: not reused over another base"
+build link-chown-a $'FROM t-chown-base\nCOPY --link --chown=bob file.txt /o'
+expect_eq "$(stat_of o)" "regular file 644 1001:50" "--link --chown: names from the stage"
 chk=$(mini system check 2>&1) || fail "system check after --link reuse: $chk"
 
 # --- ADD of http URLs ------------------------------------------------------------------------
