@@ -395,13 +395,6 @@ std::string UnexecutedFeature(const Instruction& ins) {
     if (!r->heredocs.empty()) return "RUN with a heredoc";
     if (r->security == "insecure") return "RUN --security=insecure";
   }
-  if (auto* c = std::get_if<CopyCmd>(&ins)) {
-    std::string what = c->add ? "ADD" : "COPY";
-    if (!c->heredocs.empty()) return what + " of a heredoc";
-    if (c->parents) return what + " --parents";
-    if (!c->excludes.empty()) return what + " --exclude";
-    if (!c->checksum.empty()) return "ADD --checksum";  // BuildKit: HTTP(S) or Git sources only
-  }
   return "";
 }
 
