@@ -37,7 +37,7 @@ using run::ContainerStore;
 struct RunOpts {
   run::RunSpec spec;
   std::string name, network = "bridge", memory, memory_swap;
-  std::vector<std::string> env_files, volumes, tmpfs, security_opts, publish;
+  std::vector<std::string> env_files, volumes, tmpfs, security_opts, publish, mount_flags;
   std::optional<double> cpus;
 };
 
@@ -73,6 +73,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   }
   for (const auto& v : o.volumes) spec.mounts.push_back(run::ParseVolumeSpec(v));
   for (const auto& t : o.tmpfs) spec.mounts.push_back(run::ParseTmpfsSpec(t));
+  for (const auto& m : o.mount_flags) spec.mounts.push_back(run::ParseMountFlag(m));
   if (!o.memory.empty()) spec.resources.memory = run::ParseSize(o.memory);
   if (!o.memory_swap.empty())
     spec.resources.memory_swap = o.memory_swap == "-1" ? -1 : run::ParseSize(o.memory_swap);
@@ -156,6 +157,7 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_option("--cap-drop", s.cap_drop, "drop a capability")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_flag("--privileged", s.privileged, "all capabilities, no masked paths, all devices");
   cmd->add_option("-v,--volume", o->volumes, "bind mount HOST:CTR[:ro] or named volume NAME:CTR")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--mount", o->mount_flags, "type=bind|volume|tmpfs,src=...,dst=...[,readonly][,tmpfs-size=...]")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_option("--tmpfs", o->tmpfs, "mount a tmpfs: PATH[:OPTIONS]")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_option("--userns", s.userns, "user namespace: host (default), auto, remap:UID:GID:SIZE");
   cmd->add_flag("--read-only", s.read_only, "mount the root filesystem read-only");

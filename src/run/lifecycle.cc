@@ -161,6 +161,12 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
       throw Error("network \"" + spec.network + "\" needs root: rootless mini supports none, host and slirp4netns");
   }
   CheckNetworkRequest(layout, c.spec);
+  for (const auto& m : c.spec.mounts) {
+    if (m.kind != MountRequest::Kind::kBind) continue;
+    if (m.create_source && !PathExists(m.source)) MakeDirs(m.source, 0755);  // Docker's -v
+    if (!PathExists(m.source))
+      throw Error(ErrorKind::kInvalidInput, "invalid mount config for type \"bind\": bind source path does not exist: " + m.source);
+  }
   if (c.spec.publish_all) {
     std::vector<net::PortRequest> exposed = net::ExposedPortRequests(image.config);
     c.spec.ports.insert(c.spec.ports.end(), exposed.begin(), exposed.end());

@@ -18,6 +18,9 @@ struct MountRequest {
   std::string target;  ///< absolute path inside the container
   bool read_only = false;
   std::string options;  ///< tmpfs options ("size=64m,mode=1777"), else empty
+  /// `-v /host/path:...`: a missing host directory is made at create time, as Docker does
+  /// (`--mount type=bind` requires it to exist).
+  bool create_source = false;
 };
 
 /// Resource limits; unset fields mean "no limit".

@@ -55,4 +55,20 @@ grep "^deleted: sha256:" <<<"$out" >/dev/null || fail "image prune lines: $out"
 expect_eq "$(mini images -q | wc -l)" "1" "the tagged image stays"
 out=$(mini image prune -a -f)
 expect_eq "$(mini images -q | wc -l)" "0" "prune -a: $out"
+# --mount, and -v making a missing host directory (Docker's create-time behaviour).
+import_busybox
+mini run --rm -v "$T/made/sub:/x" busybox sh -c 'echo a >/x/f'
+expect_eq "$(cat "$T/made/sub/f")" "a" "-v made the host directory"
+expect_eq "$(mini run --rm --mount "type=bind,src=$T/made/sub,dst=/y,readonly" busybox sh -c 'cat /y/f; echo b >/y/g 2>/dev/null || echo ro')" "a
+ro"
+rc=0; err=$(mini run --rm --mount "type=bind,source=$T/absent,target=/y" busybox true 2>&1) || rc=$?
+expect_eq "$rc:$err" "125:mini: error: invalid mount config for type \"bind\": bind source path does not exist: $T/absent"
+[ ! -e "$T/absent" ] || fail "--mount type=bind made its source"
+mini run --rm --mount type=volume,src=mvol,dst=/v busybox sh -c 'echo kept >/v/a'
+expect_eq "$(mini run --rm --mount src=mvol,dst=/v,ro busybox cat /v/a)" "kept" "type=volume is the default"
+expect_eq "$(mini run --rm --mount type=tmpfs,dst=/t,tmpfs-size=1m busybox sh -c 'df -k /t | tail -1' | awk '{print $2}')" "1024"
+rc=0; err=$(mini run --rm --mount type=nfs,dst=/t busybox true 2>&1) || rc=$?
+expect_eq "$rc:$err" '125:mini: error: invalid argument "type=nfs,dst=/t" for "--mount" flag: invalid mount type "nfs" (bind, volume or tmpfs)'
+rc=0; err=$(mini run --rm --mount type=tmpfs busybox true 2>&1) || rc=$?
+expect_eq "$rc:$err" '125:mini: error: invalid argument "type=tmpfs" for "--mount" flag: target is required'
 echo PASS

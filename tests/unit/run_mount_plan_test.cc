@@ -43,6 +43,32 @@ TEST(MountPlan, VolumeSpecs) {
     EXPECT_THROW(ParseVolumeSpec(bad), Error) << bad;
 }
 
+TEST(MountPlan, MountFlag) {
+  MountRequest b = ParseMountFlag("type=bind,source=/h/./x,target=/c,readonly");
+  EXPECT_EQ(b.kind, MountRequest::Kind::kBind);
+  EXPECT_EQ(b.source, "/h/x");
+  EXPECT_EQ(b.target, "/c");
+  EXPECT_TRUE(b.read_only);
+  EXPECT_FALSE(b.create_source);  // --mount never makes its source; -v does
+  EXPECT_TRUE(ParseVolumeSpec("/h:/c").create_source);
+  MountRequest v = ParseMountFlag("src=data,dst=/d,ro=false");
+  EXPECT_EQ(v.kind, MountRequest::Kind::kVolume);
+  EXPECT_FALSE(v.read_only);
+  MountRequest t = ParseMountFlag("type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1700");
+  EXPECT_EQ(t.kind, MountRequest::Kind::kTmpfs);
+  EXPECT_EQ(t.options, "size=1048576,mode=1700");
+  for (const char* bad : {"type=bind,dst=/c", "type=bind,src=rel,dst=/c", "src=data", "type=nfs,dst=/x", "dst=/x,bogus=1",
+                          "type=tmpfs,src=x,dst=/t", "src=v,dst=/t,tmpfs-size=1m", "type=bind,src=/a,dst=/b,bind-propagation=shared",
+                          "dst=/x", "src=bad name,dst=/x", "type=bind,src=/a,dst=/"})
+    EXPECT_THROW(ParseMountFlag(bad), Error) << bad;
+  try {
+    ParseMountFlag("type=tmpfs");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "invalid argument \"type=tmpfs\" for \"--mount\" flag: target is required");
+  }
+}
+
 TEST(MountPlan, Tmpfs) {
   MountRequest t = ParseTmpfsSpec("/run:size=1m,ro");
   EXPECT_EQ(t.target, "/run");

@@ -80,12 +80,78 @@ MountRequest ParseVolumeSpec(const std::string& s) {
   if (!m.source.empty() && m.source[0] == '/') {
     m.kind = MountRequest::Kind::kBind;
     m.source = CleanAbsPath(m.source);
+    m.create_source = true;
   } else if (ValidVolumeName(m.source)) {
     m.kind = MountRequest::Kind::kVolume;
   } else {
     throw Error(ErrorKind::kInvalidInput, "invalid volume specification: '" + s + "': \"" + m.source +
                 "\" includes invalid characters for a local volume name");
   }
+  return m;
+}
+
+MountRequest ParseMountFlag(const std::string& s) {
+  auto bad = [&](const std::string& why) {
+    return Error(ErrorKind::kInvalidInput, "invalid argument \"" + s + "\" for \"--mount\" flag: " + why);
+  };
+  MountRequest m;
+  std::string type = "volume", tmpfs_opts;
+  bool have_target = false;
+  auto boolean = [&](const std::string& k, const std::string& v, bool bare) {
+    if (bare || v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    throw bad("invalid value for " + k + ": " + v);
+  };
+  for (size_t a = 0, b; a <= s.size(); a = b + 1) {
+    b = s.find(',', a);
+    if (b == std::string::npos) b = s.size();
+    std::string field = s.substr(a, b - a);
+    size_t eq = field.find('=');
+    std::string k = field.substr(0, eq), v = eq == std::string::npos ? "" : field.substr(eq + 1);
+    bool bare = eq == std::string::npos;
+    if (k == "type") {
+      type = v;
+    } else if (k == "source" || k == "src") {
+      m.source = v;
+    } else if (k == "destination" || k == "dst" || k == "target") {
+      if (v.empty() || v[0] != '/') throw bad("destination must be an absolute path");
+      m.target = CleanAbsPath(v);
+      have_target = true;
+    } else if (k == "readonly" || k == "ro") {
+      m.read_only = boolean(k, v, bare);
+    } else if (k == "bind-propagation") {
+      if (v != "rprivate" && v != "private") throw bad("bind-propagation " + v + " is not supported (mini's mounts are private)");
+    } else if (k == "volume-nocopy") {
+      boolean(k, v, bare);
+    } else if (k == "tmpfs-size") {
+      tmpfs_opts += (tmpfs_opts.empty() ? "" : ",") + std::string("size=") + std::to_string(ParseSize(v));
+    } else if (k == "tmpfs-mode") {
+      if (v.empty() || v.find_first_not_of("01234567") != std::string::npos) throw bad("invalid tmpfs-mode " + v);
+      tmpfs_opts += (tmpfs_opts.empty() ? "" : ",") + std::string("mode=") + v;
+    } else if (k == "volume-opt" || k == "volume-driver" || k == "volume-label" || k == "bind-nonrecursive") {
+      throw bad(k + " is not supported");
+    } else {
+      throw bad("unexpected key '" + k + "' in '" + field + "'");
+    }
+  }
+  if (!have_target) throw bad("target is required");
+  if (m.target == "/") throw bad("destination can't be '/'");
+  if (type == "bind") {
+    if (m.source.empty() || m.source[0] != '/') throw bad("invalid mount config for type \"bind\": field Source must not be empty (and absolute)");
+    m.kind = MountRequest::Kind::kBind;
+    m.source = CleanAbsPath(m.source);
+  } else if (type == "volume") {
+    if (m.source.empty()) throw bad("anonymous volumes are not supported: name the volume with src=NAME");
+    if (!ValidVolumeName(m.source)) throw bad("\"" + m.source + "\" includes invalid characters for a local volume name");
+    m.kind = MountRequest::Kind::kVolume;
+  } else if (type == "tmpfs") {
+    if (!m.source.empty()) throw bad("invalid mount config for type \"tmpfs\": field Source must not be specified");
+    m.kind = MountRequest::Kind::kTmpfs;
+    m.options = tmpfs_opts;
+  } else {
+    throw bad("invalid mount type \"" + type + "\" (bind, volume or tmpfs)");
+  }
+  if (type != "tmpfs" && !tmpfs_opts.empty()) throw bad("tmpfs options need type=tmpfs");
   return m;
 }
 

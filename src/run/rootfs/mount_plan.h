@@ -38,6 +38,9 @@ OverlayPlan MakeOverlayPlanAt(const std::string& init, const std::string& upper,
 /// Parses `-v SRC:DST[:ro|rw]`. SRC starting with '/' is a bind mount, else a named volume
 /// (names: [a-zA-Z0-9][a-zA-Z0-9_.-]*). DST must be absolute. Throws Error on bad input.
 MountRequest ParseVolumeSpec(const std::string& s);
+/// Parses `--mount type=bind|volume|tmpfs,src=,dst=,readonly,tmpfs-size=,tmpfs-mode=` (Docker's
+/// keys and aliases). Throws Error("invalid argument \"...\" for \"--mount\" flag: ...").
+MountRequest ParseMountFlag(const std::string& s);
 /// Parses `--tmpfs PATH[:OPTIONS]`.
 MountRequest ParseTmpfsSpec(const std::string& s);
 
