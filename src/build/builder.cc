@@ -8,17 +8,22 @@
 #include <optional>
 #include <set>
 
+#include "build/base_resolver.h"
 #include "build/build_cache.h"
+#include "build/build_output.h"
 #include "build/copy_step.h"
 #include "build/file_hash_cache.h"
 #include "build/instructions.h"
 #include "build/minifile_parser.h"
+#include "build/progress.h"
 #include "build/run_step.h"
 #include "build/stage_state.h"
+#include "build/workdir_step.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
 #include "common/path.h"
+#include "common/strings.h"
 #include "store/importer.h"
 #include "store/lease.h"
 
@@ -47,12 +52,15 @@ class RunFailed : public Error {
 struct Ref {
   int stage = -1;       ///< an earlier stage
   std::string image;    ///< else an image name ("scratch" for none)
+  const NamedContext* dir = nullptr;  ///< else a --build-context NAME=DIR
 };
 
 class Builder {
  public:
-  Builder(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& o, FILE* out)
-      : layout_(layout), layers_(layers), images_(images), o_(o), out_(out), cache_(layout) {}
+  Builder(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& o, BuildProgress& progress,
+          const OutputSpec& output)
+      : layout_(layout), layers_(layers), images_(images), o_(o), progress_(progress), output_(output), cache_(layout),
+        bases_(layout, layers, images, o.pull), contexts_(ParseBuildContexts(o.build_contexts)) {}
   /// The file hashes learnt are kept even when the build fails: the files were read either way.
   ~Builder() { file_hashes_.Save(); }
 
@@ -61,35 +69,33 @@ class Builder {
     std::vector<bool> needed(mf_.stages.size(), false);
     int target = TargetStage();
     Need(target, needed);
-    total_ = 0;
-    for (size_t i = 0; i < mf_.stages.size(); ++i)
-      if (needed[i]) total_ += 1 + static_cast<int>(mf_.stages[i].commands.size());
     states_.resize(mf_.stages.size());
     for (size_t i = 0; i < mf_.stages.size(); ++i)
       if (needed[i]) BuildStage(static_cast<int>(i));
     std::vector<std::string> unused;
     for (const auto& [k, v] : o_.build_args)
       if (!used_args_[k]) unused.push_back(k);
-    if (!unused.empty() && !o_.quiet) {
+    if (!unused.empty()) {
       std::string list;
       for (const auto& u : unused) list += (list.empty() ? "" : " ") + u;
-      std::fprintf(stderr, "[Warning] One or more build-args [%s] were not consumed\n", list.c_str());
+      Say("[Warning] One or more build-args [" + list + "] were not consumed");
     }
     return Finish(*states_[target]);
   }
 
  private:
-  void Say(const std::string& line) {
-    if (o_.quiet) return;
-    std::fprintf(out_, "%s\n", line.c_str());
-    std::fflush(out_);
-  }
+  /// A line outside the steps (warnings).
+  void Say(const std::string& line) { progress_.Log(0, line); }
 
   void Load() {
     std::string path = FindMinifile(o_.context, o_.file);
-    pf_ = ParseMinifile(ReadFile(path, 16 << 20), path);
-    for (const auto& w : pf_.warnings) Say("[Warning] " + w);
+    int v = progress_.Start("[internal] load build definition from " + BaseName(path));
+    std::string text = ReadFile(path, 16 << 20);
+    progress_.Status(v, "transferring dockerfile: " + std::to_string(text.size()) + "B done");
+    pf_ = ParseMinifile(text, path);
     mf_ = ParseStages(pf_);
+    progress_.Done(v);
+    for (const auto& w : pf_.warnings) Say("[Warning] " + w);
     lex_ = ShellLex(mf_.escape);
     context_ = OpenContext(o_.context, &ignore_name_);
     // ARGs before the first FROM: visible to FROM lines (and to stage ARGs that redeclare them).
@@ -112,23 +118,36 @@ class Builder {
     for (auto& st : mf_.stages) {
       st.from.image = WithContext(Where(st.from_node), [&] { return lex_.ProcessWord(st.from.image, LookupIn(global_vars_)); });
       if (st.from.image.empty()) throw Error(Where(st.from_node) + ": base name (" + st.from_node.args[0] + ") should not be blank");
+      st.from.platform = WithContext(Where(st.from_node), [&] { return lex_.ProcessWord(st.from.platform, LookupIn(global_vars_)); });
     }
+    // BuildKit names the steps "[NAME i/n]" ("stage-N" for an unnamed stage) unless the build has
+    // one stage and no COPY --from an image (an image source counts as a stage there).
+    name_stages_ = mf_.stages.size() > 1;
+    for (size_t s = 0; s < mf_.stages.size() && !name_stages_; ++s)
+      for (const auto& c : mf_.stages[s].commands)
+        if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) name_stages_ = true;
   }
 
   std::string Where(const Node& n) const { return mf_.file + ":" + std::to_string(n.start_line); }
 
+  /// A name in FROM or COPY --from: a --build-context first (it overrides a stage or an image of
+  /// that name, as buildx does), then an earlier stage, else an image.
   Ref Resolve(const std::string& name, int before) const {
+    if (const NamedContext* c = FindNamedContext(contexts_, name)) {
+      if (c->kind == NamedContext::Kind::kImage) return {-1, c->value, nullptr};
+      return {-1, "", c};
+    }
     std::string l = Lower(name);
     for (int i = 0; i < before; ++i)
-      if (!mf_.stages[i].from.name.empty() && mf_.stages[i].from.name == l) return {i, ""};
-    return {-1, name};
+      if (!mf_.stages[i].from.name.empty() && mf_.stages[i].from.name == l) return {i, "", nullptr};
+    return {-1, name, nullptr};
   }
 
   Ref CopyFromRef(const std::string& from, int stage) const {
     if (AllDigits(from)) {
       int idx = std::stoi(from);
       if (idx >= stage) throw Error("COPY --from=" + from + ": invalid stage index (must refer to an earlier stage)");
-      return {idx, ""};
+      return {idx, "", nullptr};
     }
     return Resolve(from, stage);
   }
@@ -137,62 +156,157 @@ class Builder {
     if (o_.target.empty()) return static_cast<int>(mf_.stages.size()) - 1;
     for (size_t i = 0; i < mf_.stages.size(); ++i)
       if (mf_.stages[i].from.name == Lower(o_.target)) return static_cast<int>(i);
-    throw Error("target stage \"" + o_.target + "\" could not be found");
+    throw Error(ErrorKind::kInvalidInput, "target stage \"" + o_.target + "\" could not be found");
   }
 
+  /// Marks stage s and the stages it uses (FROM, COPY --from, RUN --mount from=) as needed: only
+  /// those are built, as BuildKit does.
   void Need(int s, std::vector<bool>& needed) const {
     if (needed[s]) return;
     needed[s] = true;
     const Stage& st = mf_.stages[s];
     Ref base = Resolve(st.from.image, s);
     if (base.stage >= 0) Need(base.stage, needed);
-    for (const auto& c : st.commands)
-      if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) {
-        Ref r = CopyFromRef(lex_.ProcessWord(cp->from, LookupIn(global_vars_)), s);
-        if (r.stage >= 0) Need(r.stage, needed);
-      }
+    auto need_from = [&](const std::string& from) {
+      Ref r = CopyFromRef(lex_.ProcessWord(from, LookupIn(global_vars_)), s);
+      if (r.stage >= 0) Need(r.stage, needed);
+    };
+    for (const auto& c : st.commands) {
+      if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) need_from(cp->from);
+      if (auto* r = std::get_if<RunCmd>(&c.ins))
+        for (const auto& m : r->mounts)
+          for (const auto& field : Split(m, ','))
+            if (field.rfind("from=", 0) == 0 && field.size() > 5) need_from(field.substr(5));
+    }
   }
 
-  std::string StepHeader(const std::string& original) { return "Step " + std::to_string(++step_) + "/" + std::to_string(total_) + " : " + original; }
+  /// BuildKit's step prefix: "[build 2/5] ", "[2/5] " for a one-stage build.
+  std::string StepName(int s, const std::string& text) {
+    std::string out = "[";
+    if (name_stages_) out += (mf_.stages[s].from.name.empty() ? "stage-" + std::to_string(s) : mf_.stages[s].from.name) + " ";
+    ++cmd_index_;
+    std::string total = std::to_string(cmd_total_), index = std::to_string(cmd_index_);
+    out += std::string(total.size() > index.size() ? total.size() - index.size() : 0, ' ') + index + "/" + total + "] ";
+    return out + text;
+  }
+
+  /// Starts the vertex of a step with a filesystem result (RUN, COPY, ADD, WORKDIR).
+  void BeginStep(int s, const Command& c) {
+    vtx_ = progress_.Start(StepName(s, (in_trigger_ ? "ONBUILD " : "") + c.node.original));
+  }
+
+  /// Runs one instruction as its vertex: done, cached, or failed with the error.
+  void Step(int s, StageState& st, const Command& c, const std::function<void()>& on_error_context) {
+    vtx_ = -1;
+    try {
+      Dispatch(s, st, c);
+    } catch (const std::exception& e) {
+      progress_.Fail(vtx_, e.what());
+      on_error_context();
+      throw;
+    }
+    progress_.Done(vtx_);
+    vtx_ = -1;
+  }
+
+  /// The image `name` (pulled when missing, or with --pull: inside a vertex of its own), held
+  /// by the build's lease.
+  ImageRecord GetImage(const std::string& name, const std::string& platform) {
+    std::optional<ImageRecord> rec;
+    if (bases_.WillPull(name)) {
+      auto ref = TryParseReference(name);
+      int v = progress_.Start("[internal] load metadata for " + (ref ? ref->String() : name));
+      try {
+        VertexOutput out(progress_, v);
+        FILE* f = fdopen(dup(out.fd()), "w");
+        if (!f) ThrowErrno("fdopen");
+        try {
+          rec = bases_.Get(name, platform, f);
+        } catch (...) {
+          std::fclose(f);
+          throw;
+        }
+        std::fclose(f);
+      } catch (const std::exception& e) {
+        progress_.Fail(v, e.what());
+        throw;
+      }
+      progress_.Done(v);
+    } else {
+      rec = bases_.Get(name, platform, nullptr);
+    }
+    images_.Hold(*CurrentLease(), *rec);  // untagged or removed meanwhile, it stays for this build
+    return *rec;
+  }
+
+  /// A stage's base from a --build-context directory: its files (root-owned, as COPY makes
+  /// them) in one layer over an empty config, cached by their content.
+  StageState StateFromDir(const NamedContext& c) {
+    if (!IsDirectory(c.value)) throw Error("build context \"" + c.value + "\" is not a directory");
+    StageState st = ScratchState(HostArchitecture());
+    ContextTree tree(c.value, IgnorePatterns());
+    CopyOptions co;
+    auto expanded = ExpandSources(tree, {"."}, co);
+    Digest key = BuildCache::Key(Digest(), "FROM context", HashSources(tree, expanded, &file_hashes_).str(), {});
+    AddLayerStep(st, key, "FROM context " + c.value, [&] {
+      TempDir staging(layout_.TmpDir(), "context-");
+      std::string diff = staging.path() + "/diff";
+      MakeDirs(diff, 0755);
+      CopyToLayer(tree, expanded, "/", LayerView({}), diff, co);
+      return CommitLayerDir(layout_, layers_, diff, std::nullopt);
+    });
+    return st;
+  }
 
   void BuildStage(int s) {
     const Stage& stage = mf_.stages[s];
-    Say(StepHeader(stage.from_node.original));
+    no_cache_stage_ = false;
+    for (const auto& f : o_.no_cache_filter)
+      if (!stage.from.name.empty() && Lower(f) == stage.from.name) no_cache_stage_ = true;
     Ref base = Resolve(stage.from.image, s);
     StageState st;
+    std::string from_vertex;  // BuildKit shows FROM as a step only for an image base
     if (base.stage >= 0) {
       st = *states_[base.stage];
       st.args.clear();
       st.cmd_set = false;
-      Say(" ---> " + st.key.Short());
+    } else if (base.dir) {
+      st = WithContext(Where(stage.from_node), [&] { return StateFromDir(*base.dir); });
     } else if (Lower(base.image) == "scratch") {
       st = ScratchState(HostArchitecture());
       st.key = BuildCache::Key(Digest(), "FROM scratch", "", {});
-      Say(" ---> " + st.key.Short());
     } else {
-      auto rec = images_.Find(base.image);
-      if (!rec) throw Error(ErrorKind::kNotFound, Where(stage.from_node) + ": FROM " + base.image + ": No such image: " + base.image + " (pull it first with `mini pull`)");
-      images_.Hold(*CurrentLease(), *rec);  // untagged or removed meanwhile, it stays for this build
-      st = StateFromImage(rec->config);
-      st.image_id = rec->id.str();
-      const json& ml = rec->manifest["layers"];
-      for (size_t i = 0; i < rec->chain_ids.size(); ++i) {
-        LayerRef r{rec->chain_ids[i], rec->diff_ids[i], {}};
+      ImageRecord rec = WithContext(Where(stage.from_node) + ": FROM " + base.image,
+                                    [&] { return GetImage(base.image, stage.from.platform); });
+      st = StateFromImage(rec.config);
+      st.image_id = rec.id.str();
+      const json& ml = rec.manifest["layers"];
+      for (size_t i = 0; i < rec.chain_ids.size(); ++i) {
+        LayerRef r{rec.chain_ids[i], rec.diff_ids[i], {}};
         if (ml.is_array() && i < ml.size()) r.blob = ParseDescriptor(ml[i]);
         st.layers.push_back(r);
       }
-      st.key = BuildCache::Key(Digest(), "FROM " + rec->id.str(), "", {});
-      Say(" ---> " + rec->id.Short());
+      st.key = BuildCache::Key(Digest(), "FROM " + rec.id.str(), "", {});
+      auto ref = TryParseReference(base.image);
+      from_vertex = "FROM " + (ref ? ref->String() : base.image);
     }
+    // The step count: FROM an image, RUN/COPY/ADD/WORKDIR, and every ONBUILD trigger (BuildKit's).
+    cmd_index_ = 0;
+    cmd_total_ = from_vertex.empty() ? 0 : 1;
+    for (const auto& c : stage.commands)
+      if (std::holds_alternative<RunCmd>(c.ins) || std::holds_alternative<CopyCmd>(c.ins) ||
+          std::holds_alternative<WorkdirCmd>(c.ins))
+        ++cmd_total_;
+    cmd_total_ += static_cast<int>(st.TypedConfig().on_build.value_or(std::vector<std::string>{}).size());
+    if (!from_vertex.empty()) progress_.Done(progress_.Start(StepName(s, from_vertex)));
     RunTriggers(s, st);
     for (const auto& c : stage.commands) {
-      Say(StepHeader(c.node.original));
       try {
-        Dispatch(s, st, c);
+        Step(s, st, c, [] {});
       } catch (const RunFailed&) {
         throw;
       } catch (const Error& e) {
-        throw Error(Where(c.node) + ": " + e.what());
+        throw e.WithMessage(Where(c.node) + ": " + e.what());
       }
     }
     states_[s] = std::move(st);
@@ -203,28 +317,27 @@ class Builder {
   void RunTriggers(int s, StageState& st) {
     std::vector<std::string> triggers = st.TypedConfig().on_build.value_or(std::vector<std::string>{});
     st.Cfg().erase("OnBuild");
-    if (triggers.empty()) return;
     const Node& from = mf_.stages[s].from_node;
-    Say("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() == 1 ? "" : "s"));
     for (const auto& t : triggers) {
       try {
         Command c = ParseTrigger(t, from.start_line);
-        Say(" ---> Running trigger: " + c.node.original);
-        Dispatch(s, st, c);
+        in_trigger_ = true;
+        Step(s, st, c, [] {});
+        in_trigger_ = false;
       } catch (const RunFailed&) {
+        in_trigger_ = false;
         throw;
       } catch (const Error& e) {
-        throw Error(Where(from) + ": ONBUILD " + t + ": " + e.what());
+        in_trigger_ = false;
+        throw e.WithMessage(Where(from) + ": ONBUILD " + t + ": " + e.what());
       }
     }
   }
 
-  /// Looks the key up; on a hit prints and returns the entry.
+  /// Looks the key up (not with --no-cache, nor in a --no-cache-filter stage).
   std::optional<CacheEntry> Cached(const Digest& key) {
-    if (o_.no_cache) return std::nullopt;
-    auto e = cache_.Lookup(key, layers_, layout_);
-    if (e) Say(" ---> Using cache (CACHED)");
-    return e;
+    if (o_.no_cache || no_cache_stage_) return std::nullopt;
+    return cache_.Lookup(key, layers_, layout_);
   }
 
   void Dispatch(int s, StageState& st, const Command& c) {
@@ -232,28 +345,41 @@ class Builder {
       StageState next = st;
       std::string text = ApplyMetadata(next, c.ins, lex_, o_.build_args, global_args_, &used_args_);
       Digest key = BuildCache::Key(st.key, text, "", next.ArgEnv());
-      if (std::holds_alternative<WorkdirCmd>(c.ins) && !StageView(next).Lstat(CleanPathComponents(next.Workdir()))) {
-        // Docker creates a missing WORKDIR (root-owned, 0755) in a layer of its own.
+      if (std::holds_alternative<WorkdirCmd>(c.ins) && next.Workdir() != "/") {
+        // BuildKit's WORKDIR: a mkdir -p step with a layer of its own (empty when the directory exists).
+        BeginStep(s, c);
         AddLayerStep(next, key, text, [&] {
+          uid_t uid = 0;
+          gid_t gid = 0;
+          std::string user = next.TypedConfig().user.value_or("");
+          LayerView view = StageView(next);
+          if (!user.empty()) ResolveChown(user, view, &uid, &gid);
           TempDir staging(layout_.TmpDir(), "workdir-");
           std::string diff = staging.path() + "/diff";
-          MakeDirs(diff + next.Workdir(), 0755);
+          MakeDirs(diff, 0755);
+          MakeWorkdirDiff(view, next.Workdir(), uid, gid, diff);
           return CommitLayerDir(layout_, layers_, diff, Top(next));
         });
         st = std::move(next);
         return;
       }
+      if (std::holds_alternative<WorkdirCmd>(c.ins)) ++cmd_index_;  // WORKDIR / counts, as in BuildKit
       auto hit = Cached(key);
       std::string created = hit ? hit->created : NowRfc3339();
       if (!hit) cache_.Store(key, {created, std::nullopt});
       next.AddHistory(text, created, true);
       next.key = key;
       st = std::move(next);
-      Say(" ---> " + key.Short());
       return;
     }
-    if (auto* r = std::get_if<RunCmd>(&c.ins)) return DoRun(st, *r);
-    if (auto* cp = std::get_if<CopyCmd>(&c.ins)) return DoCopy(s, st, *cp);
+    if (auto* r = std::get_if<RunCmd>(&c.ins)) {
+      BeginStep(s, c);
+      return DoRun(st, *r);
+    }
+    if (auto* cp = std::get_if<CopyCmd>(&c.ins)) {
+      BeginStep(s, c);
+      return DoCopy(s, st, *cp);
+    }
     throw Error("unexpected instruction " + c.node.cmd);
   }
 
@@ -276,9 +402,13 @@ class Builder {
     if (hit && hit->chain_id && !CurrentLease()->AddLayerIfExists(*hit->chain_id)) hit.reset();
     std::string created;
     LayerRef ref;
+    if (hit && hit->chain_id) ref = LayerRefOf(layers_, *hit->chain_id);
+    // A hit must sit on this stage's top layer (a --no-cache-filter rebuild below may have
+    // changed it): else it is a miss.
+    if (hit && hit->chain_id && ref.chain_id != LayerStore::ChainId(Top(st), ref.diff_id)) hit.reset();
     if (hit && hit->chain_id) {
       created = hit->created;
-      ref = LayerRefOf(layers_, *hit->chain_id);
+      progress_.Cached(vtx_);
     } else {
       ref = make();
       created = NowRfc3339();
@@ -286,8 +416,9 @@ class Builder {
     }
     st.layers.push_back(ref);
     st.AddHistory(history, created, false);
-    st.key = key;
-    Say(" ---> " + key.Short());
+    // A step rebuilt without the cache keys what follows by its result: later steps (of this
+    // stage or of the stages built on it) hit the cache only when it made the same layer.
+    st.key = no_cache_stage_ && !hit ? BuildCache::Key(key, "result " + ref.chain_id.str(), "", {}) : key;
   }
 
   void DoRun(StageState& st, const RunCmd& r) {
@@ -321,12 +452,8 @@ class Builder {
       spec.image_id = st.image_id;
       spec.top_layer = Top(st);
       spec.network = network;
-      UniqueFd devnull;
-      if (o_.quiet) {
-        devnull.reset(open("/dev/null", O_WRONLY | O_CLOEXEC));
-        spec.out_fd = spec.err_fd = devnull.get();
-      }
-      std::fflush(out_);
+      VertexOutput output(progress_, vtx_);  // the command's output: log lines of its step
+      spec.out_fd = spec.err_fd = output.fd();
       try {
         return RunStep(layout_, layers_, spec);
       } catch (const Error& e) {
@@ -360,19 +487,7 @@ class Builder {
     std::string text = co.what;
     if (!cp.from.empty()) {
       std::string from = lex_.ProcessWord(cp.from, vars);
-      Ref ref = CopyFromRef(from, s);
-      std::vector<std::string> dirs;
-      if (ref.stage >= 0) {
-        const StageState& fs = *states_[ref.stage];
-        for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
-        inputs_prefix = "stage " + fs.key.str();
-      } else {
-        auto rec = images_.Find(ref.image);
-        if (!rec) throw Error(ErrorKind::kNotFound, "COPY --from=" + from + ": No such image: " + ref.image);
-        images_.Hold(*CurrentLease(), *rec);
-        for (auto it = rec->chain_ids.rbegin(); it != rec->chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
-        inputs_prefix = "image " + rec->id.str();
-      }
+      std::vector<std::string> dirs = WithContext("COPY --from=" + from, [&] { return SourceDirs(from, s, &inputs_prefix); });
       other = std::make_unique<LayerView>(dirs);
       tree = other.get();
       text += " --from=" + from;
@@ -411,33 +526,94 @@ class Builder {
     });
   }
 
+ public:
+  /// What `from` names in stage `s` (COPY --from, RUN --mount from=): an earlier stage (by name
+  /// or index), a --build-context (a directory, or an image), or an image (pulled when missing).
+  /// Returns its layer directories, top first (a context directory is its one "layer");
+  /// `cache_id` receives what identifies its content for cache keys. Throws Error.
+  std::vector<std::string> SourceDirs(const std::string& from, int s, std::string* cache_id) {
+    Ref ref = CopyFromRef(from, s);
+    std::vector<std::string> dirs;
+    if (ref.stage >= 0) {
+      const StageState& fs = *states_[ref.stage];
+      for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
+      *cache_id = "stage " + fs.key.str();
+    } else if (ref.dir) {
+      if (!IsDirectory(ref.dir->value)) throw Error("build context \"" + ref.dir->value + "\" is not a directory");
+      dirs.push_back(ref.dir->value);
+      std::string& digest = context_digests_[ref.dir->value];
+      if (digest.empty()) {
+        LayerView tree(dirs);
+        digest = HashSources(tree, ExpandSources(tree, {"."}, CopyOptions()), &file_hashes_).str();
+      }
+      *cache_id = "context " + digest;
+    } else {
+      ImageRecord rec = GetImage(ref.image, "");
+      for (auto it = rec.chain_ids.rbegin(); it != rec.chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
+      *cache_id = "image " + rec.id.str();
+    }
+    return dirs;
+  }
+
+  /// The result: the image (recorded and tagged) and/or the filesystem written out, as --output
+  /// says; the --label labels are added after the file's. Returns the image id (empty when only
+  /// the filesystem was exported).
   Digest Finish(StageState& st) {
     json config = st.config;
+    for (const auto& [k, v] : o_.labels) config["config"]["Labels"][k] = v;
     json diff_ids = json::array();
     std::vector<Descriptor> descs;
+    std::vector<std::string> dirs;
     for (const auto& l : st.layers) {
       diff_ids.push_back(l.diff_id.str());
       descs.push_back(l.blob);
+      dirs.insert(dirs.begin(), layers_.DiffDir(l.chain_id));
     }
     config["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
     const json& h = config["history"];
     config["created"] = h.is_array() && !h.empty() ? h.back().value("created", NowRfc3339()) : NowRfc3339();
-    Digest id = images_.CreateImage(config, descs);
-    Say("Successfully built " + id.Short());
-    for (const auto& t : o_.tags) {
-      Reference ref = ParseReference(t);
-      images_.Tag(ref, id);
-      Say("Successfully tagged " + ref.Familiar());
+    if (output_.type != OutputSpec::Type::kImage) {
+      bool local = output_.type == OutputSpec::Type::kLocal;
+      int v = progress_.Start(local ? "exporting to client directory" : "exporting to client tarball");
+      try {
+        ExportFilesystem(dirs, output_);
+      } catch (const std::exception& e) {
+        progress_.Fail(v, e.what());
+        throw;
+      }
+      progress_.Status(v, local ? "copying files done" : "sending tarball done");
+      progress_.Done(v);
     }
+    std::vector<std::string> names = o_.tags;
+    names.insert(names.end(), output_.names.begin(), output_.names.end());
+    Digest id;
+    if (output_.type == OutputSpec::Type::kImage || !names.empty()) {
+      int v = progress_.Start("exporting to image");
+      progress_.Status(v, "exporting layers done");
+      id = images_.CreateImage(config, descs);
+      progress_.Status(v, "writing image " + id.str() + " done");
+      for (const auto& t : names) {
+        Reference ref = ParseReference(t);
+        images_.Tag(ref, id);
+        progress_.Status(v, "naming to " + ref.String() + " done");
+      }
+      progress_.Done(v);
+    }
+    if (!o_.iidfile.empty() && !id.empty()) WriteFileAtomic(o_.iidfile, id.str());
     return id;
   }
 
+ private:
   const Layout& layout_;
   LayerStore& layers_;
   ImageStore& images_;
   const BuildOptions& o_;
-  FILE* out_;
+  BuildProgress& progress_;
+  const OutputSpec& output_;
   BuildCache cache_;
+  BaseResolver bases_;
+  std::map<std::string, NamedContext> contexts_;
+  std::map<std::string, std::string> context_digests_;  ///< a context directory -> its content digest
   FileHashCache file_hashes_{layout_.BuildCacheDir() + "/file-hashes"};
   ParsedFile pf_;
   Minifile mf_;
@@ -448,7 +624,11 @@ class Builder {
   std::vector<std::string> global_vars_;
   std::map<std::string, bool> used_args_;
   std::vector<std::optional<StageState>> states_;
-  int total_ = 0, step_ = 0;
+  bool name_stages_ = false;    ///< steps are "[NAME i/n]"
+  int cmd_index_ = 0, cmd_total_ = 0;  ///< the current stage's step number and step count
+  int vtx_ = -1;                ///< the running step's vertex
+  bool in_trigger_ = false;     ///< an ONBUILD trigger runs
+  bool no_cache_stage_ = false; ///< the stage is in --no-cache-filter
 };
 
 }  // namespace
@@ -456,12 +636,18 @@ class Builder {
 Digest BuildImage(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& opts, FILE* out) {
   layout.Ensure();
   BuildOptions o = opts;
+  // Bad flags are refused before any work.
+  BuildProgress::Mode mode = BuildProgress::ParseMode(o.progress, o.quiet, out);
+  OutputSpec output = ParseOutputSpecs(o.outputs);
+  ParseBuildContexts(o.build_contexts);
   if (!IsDirectory(o.context)) throw Error("unable to prepare context: path \"" + o.context + "\" not found");
-  for (const auto& t : o.tags) ParseReference(t);  // refuse bad tags before any work
+  for (const auto& t : o.tags) ParseReference(t);
+  for (const auto& t : output.names) ParseReference(t);
   // Holds the bases and every layer made or reused until the image records them: a prune or
   // rmi meanwhile leaves them (and a kill -9 leaves a lease the next collection removes).
   LeaseScope scope(layout, "build");
-  Builder b(layout, layers, images, o, out);
+  BuildProgress progress(mode, out);
+  Builder b(layout, layers, images, o, progress, output);
   return b.Run();
 }
 
