@@ -20,7 +20,7 @@ void MakeWorkdirDiff(const LayerView& image, const std::string& wd, uid_t uid, g
       first_missing = i;
       break;
     }
-    if (!S_ISDIR(e->st.st_mode)) throw Error("mkdir " + wd + ": " + JoinPath(prefix) + " is not a directory");
+    if (!S_ISDIR(e->st.st_mode)) throw Error("mkdir " + wd + ": /" + JoinPath(prefix) + " is not a directory");
   }
   if (first_missing == comps.size()) return;
   std::string host = diff_dir;
