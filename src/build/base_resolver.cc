@@ -2,6 +2,8 @@
 #include "build/base_resolver.h"
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <cstdlib>
 
 #include "common/error.h"
@@ -115,6 +117,30 @@ ImageRecord BaseResolver::Get(const std::string& name, const std::string& platfo
   } catch (const Error& e) {
     throw e.WithMessage("failed to pull " + ref.Familiar() + ": " + e.what());
   }
+}
+
+ImageRecord BaseResolver::Get(const std::string& name, const std::string& platform, BuildProgress& progress) {
+  if (!WillPull(name)) return Get(name, platform, static_cast<FILE*>(nullptr));
+  auto ref = TryParseReference(name);
+  int v = progress.Start("[internal] load metadata for " + (ref ? ref->String() : name));
+  std::optional<ImageRecord> rec;
+  try {
+    VertexOutput out(progress, v);
+    FILE* f = fdopen(dup(out.fd()), "w");
+    if (!f) ThrowErrno("fdopen");
+    try {
+      rec = Get(name, platform, f);
+    } catch (...) {
+      std::fclose(f);
+      throw;
+    }
+    std::fclose(f);  // flushed into the pipe before `out` waits for its end
+  } catch (const std::exception& e) {
+    progress.Fail(v, e.what());
+    throw;
+  }
+  progress.Done(v);
+  return *rec;
 }
 
 }  // namespace mini::build

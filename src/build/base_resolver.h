@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "build/progress.h"
 #include "store/image_store.h"
 #include "store/layer_store.h"
 #include "store/layout.h"
@@ -50,6 +51,9 @@ class BaseResolver {
   /// goes to `progress` (nullptr: none). Throws Error("No such image: x") for an id that is not
   /// there, Error("failed to pull NAME: reason") when the pull fails.
   ImageRecord Get(const std::string& name, const std::string& platform, FILE* progress);
+  /// Get, a pull shown as BuildKit does: a step "[internal] load metadata for REF" whose lines
+  /// are the pull's progress (failed with the error when the pull fails).
+  ImageRecord Get(const std::string& name, const std::string& platform, BuildProgress& progress);
 
  private:
   bool IsPullable(const std::string& name) const;

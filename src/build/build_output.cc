@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/io.h"
+#include "common/human.h"
 #include "common/strings.h"
 #include "store/tar_extract.h"
 
@@ -128,6 +129,55 @@ void ExportFilesystem(const std::vector<std::string>& diff_dirs_top_first, const
     if (spec.type == OutputSpec::Type::kLocal) ExportLocal(diff_dirs_top_first, spec.dest);
     else if (spec.type == OutputSpec::Type::kTar) ExportTar(diff_dirs_top_first, spec.dest);
   });
+}
+
+Digest DeliverBuild(ImageStore& images, const LayerStore& layer_store, const nlohmann::json& stage_config,
+                    const std::vector<LayerRef>& layers, const std::map<std::string, std::string>& labels,
+                    const OutputSpec& output, const std::vector<std::string>& tags, const std::string& iidfile,
+                    BuildProgress& progress) {
+  using nlohmann::json;
+  json config = stage_config;
+  for (const auto& [k, v] : labels) config["config"]["Labels"][k] = v;
+  json diff_ids = json::array();
+  std::vector<Descriptor> descs;
+  std::vector<std::string> dirs;  // top first
+  for (const auto& l : layers) {
+    diff_ids.push_back(l.diff_id.str());
+    descs.push_back(l.blob);
+    dirs.insert(dirs.begin(), layer_store.DiffDir(l.chain_id));
+  }
+  config["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
+  const json& h = config["history"];
+  config["created"] = h.is_array() && !h.empty() ? h.back().value("created", NowRfc3339()) : NowRfc3339();
+  if (output.type != OutputSpec::Type::kImage) {
+    bool local = output.type == OutputSpec::Type::kLocal;
+    int v = progress.Start(local ? "exporting to client directory" : "exporting to client tarball");
+    try {
+      ExportFilesystem(dirs, output);
+    } catch (const std::exception& e) {
+      progress.Fail(v, e.what());
+      throw;
+    }
+    progress.Status(v, local ? "copying files done" : "sending tarball done");
+    progress.Done(v);
+  }
+  std::vector<std::string> names = tags;
+  names.insert(names.end(), output.names.begin(), output.names.end());
+  Digest id;
+  if (output.type == OutputSpec::Type::kImage || !names.empty()) {
+    int v = progress.Start("exporting to image");
+    progress.Status(v, "exporting layers done");
+    id = images.CreateImage(config, descs);
+    progress.Status(v, "writing image " + id.str() + " done");
+    for (const auto& t : names) {
+      Reference ref = ParseReference(t);
+      images.Tag(ref, id);
+      progress.Status(v, "naming to " + ref.String() + " done");
+    }
+    progress.Done(v);
+  }
+  if (!iidfile.empty() && !id.empty()) WriteFileAtomic(iidfile, id.str());
+  return id;
 }
 
 }  // namespace mini::build

@@ -2,8 +2,16 @@
 /// `mini build --output`: where the result goes (buildx's syntax). An image in the store (the
 /// default), the final stage's filesystem written into a directory, or that filesystem as a tar
 /// (a file, or stdout for "-").
+#include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "build/layer_commit.h"
+#include "build/progress.h"
+#include "common/digest.h"
+#include "store/image_store.h"
+#include "store/layer_store.h"
 
 namespace mini::build {
 
@@ -26,5 +34,15 @@ OutputSpec ParseOutputSpecs(const std::vector<std::string>& values);
 /// modes kept); tar writes a deterministic tar to the file (written beside it and renamed) or
 /// to stdout, refusing a terminal. Throws Error naming the destination.
 void ExportFilesystem(const std::vector<std::string>& diff_dirs_top_first, const OutputSpec& spec);
+
+/// The end of a build, each part a step of `progress`: the filesystem of `layers` written out
+/// (local, tar), the image recorded from `config` (the stage's config document; `labels` added
+/// after its own, rootfs and created filled in) and tagged with `tags` and the output's names
+/// (for an image output, or when there are names), and `iidfile` written with its id. Returns
+/// the image id, empty when none was recorded. Throws Error.
+Digest DeliverBuild(ImageStore& images, const LayerStore& layer_store, const nlohmann::json& config,
+                    const std::vector<LayerRef>& layers, const std::map<std::string, std::string>& labels,
+                    const OutputSpec& output, const std::vector<std::string>& tags, const std::string& iidfile,
+                    BuildProgress& progress);
 
 }  // namespace mini::build

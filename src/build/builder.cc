@@ -17,6 +17,7 @@
 #include "build/minifile_parser.h"
 #include "build/progress.h"
 #include "build/run_step.h"
+#include "build/stage_graph.h"
 #include "build/stage_state.h"
 #include "build/workdir_step.h"
 #include "common/error.h"
@@ -38,22 +39,13 @@ std::string Lower(std::string s) {
   return s;
 }
 
-bool AllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 /// A RUN failure: its message is used as it is, without the FILE:LINE prefix.
 class RunFailed : public Error {
  public:
   using Error::Error;
 };
 
-/// Where a stage's base or a COPY --from points.
-struct Ref {
-  int stage = -1;       ///< an earlier stage
-  std::string image;    ///< else an image name ("scratch" for none)
-  const NamedContext* dir = nullptr;  ///< else a --build-context NAME=DIR
-};
+using Ref = StageRef;
 
 class Builder {
  public:
@@ -66,9 +58,8 @@ class Builder {
 
   Digest Run() {
     Load();
-    std::vector<bool> needed(mf_.stages.size(), false);
-    int target = TargetStage();
-    Need(target, needed);
+    int target = graph_->Target(o_.target);
+    std::vector<bool> needed = graph_->Needed(target);
     states_.resize(mf_.stages.size());
     for (size_t i = 0; i < mf_.stages.size(); ++i)
       if (needed[i]) BuildStage(static_cast<int>(i));
@@ -126,117 +117,38 @@ class Builder {
     for (size_t s = 0; s < mf_.stages.size() && !name_stages_; ++s)
       for (const auto& c : mf_.stages[s].commands)
         if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) name_stages_ = true;
+    graph_ = std::make_unique<StageGraph>(mf_, contexts_, lex_, global_vars_);
   }
 
   std::string Where(const Node& n) const { return mf_.file + ":" + std::to_string(n.start_line); }
 
-  /// A name in FROM or COPY --from: a --build-context first (it overrides a stage or an image of
-  /// that name, as buildx does), then an earlier stage, else an image.
-  Ref Resolve(const std::string& name, int before) const {
-    if (const NamedContext* c = FindNamedContext(contexts_, name)) {
-      if (c->kind == NamedContext::Kind::kImage) return {-1, c->value, nullptr};
-      return {-1, "", c};
-    }
-    std::string l = Lower(name);
-    for (int i = 0; i < before; ++i)
-      if (!mf_.stages[i].from.name.empty() && mf_.stages[i].from.name == l) return {i, "", nullptr};
-    return {-1, name, nullptr};
-  }
-
-  Ref CopyFromRef(const std::string& from, int stage) const {
-    if (AllDigits(from)) {
-      int idx = std::stoi(from);
-      if (idx >= stage) throw Error("COPY --from=" + from + ": invalid stage index (must refer to an earlier stage)");
-      return {idx, "", nullptr};
-    }
-    return Resolve(from, stage);
-  }
-
-  int TargetStage() const {
-    if (o_.target.empty()) return static_cast<int>(mf_.stages.size()) - 1;
-    for (size_t i = 0; i < mf_.stages.size(); ++i)
-      if (mf_.stages[i].from.name == Lower(o_.target)) return static_cast<int>(i);
-    throw Error(ErrorKind::kInvalidInput, "target stage \"" + o_.target + "\" could not be found");
-  }
-
-  /// Marks stage s and the stages it uses (FROM, COPY --from, RUN --mount from=) as needed: only
-  /// those are built, as BuildKit does.
-  void Need(int s, std::vector<bool>& needed) const {
-    if (needed[s]) return;
-    needed[s] = true;
-    const Stage& st = mf_.stages[s];
-    Ref base = Resolve(st.from.image, s);
-    if (base.stage >= 0) Need(base.stage, needed);
-    auto need_from = [&](const std::string& from) {
-      Ref r = CopyFromRef(lex_.ProcessWord(from, LookupIn(global_vars_)), s);
-      if (r.stage >= 0) Need(r.stage, needed);
-    };
-    for (const auto& c : st.commands) {
-      if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) need_from(cp->from);
-      if (auto* r = std::get_if<RunCmd>(&c.ins))
-        for (const auto& m : r->mounts)
-          for (const auto& field : Split(m, ','))
-            if (field.rfind("from=", 0) == 0 && field.size() > 5) need_from(field.substr(5));
-    }
-  }
-
-  /// BuildKit's step prefix: "[build 2/5] ", "[2/5] " for a one-stage build.
-  std::string StepName(int s, const std::string& text) {
-    std::string out = "[";
-    if (name_stages_) out += (mf_.stages[s].from.name.empty() ? "stage-" + std::to_string(s) : mf_.stages[s].from.name) + " ";
-    ++cmd_index_;
-    std::string total = std::to_string(cmd_total_), index = std::to_string(cmd_index_);
-    out += std::string(total.size() > index.size() ? total.size() - index.size() : 0, ' ') + index + "/" + total + "] ";
-    return out + text;
-  }
+  Ref Resolve(const std::string& name, int before) const { return graph_->Resolve(name, before); }
+  Ref CopyFromRef(const std::string& from, int stage) const { return graph_->FromRef(from, stage); }
 
   /// Starts the vertex of a step with a filesystem result (RUN, COPY, ADD, WORKDIR).
   void BeginStep(int s, const Command& c) {
-    vtx_ = progress_.Start(StepName(s, (in_trigger_ ? "ONBUILD " : "") + c.node.original));
+    vtx_ = progress_.Start(steps_.Next((in_trigger_ ? "ONBUILD " : "") + c.node.original));
   }
 
   /// Runs one instruction as its vertex: done, cached, or failed with the error.
-  void Step(int s, StageState& st, const Command& c, const std::function<void()>& on_error_context) {
+  void Step(int s, StageState& st, const Command& c) {
     vtx_ = -1;
     try {
       Dispatch(s, st, c);
     } catch (const std::exception& e) {
       progress_.Fail(vtx_, e.what());
-      on_error_context();
       throw;
     }
     progress_.Done(vtx_);
     vtx_ = -1;
   }
 
-  /// The image `name` (pulled when missing, or with --pull: inside a vertex of its own), held
-  /// by the build's lease.
+  /// The image `name` (pulled when missing, or with --pull, in a step of its own), held by the
+  /// build's lease: untagged or removed meanwhile, it stays for this build.
   ImageRecord GetImage(const std::string& name, const std::string& platform) {
-    std::optional<ImageRecord> rec;
-    if (bases_.WillPull(name)) {
-      auto ref = TryParseReference(name);
-      int v = progress_.Start("[internal] load metadata for " + (ref ? ref->String() : name));
-      try {
-        VertexOutput out(progress_, v);
-        FILE* f = fdopen(dup(out.fd()), "w");
-        if (!f) ThrowErrno("fdopen");
-        try {
-          rec = bases_.Get(name, platform, f);
-        } catch (...) {
-          std::fclose(f);
-          throw;
-        }
-        std::fclose(f);
-      } catch (const std::exception& e) {
-        progress_.Fail(v, e.what());
-        throw;
-      }
-      progress_.Done(v);
-    } else {
-      rec = bases_.Get(name, platform, nullptr);
-    }
-    images_.Hold(*CurrentLease(), *rec);  // untagged or removed meanwhile, it stays for this build
-    return *rec;
+    ImageRecord rec = bases_.Get(name, platform, progress_);
+    images_.Hold(*CurrentLease(), rec);
+    return rec;
   }
 
   /// A stage's base from a --build-context directory: its files (root-owned, as COPY makes
@@ -290,19 +202,14 @@ class Builder {
       auto ref = TryParseReference(base.image);
       from_vertex = "FROM " + (ref ? ref->String() : base.image);
     }
-    // The step count: FROM an image, RUN/COPY/ADD/WORKDIR, and every ONBUILD trigger (BuildKit's).
-    cmd_index_ = 0;
-    cmd_total_ = from_vertex.empty() ? 0 : 1;
-    for (const auto& c : stage.commands)
-      if (std::holds_alternative<RunCmd>(c.ins) || std::holds_alternative<CopyCmd>(c.ins) ||
-          std::holds_alternative<WorkdirCmd>(c.ins))
-        ++cmd_total_;
-    cmd_total_ += static_cast<int>(st.TypedConfig().on_build.value_or(std::vector<std::string>{}).size());
-    if (!from_vertex.empty()) progress_.Done(progress_.Start(StepName(s, from_vertex)));
+    std::string name = mf_.stages[s].from.name.empty() ? "stage-" + std::to_string(s) : mf_.stages[s].from.name;
+    size_t triggers = st.TypedConfig().on_build.value_or(std::vector<std::string>{}).size();
+    steps_ = StepNamer(name_stages_ ? name : "", StepCount(stage, !from_vertex.empty(), triggers));
+    if (!from_vertex.empty()) progress_.Done(progress_.Start(steps_.Next(from_vertex)));
     RunTriggers(s, st);
     for (const auto& c : stage.commands) {
       try {
-        Step(s, st, c, [] {});
+        Step(s, st, c);
       } catch (const RunFailed&) {
         throw;
       } catch (const Error& e) {
@@ -322,7 +229,7 @@ class Builder {
       try {
         Command c = ParseTrigger(t, from.start_line);
         in_trigger_ = true;
-        Step(s, st, c, [] {});
+        Step(s, st, c);
         in_trigger_ = false;
       } catch (const RunFailed&) {
         in_trigger_ = false;
@@ -363,7 +270,7 @@ class Builder {
         st = std::move(next);
         return;
       }
-      if (std::holds_alternative<WorkdirCmd>(c.ins)) ++cmd_index_;  // WORKDIR / counts, as in BuildKit
+      if (std::holds_alternative<WorkdirCmd>(c.ins)) steps_.Skip();  // WORKDIR / counts, as in BuildKit
       auto hit = Cached(key);
       std::string created = hit ? hit->created : NowRfc3339();
       if (!hit) cache_.Store(key, {created, std::nullopt});
@@ -555,52 +462,9 @@ class Builder {
     return dirs;
   }
 
-  /// The result: the image (recorded and tagged) and/or the filesystem written out, as --output
-  /// says; the --label labels are added after the file's. Returns the image id (empty when only
-  /// the filesystem was exported).
+  /// The result, as --output says (see DeliverBuild).
   Digest Finish(StageState& st) {
-    json config = st.config;
-    for (const auto& [k, v] : o_.labels) config["config"]["Labels"][k] = v;
-    json diff_ids = json::array();
-    std::vector<Descriptor> descs;
-    std::vector<std::string> dirs;
-    for (const auto& l : st.layers) {
-      diff_ids.push_back(l.diff_id.str());
-      descs.push_back(l.blob);
-      dirs.insert(dirs.begin(), layers_.DiffDir(l.chain_id));
-    }
-    config["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
-    const json& h = config["history"];
-    config["created"] = h.is_array() && !h.empty() ? h.back().value("created", NowRfc3339()) : NowRfc3339();
-    if (output_.type != OutputSpec::Type::kImage) {
-      bool local = output_.type == OutputSpec::Type::kLocal;
-      int v = progress_.Start(local ? "exporting to client directory" : "exporting to client tarball");
-      try {
-        ExportFilesystem(dirs, output_);
-      } catch (const std::exception& e) {
-        progress_.Fail(v, e.what());
-        throw;
-      }
-      progress_.Status(v, local ? "copying files done" : "sending tarball done");
-      progress_.Done(v);
-    }
-    std::vector<std::string> names = o_.tags;
-    names.insert(names.end(), output_.names.begin(), output_.names.end());
-    Digest id;
-    if (output_.type == OutputSpec::Type::kImage || !names.empty()) {
-      int v = progress_.Start("exporting to image");
-      progress_.Status(v, "exporting layers done");
-      id = images_.CreateImage(config, descs);
-      progress_.Status(v, "writing image " + id.str() + " done");
-      for (const auto& t : names) {
-        Reference ref = ParseReference(t);
-        images_.Tag(ref, id);
-        progress_.Status(v, "naming to " + ref.String() + " done");
-      }
-      progress_.Done(v);
-    }
-    if (!o_.iidfile.empty() && !id.empty()) WriteFileAtomic(o_.iidfile, id.str());
-    return id;
+    return DeliverBuild(images_, layers_, st.config, st.layers, o_.labels, output_, o_.tags, o_.iidfile, progress_);
   }
 
  private:
@@ -624,8 +488,9 @@ class Builder {
   std::vector<std::string> global_vars_;
   std::map<std::string, bool> used_args_;
   std::vector<std::optional<StageState>> states_;
+  std::unique_ptr<StageGraph> graph_;  ///< after Load
   bool name_stages_ = false;    ///< steps are "[NAME i/n]"
-  int cmd_index_ = 0, cmd_total_ = 0;  ///< the current stage's step number and step count
+  StepNamer steps_;             ///< the current stage's step names
   int vtx_ = -1;                ///< the running step's vertex
   bool in_trigger_ = false;     ///< an ONBUILD trigger runs
   bool no_cache_stage_ = false; ///< the stage is in --no-cache-filter

@@ -46,6 +46,13 @@ std::string Justify(const std::string& left, const std::string& right, int cols)
 
 }  // namespace
 
+std::string StepNamer::Next(const std::string& text) {
+  std::string total = std::to_string(total_), index = std::to_string(++index_);
+  std::string out = "[" + (stage_.empty() ? "" : stage_ + " ");
+  out += std::string(total.size() > index.size() ? total.size() - index.size() : 0, ' ') + index + "/" + total + "] ";
+  return out + text;
+}
+
 void BlockSignalsInThisThread() {
   sigset_t all;
   sigfillset(&all);

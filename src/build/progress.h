@@ -74,6 +74,22 @@ class BuildProgress {
   std::thread ticker_;
 };
 
+/// BuildKit's step names within one stage: "[build 2/5] RUN make", or "[2/5] RUN make" when the
+/// build does not name its stages (one stage, no COPY --from an image).
+class StepNamer {
+ public:
+  StepNamer() = default;
+  StepNamer(std::string stage, int total) : stage_(std::move(stage)), total_(total) {}
+  /// The next step's name; the index is padded to the width of the total ("[ 3/12]").
+  std::string Next(const std::string& text);
+  /// Counts a step that shows no vertex (BuildKit's WORKDIR /).
+  void Skip() { ++index_; }
+
+ private:
+  std::string stage_;
+  int total_ = 0, index_ = 0;
+};
+
 /// Blocks every signal in the calling thread. The threads the builder starts call it first: the
 /// runner waits for SIGCHLD (and forwards SIGINT, SIGTERM...) through a signalfd, which sees only
 /// the signals no thread takes; a helper thread with them unblocked would swallow them.

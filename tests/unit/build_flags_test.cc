@@ -10,7 +10,9 @@
 
 #include "build/base_resolver.h"
 #include "build/build_output.h"
+#include "build/minifile_parser.h"
 #include "build/progress.h"
+#include "build/stage_graph.h"
 #include "build/workdir_step.h"
 #include "common/error.h"
 #include "common/fs.h"
@@ -193,6 +195,48 @@ TEST(BuildProgress, TtyRedrawsInPlace) {
   EXPECT_NE(out.find("FINISHED"), std::string::npos) << out;
   EXPECT_NE(out.find(" => [1/1] RUN x"), std::string::npos) << out;
   EXPECT_NE(out.find("\033[2A"), std::string::npos) << out;  // moved up over the two-line block
+}
+
+TEST(BuildStageGraph, OnlyTheNeededStages) {
+  Minifile mf = ParseStages(ParseMinifile("FROM busybox AS base\nRUN x\n"
+                                          "FROM base AS unused\nRUN y\n"
+                                          "FROM busybox AS tools\n"
+                                          "FROM busybox AS cache\n"
+                                          "FROM scratch AS final\nCOPY --from=0 /a /a\n"
+                                          "RUN x\n",
+                                          "F"));
+  // RUN --mount=type=bind,from=tools,target=/t (set here: the parser of this branch refuses --mount)
+  std::get<RunCmd>(mf.stages[4].commands[1].ins).mounts.push_back("type=bind,from=tools,target=/t");
+  std::map<std::string, NamedContext> none;
+  ShellLex lex;
+  std::vector<std::string> vars;
+  StageGraph g(mf, none, lex, vars);
+  EXPECT_EQ(g.Target(""), 4);
+  EXPECT_EQ(g.Needed(4), (std::vector<bool>{true, false, true, false, true}));
+  EXPECT_EQ(g.Needed(g.Target("UNUSED")), (std::vector<bool>{true, true, false, false, false}));
+  EXPECT_EQ(ErrorOf([&] { g.Target("nope"); }), "target stage \"nope\" could not be found");
+  EXPECT_EQ(g.Resolve("base", 1).stage, 0);
+  EXPECT_EQ(g.Resolve("base", 0).stage, -1);  // only earlier stages
+  EXPECT_EQ(g.Resolve("base", 0).image, "base");
+  EXPECT_EQ(ErrorOf([&] { g.FromRef("4", 4); }), "COPY --from=4: invalid stage index (must refer to an earlier stage)");
+  // A --build-context of a stage's name replaces that stage: it is no longer needed.
+  auto contexts = ParseBuildContexts({"tools=/opt/tools", "busybox=docker-image://alpine"});
+  StageGraph h(mf, contexts, lex, vars);
+  EXPECT_EQ(h.Needed(4), (std::vector<bool>{true, false, false, false, true}));
+  ASSERT_NE(h.Resolve("tools", 4).dir, nullptr);
+  EXPECT_EQ(h.Resolve("tools", 4).dir->value, "/opt/tools");
+  EXPECT_EQ(h.Resolve("busybox", 0).image, "alpine");
+  EXPECT_EQ(StepCount(mf.stages[4], false, 0), 2);
+  EXPECT_EQ(StepCount(mf.stages[0], true, 3), 5);
+}
+
+TEST(BuildProgress, StepNames) {
+  StepNamer one("", 3);
+  EXPECT_EQ(one.Next("FROM x"), "[1/3] FROM x");
+  one.Skip();
+  EXPECT_EQ(one.Next("RUN y"), "[3/3] RUN y");
+  StepNamer many("build", 12);
+  EXPECT_EQ(many.Next("RUN a"), "[build  1/12] RUN a");
 }
 
 TEST(BuildWorkdir, MkdirDiff) {
