@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <exception>
+#include <memory>
 #include <thread>
 
 #include "build/export.h"
@@ -63,9 +64,8 @@ OutputSpec ParseOne(const std::string& value) {
   return spec;
 }
 
-/// Writes the merged tar into `fd` on a thread of its own, which takes SIGPIPE as EPIPE.
+/// Writes the merged tar into `fd`, on a thread with SIGPIPE blocked (so it is EPIPE).
 void WriteTarThread(const std::vector<std::string>& dirs, UniqueFd fd, std::exception_ptr* failure) {
-  BlockSignalsInThisThread();
   try {
     WriteMergedTar(dirs, fd.get());
   } catch (...) {
@@ -79,7 +79,8 @@ void ExportLocal(const std::vector<std::string>& dirs, const std::string& dest) 
   if (pipe2(p, O_CLOEXEC) != 0) ThrowErrno("pipe");
   UniqueFd read_end(p[0]), write_end(p[1]);
   std::exception_ptr write_failure;
-  std::thread writer(WriteTarThread, std::cref(dirs), std::move(write_end), &write_failure);
+  auto fd = std::make_shared<UniqueFd>(std::move(write_end));
+  std::thread writer = StartThread([&dirs, fd, &write_failure] { WriteTarThread(dirs, std::move(*fd), &write_failure); });
   std::exception_ptr read_failure;
   try {
     FdSource src(read_end.get(), "build output");

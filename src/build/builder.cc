@@ -444,7 +444,9 @@ class Builder {
     if (ref.stage >= 0) {
       const StageState& fs = *states_[ref.stage];
       for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
-      *cache_id = "stage " + fs.key.str();
+      // By content (its top layer's chain id), not by its key: a stage rebuilt by --no-cache-filter
+      // keeps its keys but may have new files.
+      *cache_id = "stage " + (fs.layers.empty() ? fs.key.str() : fs.layers.back().chain_id.str());
     } else if (ref.dir) {
       if (!IsDirectory(ref.dir->value)) throw Error("build context \"" + ref.dir->value + "\" is not a directory");
       dirs.push_back(ref.dir->value);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 
 #include <cerrno>
+#include <memory>
 #include <csignal>
 
 #include "common/error.h"
@@ -59,6 +60,24 @@ void BlockSignalsInThisThread() {
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
 }
 
+std::thread StartThread(std::function<void()> fn) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool running = false;
+  std::thread t([&mu, &cv, &running, fn = std::move(fn)] {
+    BlockSignalsInThisThread();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      running = true;
+      cv.notify_one();  // under the lock: the starter's mu, cv and flag outlive this call
+    }
+    fn();
+  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return running; });
+  return t;
+}
+
 BuildProgress::Mode BuildProgress::ParseMode(const std::string& flag, bool quiet, FILE* out) {
   if (flag != "auto" && flag != "plain" && flag != "tty" && flag != "quiet")
     throw Error(ErrorKind::kInvalidInput, "invalid --progress \"" + flag + "\": use auto, plain, tty or quiet");
@@ -69,7 +88,7 @@ BuildProgress::Mode BuildProgress::ParseMode(const std::string& flag, bool quiet
 }
 
 BuildProgress::BuildProgress(Mode mode, FILE* out) : mode_(mode), out_(out), begin_(std::chrono::steady_clock::now()) {
-  if (mode_ == Mode::kTty) ticker_ = std::thread([this] { Ticker(); });
+  if (mode_ == Mode::kTty) ticker_ = StartThread([this] { Ticker(); });
 }
 
 BuildProgress::~BuildProgress() { Stop(); }
@@ -195,7 +214,6 @@ void BuildProgress::RedrawLocked(bool final) {
 }
 
 void BuildProgress::Ticker() {
-  BlockSignalsInThisThread();
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(100));
@@ -213,12 +231,12 @@ VertexOutput::VertexOutput(BuildProgress& progress, int vertex) : progress_(prog
   if (pipe2(p, O_CLOEXEC) != 0) ThrowErrno("pipe");
   UniqueFd read_end(p[0]);
   write_.reset(p[1]);
-  reader_ = std::thread([this, fd = std::move(read_end)] {
-    BlockSignalsInThisThread();
+  auto fd = std::make_shared<UniqueFd>(std::move(read_end));
+  reader_ = StartThread([this, fd] {
     std::string pending;
     char buf[4096];
     for (;;) {
-      ssize_t n = read(fd.get(), buf, sizeof buf);
+      ssize_t n = read(fd->get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       pending.append(buf, static_cast<size_t>(n));

@@ -11,6 +11,7 @@
 /// Thread-safe: log lines come from the threads reading RUN output.
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -89,6 +90,12 @@ class StepNamer {
   std::string stage_;
   int total_ = 0, index_ = 0;
 };
+
+/// Starts a thread running `fn` (with every signal blocked, see below) and returns only once it
+/// runs. The runner clones container processes from this process; glibc's set*id() in such a
+/// child waits for every thread of the parent that has not finished starting, forever (the
+/// thread is not in the child). So no thread may still be starting when a RUN step begins.
+std::thread StartThread(std::function<void()> fn);
 
 /// Blocks every signal in the calling thread. The threads the builder starts call it first: the
 /// runner waits for SIGCHLD (and forwards SIGINT, SIGTERM...) through a signalfd, which sees only

@@ -136,6 +136,9 @@ u2=$(mini run --rm --network none flags:ncf)
 expect_eq "$(grep -A1 '\[a 2/2\] RUN echo a' "$T/ncf2" | tail -n1)" "$(grep -A1 '\[a 2/2\] RUN' "$T/ncf1" | tail -n1)" "stage a still cached"
 grep -A1 '\[b 2/2\] RUN' "$T/ncf2" | tail -n1 | grep CACHED >/dev/null && fail "stage b cached: $(cat "$T/ncf2")"
 grep -A1 'COPY --from=b' "$T/ncf2" | tail -n1 | grep CACHED >/dev/null && fail "the COPY of b's new file was cached"
+# A normal build afterwards: b's newest result, and the COPY of it (not the first build's).
+mini build -q -f "$T/ncf.mf" -t flags:ncf "$C" >/dev/null
+expect_eq "$(mini run --rm --network none flags:ncf)" "$u2" "a cached build after --no-cache-filter"
 
 echo "== --build-arg NAME takes the environment's value; --network none"
 printf 'FROM busybox\nARG FOO\nRUN echo "$FOO" >/foo; ls /sys/class/net | tr "\\n" " " >/nets\n' >"$T/arg.mf"
