@@ -9,7 +9,9 @@
 #include <set>
 
 #include "build/automatic_args.h"
+#include "build/base_resolver.h"
 #include "build/build_cache.h"
+#include "build/build_output.h"
 #include "build/chown_spec.h"
 #include "build/copy_plan.h"
 #include "build/copy_step.h"
@@ -17,12 +19,16 @@
 #include "build/instructions.h"
 #include "build/link_layer.h"
 #include "build/minifile_parser.h"
+#include "build/progress.h"
 #include "build/run_step.h"
+#include "build/stage_graph.h"
 #include "build/stage_state.h"
+#include "build/workdir_step.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
 #include "common/path.h"
+#include "common/strings.h"
 #include "store/importer.h"
 #include "store/lease.h"
 
@@ -37,63 +43,54 @@ std::string Lower(std::string s) {
   return s;
 }
 
-bool AllDigits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 /// A RUN failure: its message is used as it is, without the FILE:LINE prefix.
 class RunFailed : public Error {
  public:
   using Error::Error;
 };
 
-/// Where a stage's base or a COPY --from points.
-struct Ref {
-  int stage = -1;       ///< an earlier stage
-  std::string image;    ///< else an image name ("scratch" for none)
-};
+using Ref = StageRef;
 
 class Builder {
  public:
-  Builder(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& o, FILE* out)
-      : layout_(layout), layers_(layers), images_(images), o_(o), out_(out), cache_(layout) {}
+  Builder(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& o, BuildProgress& progress,
+          const OutputSpec& output)
+      : layout_(layout), layers_(layers), images_(images), o_(o), progress_(progress), output_(output), cache_(layout),
+        bases_(layout, layers, images, o.pull), contexts_(ParseBuildContexts(o.build_contexts)) {}
   /// The file hashes learnt are kept even when the build fails: the files were read either way.
   ~Builder() { file_hashes_.Save(); }
 
   Digest Run() {
     Load();
-    std::vector<bool> needed(mf_.stages.size(), false);
-    int target = TargetStage();
-    Need(target, needed);
-    total_ = 0;
-    for (size_t i = 0; i < mf_.stages.size(); ++i)
-      if (needed[i]) total_ += 1 + static_cast<int>(mf_.stages[i].commands.size());
+    int target = graph_->Target(o_.target);
+    std::vector<bool> needed = graph_->Needed(target);
     states_.resize(mf_.stages.size());
     for (size_t i = 0; i < mf_.stages.size(); ++i)
       if (needed[i]) BuildStage(static_cast<int>(i));
     std::vector<std::string> unused;
     for (const auto& [k, v] : o_.build_args)
       if (!used_args_[k]) unused.push_back(k);
-    if (!unused.empty() && !o_.quiet) {
+    if (!unused.empty()) {
       std::string list;
       for (const auto& u : unused) list += (list.empty() ? "" : " ") + u;
-      std::fprintf(stderr, "[Warning] One or more build-args [%s] were not consumed\n", list.c_str());
+      Say("[Warning] One or more build-args [" + list + "] were not consumed");
     }
     return Finish(*states_[target]);
   }
 
  private:
-  void Say(const std::string& line) {
-    if (o_.quiet) return;
-    std::fprintf(out_, "%s\n", line.c_str());
-    std::fflush(out_);
-  }
+  /// A line outside the steps (warnings).
+  void Say(const std::string& line) { progress_.Log(0, line); }
 
   void Load() {
     std::string path = FindMinifile(o_.context, o_.file);
-    pf_ = ParseMinifile(ReadFile(path, 16 << 20), path);
-    for (const auto& w : pf_.warnings) Say("[Warning] " + w);
+    int v = progress_.Start("[internal] load build definition from " + BaseName(path));
+    std::string text = ReadFile(path, 16 << 20);
+    progress_.Status(v, "transferring dockerfile: " + std::to_string(text.size()) + "B done");
+    pf_ = ParseMinifile(text, path);
     mf_ = ParseStages(pf_);
+    progress_.Done(v);
+    for (const auto& w : pf_.warnings) Say("[Warning] " + w);
     lex_ = ShellLex(mf_.escape);
     context_ = OpenContext(o_.context, &ignore_name_);
     // ARGs before the first FROM: visible to FROM lines (and to stage ARGs that redeclare them).
@@ -123,87 +120,111 @@ class Builder {
     for (auto& st : mf_.stages) {
       st.from.image = WithContext(Where(st.from_node), [&] { return lex_.ProcessWord(st.from.image, LookupIn(global_vars_)); });
       if (st.from.image.empty()) throw Error(Where(st.from_node) + ": base name (" + st.from_node.args[0] + ") should not be blank");
+      st.from.platform = WithContext(Where(st.from_node), [&] { return lex_.ProcessWord(st.from.platform, LookupIn(global_vars_)); });
     }
+    // BuildKit names the steps "[NAME i/n]" ("stage-N" for an unnamed stage) unless the build has
+    // one stage and no COPY --from an image (an image source counts as a stage there).
+    name_stages_ = mf_.stages.size() > 1;
+    for (size_t s = 0; s < mf_.stages.size() && !name_stages_; ++s)
+      for (const auto& c : mf_.stages[s].commands)
+        if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) name_stages_ = true;
+    graph_ = std::make_unique<StageGraph>(mf_, contexts_, lex_, global_vars_);
   }
 
   std::string Where(const Node& n) const { return mf_.file + ":" + std::to_string(n.start_line); }
 
-  Ref Resolve(const std::string& name, int before) const {
-    std::string l = Lower(name);
-    for (int i = 0; i < before; ++i)
-      if (!mf_.stages[i].from.name.empty() && mf_.stages[i].from.name == l) return {i, ""};
-    return {-1, name};
+  Ref Resolve(const std::string& name, int before) const { return graph_->Resolve(name, before); }
+  Ref CopyFromRef(const std::string& from, int stage) const { return graph_->FromRef(from, stage); }
+
+  /// Starts the vertex of a step with a filesystem result (RUN, COPY, ADD, WORKDIR).
+  void BeginStep(int s, const Command& c) {
+    vtx_ = progress_.Start(steps_.Next((in_trigger_ ? "ONBUILD " : "") + c.node.original));
   }
 
-  Ref CopyFromRef(const std::string& from, int stage) const {
-    if (AllDigits(from)) {
-      int idx = std::stoi(from);
-      if (idx >= stage) throw Error("COPY --from=" + from + ": invalid stage index (must refer to an earlier stage)");
-      return {idx, ""};
+  /// Runs one instruction as its vertex: done, cached, or failed with the error.
+  void Step(int s, StageState& st, const Command& c) {
+    vtx_ = -1;
+    try {
+      Dispatch(s, st, c);
+    } catch (const std::exception& e) {
+      progress_.Fail(vtx_, e.what());
+      throw;
     }
-    return Resolve(from, stage);
+    progress_.Done(vtx_);
+    vtx_ = -1;
   }
 
-  int TargetStage() const {
-    if (o_.target.empty()) return static_cast<int>(mf_.stages.size()) - 1;
-    for (size_t i = 0; i < mf_.stages.size(); ++i)
-      if (mf_.stages[i].from.name == Lower(o_.target)) return static_cast<int>(i);
-    throw Error("target stage \"" + o_.target + "\" could not be found");
+  /// The image `name` (pulled when missing, or with --pull, in a step of its own), held by the
+  /// build's lease: untagged or removed meanwhile, it stays for this build.
+  ImageRecord GetImage(const std::string& name, const std::string& platform) {
+    ImageRecord rec = bases_.Get(name, platform, progress_);
+    images_.Hold(*CurrentLease(), rec);
+    return rec;
   }
 
-  void Need(int s, std::vector<bool>& needed) const {
-    if (needed[s]) return;
-    needed[s] = true;
-    const Stage& st = mf_.stages[s];
-    Ref base = Resolve(st.from.image, s);
-    if (base.stage >= 0) Need(base.stage, needed);
-    for (const auto& c : st.commands)
-      if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) {
-        Ref r = CopyFromRef(lex_.ProcessWord(cp->from, LookupIn(global_vars_)), s);
-        if (r.stage >= 0) Need(r.stage, needed);
-      }
+  /// A stage's base from a --build-context directory: its files (root-owned, as COPY makes
+  /// them) in one layer over an empty config, cached by their content.
+  StageState StateFromDir(const NamedContext& c) {
+    if (!IsDirectory(c.value)) throw Error("build context \"" + c.value + "\" is not a directory");
+    StageState st = ScratchState(HostArchitecture());
+    ContextTree tree(c.value, IgnorePatterns());
+    CopyOptions co;
+    auto expanded = ExpandSources(tree, {"."}, co);
+    Digest key = BuildCache::Key(Digest(), "FROM context", HashSources(expanded, co, &file_hashes_).str(), {});
+    AddLayerStep(st, key, "FROM context " + c.value, [&] {
+      TempDir staging(layout_.TmpDir(), "context-");
+      std::string diff = staging.path() + "/diff";
+      MakeDirs(diff, 0755);
+      CopyToLayer(expanded, "/", LayerView({}), diff, co);
+      return CommitLayerDir(layout_, layers_, diff, std::nullopt);
+    });
+    return st;
   }
-
-  std::string StepHeader(const std::string& original) { return "Step " + std::to_string(++step_) + "/" + std::to_string(total_) + " : " + original; }
 
   void BuildStage(int s) {
     const Stage& stage = mf_.stages[s];
-    Say(StepHeader(stage.from_node.original));
+    no_cache_stage_ = false;
+    for (const auto& f : o_.no_cache_filter)
+      if (!stage.from.name.empty() && Lower(f) == stage.from.name) no_cache_stage_ = true;
     Ref base = Resolve(stage.from.image, s);
     StageState st;
+    std::string from_vertex;  // BuildKit shows FROM as a step only for an image base
     if (base.stage >= 0) {
       st = *states_[base.stage];
       st.args.clear();
       st.cmd_set = false;
-      Say(" ---> " + st.key.Short());
+    } else if (base.dir) {
+      st = WithContext(Where(stage.from_node), [&] { return StateFromDir(*base.dir); });
     } else if (Lower(base.image) == "scratch") {
       st = ScratchState(HostArchitecture());
       st.key = BuildCache::Key(Digest(), "FROM scratch", "", {});
-      Say(" ---> " + st.key.Short());
     } else {
-      auto rec = images_.Find(base.image);
-      if (!rec) throw Error(ErrorKind::kNotFound, Where(stage.from_node) + ": FROM " + base.image + ": No such image: " + base.image + " (pull it first with `mini pull`)");
-      images_.Hold(*CurrentLease(), *rec);  // untagged or removed meanwhile, it stays for this build
-      st = StateFromImage(rec->config);
-      st.image_id = rec->id.str();
-      const json& ml = rec->manifest["layers"];
-      for (size_t i = 0; i < rec->chain_ids.size(); ++i) {
-        LayerRef r{rec->chain_ids[i], rec->diff_ids[i], {}};
+      ImageRecord rec = WithContext(Where(stage.from_node) + ": FROM " + base.image,
+                                    [&] { return GetImage(base.image, stage.from.platform); });
+      st = StateFromImage(rec.config);
+      st.image_id = rec.id.str();
+      const json& ml = rec.manifest["layers"];
+      for (size_t i = 0; i < rec.chain_ids.size(); ++i) {
+        LayerRef r{rec.chain_ids[i], rec.diff_ids[i], {}};
         if (ml.is_array() && i < ml.size()) r.blob = ParseDescriptor(ml[i]);
         st.layers.push_back(r);
       }
-      st.key = BuildCache::Key(Digest(), "FROM " + rec->id.str(), "", {});
-      Say(" ---> " + rec->id.Short());
+      st.key = BuildCache::Key(Digest(), "FROM " + rec.id.str(), "", {});
+      auto ref = TryParseReference(base.image);
+      from_vertex = "FROM " + (ref ? ref->String() : base.image);
     }
+    std::string name = mf_.stages[s].from.name.empty() ? "stage-" + std::to_string(s) : mf_.stages[s].from.name;
+    size_t triggers = st.TypedConfig().on_build.value_or(std::vector<std::string>{}).size();
+    steps_ = StepNamer(name_stages_ ? name : "", StepCount(stage, !from_vertex.empty(), triggers));
+    if (!from_vertex.empty()) progress_.Done(progress_.Start(steps_.Next(from_vertex)));
     RunTriggers(s, st);
     for (const auto& c : stage.commands) {
-      Say(StepHeader(c.node.original));
       try {
-        Dispatch(s, st, c);
+        Step(s, st, c);
       } catch (const RunFailed&) {
         throw;
       } catch (const Error& e) {
-        throw Error(Where(c.node) + ": " + e.what());
+        throw e.WithMessage(Where(c.node) + ": " + e.what());
       }
     }
     states_[s] = std::move(st);
@@ -214,28 +235,27 @@ class Builder {
   void RunTriggers(int s, StageState& st) {
     std::vector<std::string> triggers = st.TypedConfig().on_build.value_or(std::vector<std::string>{});
     st.Cfg().erase("OnBuild");
-    if (triggers.empty()) return;
     const Node& from = mf_.stages[s].from_node;
-    Say("# Executing " + std::to_string(triggers.size()) + " build trigger" + (triggers.size() == 1 ? "" : "s"));
     for (const auto& t : triggers) {
       try {
         Command c = ParseTrigger(t, from.start_line);
-        Say(" ---> Running trigger: " + c.node.original);
-        Dispatch(s, st, c);
+        in_trigger_ = true;
+        Step(s, st, c);
+        in_trigger_ = false;
       } catch (const RunFailed&) {
+        in_trigger_ = false;
         throw;
       } catch (const Error& e) {
-        throw Error(Where(from) + ": ONBUILD " + t + ": " + e.what());
+        in_trigger_ = false;
+        throw e.WithMessage(Where(from) + ": ONBUILD " + t + ": " + e.what());
       }
     }
   }
 
-  /// Looks the key up; on a hit prints and returns the entry.
+  /// Looks the key up (not with --no-cache, nor in a --no-cache-filter stage).
   std::optional<CacheEntry> Cached(const Digest& key) {
-    if (o_.no_cache) return std::nullopt;
-    auto e = cache_.Lookup(key, layers_, layout_);
-    if (e) Say(" ---> Using cache (CACHED)");
-    return e;
+    if (o_.no_cache || no_cache_stage_) return std::nullopt;
+    return cache_.Lookup(key, layers_, layout_);
   }
 
   void Dispatch(int s, StageState& st, const Command& c) {
@@ -244,28 +264,41 @@ class Builder {
       StageState next = st;
       std::string text = ApplyMetadata(next, c.ins, lex_, o_.build_args, global_args_, &used_args_);
       Digest key = BuildCache::Key(st.key, text, "", next.ArgEnv());
-      if (std::holds_alternative<WorkdirCmd>(c.ins) && !StageView(next).Lstat(CleanPathComponents(next.Workdir()))) {
-        // Docker creates a missing WORKDIR (root-owned, 0755) in a layer of its own.
+      if (std::holds_alternative<WorkdirCmd>(c.ins) && next.Workdir() != "/") {
+        // BuildKit's WORKDIR: a mkdir -p step with a layer of its own (empty when the directory exists).
+        BeginStep(s, c);
         AddLayerStep(next, key, text, [&] {
+          uid_t uid = 0;
+          gid_t gid = 0;
+          std::string user = next.TypedConfig().user.value_or("");
+          LayerView view = StageView(next);
+          if (!user.empty()) ResolveChown(user, view, &uid, &gid);
           TempDir staging(layout_.TmpDir(), "workdir-");
           std::string diff = staging.path() + "/diff";
-          MakeDirs(diff + next.Workdir(), 0755);
+          MakeDirs(diff, 0755);
+          MakeWorkdirDiff(view, next.Workdir(), uid, gid, diff);
           return CommitLayerDir(layout_, layers_, diff, Top(next));
         });
         st = std::move(next);
         return;
       }
+      if (std::holds_alternative<WorkdirCmd>(c.ins)) steps_.Skip();  // WORKDIR / counts, as in BuildKit
       auto hit = Cached(key);
       std::string created = hit ? hit->created : NowRfc3339();
       if (!hit) cache_.Store(key, {created, std::nullopt});
       next.AddHistory(text, created, true);
       next.key = key;
       st = std::move(next);
-      Say(" ---> " + key.Short());
       return;
     }
-    if (auto* r = std::get_if<RunCmd>(&c.ins)) return DoRun(st, *r);
-    if (auto* cp = std::get_if<CopyCmd>(&c.ins)) return DoCopy(s, st, *cp);
+    if (auto* r = std::get_if<RunCmd>(&c.ins)) {
+      BeginStep(s, c);
+      return DoRun(st, *r);
+    }
+    if (auto* cp = std::get_if<CopyCmd>(&c.ins)) {
+      BeginStep(s, c);
+      return DoCopy(s, st, *cp);
+    }
     throw Error("unexpected instruction " + c.node.cmd);
   }
 
@@ -288,9 +321,13 @@ class Builder {
     if (hit && hit->chain_id && !CurrentLease()->AddLayerIfExists(*hit->chain_id)) hit.reset();
     std::string created;
     LayerRef ref;
+    if (hit && hit->chain_id) ref = LayerRefOf(layers_, *hit->chain_id);
+    // A hit must sit on this stage's top layer (a --no-cache-filter rebuild below may have
+    // changed it): else it is a miss.
+    if (hit && hit->chain_id && ref.chain_id != LayerStore::ChainId(Top(st), ref.diff_id)) hit.reset();
     if (hit && hit->chain_id) {
       created = hit->created;
-      ref = LayerRefOf(layers_, *hit->chain_id);
+      progress_.Cached(vtx_);
     } else {
       ref = make();
       created = NowRfc3339();
@@ -298,8 +335,9 @@ class Builder {
     }
     st.layers.push_back(ref);
     st.AddHistory(history, created, false);
-    st.key = key;
-    Say(" ---> " + key.Short());
+    // A step rebuilt without the cache keys what follows by its result: later steps (of this
+    // stage or of the stages built on it) hit the cache only when it made the same layer.
+    st.key = no_cache_stage_ && !hit ? BuildCache::Key(key, "result " + ref.chain_id.str(), "", {}) : key;
   }
 
   void DoRun(StageState& st, const RunCmd& r) {
@@ -334,12 +372,8 @@ class Builder {
       spec.image_id = st.image_id;
       spec.top_layer = Top(st);
       spec.network = network;
-      UniqueFd devnull;
-      if (o_.quiet) {
-        devnull.reset(open("/dev/null", O_WRONLY | O_CLOEXEC));
-        spec.out_fd = spec.err_fd = devnull.get();
-      }
-      std::fflush(out_);
+      VertexOutput output(progress_, vtx_);  // the command's output: log lines of its step
+      spec.out_fd = spec.err_fd = output.fd();
       try {
         return RunStep(layout_, layers_, spec);
       } catch (const Error& e) {
@@ -358,19 +392,8 @@ class Builder {
     std::unique_ptr<SourceTree> other;
     if (!cp.from.empty()) {
       from.from = lex_.ProcessWord(cp.from, vars);
-      Ref ref = CopyFromRef(from.from, s);
-      std::vector<std::string> dirs;
-      if (ref.stage >= 0) {
-        const StageState& fs = *states_[ref.stage];
-        for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
-        from.inputs = "stage " + fs.key.str();
-      } else {
-        auto rec = images_.Find(ref.image);
-        if (!rec) throw Error(ErrorKind::kNotFound, "COPY --from=" + from.from + ": No such image: " + ref.image);
-        images_.Hold(*CurrentLease(), *rec);
-        for (auto it = rec->chain_ids.rbegin(); it != rec->chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
-        from.inputs = "image " + rec->id.str();
-      }
+      std::vector<std::string> dirs =
+          WithContext("COPY --from=" + from.from, [&] { return SourceDirs(from.from, s, &from.inputs); });
       other = std::make_unique<LayerView>(dirs);
       from.tree = other.get();
       from.is_context = false;
@@ -422,6 +445,7 @@ class Builder {
     if (hit && hit->chain_id) {
       created = hit->created;
       ref = RebaseLayer(layout_, layers_, *hit->chain_id, Top(st));
+      progress_.Cached(vtx_);
     } else {
       ref = make();
       created = NowRfc3339();
@@ -430,36 +454,55 @@ class Builder {
     st.layers.push_back(ref);
     st.AddHistory(history, created, false);
     st.key = BuildCache::Key(st.key, "link " + key.str(), "", {});
-    Say(" ---> " + st.key.Short());
   }
 
+ public:
+  /// What `from` names in stage `s` (COPY --from, RUN --mount from=): an earlier stage (by name
+  /// or index), a --build-context (a directory, or an image), or an image (pulled when missing).
+  /// Returns its layer directories, top first (a context directory is its one "layer");
+  /// `cache_id` receives what identifies its content for cache keys. Throws Error.
+  std::vector<std::string> SourceDirs(const std::string& from, int s, std::string* cache_id) {
+    Ref ref = CopyFromRef(from, s);
+    std::vector<std::string> dirs;
+    if (ref.stage >= 0) {
+      const StageState& fs = *states_[ref.stage];
+      for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
+      // By content (its top layer's chain id), not by its key: a stage rebuilt by --no-cache-filter
+      // keeps its keys but may have new files.
+      *cache_id = "stage " + (fs.layers.empty() ? fs.key.str() : fs.layers.back().chain_id.str());
+    } else if (ref.dir) {
+      if (!IsDirectory(ref.dir->value)) throw Error("build context \"" + ref.dir->value + "\" is not a directory");
+      dirs.push_back(ref.dir->value);
+      std::string& digest = context_digests_[ref.dir->value];
+      if (digest.empty()) {
+        LayerView tree(dirs);
+        digest = HashSources(ExpandSources(tree, {"."}, CopyOptions()), CopyOptions(), &file_hashes_).str();
+      }
+      *cache_id = "context " + digest;
+    } else {
+      ImageRecord rec = GetImage(ref.image, "");
+      for (auto it = rec.chain_ids.rbegin(); it != rec.chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
+      *cache_id = "image " + rec.id.str();
+    }
+    return dirs;
+  }
+
+  /// The result, as --output says (see DeliverBuild).
   Digest Finish(StageState& st) {
-    json config = st.config;
-    json diff_ids = json::array();
-    std::vector<Descriptor> descs;
-    for (const auto& l : st.layers) {
-      diff_ids.push_back(l.diff_id.str());
-      descs.push_back(l.blob);
-    }
-    config["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
-    const json& h = config["history"];
-    config["created"] = h.is_array() && !h.empty() ? h.back().value("created", NowRfc3339()) : NowRfc3339();
-    Digest id = images_.CreateImage(config, descs);
-    Say("Successfully built " + id.Short());
-    for (const auto& t : o_.tags) {
-      Reference ref = ParseReference(t);
-      images_.Tag(ref, id);
-      Say("Successfully tagged " + ref.Familiar());
-    }
-    return id;
+    return DeliverBuild(images_, layers_, st.config, st.layers, o_.labels, output_, o_.tags, o_.iidfile, progress_);
   }
 
+ private:
   const Layout& layout_;
   LayerStore& layers_;
   ImageStore& images_;
   const BuildOptions& o_;
-  FILE* out_;
+  BuildProgress& progress_;
+  const OutputSpec& output_;
   BuildCache cache_;
+  BaseResolver bases_;
+  std::map<std::string, NamedContext> contexts_;
+  std::map<std::string, std::string> context_digests_;  ///< a context directory -> its content digest
   FileHashCache file_hashes_{layout_.BuildCacheDir() + "/file-hashes"};
   ParsedFile pf_;
   Minifile mf_;
@@ -470,7 +513,12 @@ class Builder {
   std::vector<std::string> global_vars_;
   std::map<std::string, bool> used_args_;
   std::vector<std::optional<StageState>> states_;
-  int total_ = 0, step_ = 0;
+  std::unique_ptr<StageGraph> graph_;  ///< after Load
+  bool name_stages_ = false;    ///< steps are "[NAME i/n]"
+  StepNamer steps_;             ///< the current stage's step names
+  int vtx_ = -1;                ///< the running step's vertex
+  bool in_trigger_ = false;     ///< an ONBUILD trigger runs
+  bool no_cache_stage_ = false; ///< the stage is in --no-cache-filter
 };
 
 }  // namespace
@@ -478,12 +526,18 @@ class Builder {
 Digest BuildImage(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& opts, FILE* out) {
   layout.Ensure();
   BuildOptions o = opts;
+  // Bad flags are refused before any work.
+  BuildProgress::Mode mode = BuildProgress::ParseMode(o.progress, o.quiet, out);
+  OutputSpec output = ParseOutputSpecs(o.outputs);
+  ParseBuildContexts(o.build_contexts);
   if (!IsDirectory(o.context)) throw Error("unable to prepare context: path \"" + o.context + "\" not found");
-  for (const auto& t : o.tags) ParseReference(t);  // refuse bad tags before any work
+  for (const auto& t : o.tags) ParseReference(t);
+  for (const auto& t : output.names) ParseReference(t);
   // Holds the bases and every layer made or reused until the image records them: a prune or
   // rmi meanwhile leaves them (and a kill -9 leaves a lease the next collection removes).
   LeaseScope scope(layout, "build");
-  Builder b(layout, layers, images, o, out);
+  BuildProgress progress(mode, out);
+  Builder b(layout, layers, images, o, progress, output);
   return b.Run();
 }
 

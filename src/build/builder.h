@@ -21,7 +21,7 @@ struct BuildOptions {
   std::map<std::string, std::string> build_args;  ///< --build-arg
   std::string target;                           ///< --target stage name
   bool no_cache = false;
-  bool quiet = false;                           ///< -q: no progress, RUN output discarded
+  bool quiet = false;                           ///< -q: no progress, RUN output discarded (--progress=quiet)
   std::string network = "bridge";               ///< default network for RUN (bridge|none|host|name)
   // BuildKit's flags; the specs are kept as the user wrote them and parsed by the builder.
   std::vector<std::string> secrets;             ///< --secret id=x[,src=FILE|,env=VAR]
@@ -36,8 +36,11 @@ struct BuildOptions {
   std::vector<std::string> allow;               ///< --allow security.insecure|network.host
 };
 
-/// Builds and tags the image; progress goes to `out` (unless quiet). Returns the image id.
-/// Throws Error: parse errors name FILE:LINE, a failing RUN gives "RUN <cmd>: exit code N".
+/// Builds the target stage (and only the stages it needs) and records and tags the image, or
+/// writes its filesystem out (--output); BuildKit's progress (and RUN output) goes to `out`
+/// (stderr for the CLI). Returns the image id, empty when no image was made (--output
+/// local/tar without a tag). Throws Error: bad flags before any work ("invalid --output ..."),
+/// parse errors name FILE:LINE, a failing RUN gives "RUN <cmd>: exit code N".
 Digest BuildImage(const Layout& layout, LayerStore& layers, ImageStore& images, const BuildOptions& opts,
                   FILE* out);
 

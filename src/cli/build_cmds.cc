@@ -75,8 +75,9 @@ void RegisterBuild(CLI::App& app, Globals& g) {
       b.build_args[a.substr(0, eq)] = a.substr(eq + 1);
     }
     StoreHandle s(g.root);
-    Digest id = build::BuildImage(s.layout, s.layers, s.images, b, stdout);
-    if (o->quiet) std::printf("%s\n", id.str().c_str());
+    // BuildKit's way: progress on stderr; with -q only the image id, on stdout.
+    Digest id = build::BuildImage(s.layout, s.layers, s.images, b, stderr);
+    if ((o->quiet || o->progress == "quiet") && !id.empty()) std::printf("%s\n", id.str().c_str());
   });
 }
 

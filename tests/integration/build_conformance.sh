@@ -3,7 +3,8 @@
 # dockerd) and by `mini build` on the same busybox base must give the same flattened file tree
 # (path, type, mode, owner, size, link target) and the same config (Env, Cmd, Entrypoint,
 # WorkingDir, User, Labels, ExposedPorts, Volumes, StopSignal, Healthcheck). Per-layer trees are
-# printed when they differ (Docker's legacy WORKDIR makes a layer; mini's does not).
+# printed when they differ (both make a layer for WORKDIR; mini's, as BuildKit's, also when the
+# directory exists).
 # Skips (77) without dockerd or when it does not come up within 60 s.
 source "$SRC_DIR/tests/integration/lib.sh"
 source "$SRC_DIR/tests/integration/dockerd.bash"

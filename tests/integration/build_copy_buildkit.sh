@@ -37,7 +37,8 @@ expect_err() {
   grep -F -- "$3" <<<"$err" >/dev/null || fail "$1: wanted [$3], got [$err]"
 }
 # cached: the last step of the build was a cache hit.
-cached() { awk '/^Step /{s=NR} s&&NR==s+1{l=$0} END{exit !(l ~ /Using cache/)}' <<<"$out"; }
+# (BuildKit's plain progress: the last "#N [i/n] ..." step is followed by "#N CACHED".)
+cached() { awk '/^#[0-9]+ \[[^]]*[0-9]+\/[0-9]+\] /{n=$1} END{print n}' <<<"$out" | { read -r n; grep -x "$n CACHED" <<<"$out" >/dev/null; }; }
 
 # --- --parents -------------------------------------------------------------------------------
 build parents1 $'FROM busybox\nCOPY --parents x/y/a.txt top.txt /p/'

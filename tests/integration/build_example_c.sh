@@ -57,7 +57,7 @@ expect_eq "$(cd "$up" && find . -mindepth 1 | sort | tr '\n' ' ')" "./hello " "r
 
 # A cached rebuild does no apt work.
 start=$(date +%s%N)
-out=$(mini build -t hello-c --network host "$E") || fail "cached rebuild"
+out=$(mini build --progress plain -t hello-c --network host "$E" 2>&1) || fail "cached rebuild"
 echo "cached rebuild: $(( ($(date +%s%N) - start) / 1000000 )) ms"
 echo "$out" | grep 'apt-get' >/dev/null && echo "$out" | grep 'Reading package' >/dev/null && fail "apt ran again"
 echo PASS
