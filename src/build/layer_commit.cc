@@ -3,8 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/log.h"
 #include "store/blob_store.h"
 #include "store/tar_generate.h"
 
@@ -12,6 +16,7 @@ namespace mini::build {
 
 LayerRef CommitLayerDir(const Layout& layout, LayerStore& layers, const std::string& diff_dir,
                         const std::optional<Digest>& parent) {
+  auto start = std::chrono::steady_clock::now();
   TempDir tmp(layout.TmpDir(), "pack-");
   std::string blob_path = tmp.path() + "/blob";
   PackResult pr;
@@ -25,6 +30,12 @@ LayerRef CommitLayerDir(const Layout& layout, LayerStore& layers, const std::str
   if (!blobs.Has(pr.blob_digest)) blobs.Adopt(blob_path, pr.blob_digest);
   LayerInfo info = layers.CreateFromDiffDir(diff_dir, parent, pr.blob_digest, pr.blob_size, pr.diff_id, pr.tar_size);
   if (PathExists(diff_dir)) RemoveTree(diff_dir);  // an identical layer existed already
+  if (DebugEnabled()) {
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    Debug("packed layer: " + std::to_string(pr.tar_size) + " bytes of tar -> " + std::to_string(pr.blob_size) +
+          " bytes of gzip, registered in " + std::to_string(static_cast<long>(s * 1000)) + " ms (" +
+          std::to_string(static_cast<long>(pr.tar_size / 1e6 / std::max(s, 1e-6))) + " MB/s of tar)");
+  }
   LayerRef ref;
   ref.chain_id = info.chain_id;
   ref.diff_id = info.diff_id;
