@@ -31,7 +31,8 @@ LayerRef CommitLayerDir(const Layout& layout, LayerStore& layers, const std::str
   auto synced = std::chrono::steady_clock::now();
   BlobStore blobs(layout);
   if (!blobs.Has(pr.blob_digest)) blobs.Adopt(blob_path, pr.blob_digest);
-  LayerInfo info = layers.CreateFromDiffDir(diff_dir, parent, pr.blob_digest, pr.blob_size, pr.diff_id, pr.tar_size);
+  LayerInfo info = layers.CreateFromDiffDir(diff_dir, parent, pr.blob_digest, pr.blob_size, pr.diff_id, pr.tar_size,
+                                            pr.tree_size);
   if (PathExists(diff_dir)) RemoveTree(diff_dir);  // an identical layer existed already
   if (DebugEnabled()) {
     auto ms = [](auto a, auto b) { return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(b - a).count()); };

@@ -125,6 +125,7 @@ class Packer {
     r.tar_size = tar_size_;
     r.blob_digest = blob_sha_.Finish();
     r.blob_size = blob_size_;
+    r.tree_size = tree_size_;
     return r;
   }
 
@@ -146,6 +147,7 @@ class Packer {
       Debug("pack: skipping socket " + path);
       return;
     }
+    if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) tree_size_ += static_cast<uint64_t>(st.st_size);
     TarStream::EntryPtr e = tar_.NewEntry();
     if (opts_.convert_whiteouts && IsWhiteout(st)) {
       std::string wh = rel.substr(0, rel.size() - name.size()) + ".wh." + name;
@@ -245,6 +247,7 @@ class Packer {
   Sha256 blob_sha_;
   uint64_t tar_size_ = 0;
   uint64_t blob_size_ = 0;
+  uint64_t tree_size_ = 0;
   uint64_t written_back_ = 0;  ///< blob bytes handed to sync_file_range so far
   bool writeback_ = true;
   std::unique_ptr<CompressingSink> sink_;

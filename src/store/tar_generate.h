@@ -44,6 +44,9 @@ struct PackResult {
   uint64_t blob_size = 0;
   Digest diff_id;  ///< sha256 of the uncompressed tar
   uint64_t tar_size = 0;
+  /// Apparent size of the tree as TreeSize counts it (regular files and symlinks, each link of
+  /// a hard-linked file), so that registering the tree needs no second walk.
+  uint64_t tree_size = 0;
 };
 
 /// Packs the tree under `dir` (not following symlinks) into out_fd. Packing the same tree twice

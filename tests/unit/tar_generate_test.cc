@@ -135,6 +135,7 @@ TEST_F(PackTest, RoundTripKeepsEveryTypeAndAllMetadata) {
     EXPECT_EQ(p.diff_id, u.diff_id);
     EXPECT_EQ(p.tar_size, u.tar_size);
     EXPECT_EQ(p.tar_size % 512, 0u);
+    EXPECT_EQ(p.tree_size, TreeSize(src));  // what registering the tree would walk it for
     auto want = Snapshot(src), got = Snapshot(dst);
     EXPECT_EQ(want, got);
     EXPECT_EQ(got.size(), whiteouts ? 19u : 16u);
