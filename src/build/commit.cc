@@ -19,6 +19,7 @@
 #include "store/image_config.h"
 #include "run/container.h"
 #include "store/blob_store.h"
+#include "store/concurrent_stage.h"
 #include "store/lease.h"
 #include "store/tar_generate.h"
 
@@ -122,28 +123,33 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
   std::string what = "commit " + container;  // context for what fails below (e.g. a full disk)
   TempDir tmp(layout.TmpDir(), "commit-");
   std::string blob_path = tmp.path() + "/blob";
+  std::optional<Digest> parent;
+  if (!base.chain_ids.empty()) parent = base.chain_ids.back();
+  // The container keeps its upper dir: the new layer is unpacked from the tar as it is packed
+  // (on another thread), so the blob is never inflated again.
   PackResult pr;
+  StagedLayer staged;
   {
     std::unique_ptr<Freezer> freeze;
     if (opts.pause && state.status == run::ContainerStatus::kRunning) freeze = std::make_unique<Freezer>(state.cgroup_paths);
     UniqueFd out(open(blob_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!out) ThrowErrno("create " + blob_path);
+    ConcurrentStage stage(layers, UnpackOptions{});
     PackOptions po;
     po.shift = {cfg.idmap.uid_base, cfg.idmap.gid_base, cfg.idmap.size};  // --userns: back to image ids
+    po.tar_copy = [&stage](const void* data, size_t n) { stage.Write(data, n); };
     pr = WithContext(what, [&] { return PackLayer(upper, out.get(), po); });
+    staged = WithContext(what, [&] { return stage.Finish(); });
+    if (fsync(out.get()) != 0) ThrowErrno("fsync " + blob_path);
   }
-  // The container keeps its upper dir: the layer is unpacked from the blob just written.
-  std::optional<Digest> parent;
-  if (!base.chain_ids.empty()) parent = base.chain_ids.back();
-  LayerInfo info;
-  {
-    UniqueFd in(open(blob_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!in) ThrowErrno("open " + blob_path);
-    FdSource src(in.get(), blob_path);
-    info = WithContext(what, [&] { return layers.CreateFromStream(src, parent, pr.blob_digest, pr.blob_size, pr.diff_id); });
-  }
+  if (!(staged.result.diff_id == pr.diff_id))
+    throw Error(what + ": the unpacked layer's diff id " + staged.result.diff_id.str() + " is not the packed " +
+                pr.diff_id.str());
+  staged.result.blob_digest = pr.blob_digest;
+  staged.result.blob_size = pr.blob_size;
   BlobStore blobs(layout);
   if (!blobs.Has(pr.blob_digest)) blobs.Adopt(blob_path, pr.blob_digest);
+  LayerInfo info = WithContext(what, [&] { return layers.CommitStaged(staged, parent); });
 
   json config = base.config;
   json& c = config["config"];

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "store/parallel_gzip.h"
 
 namespace mini {
 namespace {
@@ -273,48 +274,17 @@ class PlainSink : public CompressingSink {
   ChunkWriter out_;
 };
 
-/// gzip with zlib's default header: mtime 0, no name, no comment. Deterministic.
+/// gzip in independent members compressed on every core (store/parallel_gzip.h): mtime 0, no
+/// name. Deterministic whatever the number of threads.
 class GzipSink : public CompressingSink {
  public:
-  GzipSink(ChunkWriter out, std::string name, int level) : out_(std::move(out)), name_(std::move(name)) {
-    std::memset(&zs_, 0, sizeof zs_);
-    if (deflateInit2(&zs_, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-      throw Error(name_ + ": cannot initialise zlib");
-  }
-  ~GzipSink() override { deflateEnd(&zs_); }
-  void Write(const void* data, size_t n) override {
-    const unsigned char* p = static_cast<const unsigned char*>(data);
-    while (n > 0) {
-      uInt k = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
-      zs_.next_in = const_cast<unsigned char*>(p);
-      zs_.avail_in = k;
-      Run(Z_NO_FLUSH);
-      p += k;
-      n -= k;
-    }
-  }
-  void Finish() override {
-    zs_.next_in = nullptr;
-    zs_.avail_in = 0;
-    Run(Z_FINISH);
-  }
+  GzipSink(ChunkWriter out, std::string name, CompressionSpeed speed)
+      : gz_(std::move(out), std::move(name), speed == CompressionSpeed::kFastest) {}
+  void Write(const void* data, size_t n) override { gz_.Write(data, n); }
+  void Finish() override { gz_.Finish(); }
 
  private:
-  void Run(int flush) {
-    unsigned char buf[kChunk];
-    for (;;) {
-      zs_.next_out = buf;
-      zs_.avail_out = sizeof buf;
-      int r = deflate(&zs_, flush);
-      if (r == Z_STREAM_ERROR) throw Error(name_ + ": gzip compression failed");
-      size_t produced = sizeof buf - zs_.avail_out;
-      if (produced) out_(buf, produced);
-      if (flush == Z_FINISH ? r == Z_STREAM_END : (zs_.avail_in == 0 && zs_.avail_out != 0)) return;
-    }
-  }
-  ChunkWriter out_;
-  std::string name_;
-  z_stream zs_;
+  ParallelGzip gz_;
 };
 
 class ZstdSink : public CompressingSink {
@@ -417,8 +387,7 @@ std::unique_ptr<CompressingSink> NewCompressingSinkTo(Compression c, ChunkWriter
                                                       CompressionSpeed speed) {
   switch (c) {
     case Compression::kGzip:
-      return std::make_unique<GzipSink>(std::move(out), name,
-                                        speed == CompressionSpeed::kFastest ? Z_BEST_SPEED : Z_DEFAULT_COMPRESSION);
+      return std::make_unique<GzipSink>(std::move(out), name, speed);
     case Compression::kZstd: return std::make_unique<ZstdSink>(std::move(out), name);
     case Compression::kNone: break;
   }

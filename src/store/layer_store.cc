@@ -193,7 +193,7 @@ LayerInfo LayerStore::CommitStaged(StagedLayer& staged, const std::optional<Dige
 
 LayerInfo LayerStore::CreateFromDiffDir(const std::string& diff_dir, const std::optional<Digest>& parent,
                                         const Digest& blob_digest, uint64_t blob_size, const Digest& diff_id,
-                                        uint64_t tar_size) {
+                                        uint64_t tar_size, std::optional<uint64_t> tree_size) {
   if (parent && !Has(*parent)) throw Error("parent layer " + parent->str() + ": not found");
   LayerInfo info;
   info.chain_id = ChainId(parent, diff_id);
@@ -202,7 +202,7 @@ LayerInfo LayerStore::CreateFromDiffDir(const std::string& diff_dir, const std::
   info.blob_digest = blob_digest;
   info.blob_size = blob_size;
   info.tar_size = tar_size;
-  info.size = TreeSize(diff_dir);
+  info.size = tree_size ? *tree_size : TreeSize(diff_dir);
   TempDir staging(layout_.TmpDir(), "layer-");
   StoreLock lock(layout_);
   HoldInCurrentLease(info);

@@ -74,10 +74,11 @@ class LayerStore {
   LayerInfo CommitStaged(StagedLayer& staged, const std::optional<Digest>& parent);
 
   /// Registers an already-unpacked diff directory (e.g. a container's upper dir packed by the
-  /// builder) as a layer: `diff_dir` is moved (renamed) into place; digests come from packing.
+  /// builder) as a layer: `diff_dir` is moved (renamed) into place; digests come from packing,
+  /// and so may its apparent size (`tree_size`, else TreeSize walks it).
   LayerInfo CreateFromDiffDir(const std::string& diff_dir, const std::optional<Digest>& parent,
                               const Digest& blob_digest, uint64_t blob_size, const Digest& diff_id,
-                              uint64_t tar_size);
+                              uint64_t tar_size, std::optional<uint64_t> tree_size = std::nullopt);
 
   /// overlay2/<chain hex>/diff
   std::string DiffDir(const Digest& chain_id) const { return layout_.LayerDiff(chain_id.hex()); }

@@ -95,14 +95,16 @@ class Packer {
             opts.compression,
             [this](const void* data, size_t n) {
               blob_sha_.Update(data, n);
-              blob_size_ += n;
               WriteAll(out_fd_, data, n, "layer output");
+              blob_size_ += n;
+              StartWriteback();
             },
             "pack " + dir)),
         tar_(TarStream::Format::kPax,
              [this](const void* data, size_t n) {
                tar_sha_.Update(data, n);
                tar_size_ += n;
+               if (opts_.tar_copy) opts_.tar_copy(data, n);
                sink_->Write(data, n);
              },
              "pack: ", "packing") {}
@@ -123,6 +125,7 @@ class Packer {
     r.tar_size = tar_size_;
     r.blob_digest = blob_sha_.Finish();
     r.blob_size = blob_size_;
+    r.tree_size = tree_size_;
     return r;
   }
 
@@ -144,6 +147,7 @@ class Packer {
       Debug("pack: skipping socket " + path);
       return;
     }
+    if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) tree_size_ += static_cast<uint64_t>(st.st_size);
     TarStream::EntryPtr e = tar_.NewEntry();
     if (opts_.convert_whiteouts && IsWhiteout(st)) {
       std::string wh = rel.substr(0, rel.size() - name.size()) + ".wh." + name;
@@ -200,6 +204,17 @@ class Packer {
     }
   }
 
+  /// Asks the kernel to write back each new 8 MiB of the blob now (without waiting), so that
+  /// the caller's fsync overlaps with packing. A file that does not support it is left alone.
+  void StartWriteback() {
+    constexpr uint64_t kStep = 8 << 20;
+    if (!writeback_ || blob_size_ - written_back_ < kStep) return;
+    if (sync_file_range(out_fd_, static_cast<off64_t>(written_back_), static_cast<off64_t>(blob_size_ - written_back_),
+                        SYNC_FILE_RANGE_WRITE) != 0)
+      writeback_ = false;  // a pipe or an unsupported fs: stop trying
+    written_back_ = blob_size_;
+  }
+
   /// Name, type, mode, owner (numeric only) and mtime; never atime/ctime or "now".
   void SetCommon(archive_entry* e, const std::string& name, mode_t type, const struct stat& st) const {
     archive_entry_set_pathname(e, name.c_str());
@@ -232,6 +247,9 @@ class Packer {
   Sha256 blob_sha_;
   uint64_t tar_size_ = 0;
   uint64_t blob_size_ = 0;
+  uint64_t tree_size_ = 0;
+  uint64_t written_back_ = 0;  ///< blob bytes handed to sync_file_range so far
+  bool writeback_ = true;
   std::unique_ptr<CompressingSink> sink_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // inode -> first path packed
   TarStream tar_;  // last: destroyed first, while the sink and hashes still exist

@@ -2,6 +2,7 @@
 /// Deterministic layer packing: a directory tree -> tar (sorted names, stable headers, overlay
 /// whiteouts back to `.wh.` files) -> compression, hashing both streams in the same pass.
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "common/digest.h"
@@ -33,6 +34,9 @@ struct PackOptions {
   bool convert_whiteouts = true;
   /// Owners are shifted back (a --userns container's upper dir); whiteouts are owned by 0.
   IdShift shift;
+  /// When set, every byte of the tar goes here too, in order, on the packing thread (commit
+  /// unpacks the new layer from it while packing). What it throws fails the pack.
+  std::function<void(const void* data, size_t n)> tar_copy;
 };
 
 struct PackResult {
@@ -40,10 +44,15 @@ struct PackResult {
   uint64_t blob_size = 0;
   Digest diff_id;  ///< sha256 of the uncompressed tar
   uint64_t tar_size = 0;
+  /// Apparent size of the tree as TreeSize counts it (regular files and symlinks, each link of
+  /// a hard-linked file), so that registering the tree needs no second walk.
+  uint64_t tree_size = 0;
 };
 
 /// Packs the tree under `dir` (not following symlinks) into out_fd. Packing the same tree twice
-/// yields identical bytes. Entry names are relative ("etc/passwd", dirs end with "/"), user and
+/// yields identical bytes. The tar is generated, hashed and (written to out_fd) on the calling
+/// thread while gzip runs on every core; writeback of out_fd starts as it is written, so the
+/// caller's fsync finds little left to do. Entry names are relative ("etc/passwd", dirs end with "/"), user and
 /// group names are empty, uid/gid/mode/mtime/xattrs/hard links/devices/fifos are kept.
 PackResult PackLayer(const std::string& dir, int out_fd, const PackOptions& opts = {});
 

@@ -75,6 +75,13 @@ void MakeTree(const std::string& r, bool whiteouts) {
     if (testutil::Exists(r + "/" + d)) SetTime(r + "/" + d, t++, 5000);
 }
 
+PackOptions Opts(Compression c, bool convert_whiteouts) {
+  PackOptions o;
+  o.compression = c;
+  o.convert_whiteouts = convert_whiteouts;
+  return o;
+}
+
 PackResult PackToFile(const std::string& dir, const std::string& out, const PackOptions& opts) {
   UniqueFd fd(open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) ThrowErrno("create " + out);
@@ -128,6 +135,7 @@ TEST_F(PackTest, RoundTripKeepsEveryTypeAndAllMetadata) {
     EXPECT_EQ(p.diff_id, u.diff_id);
     EXPECT_EQ(p.tar_size, u.tar_size);
     EXPECT_EQ(p.tar_size % 512, 0u);
+    EXPECT_EQ(p.tree_size, TreeSize(src));  // what registering the tree would walk it for
     auto want = Snapshot(src), got = Snapshot(dst);
     EXPECT_EQ(want, got);
     EXPECT_EQ(got.size(), whiteouts ? 19u : 16u);
@@ -150,8 +158,8 @@ TEST_F(PackTest, OutputIsDeterministicForEveryCompression) {
     SCOPED_TRACE(CompressionName(c));
     std::string b1 = sb_ / (std::string("one.") + CompressionName(c));
     std::string b2 = sb_ / (std::string("two.") + CompressionName(c));
-    PackResult p1 = PackToFile(src, b1, {c, true});
-    PackResult p2 = PackToFile(src, b2, {c, true});
+    PackResult p1 = PackToFile(src, b1, Opts(c, true));
+    PackResult p2 = PackToFile(src, b2, Opts(c, true));
     EXPECT_EQ(p1.blob_digest, p2.blob_digest);
     EXPECT_EQ(ReadFile(b1), ReadFile(b2));
     std::string bytes = ReadFile(b1);
@@ -180,14 +188,14 @@ TEST_F(PackTest, EntriesAreSortedDepthFirstWithCleanHeaders) {
   Check(setxattr((src + "/a").c_str(), "trusted.overlay.opaque", "y", 1, 0), "setxattr");
   Check(setxattr((src + "/b/a").c_str(), "user.overlay.x", "1", 1, 0), "setxattr");
   Check(setxattr((src + "/b/a").c_str(), "trusted.overlay.origin", "1", 1, 0), "setxattr");
-  PackResult p = PackToFile(src, sb_ / "out.tar", {Compression::kNone, true});
+  PackResult p = PackToFile(src, sb_ / "out.tar", Opts(Compression::kNone, true));
   std::string tar = ReadFile(sb_ / "out.tar");
   EXPECT_EQ(ListTar(tar), (std::vector<std::string>{"B", "a/", "a/.wh..wh..opq", "b/", "b/a", "b/.wh.wh",
                                                     "b/z/", "b/z/f", "c -> b/a"}));
   EXPECT_EQ(tar.find("overlay"), std::string::npos);  // no overlay xattr in any header
   EXPECT_EQ(p.tar_size, tar.size());
 
-  PackToFile(src, sb_ / "raw.tar", {Compression::kNone, false});
+  PackToFile(src, sb_ / "raw.tar", Opts(Compression::kNone, false));
   EXPECT_EQ(ListTar(ReadFile(sb_ / "raw.tar")),
             (std::vector<std::string>{"B", "a/", "b/", "b/a", "b/wh", "b/z/", "b/z/f", "c -> b/a"}));
 }
@@ -197,7 +205,7 @@ TEST_F(PackTest, NonAsciiNamesRoundTrip) {
   MakeDirs(src + "/caf\xc3\xa9");
   Touch(src + "/caf\xc3\xa9/\xff\xfe-raw", "bytes", 0644);
   Check(symlink("caf\xc3\xa9/\xff\xfe-raw", (src + "/l\xc3\xbc").c_str()), "symlink");
-  PackResult p = PackToFile(src, sb_ / "out.tar", {Compression::kNone, true});
+  PackResult p = PackToFile(src, sb_ / "out.tar", Opts(Compression::kNone, true));
   UnpackResult u = UnpackFile(sb_ / "out.tar", dst);
   EXPECT_EQ(p.diff_id, u.diff_id);
   EXPECT_EQ(Snapshot(src), Snapshot(dst));
