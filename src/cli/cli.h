@@ -19,7 +19,7 @@ void RegisterRunCommands(CLI::App& app, Globals& g);    // run_cmds.cc
 void RegisterRegistryCommands(CLI::App& app, Globals& g);  // registry_cmds.cc: pull, push, login, logout
 void RegisterBuildCommands(CLI::App& app, Globals& g);     // build_cmds.cc: build, commit, diff
 void RegisterNetworkCommands(CLI::App& app, Globals& g);   // network_cmds.cc: network *, port
-void RegisterVersionCommands(CLI::App& app, Globals& g);   // version_cmds.cc: version
+void RegisterVersionCommands(CLI::App& app, Globals& g);   // version_cmds.cc: version, info
 void RegisterContainerCommands(CLI::App& app, Globals& g);   // container_cmds.cc: pause, unpause, restart, rename, top
 void RegisterManagementCommands(CLI::App& app, Globals& g);  // volume_cmds.cc: volume *, container/image prune
 /// `mini image ls` -> `mini images`, `mini container rm` -> `mini rm`...: the words to parse

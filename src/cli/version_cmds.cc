@@ -1,5 +1,10 @@
-// mini version and --version.
+// mini version, --version and mini info.
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include <cstdio>
 #include <memory>
@@ -7,7 +12,15 @@
 
 #include "cli/cli.h"
 #include "cli/go_template.h"
+#include "cli/store_handle.h"
+#include "common/fs.h"
+#include "common/human.h"
+#include "common/rootless.h"
 #include "mini_version.h"
+#include "run/cgroup/cgroup.h"
+#include "run/container.h"
+#include "run/lifecycle.h"
+#include "run/volumes.h"
 #include "store/importer.h"
 
 namespace mini::cli {
@@ -39,6 +52,78 @@ nlohmann::json VersionInfo() {
             {"KernelVersion", u.release}}}};
 }
 
+std::string OsName() {
+  std::ifstream f("/etc/os-release");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("PRETTY_NAME=", 0) == 0) {
+      std::string v = line.substr(12);
+      if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+      return v;
+    }
+  return "Linux";
+}
+
+std::string BackingFilesystem(const std::string& path) {
+  struct statfs s {};
+  if (statfs(path.c_str(), &s) != 0) return "unknown";
+  switch (static_cast<unsigned long>(s.f_type)) {
+    case 0xEF53: return "extfs";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x01021994: return "tmpfs";
+    case 0x794c7630: return "overlayfs";
+    default: return "unknown";
+  }
+}
+
+/// What `info --format` sees: Docker's field names where mini has the same thing.
+nlohmann::json Info(StoreHandle& s) {
+  run::CollectContainers(s.layout);
+  run::ContainerStore store(s.layout);
+  int running = 0, paused = 0, stopped = 0;
+  for (const auto& id : store.ListIds()) {
+    try {
+      if (store.LoadConfig(id).spec.build) continue;
+      if (store.LoadState(id).status == run::ContainerStatus::kRunning) {
+        (run::IsPaused(s.layout, id) ? paused : running)++;
+      } else {
+        stopped++;
+      }
+    } catch (const Error&) {
+    }
+  }
+  struct utsname u {};
+  uname(&u);
+  struct sysinfo si {};
+  sysinfo(&si);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  bool v2 = run::DetectCgroupMode() == run::CgroupMode::kV2;
+  return {{"ID", ""},
+          {"Containers", running + paused + stopped},
+          {"ContainersRunning", running},
+          {"ContainersPaused", paused},
+          {"ContainersStopped", stopped},
+          {"Images", s.images.List().size()},
+          {"Volumes", run::ListVolumes(s.layout).size()},
+          {"Driver", "overlay2"},
+          {"DriverStatus", {{"Backing Filesystem", BackingFilesystem(s.layout.root())}, {"Supports d_type", "true"}}},
+          {"CgroupDriver", "cgroupfs"},
+          {"CgroupVersion", v2 ? "2" : "1"},
+          {"KernelVersion", u.release},
+          {"OperatingSystem", OsName()},
+          {"OSType", "linux"},
+          {"Architecture", u.machine},
+          {"NCPU", sysconf(_SC_NPROCESSORS_ONLN)},
+          {"MemTotal", static_cast<uint64_t>(si.totalram) * si.mem_unit},
+          {"DockerRootDir", s.layout.root()},
+          {"Name", host},
+          {"ServerVersion", MINI_VERSION},
+          {"Rootless", IsRootless()},
+          {"SecurityOptions", {"name=seccomp,profile=builtin"}}};
+}
+
 }  // namespace
 
 std::string VersionLine() { return std::string("mini version ") + MINI_VERSION + ", build " + MINI_GIT_COMMIT; }
@@ -62,6 +147,33 @@ void RegisterVersionCommands(CLI::App& app, Globals& g) {
     row("Compiler:", c["Compiler"]);
     row("OS/Arch:", c["Os"].get<std::string>() + "/" + c["Arch"].get<std::string>());
     row("Kernel:", c["KernelVersion"]);
+  });
+
+  auto info_format = std::make_shared<std::string>();
+  auto* info = app.add_subcommand("info", "Show the store, cgroup and host information");
+  info->add_option("-f,--format", *info_format, "format the output with a Go template ({{.Driver}}, {{json .}})");
+  info->callback([&g, info_format] {
+    std::optional<GoTemplate> tmpl;
+    if (!info_format->empty()) tmpl.emplace(*info_format);
+    StoreHandle s(g.root);
+    nlohmann::json i = Info(s);
+    if (tmpl) {
+      std::printf("%s\n", tmpl->Render(i).c_str());
+      return;
+    }
+    auto str = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    std::printf("Client:\n Version:    %s\n Context:    default\n\nServer:\n", MINI_VERSION);
+    std::printf(" Containers: %s\n  Running: %s\n  Paused: %s\n  Stopped: %s\n", str(i["Containers"]).c_str(),
+                str(i["ContainersRunning"]).c_str(), str(i["ContainersPaused"]).c_str(), str(i["ContainersStopped"]).c_str());
+    std::printf(" Images: %s\n Volumes: %s\n Server Version: %s (daemonless)\n", str(i["Images"]).c_str(),
+                str(i["Volumes"]).c_str(), MINI_VERSION);
+    std::printf(" Storage Driver: overlay2\n  Backing Filesystem: %s\n", str(i["DriverStatus"]["Backing Filesystem"]).c_str());
+    std::printf(" Cgroup Driver: cgroupfs\n Cgroup Version: %s\n", str(i["CgroupVersion"]).c_str());
+    std::printf(" Security Options:\n  seccomp\n   Profile: builtin\n%s", i["Rootless"].get<bool>() ? "  rootless\n" : "");
+    std::printf(" Kernel Version: %s\n Operating System: %s\n OSType: linux\n Architecture: %s\n",
+                str(i["KernelVersion"]).c_str(), str(i["OperatingSystem"]).c_str(), str(i["Architecture"]).c_str());
+    std::printf(" CPUs: %s\n Total Memory: %s\n Name: %s\n Root Dir: %s\n", str(i["NCPU"]).c_str(),
+                (std::to_string(i["MemTotal"].get<uint64_t>() / (1024 * 1024)) + "MiB").c_str(), str(i["Name"]).c_str(), str(i["DockerRootDir"]).c_str());
   });
 }
 

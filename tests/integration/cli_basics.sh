@@ -35,6 +35,11 @@ mini version --format '{{json .Client}}' | python3 -c 'import json,sys; d=json.l
 mini version | grep -E '^ Version: +[0-9]' >/dev/null || fail "version output: $(mini version)"
 expect_fails 125 "mini: error: template: function \"nosuch\" not defined" mini version --format '{{nosuch .X}}'
 
+# info.
+expect_eq "$(mini info --format '{{.Driver}} {{.DockerRootDir}} {{.Images}}')" "overlay2 $R 1"
+[[ "$(mini info --format '{{.CgroupVersion}}')" =~ ^[12]$ ]] || fail "info cgroup version"
+mini info | grep -x " Storage Driver: overlay2" >/dev/null || fail "info: $(mini info)"
+
 # Sizes: busybox's applets are hard links to one binary, counted once (docker shows ~1 MB).
 mkdir -p "$T/hl/bin"
 cp /bin/busybox "$T/hl/bin/busybox"
