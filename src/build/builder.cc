@@ -13,6 +13,8 @@
 #include "build/file_hash_cache.h"
 #include "build/instructions.h"
 #include "build/minifile_parser.h"
+#include "build/run_mount.h"
+#include "build/run_mount_setup.h"
 #include "build/run_step.h"
 #include "build/stage_state.h"
 #include "common/error.h"
@@ -150,6 +152,11 @@ class Builder {
       if (auto* cp = std::get_if<CopyCmd>(&c.ins); cp && !cp->from.empty()) {
         Ref r = CopyFromRef(lex_.ProcessWord(cp->from, LookupIn(global_vars_)), s);
         if (r.stage >= 0) Need(r.stage, needed);
+      } else if (auto* run = std::get_if<RunCmd>(&c.ins)) {
+        for (const auto& from : RunMountFroms(run->mounts)) {
+          Ref r = CopyFromRef(from, s);
+          if (r.stage >= 0) Need(r.stage, needed);
+        }
       }
   }
 
@@ -252,7 +259,7 @@ class Builder {
       Say(" ---> " + key.Short());
       return;
     }
-    if (auto* r = std::get_if<RunCmd>(&c.ins)) return DoRun(st, *r);
+    if (auto* r = std::get_if<RunCmd>(&c.ins)) return DoRun(s, st, *r);
     if (auto* cp = std::get_if<CopyCmd>(&c.ins)) return DoCopy(s, st, *cp);
     throw Error("unexpected instruction " + c.node.cmd);
   }
@@ -290,16 +297,49 @@ class Builder {
     Say(" ---> " + key.Short());
   }
 
-  void DoRun(StageState& st, const RunCmd& r) {
-    std::vector<std::string> argv;
-    if (r.cmd.json) {
-      argv = r.cmd.args;
-    } else {
-      argv = st.Shell();
-      argv.push_back(r.cmd.args.empty() ? "" : r.cmd.args[0]);
+  /// The host directories (top first) of a RUN --mount's `from` tree and the text keying it;
+  /// the context's content is hashed like COPY's sources.
+  std::vector<std::string> MountTree(int s, const RunMount& m, std::string* key_input) {
+    auto links_of = [&](const std::optional<Digest>& top) {
+      std::vector<std::string> dirs;
+      if (top)
+        for (const auto& l : layers_.LowerLinks(*top)) dirs.push_back(layout_.Overlay2Dir() + "/" + l);
+      return dirs;
+    };
+    if (m.from.empty()) {
+      CopyOptions co;
+      co.what = "RUN --mount";
+      co.ignore_name = ignore_name_;
+      std::string src = CleanAbsPath("/" + m.source);
+      auto expanded = ExpandSources(*context_, {src == "/" ? "." : src.substr(1)}, co);
+      *key_input = "context " + HashSources(*context_, expanded, &file_hashes_).str();
+      return {context_->dir()};
     }
+    Ref ref = CopyFromRef(m.from, s);
+    if (ref.stage >= 0) {
+      if (!states_[ref.stage])
+        throw Error("cannot mount from stage \"" + m.from + "\" to \"" + m.target + "\", stage needs to be defined before current command");
+      const StageState& fs = *states_[ref.stage];
+      *key_input = "stage " + fs.key.str();
+      return links_of(Top(fs));
+    }
+    auto rec = images_.Find(ref.image);
+    if (!rec) throw Error(ErrorKind::kNotFound, "RUN --mount from=" + m.from + ": No such image: " + ref.image);
+    images_.Hold(*CurrentLease(), *rec);
+    *key_input = "image " + rec->id.str();
+    return links_of(rec->chain_ids.empty() ? std::nullopt : std::optional<Digest>(rec->chain_ids.back()));
+  }
+
+  void DoRun(int s, StageState& st, const RunCmd& r) {
+    RunPlan plan = PlanRun(r.cmd, r.heredocs, st.Shell());
+    const std::vector<std::string>& argv = plan.argv;
     std::string shown = r.cmd.json ? json(r.cmd.args).dump() : (r.cmd.args.empty() ? "" : r.cmd.args[0]);
     std::string network = r.network.empty() || r.network == "default" ? o_.network : r.network;
+    if (!r.security.empty() && r.security != "sandbox" && r.security != "insecure")
+      throw Error("unsupported security mode \"" + r.security + "\" (use sandbox or insecure)");
+    bool insecure = r.security == "insecure";
+    if (insecure && !entitlements_.security_insecure)
+      throw Error("RUN --security=insecure is not allowed: build with `mini build --allow security.insecure`");
     auto args = st.ArgEnv();
     std::string history = "RUN ";
     if (!args.empty()) {
@@ -307,12 +347,36 @@ class Builder {
       for (const auto& a : args) history += " " + a;
       history += " ";
     }
-    for (size_t i = 0; i < argv.size(); ++i) history += (i ? " " : "") + argv[i];
+    if (!r.heredocs.empty()) history += plan.text;
+    else
+      for (size_t i = 0; i < argv.size(); ++i) history += (i ? " " : "") + argv[i];
+    // Mounts: values expanded against the stage's ARG/ENV (as BuildKit), defaults applied.
+    auto vars_vec = st.SubstitutionVars();
+    VarLookup vars = LookupIn(vars_vec);
+    std::vector<RunMount> mounts;
+    int ssh_index = 0;
+    for (const auto& spec : r.mounts) {
+      RunMount m = ParseRunMount(spec, [&](const std::string& v) { return lex_.ProcessWord(v, vars); });
+      ResolveRunMount(&m, st.Workdir(), m.type == MountType::kSsh ? ssh_index++ : 0);
+      mounts.push_back(m);
+    }
+    std::string extra;
+    std::vector<std::vector<std::string>> trees(mounts.size());
+    for (size_t i = 0; i < mounts.size(); ++i) {
+      extra += " mount=" + RunMountKeyText(mounts[i]);
+      if (mounts[i].type == MountType::kBind) {
+        std::string input;
+        trees[i] = MountTree(s, mounts[i], &input);
+        extra += " " + input;
+      }
+    }
+    if (insecure) extra += " security=insecure";
+    if (!plan.inline_target.empty()) extra += " inline=" + json(plan.inline_content).dump();
     // Before bridge networks the default was host: the default keeps that key text, so that
     // existing build caches stay valid (the network, like in Docker's classic builder, is not
     // otherwise part of a step's result).
     std::string key_network = network == "bridge" ? "host" : network;
-    Digest key = BuildCache::Key(st.key, "RUN " + json(argv).dump() + " network=" + key_network, "", args);
+    Digest key = BuildCache::Key(st.key, "RUN " + json(argv).dump() + " network=" + key_network + extra, "", args);
     AddLayerStep(st, key, history, [&] {
       RunStepSpec spec;
       spec.argv = argv;
@@ -321,6 +385,27 @@ class Builder {
       spec.image_id = st.image_id;
       spec.top_layer = Top(st);
       spec.network = network;
+      spec.privileged = insecure;
+      StepMounts sm(layout_);
+      LayerView view = StageView(st);
+      for (size_t i = 0; i < mounts.size(); ++i) {
+        const RunMount& m = mounts[i];
+        switch (m.type) {
+          case MountType::kBind: sm.AddBind(m, trees[i]); break;
+          case MountType::kCache: sm.AddCache(m); break;
+          case MountType::kTmpfs: sm.AddTmpfs(m); break;
+          case MountType::kSecret: sm.AddSecret(m, secrets_.Secret(m.id)); break;
+          case MountType::kSsh: sm.AddSsh(m, secrets_.SshSocket(m.id)); break;
+        }
+        if (!m.target.empty())
+          for (auto& p : MissingMountPoints(view, m.target)) spec.mount_points.push_back(p);
+      }
+      if (!plan.inline_target.empty()) sm.AddInlineFile(plan.inline_target, plan.inline_content, 0755);
+      std::stable_sort(spec.mount_points.begin(), spec.mount_points.end(), [](const std::string& a, const std::string& b) {
+        return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
+      });
+      spec.mounts = sm.mounts();
+      spec.secret_env = sm.env();
       UniqueFd devnull;
       if (o_.quiet) {
         devnull.reset(open("/dev/null", O_WRONLY | O_CLOEXEC));
@@ -449,6 +534,9 @@ class Builder {
   std::map<std::string, bool> used_args_;
   std::vector<std::optional<StageState>> states_;
   int total_ = 0, step_ = 0;
+  // RUN --mount=type=secret|ssh and --security/--network entitlements: read at the start.
+  BuildSecrets secrets_{o_.secrets, o_.ssh};
+  Entitlements entitlements_{ParseAllow(o_.allow)};
 };
 
 }  // namespace
