@@ -123,10 +123,16 @@ Instruction ParseInstruction(const Node& n, const std::string& file) {
     return from;
   }
   if (c == "run") {
-    Flags f(n, file, {"network", "mount", "security"});
-    if (!f.Get("mount").empty()) throw fail("RUN --mount is not supported");
-    if (!f.Get("security").empty()) throw fail("RUN --security is not supported");
+    // TEMPORARY (branch mounts): collects --mount until the parser branch fills RunCmd itself.
+    Node rest = n;
     RunCmd r;
+    rest.flags.clear();
+    for (const auto& fl : n.flags)
+      if (fl.rfind("--mount=", 0) == 0) r.mounts.push_back(Unquote(fl.substr(8)));
+      else rest.flags.push_back(fl);
+    Flags f(rest, file, {"network", "security"});
+    r.security = f.Get("security");
+    r.heredocs = n.heredocs;
     r.cmd = {n.args, n.json};
     r.network = f.Get("network");
     if (!r.network.empty() && r.network != "none" && r.network != "host" && r.network != "default")
