@@ -266,7 +266,7 @@ printf 'FROM busybox\nRUN <<EOF\necho probe >/probe\nEOF\n' >"$C/Minifile"
 if ! probe=$(mini build -t probe "$C" 2>&1) && grep -E 'parse|unknown|heredoc|EOF' <<<"$probe" >/dev/null; then
   echo "SKIP heredocs: this branch's parser does not read them yet ($probe)"
 else
-  cat >"$C/Minifile" <<'EOF'
+  cat >"$C/Minifile" <<'MINIFILE'
 FROM busybox
 ENV WHO=world
 RUN <<EOF
@@ -291,7 +291,7 @@ a-body
 A
 b-body
 B
-EOF
+MINIFILE
   build_ok heredoc
   expect_eq "$(in_image heredoc 'cat /plain')" "hello world
 second" "plain heredoc"
