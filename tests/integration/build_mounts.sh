@@ -187,6 +187,16 @@ find "$T/save-sec" -type f | while read -r f; do tar -C "$T/sec-layers" -xf "$f"
 ! grep -rF -e "$S1" -e "$S2" "$T/sec.tar" "$T/save-sec" "$T/sec-layers" >/dev/null || fail "secret in the saved image"
 ! grep -rF -e "$S1" -e "$S2" "$R" >/dev/null || fail "secret in the store"
 ! grep -rF -e "$S1" -e "$S2" /run/mini >/dev/null 2>&1 || fail "secret left on the runtime tmpfs"
+# While a step runs: the secret file is on the runtime tmpfs, and nowhere in the store.
+printf 'FROM busybox\nRUN --mount=type=secret,id=fs --mount=type=secret,id=tok,env=TOKEN touch /started; sleep 3\n' >"$C/Minifile"
+MYTOKEN="$S2" mini build -q --secret "id=fs,src=$T/secret.txt" --secret id=tok,env=MYTOKEN "$C" >"$T/during.out" 2>&1 &
+bp=$!
+for _ in $(seq 100); do grep -F ' /run/secrets/fs ' /proc/*/mountinfo >/dev/null 2>&1 && break; sleep 0.05; done
+sleep 0.5
+grep -rF "$S1" /run/mini >/dev/null 2>&1 || fail "the running step's secret file is not on the runtime tmpfs"
+! grep -rF -e "$S1" -e "$S2" "$R" >/dev/null || fail "a running step's secret is in the store"
+wait $bp || fail "secret build (during): $(cat "$T/during.out")"
+! grep -rF -e "$S1" -e "$S2" /run/mini >/dev/null 2>&1 || fail "secret left on the runtime tmpfs after the step"
 # id only: taken from the environment variable of that name, else the file of that name.
 printf 'FROM busybox\nRUN --mount=type=secret,id=IDVAR,required cat /run/secrets/IDVAR >/v\n' >"$C/Minifile"
 IDVAR=from-env mini build -t secid --secret id=IDVAR "$C" >/dev/null 2>&1 || fail "--secret id=IDVAR from env"
