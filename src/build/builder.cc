@@ -353,13 +353,8 @@ class Builder {
     // Mounts: values expanded against the stage's ARG/ENV (as BuildKit), defaults applied.
     auto vars_vec = st.SubstitutionVars();
     VarLookup vars = LookupIn(vars_vec);
-    std::vector<RunMount> mounts;
-    int ssh_index = 0;
-    for (const auto& spec : r.mounts) {
-      RunMount m = ParseRunMount(spec, [&](const std::string& v) { return lex_.ProcessWord(v, vars); });
-      ResolveRunMount(&m, st.Workdir(), m.type == MountType::kSsh ? ssh_index++ : 0);
-      mounts.push_back(m);
-    }
+    std::vector<RunMount> mounts =
+        ParseRunMounts(r.mounts, [&](const std::string& v) { return lex_.ProcessWord(v, vars); }, st.Workdir());
     std::string extra;
     std::vector<std::vector<std::string>> trees(mounts.size());
     for (size_t i = 0; i < mounts.size(); ++i) {
@@ -387,23 +382,8 @@ class Builder {
       spec.network = network;
       spec.privileged = insecure;
       StepMounts sm(layout_);
-      LayerView view = StageView(st);
-      for (size_t i = 0; i < mounts.size(); ++i) {
-        const RunMount& m = mounts[i];
-        switch (m.type) {
-          case MountType::kBind: sm.AddBind(m, trees[i]); break;
-          case MountType::kCache: sm.AddCache(m); break;
-          case MountType::kTmpfs: sm.AddTmpfs(m); break;
-          case MountType::kSecret: sm.AddSecret(m, secrets_.Secret(m.id)); break;
-          case MountType::kSsh: sm.AddSsh(m, secrets_.SshSocket(m.id)); break;
-        }
-        if (!m.target.empty())
-          for (auto& p : MissingMountPoints(view, m.target)) spec.mount_points.push_back(p);
-      }
+      spec.mount_points = sm.AddAll(mounts, trees, secrets_, StageView(st));
       if (!plan.inline_target.empty()) sm.AddInlineFile(plan.inline_target, plan.inline_content, 0755);
-      std::stable_sort(spec.mount_points.begin(), spec.mount_points.end(), [](const std::string& a, const std::string& b) {
-        return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
-      });
       spec.mounts = sm.mounts();
       spec.secret_env = sm.env();
       UniqueFd devnull;

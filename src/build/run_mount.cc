@@ -216,6 +216,18 @@ RunMount ParseRunMount(const std::string& spec, const ExpandFn& expand) {
   return m;
 }
 
+std::vector<RunMount> ParseRunMounts(const std::vector<std::string>& specs, const ExpandFn& expand,
+                                     const std::string& workdir) {
+  std::vector<RunMount> out;
+  int ssh_index = 0;
+  for (const auto& spec : specs) {
+    RunMount m = ParseRunMount(spec, expand);
+    ResolveRunMount(&m, workdir, m.type == MountType::kSsh ? ssh_index++ : 0);
+    out.push_back(m);
+  }
+  return out;
+}
+
 std::vector<std::string> RunMountFroms(const std::vector<std::string>& specs) {
   std::vector<std::string> out;
   for (const auto& spec : specs) {

@@ -40,6 +40,11 @@ struct RunMount {
 using ExpandFn = std::function<std::string(const std::string&)>;
 RunMount ParseRunMount(const std::string& spec, const ExpandFn& expand);
 
+/// ParseRunMount then ResolveRunMount of each of a RUN's --mount values (ssh mounts numbered in
+/// order).
+std::vector<RunMount> ParseRunMounts(const std::vector<std::string>& specs, const ExpandFn& expand,
+                                     const std::string& workdir);
+
 /// The from= values of a RUN's bind and cache mounts, as written (for the stages a build needs);
 /// specs that do not parse are skipped here (the step reports them).
 std::vector<std::string> RunMountFroms(const std::vector<std::string>& specs);

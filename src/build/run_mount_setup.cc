@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -160,6 +161,28 @@ void StepMounts::AddSsh(const RunMount& m, const std::string* socket) {
   r.source = *socket;
   r.target = m.target;
   mounts_.push_back(r);
+}
+
+std::vector<std::string> StepMounts::AddAll(const std::vector<RunMount>& mounts,
+                                            const std::vector<std::vector<std::string>>& trees,
+                                            const BuildSecrets& secrets, const SourceTree& view) {
+  std::vector<std::string> points;
+  for (size_t i = 0; i < mounts.size(); ++i) {
+    const RunMount& m = mounts[i];
+    switch (m.type) {
+      case MountType::kBind: AddBind(m, trees.at(i)); break;
+      case MountType::kCache: AddCache(m); break;
+      case MountType::kTmpfs: AddTmpfs(m); break;
+      case MountType::kSecret: AddSecret(m, secrets.Secret(m.id)); break;
+      case MountType::kSsh: AddSsh(m, secrets.SshSocket(m.id)); break;
+    }
+    if (!m.target.empty())
+      for (auto& p : MissingMountPoints(view, m.target)) points.push_back(p);
+  }
+  std::stable_sort(points.begin(), points.end(), [](const std::string& a, const std::string& b) {
+    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
+  });
+  return points;
 }
 
 void StepMounts::AddInlineFile(const std::string& target, const std::string& content, mode_t mode) {

@@ -50,6 +50,10 @@ class StepMounts {
   void AddSecret(const RunMount& m, const std::string* value);
   /// type=ssh: `socket` null when the build forwards no such agent (an error when required).
   void AddSsh(const RunMount& m, const std::string* socket);
+  /// Adds each of a step's mounts (trees[i]: the host directories of bind mount i) and returns
+  /// the mount points they will create in `view` (MissingMountPoints), deepest first.
+  std::vector<std::string> AddAll(const std::vector<RunMount>& mounts, const std::vector<std::vector<std::string>>& trees,
+                                  const BuildSecrets& secrets, const SourceTree& view);
   /// A read-only file of `content` at `target` (a RUN heredoc run as a script, /dev/pipes/NAME).
   void AddInlineFile(const std::string& target, const std::string& content, mode_t mode);
 

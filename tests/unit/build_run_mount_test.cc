@@ -90,6 +90,14 @@ TEST(BuildRunMount, TmpfsSecretSsh) {
   EXPECT_TRUE(Resolved("type=ssh,id=gh,required=true").required);
 }
 
+TEST(BuildRunMount, ParseAll) {
+  auto ms = ParseRunMounts({"type=ssh", "type=cache,target=c", "type=ssh,id=b"}, nullptr, "/w");
+  ASSERT_EQ(ms.size(), 3u);
+  EXPECT_EQ(ms[0].target, "/run/buildkit/ssh_agent.0");
+  EXPECT_EQ(ms[1].target, "/w/c");
+  EXPECT_EQ(ms[2].target, "/run/buildkit/ssh_agent.1");
+}
+
 TEST(BuildRunMount, Expansion) {
   RunMount m = ParseRunMount("type=cache,target=$DIR,id=${ID}", [](const std::string& v) {
     return v == "$DIR" ? std::string("/cache") : v == "${ID}" ? std::string("x") : v;
