@@ -382,7 +382,8 @@ class Builder {
       spec.network = network;
       spec.privileged = insecure;
       StepMounts sm(layout_);
-      spec.mount_points = sm.AddAll(mounts, trees, secrets_, StageView(st));
+      const ContextTree* filtered = PathExists(o_.context + "/" + ignore_name_) ? context_.get() : nullptr;
+      spec.mount_points = sm.AddAll(mounts, trees, secrets_, StageView(st), filtered);
       if (!plan.inline_target.empty()) sm.AddInlineFile(plan.inline_target, plan.inline_content, 0755);
       spec.mounts = sm.mounts();
       spec.secret_env = sm.env();

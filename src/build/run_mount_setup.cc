@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <functional>
+#include <stdexcept>
 
 #include "common/error.h"
 #include "common/in_root.h"
@@ -90,6 +93,45 @@ std::string StepMounts::SecretDir() {
   return secrets_->path();
 }
 
+std::string StepMounts::ContextFilter(const ContextTree& context) {
+  std::string dir;
+  bool any = false;
+  // Walks the context; an excluded entry becomes a whiteout (a 0/0 character device), which
+  // hides it when this directory is a lower layer above the context. Excluded directories are
+  // not entered.
+  std::function<void(const std::vector<std::string>&)> walk = [&](const std::vector<std::string>& comps) {
+    std::string host = context.dir() + (comps.empty() ? "" : "/" + JoinPath(comps));
+    std::vector<std::string> kept = context.List(comps);
+    for (const auto& name : ListDirNames(host)) {
+      std::vector<std::string> c = comps;
+      c.push_back(name);
+      if (!std::binary_search(kept.begin(), kept.end(), name)) {
+        if (dir.empty()) dir = Scratch() + "/ignored";
+        std::string parent = dir + (comps.empty() ? "" : "/" + JoinPath(comps));
+        MakeDirs(parent, 0755);
+        if (mknod((parent + "/" + name).c_str(), S_IFCHR, makedev(0, 0)) != 0) {
+          if (errno != EPERM) ThrowErrno("whiteout for ignored " + JoinPath(c));
+          Warn("cannot hide the files the ignore file excludes from RUN --mount=type=bind (no mknod here)");
+          dir.clear();
+          throw std::runtime_error("no whiteouts");
+        }
+        any = true;
+        continue;
+      }
+      auto e = context.Lstat(c);
+      if (e && S_ISDIR(e->st.st_mode)) walk(c);
+    }
+  };
+  try {
+    walk({});
+  } catch (const Error&) {
+    throw;
+  } catch (const std::runtime_error&) {
+    return "";
+  }
+  return any ? dir : "";
+}
+
 void StepMounts::AddBind(const RunMount& m, const std::vector<std::string>& tree) {
   run::MountRequest r;
   r.kind = run::MountRequest::Kind::kLayered;
@@ -165,12 +207,19 @@ void StepMounts::AddSsh(const RunMount& m, const std::string* socket) {
 
 std::vector<std::string> StepMounts::AddAll(const std::vector<RunMount>& mounts,
                                             const std::vector<std::vector<std::string>>& trees,
-                                            const BuildSecrets& secrets, const SourceTree& view) {
+                                            const BuildSecrets& secrets, const SourceTree& view,
+                                            const ContextTree* context) {
   std::vector<std::string> points;
+  std::optional<std::string> filter;
   for (size_t i = 0; i < mounts.size(); ++i) {
     const RunMount& m = mounts[i];
+    std::vector<std::string> tree = m.type == MountType::kBind ? trees.at(i) : std::vector<std::string>{};
+    if (m.type == MountType::kBind && m.from.empty() && context) {
+      if (!filter) filter = ContextFilter(*context);
+      if (!filter->empty()) tree.insert(tree.begin(), *filter);
+    }
     switch (m.type) {
-      case MountType::kBind: AddBind(m, trees.at(i)); break;
+      case MountType::kBind: AddBind(m, tree); break;
       case MountType::kCache: AddCache(m); break;
       case MountType::kTmpfs: AddTmpfs(m); break;
       case MountType::kSecret: AddSecret(m, secrets.Secret(m.id)); break;

@@ -51,9 +51,10 @@ class StepMounts {
   /// type=ssh: `socket` null when the build forwards no such agent (an error when required).
   void AddSsh(const RunMount& m, const std::string* socket);
   /// Adds each of a step's mounts (trees[i]: the host directories of bind mount i) and returns
-  /// the mount points they will create in `view` (MissingMountPoints), deepest first.
+  /// the mount points they will create in `view` (MissingMountPoints), deepest first. With
+  /// `context` (a context with an ignore file), binds of the context do not show what it excludes.
   std::vector<std::string> AddAll(const std::vector<RunMount>& mounts, const std::vector<std::vector<std::string>>& trees,
-                                  const BuildSecrets& secrets, const SourceTree& view);
+                                  const BuildSecrets& secrets, const SourceTree& view, const ContextTree* context);
   /// A read-only file of `content` at `target` (a RUN heredoc run as a script, /dev/pipes/NAME).
   void AddInlineFile(const std::string& target, const std::string& content, mode_t mode);
 
@@ -64,6 +65,8 @@ class StepMounts {
 
  private:
   std::string Scratch();
+  /// A layer of overlay whiteouts for what `context` excludes ("" when nothing is excluded).
+  std::string ContextFilter(const ContextTree& context);
   std::string SecretDir();
 
   const Layout& layout_;

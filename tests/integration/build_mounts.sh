@@ -38,6 +38,14 @@ layer_files() {
   find "$x" -type f | while read -r f; do tar -tf "$f" 2>/dev/null || true; done
 }
 in_image() { mini run --rm "$1" sh -c "$2"; }
+# no_secret WHAT PATH...: neither secret value in any file under PATH (files vanishing meanwhile
+# are fine: only a match fails).
+no_secret() {
+  local what=$1 hits
+  shift
+  hits=$(grep -rlsF -e "$S1" -e "$S2" "$@" || true)
+  [ -z "$hits" ] || fail "secret in $what: $hits"
+}
 
 # --- type=cache: survives between builds, never in a layer, keyed by id, sharing honoured -------
 cat >"$C/Minifile" <<'EOF'
@@ -136,6 +144,20 @@ expect_eq "$(grep -c 'Using cache' <<<"$out")" 7 "unchanged context: every step 
 echo ctx-two >"$C/data.txt"
 build_ok bind3
 expect_eq "$(in_image bind3 'cat /ctxgot')" "ctx-two" "changed bound file reruns the step"
+# What the ignore file excludes is not in a bind of the context (as BuildKit's context).
+mkdir -p "$C/node_modules/pkg" "$C/sub"
+echo hidden >"$C/node_modules/pkg/index.js"
+echo hidden >"$C/sub/local.env"
+echo shown >"$C/sub/kept.txt"
+printf 'node_modules\n**/*.env\n' >"$C/.dockerignore"
+printf 'FROM busybox\nRUN --mount=type=bind,target=/ctx ls -a /ctx /ctx/sub | tr "\\n" " " >/ls\nRUN --mount=type=bind,source=sub,target=/s,rw ls /s >/ls2\n' >"$C/Minifile"
+build_ok ignored
+ls_out=$(in_image ignored 'cat /ls')
+! grep -E 'node_modules|local\.env' <<<"$ls_out" >/dev/null || fail "ignored files visible in the bind: $ls_out"
+grep -F 'kept.txt' <<<"$ls_out" >/dev/null || fail "bind of the context misses files: $ls_out"
+expect_eq "$(in_image ignored 'cat /ls2')" "kept.txt" "ignored files hidden in a rw bind of a subdir"
+rm -rf "$C/.dockerignore" "$C/node_modules" "$C/sub"
+assert_clean ignored
 # A source never leaves its tree: an absolute link in the context resolves inside it.
 printf 'FROM busybox\nRUN --mount=type=bind,source=escape,target=/e cat /e/passwd\n' >"$C/Minifile"
 build_fails escape "not found"
@@ -184,19 +206,24 @@ layer_files sec >"$T/sec.files"
 ! grep -E 'run/secrets|etc/app/creds' "$T/sec.files" >/dev/null || fail "secret mount point in a layer: $(cat "$T/sec.files")"
 mkdir -p "$T/sec-layers"
 find "$T/save-sec" -type f | while read -r f; do tar -C "$T/sec-layers" -xf "$f" 2>/dev/null || true; done
-! grep -rF -e "$S1" -e "$S2" "$T/sec.tar" "$T/save-sec" "$T/sec-layers" >/dev/null || fail "secret in the saved image"
-! grep -rF -e "$S1" -e "$S2" "$R" >/dev/null || fail "secret in the store"
-! grep -rF -e "$S1" -e "$S2" /run/mini >/dev/null 2>&1 || fail "secret left on the runtime tmpfs"
+no_secret "the saved image" "$T/sec.tar" "$T/save-sec" "$T/sec-layers"
+no_secret "the store" "$R"
+no_secret "the runtime tmpfs" /run/mini
 # While a step runs: the secret file is on the runtime tmpfs, and nowhere in the store.
 printf 'FROM busybox\nRUN --mount=type=secret,id=fs --mount=type=secret,id=tok,env=TOKEN touch /started; sleep 3\n' >"$C/Minifile"
 MYTOKEN="$S2" mini build -q --secret "id=fs,src=$T/secret.txt" --secret id=tok,env=MYTOKEN "$C" >"$T/during.out" 2>&1 &
 bp=$!
-for _ in $(seq 100); do grep -F ' /run/secrets/fs ' /proc/*/mountinfo >/dev/null 2>&1 && break; sleep 0.05; done
-sleep 0.5
-grep -rF "$S1" /run/mini >/dev/null 2>&1 || fail "the running step's secret file is not on the runtime tmpfs"
-! grep -rF -e "$S1" -e "$S2" "$R" >/dev/null || fail "a running step's secret is in the store"
+seen=
+for _ in $(seq 400); do
+  seen=$(grep -rlsF "$S1" /run/mini || true)
+  [ -z "$seen" ] && kill -0 $bp 2>/dev/null || break
+  sleep 0.05
+done
+[ -n "$seen" ] || fail "the running step's secret file was never on the runtime tmpfs: $(cat "$T/during.out")"
+no_secret "the store while its step runs" "$R"
 wait $bp || fail "secret build (during): $(cat "$T/during.out")"
-! grep -rF -e "$S1" -e "$S2" /run/mini >/dev/null 2>&1 || fail "secret left on the runtime tmpfs after the step"
+! grep -F -e "$S1" -e "$S2" "$T/during.out" >/dev/null || fail "secret in the build output"
+no_secret "the runtime tmpfs after the step" /run/mini
 # id only: taken from the environment variable of that name, else the file of that name.
 printf 'FROM busybox\nRUN --mount=type=secret,id=IDVAR,required cat /run/secrets/IDVAR >/v\n' >"$C/Minifile"
 IDVAR=from-env mini build -t secid --secret id=IDVAR "$C" >/dev/null 2>&1 || fail "--secret id=IDVAR from env"
