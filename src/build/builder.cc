@@ -359,7 +359,7 @@ class Builder {
     std::vector<std::vector<std::string>> trees(mounts.size());
     for (size_t i = 0; i < mounts.size(); ++i) {
       extra += " mount=" + RunMountKeyText(mounts[i]);
-      if (mounts[i].type == MountType::kBind) {
+      if (mounts[i].type == MountType::kBind || (mounts[i].type == MountType::kCache && !mounts[i].from.empty())) {
         std::string input;
         trees[i] = MountTree(s, mounts[i], &input);
         extra += " " + input;

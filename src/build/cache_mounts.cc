@@ -45,7 +45,8 @@ UniqueFd LockInstance(const std::string& inst, int op) {
 }  // namespace
 
 HeldCacheDir AcquireCacheDir(const Layout& layout, const std::string& id, CacheSharing sharing,
-                             std::optional<uint32_t> mode, std::optional<uint32_t> uid, std::optional<uint32_t> gid) {
+                             std::optional<uint32_t> mode, std::optional<uint32_t> uid, std::optional<uint32_t> gid,
+                             const std::function<void(const std::string&)>& seed) {
   std::string dir = IdDir(layout, id);
   MakeDirs(dir, 0700);
   if (!PathExists(dir + "/id")) WriteFileAtomic(dir + "/id", id, 0600);
@@ -62,6 +63,12 @@ HeldCacheDir AcquireCacheDir(const Layout& layout, const std::string& id, CacheS
   }
   std::string data = inst + "/data";
   if (mkdir(data.c_str(), 0700) == 0) {
+    try {
+      if (seed) seed(data);
+    } catch (...) {
+      RemoveTree(data);  // a half-filled cache would be taken as filled next time
+      throw;
+    }
     if (chown(data.c_str(), uid.value_or(0), gid.value_or(0)) != 0) ThrowErrno("chown " + data);
     if (chmod(data.c_str(), mode.value_or(0755)) != 0) ThrowErrno("chmod " + data);
   } else if (errno != EEXIST) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,9 +31,11 @@ class HeldCacheDir {
 };
 
 /// Locks (waiting where `sharing` says so) and returns the cache directory of `id`, creating it
-/// with `mode` (default 0755) and `uid`:`gid` (default 0:0) when new. Throws Error.
+/// with `mode` (default 0755) and `uid`:`gid` (default 0:0) when new; `seed` then fills a new
+/// one first (a cache based on another tree, from=). Throws Error.
 HeldCacheDir AcquireCacheDir(const Layout& layout, const std::string& id, CacheSharing sharing,
-                             std::optional<uint32_t> mode, std::optional<uint32_t> uid, std::optional<uint32_t> gid);
+                             std::optional<uint32_t> mode, std::optional<uint32_t> uid, std::optional<uint32_t> gid,
+                             const std::function<void(const std::string&)>& seed = nullptr);
 
 /// Removes every cache directory no step holds; returns the ids removed (one per instance) and
 /// adds their sizes to *bytes. Safe while builds run: a held directory is skipped.

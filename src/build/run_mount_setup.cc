@@ -11,6 +11,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "build/copy_step.h"
 #include "common/error.h"
 #include "common/in_root.h"
 #include "common/log.h"
@@ -143,11 +144,20 @@ void StepMounts::AddBind(const RunMount& m, const std::vector<std::string>& tree
   mounts_.push_back(r);
 }
 
-void StepMounts::AddCache(const RunMount& m) {
-  if (!m.from.empty()) throw Error(ErrorKind::kInvalidInput, "RUN --mount=type=cache,from=" + m.from + ": a cache based on another tree is not supported");
-  caches_.push_back(AcquireCacheDir(layout_, m.id, m.sharing, m.mode, m.uid, m.gid));
-  const std::string& data = caches_.back().data();
+void StepMounts::AddCache(const RunMount& m, const std::vector<std::string>& tree) {
   std::string source = CleanAbsPath("/" + m.source);
+  std::function<void(const std::string&)> seed;
+  if (!m.from.empty())
+    seed = [&](const std::string& data) {
+      // What the mount shows of a cache based on `from`: its `source`, copied in once.
+      LayerView from(tree);
+      CopyOptions co;
+      co.what = "RUN --mount=type=cache";
+      auto expanded = ExpandSources(from, {source == "/" ? "." : source.substr(1)}, co);
+      CopyToLayer(from, expanded, source == "/" ? "/" : source + "/", LayerView({}), data, co);
+    };
+  caches_.push_back(AcquireCacheDir(layout_, m.id, m.sharing, m.mode, m.uid, m.gid, seed));
+  const std::string& data = caches_.back().data();
   if (source != "/") InRoot(data).MkdirAll(source);  // inside the cache, whatever links it holds
   run::MountRequest r;
   r.kind = run::MountRequest::Kind::kLayered;
@@ -213,14 +223,14 @@ std::vector<std::string> StepMounts::AddAll(const std::vector<RunMount>& mounts,
   std::optional<std::string> filter;
   for (size_t i = 0; i < mounts.size(); ++i) {
     const RunMount& m = mounts[i];
-    std::vector<std::string> tree = m.type == MountType::kBind ? trees.at(i) : std::vector<std::string>{};
+    std::vector<std::string> tree = trees.at(i);
     if (m.type == MountType::kBind && m.from.empty() && context) {
       if (!filter) filter = ContextFilter(*context);
       if (!filter->empty()) tree.insert(tree.begin(), *filter);
     }
     switch (m.type) {
       case MountType::kBind: AddBind(m, tree); break;
-      case MountType::kCache: AddCache(m); break;
+      case MountType::kCache: AddCache(m, tree); break;
       case MountType::kTmpfs: AddTmpfs(m); break;
       case MountType::kSecret: AddSecret(m, secrets.Secret(m.id)); break;
       case MountType::kSsh: AddSsh(m, secrets.SshSocket(m.id)); break;

@@ -43,8 +43,9 @@ class StepMounts {
 
   /// type=bind: `tree` are the host directories of the source, top first.
   void AddBind(const RunMount& m, const std::vector<std::string>& tree);
-  /// type=cache: locks the cache directory (waiting for sharing=locked).
-  void AddCache(const RunMount& m);
+  /// type=cache: locks the cache directory (waiting for sharing=locked). With from=, `tree` (the
+  /// host directories of that tree, top first) fills a new cache with its `source`.
+  void AddCache(const RunMount& m, const std::vector<std::string>& tree);
   void AddTmpfs(const RunMount& m);
   /// type=secret: `value` null when the build has no such secret (an error when required).
   void AddSecret(const RunMount& m, const std::string* value);

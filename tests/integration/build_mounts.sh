@@ -66,6 +66,19 @@ build_ok cache3
 grep 'Using cache' <<<"$out" >/dev/null || fail "cache mount step not cached: $out"
 assert_clean cache
 
+# from=: a new cache starts with that tree's source; later builds keep what steps added.
+cat >"$C/Minifile" <<'EOF'
+FROM busybox AS seedsrc
+RUN mkdir -p /seed && echo seeded >/seed/s.txt
+FROM busybox
+RUN --mount=type=cache,id=seeded,from=seedsrc,source=/seed,target=/c cat /c/s.txt >/got; ls /c | tr "\n" " " >/ls; echo more >/c/more
+EOF
+build_ok seeded1
+expect_eq "$(in_image seeded1 'cat /got /ls')" "seeded
+s.txt " "cache seeded from a stage"
+build_ok seeded2 --no-cache
+expect_eq "$(in_image seeded2 'cat /ls')" "more s.txt " "seeded cache kept its additions"
+
 # sharing=locked: two concurrent builds take turns (their start/end lines never interleave).
 mkdir -p "$T/l1" "$T/l2"
 for n in 1 2; do
