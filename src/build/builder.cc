@@ -304,6 +304,8 @@ class Builder {
       std::vector<std::string> dirs;
       if (top)
         for (const auto& l : layers_.LowerLinks(*top)) dirs.push_back(layout_.Overlay2Dir() + "/" + l);
+      if (m.type == MountType::kBind && !LayerView(dirs).Lstat(LayerView(dirs).Resolve(m.source, true)))
+        throw Error("RUN --mount from=" + m.from + ": " + CleanAbsPath("/" + m.source) + ": not found");
       return dirs;
     };
     if (m.from.empty()) {

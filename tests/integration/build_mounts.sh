@@ -176,6 +176,8 @@ printf 'FROM busybox\nRUN --mount=type=bind,source=escape,target=/e cat /e/passw
 build_fails escape "not found"
 printf 'FROM busybox\nRUN --mount=type=bind,source=../../../../etc,target=/e cat /e/passwd\n' >"$C/Minifile"
 build_fails dotdot "not found"
+printf 'FROM busybox AS s\nFROM busybox\nRUN --mount=type=bind,from=s,source=/nope,target=/e true\n' >"$C/Minifile"
+build_fails nosource "RUN --mount from=s: /nope: not found"
 printf 'FROM busybox\nRUN --mount=type=bind,from=nosuch,target=/e true\n' >"$C/Minifile"
 build_fails noimage "No such image: nosuch"
 printf 'FROM busybox\nRUN --mount=type=bind,target=/m,mode=0700 true\n' >"$C/Minifile"
