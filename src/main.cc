@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   g.root = env_root && *env_root ? env_root : "";  // empty: mini::DefaultStoreRoot(), after parsing
   app.add_option("--root", g.root, "store root (default /var/lib/mini, ~/.local/share/mini rootless, or $MINI_ROOT)");
   app.add_flag("--debug", g.debug, "print debug output");
+  app.set_version_flag("-v,--version", mini::cli::VersionLine(), "print the version and exit");
   app.parse_complete_callback([&g, &app] {
     mini::SetDebug(g.debug);
     if (g.root.empty()) g.root = mini::DefaultStoreRoot();
@@ -31,15 +32,26 @@ int main(int argc, char** argv) {
   mini::cli::RegisterRegistryCommands(app, g);
   mini::cli::RegisterBuildCommands(app, g);
   mini::cli::RegisterNetworkCommands(app, g);
+  mini::cli::RegisterVersionCommands(app, g);
+  mini::cli::RegisterContainerCommands(app, g);
+  mini::cli::RegisterManagementCommands(app, g);
+  std::vector<std::string> words = mini::cli::RewriteManagementAliases(argc, argv);
+  std::vector<char*> wargv;
+  for (auto& w : words) wargv.push_back(w.data());
+  argc = static_cast<int>(wargv.size());
+  wargv.push_back(nullptr);
+  argv = wargv.data();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    std::printf("%s\n", mini::cli::VersionLine().c_str());
+    return 0;
   } catch (const CLI::ParseError& e) {
-    mini::cli::PrintUsageError(e.what());
-    return mini::cli::kExitUsage;
+    return mini::cli::ReportParseError(app, e, argc, argv);
   } catch (const mini::Error& e) {
     mini::cli::PrintError(e);
     return mini::cli::ExitCodeFor(e);

@@ -8,10 +8,14 @@
 #include <optional>
 #include <set>
 
+#include "build/automatic_args.h"
 #include "build/build_cache.h"
+#include "build/chown_spec.h"
+#include "build/copy_plan.h"
 #include "build/copy_step.h"
 #include "build/file_hash_cache.h"
 #include "build/instructions.h"
+#include "build/link_layer.h"
 #include "build/minifile_parser.h"
 #include "build/run_mount.h"
 #include "build/run_mount_setup.h"
@@ -96,6 +100,13 @@ class Builder {
     context_ = OpenContext(o_.context, &ignore_name_);
     // ARGs before the first FROM: visible to FROM lines (and to stage ARGs that redeclare them).
     std::vector<std::string> vars;
+    for (const auto& [k, v] : AutomaticPlatformArgs(HostArchitecture(), "", o_.target.empty() ? mf_.stages.back().from.name : o_.target, o_.build_args)) {
+      global_args_[k] = v;  // BuildKit's automatic platform ARGs: global, declared or not
+      vars.push_back(k + "=" + v);
+      if (o_.build_args.count(k)) used_args_[k] = true;
+    }
+    for (const auto& [k, v] : o_.build_args)
+      if (IsProxyArg(k)) used_args_[k] = true;  // reach every RUN undeclared (ProxyEnv)
     for (size_t i = 0; i < mf_.meta_args.size(); ++i)
       for (const auto& a : mf_.meta_args[i].args) {
         std::optional<std::string> v;
@@ -235,6 +246,7 @@ class Builder {
   }
 
   void Dispatch(int s, StageState& st, const Command& c) {
+    if (std::string f = UnexecutedFeature(c.ins); !f.empty()) throw Error(f + " is parsed but not executed by this build of mini yet");
     if (IsMetadata(c.ins)) {
       StageState next = st;
       std::string text = ApplyMetadata(next, c.ins, lex_, o_.build_args, global_args_, &used_args_);
@@ -314,7 +326,7 @@ class Builder {
       co.ignore_name = ignore_name_;
       std::string src = CleanAbsPath("/" + m.source);
       auto expanded = ExpandSources(*context_, {src == "/" ? "." : src.substr(1)}, co);
-      *key_input = "context " + HashSources(*context_, expanded, &file_hashes_).str();
+      *key_input = "context " + HashSources(expanded, co, &file_hashes_).str();
       return {context_->dir()};
     }
     Ref ref = CopyFromRef(m.from, s);
@@ -378,6 +390,7 @@ class Builder {
       RunStepSpec spec;
       spec.argv = argv;
       spec.extra_env = args;
+      for (const auto& p : ProxyEnv(o_.build_args)) spec.extra_env.push_back(p);  // not in history
       spec.image_config = st.Cfg();
       spec.image_id = st.image_id;
       spec.top_layer = Top(st);
@@ -407,76 +420,85 @@ class Builder {
   void DoCopy(int s, StageState& st, const CopyCmd& cp) {
     auto vars_vec = st.SubstitutionVars();
     VarLookup vars = LookupIn(vars_vec);
-    CopyOptions co;
-    co.what = cp.add ? "ADD" : "COPY";
-    co.extract_archives = cp.add;
-    co.ignore_name = ignore_name_;
-    std::vector<std::string> sources;
-    for (const auto& src : cp.sources) sources.push_back(lex_.ProcessWord(src, vars));
-    std::string dest = lex_.ProcessWord(cp.dest, vars);
-    std::string chown = lex_.ProcessWord(cp.chown, vars);
-    std::string chmod = lex_.ProcessWord(cp.chmod, vars);
-    if (!chmod.empty()) {
-      if (chmod.find_first_not_of("01234567") != std::string::npos || chmod.size() > 4)
-        throw Error("invalid chmod parameter \"" + chmod + "\"");
-      co.chmod = static_cast<mode_t>(std::stoul(chmod, nullptr, 8));
-    }
     // The source tree: the context, an earlier stage, or an image.
+    CopyFrom from;
+    from.tree = context_.get();
     std::unique_ptr<SourceTree> other;
-    const SourceTree* tree = context_.get();
-    std::string inputs_prefix;
-    std::string text = co.what;
     if (!cp.from.empty()) {
-      std::string from = lex_.ProcessWord(cp.from, vars);
-      Ref ref = CopyFromRef(from, s);
+      from.from = lex_.ProcessWord(cp.from, vars);
+      Ref ref = CopyFromRef(from.from, s);
       std::vector<std::string> dirs;
       if (ref.stage >= 0) {
         const StageState& fs = *states_[ref.stage];
         for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
-        inputs_prefix = "stage " + fs.key.str();
+        from.inputs = "stage " + fs.key.str();
       } else {
         auto rec = images_.Find(ref.image);
-        if (!rec) throw Error(ErrorKind::kNotFound, "COPY --from=" + from + ": No such image: " + ref.image);
+        if (!rec) throw Error(ErrorKind::kNotFound, "COPY --from=" + from.from + ": No such image: " + ref.image);
         images_.Hold(*CurrentLease(), *rec);
         for (auto it = rec->chain_ids.rbegin(); it != rec->chain_ids.rend(); ++it) dirs.push_back(layers_.DiffDir(*it));
-        inputs_prefix = "image " + rec->id.str();
+        from.inputs = "image " + rec->id.str();
       }
       other = std::make_unique<LayerView>(dirs);
-      tree = other.get();
-      text += " --from=" + from;
+      from.tree = other.get();
+      from.is_context = false;
     }
-    if (!chown.empty()) text += " --chown=" + chown;
-    if (!chmod.empty()) text += " --chmod=" + chmod;
-    for (const auto& src : sources) text += " " + src;
-    text += " " + dest;
-    auto expanded = ExpandSources(*tree, sources, co);
-    std::string inputs;
-    if (other) {
-      inputs = inputs_prefix;
-      for (const auto& p : expanded) inputs += " " + JoinPath(p);
-    } else {
-      inputs = HashSources(*tree, expanded, other ? nullptr : &file_hashes_).str();
-    }
-    if (dest.empty() || dest[0] != '/') {
-      std::string wd = st.Workdir();
-      dest = (wd == "/" ? "" : wd) + "/" + dest;
-    }
-    Digest key = BuildCache::Key(st.key, text, inputs, st.ArgEnv());
-    AddLayerStep(st, key, text, [&] {
-      LayerView image = StageView(st);
-      if (!chown.empty()) {
+    ExtraSources extra(layout_.TmpDir(), layout_.BuildCacheDir() + "/urls");
+    CopyPlan plan = PlanCopy(cp, lex_, vars, st.Workdir(), ignore_name_, from, extra, &file_hashes_);
+    auto build = [&](const LayerView& image) {
+      if (!plan.chown.empty()) {
         uid_t uid;
         gid_t gid;
-        ResolveChown(chown, image, &uid, &gid);
-        co.uid = uid;
-        co.gid = gid;
+        ResolveChown(plan.chown, image, &uid, &gid);
+        plan.opts.uid = uid;
+        plan.opts.gid = gid;
       }
+      extra.Materialize(plan.sources);
       TempDir staging(layout_.TmpDir(), "copy-");
       std::string diff = staging.path() + "/diff";
       MakeDirs(diff, 0755);
-      CopyToLayer(*tree, expanded, dest, image, diff, co);
+      CopyToLayer(plan.sources, plan.dest, image, diff, plan.opts);
       return CommitLayerDir(layout_, layers_, diff, Top(st));
-    });
+    };
+    if (plan.link) {
+      // The layer never looks below: --chown names are resolved in the stage now, and the ids
+      // go into the key.
+      std::string ids;
+      if (!plan.chown.empty()) {
+        uid_t uid;
+        gid_t gid;
+        ResolveChown(plan.chown, StageView(st), &uid, &gid);
+        plan.chown = std::to_string(uid) + ":" + std::to_string(gid);
+        ids = " ids=" + plan.chown;
+      }
+      Digest key = BuildCache::Key(Digest(), plan.text + " --link dest=" + plan.dest + ids, plan.inputs, st.ArgEnv());
+      return LinkedLayerStep(st, key, plan.text, [&] { return build(LayerView({})); });
+    }
+    Digest key = BuildCache::Key(st.key, plan.text, plan.inputs, st.ArgEnv());
+    AddLayerStep(st, key, plan.text, [&] { return build(StageView(st)); });
+  }
+
+  /// COPY --link: `key` does not chain on the stage, so a hit made over another base is reused;
+  /// its diff is then registered on this stage's top layer. The stage's key after the step
+  /// chains on both, as BuildKit's merge does.
+  void LinkedLayerStep(StageState& st, const Digest& key, const std::string& history,
+                       const std::function<LayerRef()>& make) {
+    auto hit = Cached(key);
+    if (hit && hit->chain_id && !CurrentLease()->AddLayerIfExists(*hit->chain_id)) hit.reset();
+    LayerRef ref;
+    std::string created;
+    if (hit && hit->chain_id) {
+      created = hit->created;
+      ref = RebaseLayer(layout_, layers_, *hit->chain_id, Top(st));
+    } else {
+      ref = make();
+      created = NowRfc3339();
+      cache_.Store(key, {created, ref.chain_id});
+    }
+    st.layers.push_back(ref);
+    st.AddHistory(history, created, false);
+    st.key = BuildCache::Key(st.key, "link " + key.str(), "", {});
+    Say(" ---> " + st.key.Short());
   }
 
   Digest Finish(StageState& st) {

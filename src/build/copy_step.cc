@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -20,10 +21,6 @@
 namespace mini::build {
 
 namespace {
-
-bool IsNumber(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 std::string NotFound(const CopyOptions& o, const std::string& src) {
   return o.what + " failed: file not found in build context or excluded by " + o.ignore_name + ": " + src;
@@ -50,23 +47,38 @@ void GlobExpand(const SourceTree& tree, const std::vector<std::string>& pattern,
   }
 }
 
-void HashTree(const SourceTree& tree, SourcePath& p, Sha256& sha, FileHashCache* hashes) {
+/// True when `rel` (the path below a source) is dropped by --exclude.
+bool ExcludedBelow(const CopyOptions& o, const std::vector<std::string>& rel) {
+  return !rel.empty() && !o.excludes.empty() && o.excludes.Excluded(JoinPath(rel));
+}
+
+void HashTree(const SourceTree& tree, SourcePath& p, std::vector<std::string>& rel, const CopyOptions& o,
+              Sha256& sha, FileHashCache* hashes) {
   auto e = tree.Lstat(p);
   if (!e) return;
   const struct stat& st = e->st;
-  std::string rec = JoinPath(p) + "\0" + std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
-                    std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\n";
-  sha.Update(rec);
-  if (S_ISLNK(st.st_mode)) {
-    char buf[4096];
-    ssize_t n = readlink(e->host_path.c_str(), buf, sizeof(buf));
-    if (n > 0) sha.Update(buf, static_cast<size_t>(n));
-  } else if (S_ISREG(st.st_mode)) {
-    sha.Update(hashes ? hashes->HashOf(e->host_path, st) : Sha256OfFile(e->host_path).hex());
-  } else if (S_ISDIR(st.st_mode)) {
+  bool excluded = ExcludedBelow(o, rel);
+  if (excluded && !(S_ISDIR(st.st_mode) && o.excludes.HasExceptions())) return;
+  if (!excluded) {
+    // What ends up in the layer, except the times (BuildKit's content hash drops them too).
+    std::string rec = JoinPath(rel) + std::string(1, '\0') + std::to_string(st.st_mode) + " " +
+                      std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) + " " +
+                      std::to_string(S_ISDIR(st.st_mode) ? 0 : st.st_size) + " " + std::to_string(st.st_rdev) + "\n";
+    sha.Update(rec);
+    if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      ssize_t n = readlink(e->host_path.c_str(), buf, sizeof(buf));
+      if (n > 0) sha.Update(buf, static_cast<size_t>(n));
+    } else if (S_ISREG(st.st_mode)) {
+      sha.Update(hashes ? hashes->HashOf(e->host_path, st) : Sha256OfFile(e->host_path).hex());
+    }
+  }
+  if (S_ISDIR(st.st_mode)) {
     for (const auto& n : tree.List(p)) {
       p.push_back(n);
-      HashTree(tree, p, sha, hashes);
+      rel.push_back(n);
+      HashTree(tree, p, rel, o, sha, hashes);
+      rel.pop_back();
       p.pop_back();
     }
   }
@@ -105,13 +117,21 @@ class LayerWriter {
     return root_.OpenDir(comps, false);
   }
 
-  /// Copies the tree entry at `src` to `dst` (components in the layer).
-  void CopyEntry(const SourceTree& tree, SourcePath& src, const std::vector<std::string>& dst) {
+  /// Copies the tree entry at `src` to `dst` (components in the layer); `rel` is its path
+  /// below the source (for --exclude). A directory's children too unless `only_dir`.
+  void CopyEntry(const SourceTree& tree, SourcePath& src, const std::vector<std::string>& dst,
+                 std::vector<std::string>& rel, bool only_dir = false) {
     auto e = tree.Lstat(src);
     if (!e || IsWhiteout(e->st)) return;
     const struct stat& st = e->st;
+    if (ExcludedBelow(o_, rel)) {
+      // An excluded directory is still walked when a "!" pattern may bring back some of its
+      // entries; their parents are then made as new directories.
+      if (S_ISDIR(st.st_mode) && o_.excludes.HasExceptions() && !only_dir) CopyChildren(tree, src, dst, rel);
+      return;
+    }
     if (dst.empty()) {  // the root directory itself: only its contents
-      if (S_ISDIR(st.st_mode)) CopyChildren(tree, src, dst);
+      if (S_ISDIR(st.st_mode) && !only_dir) CopyChildren(tree, src, dst, rel);
       return;
     }
     std::vector<std::string> parent_comps(dst.begin(), dst.end() - 1);
@@ -119,18 +139,20 @@ class LayerWriter {
     const std::string& name = dst.back();
     uid_t uid = o_.uid.value_or(0);
     gid_t gid = o_.gid.value_or(0);
-    mode_t mode = o_.chmod ? *o_.chmod : (st.st_mode & 07777);
+    mode_t mode = o_.chmod ? o_.chmod->Apply(st.st_mode & 07777, S_ISDIR(st.st_mode)) : (st.st_mode & 07777);
     struct stat cur;
     bool exists = fstatat(parent.get(), name.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
     if (S_ISDIR(st.st_mode)) {
       if (exists && !S_ISDIR(cur.st_mode)) RemoveEntryAt(parent.get(), name), exists = false;
+      if (only_dir && exists) return;  // a --parents directory made already
       if (!exists && mkdirat(parent.get(), name.c_str(), 0700) != 0) ThrowErrno("mkdir " + JoinPath(dst));
-      CopyChildren(tree, src, dst);
+      if (!only_dir) CopyChildren(tree, src, dst, rel);
       UniqueFd d(openat(parent.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!d) ThrowErrno("open " + JoinPath(dst));
       SetMeta(d.get(), uid, gid, mode, st.st_mtim);
       return;
     }
+    if (only_dir) return;
     if (exists) RemoveEntryAt(parent.get(), name);
     if (S_ISREG(st.st_mode)) {
       UniqueFd in(open(e->host_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
@@ -159,12 +181,15 @@ class LayerWriter {
     // Sockets are skipped, as Docker does.
   }
 
-  void CopyChildren(const SourceTree& tree, SourcePath& src, const std::vector<std::string>& dst) {
+  void CopyChildren(const SourceTree& tree, SourcePath& src, const std::vector<std::string>& dst,
+                    std::vector<std::string>& rel) {
     for (const auto& n : tree.List(src)) {
       src.push_back(n);
+      rel.push_back(n);
       auto d = dst;
       d.push_back(n);
-      CopyEntry(tree, src, d);
+      CopyEntry(tree, src, d, rel);
+      rel.pop_back();
       src.pop_back();
     }
   }
@@ -235,46 +260,132 @@ class LayerWriter {
 
 }  // namespace
 
-std::vector<SourcePath> ExpandSources(const SourceTree& tree, const std::vector<std::string>& sources,
-                                      const CopyOptions& opts) {
-  std::vector<SourcePath> out;
-  for (const auto& s : sources) {
-    if (s.find("://") != std::string::npos) {
-      if (opts.what == "ADD")
-        throw Error("ADD " + s + ": remote URLs are not supported (builds have no network access); download the file into the context and COPY it");
-      throw Error("COPY " + s + ": source can't be a URL for COPY");
+void SplitParentsSource(const std::string& src, std::vector<std::string>* pivot, std::string* pattern) {
+  size_t cut = src.find("/./");
+  if (cut == std::string::npos) {
+    pivot->clear();
+    *pattern = JoinPath(CleanPathComponents(src));
+    return;
+  }
+  *pivot = CleanPathComponents(src.substr(0, cut));
+  *pattern = JoinPath(CleanPathComponents(src.substr(cut + 3)));
+}
+
+namespace {
+
+/// --parents with a wildcard: every topmost entry below `at` whose path from the pivot matches
+/// (a matched directory is taken whole, as BuildKit's include patterns do).
+void MatchParents(const SourceTree& tree, const IgnorePatterns& match, const ExpandedSource& proto,
+                  std::vector<std::string>& at, std::vector<std::string>& rel, std::vector<ExpandedSource>* out) {
+  for (const auto& n : tree.List(at)) {
+    at.push_back(n);
+    rel.push_back(n);
+    if (match.Excluded(JoinPath(rel))) {
+      ExpandedSource e = proto;
+      e.path = at;
+      e.under = rel;
+      out->push_back(std::move(e));
+    } else if (auto st = tree.Lstat(at); st && S_ISDIR(st->st.st_mode)) {
+      MatchParents(tree, match, proto, at, rel, out);
     }
+    rel.pop_back();
+    at.pop_back();
+  }
+}
+
+void ExpandParents(const SourceTree& tree, const std::string& s, const CopyOptions& opts,
+                   std::vector<ExpandedSource>* out) {
+  std::vector<std::string> pivot_comps;
+  std::string pattern;
+  SplitParentsSource(s, &pivot_comps, &pattern);
+  ExpandedSource proto;
+  proto.tree = &tree;
+  proto.keep_parents = true;
+  proto.pivot = tree.Resolve(JoinPath(pivot_comps), true);
+  proto.extract = opts.extract_archives;
+  auto comps = CleanPathComponents(pattern);
+  if (!HasGlob(pattern)) {
+    // Without wildcards the path must exist (BuildKit's required paths).
+    std::vector<std::string> path = proto.pivot;
+    path.insert(path.end(), comps.begin(), comps.end());
+    if (!tree.Lstat(path)) throw Error(NotFound(opts, s));
+    ExpandedSource e = proto;
+    e.path = tree.Resolve(JoinPath(path), false);  // a symlink on the way stays inside the tree
+    e.under = comps;
+    out->push_back(std::move(e));
+    return;
+  }
+  // Walk from the literal part of the pattern; a wildcard matching nothing copies nothing.
+  std::vector<std::string> rel;
+  for (const auto& c : comps) {
+    if (HasGlob(c)) break;
+    rel.push_back(c);
+  }
+  std::vector<std::string> at = proto.pivot;
+  at.insert(at.end(), rel.begin(), rel.end());
+  auto st = tree.Lstat(at);
+  if (!st || !S_ISDIR(st->st.st_mode)) return;
+  IgnorePatterns match = IgnorePatterns::Parse(pattern);
+  MatchParents(tree, match, proto, at, rel, out);
+}
+
+}  // namespace
+
+std::vector<ExpandedSource> ExpandSources(const SourceTree& tree, const std::vector<std::string>& sources,
+                                          const CopyOptions& opts) {
+  std::vector<ExpandedSource> out;
+  for (const auto& s : sources) {
+    if (s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0)
+      throw Error(opts.what + " " + s + ": source can't be a URL for COPY");
     if (EscapesLexically(s)) throw Error(opts.what + " failed: forbidden path outside the build context: " + s);
+    if (opts.parents) {
+      ExpandParents(tree, s, opts, &out);
+      continue;
+    }
+    ExpandedSource proto;
+    proto.tree = &tree;
+    proto.extract = opts.extract_archives;
     auto comps = CleanPathComponents(s);
     if (HasGlob(s)) {
       std::vector<SourcePath> matches;
       std::vector<std::string> cur;
       GlobExpand(tree, comps, 0, cur, &matches);
       if (matches.empty()) throw Error(NotFound(opts, s));
-      for (auto& m : matches) out.push_back(tree.Resolve(JoinPath(m), true));
+      for (auto& m : matches) {
+        ExpandedSource e = proto;
+        e.path = tree.Resolve(JoinPath(m), true);
+        out.push_back(std::move(e));
+      }
       continue;
     }
     auto resolved = tree.Resolve(s, true);
     if (!tree.Lstat(resolved)) throw Error(NotFound(opts, s));
-    out.push_back(resolved);
+    proto.path = resolved;
+    out.push_back(std::move(proto));
   }
   return out;
 }
 
-Digest HashSources(const SourceTree& tree, const std::vector<SourcePath>& sources, FileHashCache* hashes) {
+Digest HashSources(const std::vector<ExpandedSource>& sources, const CopyOptions& opts, FileHashCache* hashes) {
   Sha256 sha;
-  for (auto p : sources) {
-    sha.Update("source " + JoinPath(p) + "\n");
-    HashTree(tree, p, sha, hashes);
+  for (const auto& src : sources) {
+    if (!src.key.empty()) {
+      sha.Update("key " + src.key + "\n");
+      continue;
+    }
+    sha.Update("source " + JoinPath(src.path) + (src.keep_parents ? " under " + JoinPath(src.under) : "") + "\n");
+    SourcePath p = src.path;
+    std::vector<std::string> rel = src.under;
+    HashTree(*src.tree, p, rel, opts, sha, src.hash_cache ? hashes : nullptr);
   }
   return sha.Finish();
 }
 
-void CopyToLayer(const SourceTree& tree, const std::vector<SourcePath>& sources, const std::string& dest,
-                 const LayerView& image, const std::string& layer_dir, const CopyOptions& opts) {
+void CopyToLayer(const std::vector<ExpandedSource>& sources, const std::string& dest, const LayerView& image,
+                 const std::string& layer_dir, const CopyOptions& opts) {
   bool dest_dir = !dest.empty() && (dest.back() == '/' || dest == "." ||
                                     (dest.size() >= 2 && dest.compare(dest.size() - 2, 2, "/.") == 0));
-  if (sources.size() > 1 && !dest_dir)
+  if (sources.size() > 1 && !dest_dir && !opts.parents)
     throw Error("When using " + opts.what + " with more than one source file, the destination must be a directory and end with a /");
   // The destination is resolved through the image's symlinks (and this layer's own).
   LayerView both([&] {
@@ -283,17 +394,39 @@ void CopyToLayer(const SourceTree& tree, const std::vector<SourcePath>& sources,
     return d;
   }());
   LayerWriter w(layer_dir, image, opts);
-  for (auto src : sources) {
+  for (const auto& s : sources) {
+    const SourceTree& tree = *s.tree;
+    SourcePath src = s.path;
     auto e = tree.Lstat(src);
     if (!e) throw Error(NotFound(opts, JoinPath(src)));
     auto dst = both.Resolve(dest, true);
+    if (s.keep_parents) {
+      // The entry goes to DEST/<its path from the pivot>; the directories between are made
+      // like the source's.
+      w.EnsureDir(dst);
+      std::vector<std::string> at = s.pivot, rel;
+      for (size_t i = 0; i + 1 < s.under.size(); ++i) {
+        at.push_back(s.under[i]);
+        rel.push_back(s.under[i]);
+        dst.push_back(s.under[i]);
+        SourcePath dir = tree.Resolve(JoinPath(at), false);
+        w.CopyEntry(tree, dir, dst, rel, /*only_dir=*/true);
+      }
+      if (!s.under.empty()) {
+        rel.push_back(s.under.back());
+        dst.push_back(s.under.back());
+      }
+      w.CopyEntry(tree, src, dst, rel);
+      continue;
+    }
+    std::vector<std::string> rel;
     if (S_ISDIR(e->st.st_mode)) {
       // Only the contents: the destination keeps the image's metadata, or is created 0755.
       w.EnsureDir(dst);
-      w.CopyChildren(tree, src, dst);
+      w.CopyChildren(tree, src, dst, rel);
       continue;
     }
-    if (opts.extract_archives && S_ISREG(e->st.st_mode) && w.TryExtract(e->host_path, dst)) continue;
+    if (s.extract && S_ISREG(e->st.st_mode) && w.TryExtract(e->host_path, dst)) continue;
     auto existing = both.Lstat(dst);
     bool into = dest_dir || (existing && S_ISDIR(existing->st.st_mode));
     if (into) {
@@ -301,38 +434,8 @@ void CopyToLayer(const SourceTree& tree, const std::vector<SourcePath>& sources,
       dst.push_back(base);
     }
     if (dst.empty()) throw Error(opts.what + ": cannot copy a file onto /");
-    w.CopyEntry(tree, src, dst);
+    w.CopyEntry(tree, src, dst, rel);
   }
-}
-
-void ResolveChown(const std::string& spec, const SourceTree& image, uid_t* uid, gid_t* gid) {
-  size_t colon = spec.find(':');
-  std::string user = spec.substr(0, colon);
-  std::string group = colon == std::string::npos ? user : spec.substr(colon + 1);
-  auto lookup = [&](const std::string& file, const std::string& name, const char* kind) -> unsigned {
-    if (IsNumber(name)) return static_cast<unsigned>(std::stoul(name));
-    auto text = image.ReadFile(file);
-    if (text) {
-      size_t i = 0;
-      while (i < text->size()) {
-        size_t j = text->find('\n', i);
-        if (j == std::string::npos) j = text->size();
-        std::string line = text->substr(i, j - i);
-        i = j + 1;
-        size_t c1 = line.find(':');
-        if (c1 == std::string::npos || line.substr(0, c1) != name) continue;
-        size_t c2 = line.find(':', c1 + 1);
-        size_t c3 = c2 == std::string::npos ? c2 : line.find(':', c2 + 1);
-        if (c3 == std::string::npos) continue;
-        std::string id = line.substr(c2 + 1, c3 - c2 - 1);
-        if (IsNumber(id)) return static_cast<unsigned>(std::stoul(id));
-      }
-    }
-    throw Error(std::string("unable to find ") + kind + " " + name + ": no matching entries in " + kind + " file");
-  };
-  if (user.empty()) throw Error(ErrorKind::kInvalidInput, "invalid --chown \"" + spec + "\"");
-  *uid = lookup("/etc/passwd", user, "user");
-  *gid = lookup("/etc/group", group.empty() ? user : group, "group");
 }
 
 }  // namespace mini::build

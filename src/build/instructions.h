@@ -132,6 +132,11 @@ Minifile ParseStages(const ParsedFile& pf);
 /// ONBUILD trigger") and the usual parse errors.
 Command ParseTrigger(const std::string& trigger, int line);
 
+/// The parsed features the builder does not execute yet, named ("RUN --mount"), or "": RUN
+/// --mount, heredocs, --security=insecure; COPY/ADD heredocs, --parents, --exclude; ADD --checksum. The builder
+/// refuses them instead of ignoring them; the work that executes a feature removes it here.
+std::string UnexecutedFeature(const Instruction& ins);
+
 /// Go's time.ParseDuration subset used by HEALTHCHECK ("30s", "1m30s", "500ms", "1h"), in ns.
 /// Throws Error on bad input.
 int64_t ParseGoDuration(const std::string& s);

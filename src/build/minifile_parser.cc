@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "build/heredoc.h"
+#include "build/parser_directives.h"
 #include "common/error.h"
 
 namespace mini::build {
@@ -35,22 +37,23 @@ bool IsComment(const std::string& line) {
   return !t.empty() && t[0] == '#';
 }
 
-/// Removes a trailing escape (plus whitespace after it); true if the line continues.
+/// BuildKit's line continuation: the escape as the last character before trailing blanks, not
+/// itself escaped (`foo\\` ends the line); or the escape alone on its line. Removes it.
 bool TrimContinuation(std::string* line, char escape) {
-  std::string t = TrimRight(*line);
-  if (!t.empty() && t.back() == escape) {
-    *line = t.substr(0, t.size() - 1);
-    return true;
-  }
-  return false;
+  size_t n = line->size();
+  while (n > 0 && ((*line)[n - 1] == ' ' || (*line)[n - 1] == '\t')) --n;
+  if (n == 0 || (*line)[n - 1] != escape) return false;
+  if (n >= 2 && (*line)[n - 2] == escape) return false;
+  line->resize(n - 1);
+  return true;
 }
 
-enum class Form { kJsonOrString, kJsonOrList, kWords, kString, kNameVal, kArg, kHealth, kOnbuild, kJsonOnly };
+enum class Form { kJsonOrString, kJsonOrList, kWords, kString, kNameVal, kArg, kHealth, kOnbuild };
 
 const std::map<std::string, Form>& Instructions() {
   static const std::map<std::string, Form> m = {
       {"from", Form::kWords},         {"run", Form::kJsonOrString},   {"cmd", Form::kJsonOrString},
-      {"entrypoint", Form::kJsonOrString}, {"shell", Form::kJsonOnly}, {"copy", Form::kJsonOrList},
+      {"entrypoint", Form::kJsonOrString}, {"shell", Form::kJsonOrString}, {"copy", Form::kJsonOrList},
       {"add", Form::kJsonOrList},     {"volume", Form::kJsonOrList},  {"expose", Form::kWords},
       {"env", Form::kNameVal},        {"label", Form::kNameVal},      {"arg", Form::kArg},
       {"workdir", Form::kString},     {"user", Form::kString},        {"stopsignal", Form::kString},
@@ -59,55 +62,81 @@ const std::map<std::string, Form>& Instructions() {
   return m;
 }
 
-/// Leading `--flag[=value]` words; "--" alone ends them.
+/// Leading `--flag[=value]` words, BuildKit's extractBuilderFlags: quotes and escapes are
+/// removed from them; "--" alone ends them. `rest` is left at the first other word.
 std::vector<std::string> ExtractFlags(std::string* rest, char escape) {
+  const std::string& line = *rest;
   std::vector<std::string> flags;
-  for (;;) {
-    std::string r = TrimLeft(*rest);
-    if (r.compare(0, 2, "--") != 0) {
-      *rest = r;
-      return flags;
-    }
-    // The flag ends at unquoted whitespace.
-    size_t i = 0;
-    char quote = 0;
-    for (; i < r.size(); ++i) {
-      char c = r[i];
-      if (quote) {
-        if (c == quote) quote = 0;
-      } else if (c == '"' || c == '\'') {
-        quote = c;
-      } else if (c == escape && i + 1 < r.size()) {
-        ++i;
-      } else if (IsSpace(c)) {
-        break;
+  std::string word;
+  bool in_word = false, blank_ok = false;
+  char quote = 0;
+  for (size_t pos = 0; pos <= line.size(); ++pos) {
+    char ch = pos < line.size() ? line[pos] : 0;
+    if (!in_word) {
+      if (pos == line.size()) break;
+      if (IsSpace(ch)) continue;
+      if (ch != '-' || pos + 1 == line.size() || line[pos + 1] != '-') {
+        *rest = line.substr(pos);
+        return flags;
       }
+      in_word = true;
     }
-    std::string flag = r.substr(0, i);
-    *rest = r.substr(i);
-    if (flag == "--") {
-      *rest = TrimLeft(*rest);
-      return flags;
+    if (pos == line.size()) {
+      if (word != "--" && (blank_ok || !word.empty())) flags.push_back(word);
+      break;
     }
-    flags.push_back(flag);
+    if (!quote) {
+      if (IsSpace(ch)) {
+        if (word == "--") {
+          *rest = TrimLeft(line.substr(pos));
+          return flags;
+        }
+        if (blank_ok || !word.empty()) flags.push_back(word);
+        word.clear();
+        in_word = blank_ok = false;
+        continue;
+      }
+      if (ch == '\'' || ch == '"') {
+        quote = ch;
+        blank_ok = true;
+        continue;
+      }
+    } else if (ch == quote) {
+      quote = 0;
+      continue;
+    }
+    if (ch == escape) {
+      if (pos + 1 == line.size()) {
+        quote = 0;
+        continue;
+      }
+      ch = line[++pos];
+    }
+    word += ch;
   }
+  rest->clear();
+  return flags;
 }
 
-/// Tries the JSON array-of-strings form.
-bool ParseJsonArray(const std::string& rest, std::vector<std::string>* out) {
-  std::string t = Trim(rest);
-  if (t.empty() || t[0] != '[') return false;
+enum class Json { kNo, kYes, kNotStrings };
+
+/// BuildKit's parseJSON: text starting with '[' that is a JSON array; an array with an element
+/// that is not a string is an error, any other malformed text is not JSON (the shell form).
+Json ParseJsonArray(const std::string& rest, std::vector<std::string>* out) {
+  std::string t = TrimLeft(rest);
+  if (t.empty() || t[0] != '[') return Json::kNo;
   auto j = nlohmann::json::parse(t, nullptr, false);
-  if (j.is_discarded() || !j.is_array()) return false;
+  if (j.is_discarded() || !j.is_array()) return Json::kNo;
   std::vector<std::string> v;
   for (const auto& e : j) {
-    if (!e.is_string()) return false;
+    if (!e.is_string()) return Json::kNotStrings;
     v.push_back(e.get<std::string>());
   }
   *out = std::move(v);
-  return true;
+  return Json::kYes;
 }
 
+/// Go's regexp [\t\v\f\r ]+ split (no empty words at the ends: the text is trimmed first).
 std::vector<std::string> SplitWhitespace(const std::string& s) {
   std::vector<std::string> out;
   std::istringstream in(s);
@@ -125,43 +154,59 @@ class LineError {
   std::string prefix_;
 };
 
+constexpr const char* kNotStrings = "when using JSON array syntax, arrays must be comprised of strings only";
+
 void ParseArgs(Node* n, const std::string& rest, char escape, const LineError& fail);
 
-/// Parses "CMD rest" into `n` (cmd, flags, args).
+/// Parses "CMD rest" into `n` (cmd, flags, args). Argument counts are checked later, by
+/// instructions.cc, as BuildKit does.
 void ParseInstruction(Node* n, const std::string& line, char escape, const LineError& fail) {
-  std::string t = TrimLeft(line);
+  std::string t = Trim(line);
   size_t sp = 0;
   while (sp < t.size() && !IsSpace(t[sp])) ++sp;
   std::string word = t.substr(0, sp);
   n->cmd = Lower(word);
   if (!Instructions().count(n->cmd)) fail("unknown instruction: " + word);
-  std::string rest = t.substr(sp);
+  std::string rest = TrimLeft(t.substr(sp));
   n->flags = ExtractFlags(&rest, escape);
-  rest = TrimRight(rest);
-  if (Trim(rest).empty() && n->cmd != "healthcheck")
-    fail(word + " requires at least one argument");
-  ParseArgs(n, rest, escape, fail);
+  ParseArgs(n, Trim(rest), escape, fail);
+}
+
+/// parseMaybeJSON: the JSON strings, or the whole text as one string.
+void MaybeJson(Node* n, const std::string& rest, const LineError& fail) {
+  if (rest.empty()) return;
+  switch (ParseJsonArray(rest, &n->args)) {
+    case Json::kYes:
+      n->json = true;
+      return;
+    case Json::kNotStrings:
+      fail(kNotStrings);
+    case Json::kNo:
+      n->args = {rest};
+  }
 }
 
 void ParseArgs(Node* n, const std::string& rest, char escape, const LineError& fail) {
   switch (Instructions().at(n->cmd)) {
     case Form::kJsonOrString:
-      if (ParseJsonArray(rest, &n->args)) n->json = true;
-      else n->args = {Trim(rest)};
-      break;
-    case Form::kJsonOnly:
-      if (!ParseJsonArray(rest, &n->args)) fail(n->cmd == "shell" ? "SHELL requires the arguments to be in JSON form" : "expected a JSON array");
-      n->json = true;
+      MaybeJson(n, rest, fail);
       break;
     case Form::kJsonOrList:
-      if (ParseJsonArray(rest, &n->args)) n->json = true;
-      else n->args = SplitWhitespace(rest);
+      switch (ParseJsonArray(rest, &n->args)) {
+        case Json::kYes:
+          n->json = true;
+          break;
+        case Json::kNotStrings:
+          fail(kNotStrings);
+        case Json::kNo:
+          n->args = SplitWhitespace(rest);
+      }
       break;
     case Form::kWords:
       n->args = SplitWhitespace(rest);
       break;
     case Form::kString:
-      n->args = {Trim(rest)};
+      if (!rest.empty()) n->args = {rest};
       break;
     case Form::kArg:
       n->args = SplitWordsKeepQuotes(rest, escape);
@@ -169,64 +214,55 @@ void ParseArgs(Node* n, const std::string& rest, char escape, const LineError& f
     case Form::kNameVal: {
       std::string upper = n->cmd == "env" ? "ENV" : "LABEL";
       auto words = SplitWordsKeepQuotes(rest, escape);
-      if (words.empty()) fail(upper + " requires at least one argument");
+      if (words.empty()) break;
       if (words[0].find('=') == std::string::npos) {
         // Legacy "KEY value with spaces" form.
-        std::string t = Trim(rest);
         size_t sp = 0;
-        while (sp < t.size() && !IsSpace(t[sp])) ++sp;
-        std::string value = Trim(t.substr(sp));
+        while (sp < rest.size() && !IsSpace(rest[sp])) ++sp;
+        std::string value = TrimLeft(rest.substr(sp));
         if (value.empty()) fail(upper + " must have two arguments");
-        n->args = {words[0], value};
+        n->args = {rest.substr(0, sp), value};
         break;
       }
       for (const auto& w : words) {
         size_t eq = w.find('=');
         if (eq == std::string::npos)
           fail("Syntax error - can't find = in \"" + w + "\". Must be of the form: name=value");
-        if (eq == 0) fail(upper + " names can not be blank");
         n->args.push_back(w.substr(0, eq));
         n->args.push_back(w.substr(eq + 1));
       }
       break;
     }
     case Form::kHealth: {
-      std::string t = Trim(rest);
+      // The type word as written, then the command (JSON or one string).
       size_t sp = 0;
-      while (sp < t.size() && !IsSpace(t[sp])) ++sp;
-      std::string kind = t.substr(0, sp);
-      std::string up = kind;
-      for (char& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      if (up == "NONE") {
-        if (!Trim(t.substr(sp)).empty()) fail("HEALTHCHECK NONE takes no arguments");
-        n->args = {"NONE"};
-      } else if (up == "CMD") {
-        std::string cmd = Trim(t.substr(sp));
-        if (cmd.empty()) fail("Missing command after HEALTHCHECK CMD");
-        std::vector<std::string> a;
-        if (ParseJsonArray(cmd, &a)) n->json = true;
-        else a = {cmd};
-        n->args = {"CMD"};
-        n->args.insert(n->args.end(), a.begin(), a.end());
-      } else {
-        fail("Unknown type \"" + kind + "\" in HEALTHCHECK (try CMD)");
-      }
+      while (sp < rest.size() && !IsSpace(rest[sp])) ++sp;
+      if (sp == 0) break;
+      n->args = {rest.substr(0, sp)};
+      Node cmd;
+      MaybeJson(&cmd, TrimLeft(rest.substr(sp)), fail);
+      n->json = cmd.json;
+      n->args.insert(n->args.end(), cmd.args.begin(), cmd.args.end());
       break;
     }
     case Form::kOnbuild: {
+      if (rest.empty()) break;
       auto sub = std::make_shared<Node>();
       sub->start_line = n->start_line;
       sub->end_line = n->end_line;
-      sub->original = Trim(rest);
+      sub->original = rest;
       ParseInstruction(sub.get(), rest, escape, fail);
-      if (sub->cmd == "onbuild") fail("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-      if (sub->cmd == "from" || sub->cmd == "maintainer")
-        fail(std::string(sub->cmd == "from" ? "FROM" : "MAINTAINER") + " isn't allowed as an ONBUILD trigger");
-      n->args = {Trim(rest)};
+      n->args = {rest};
       n->sub = sub;
       break;
     }
   }
+}
+
+/// BuildKit's canContainHeredoc: RUN, COPY and ADD in shell form, also as an ONBUILD trigger.
+bool CanContainHeredoc(const Node& n) {
+  const Node& c = n.cmd == "onbuild" && n.sub ? *n.sub : n;
+  return (c.cmd == "run" || c.cmd == "copy" || c.cmd == "add") && !c.json;
 }
 
 /// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF): instruction
@@ -263,21 +299,6 @@ bool ValidUtf8(const std::string& s) {
   return true;
 }
 
-/// `# name=value` at the top of the file.
-bool ParseDirective(const std::string& line, std::string* name, std::string* value) {
-  std::string t = Trim(line);
-  if (t.empty() || t[0] != '#') return false;
-  t = Trim(t.substr(1));
-  size_t eq = t.find('=');
-  if (eq == std::string::npos) return false;
-  std::string k = Trim(t.substr(0, eq));
-  if (k.empty() || !std::isalpha(static_cast<unsigned char>(k[0]))) return false;
-  for (char c : k)
-    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
-  *name = Lower(k);
-  *value = Trim(t.substr(eq + 1));
-  return !value->empty();
-}
 
 }  // namespace
 
@@ -298,7 +319,8 @@ std::vector<std::string> SplitWordsKeepQuotes(const std::string& s, char escape)
       in_word = false;
       continue;
     }
-    if (c == escape && i + 1 < s.size() && quote != '\'') {
+    if (c == escape && quote != '\'') {
+      if (i + 1 == s.size()) continue;  // an escape at the very end is dropped (parseWords)
       word += c;
       word += s[++i];
       continue;
@@ -324,67 +346,139 @@ std::string Node::Dump() const {
   } else {
     for (const auto& a : args) out += " " + nlohmann::json(a).dump();
   }
+  for (const auto& h : heredocs) {
+    out += " (heredoc " + nlohmann::json(h.name).dump();
+    if (h.chomp) out += " chomp";
+    if (!h.expand) out += " noexpand";
+    out += " " + nlohmann::json(h.content).dump() + ")";
+  }
   return out + ")";
 }
 
 ParsedFile ParseMinifile(const std::string& text, const std::string& file) {
   ParsedFile pf;
   pf.file = file;
-  std::vector<std::string> lines;
+  // Lines as in the file, each with its '\n' (heredoc bodies keep them, and any '\r').
+  std::vector<std::string> raw;
   {
-    std::string cur;
-    for (char c : text) {
-      if (c == '\n') {
-        lines.push_back(cur);
-        cur.clear();
-      } else {
-        cur += c;
-      }
+    size_t p = 0;
+    while (p < text.size()) {
+      size_t nl = text.find('\n', p);
+      size_t end = nl == std::string::npos ? text.size() : nl + 1;
+      raw.push_back(text.substr(p, end - p));
+      p = end;
     }
-    if (!cur.empty()) lines.push_back(cur);
   }
-  if (!lines.empty() && lines[0].compare(0, 3, "\xEF\xBB\xBF") == 0) lines[0] = lines[0].substr(3);
-  for (auto& l : lines)
-    if (!l.empty() && l.back() == '\r') l.pop_back();
+  if (!raw.empty() && raw[0].compare(0, 3, "\xEF\xBB\xBF") == 0) raw[0] = raw[0].substr(3);
+  std::vector<std::string> lines;  // without "\r\n" (BuildKit's trimNewline)
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const std::string& r = raw[i];
+    // BuildKit reads lines with a bufio.Scanner: 64 KiB at most, the newline included.
+    if (r.size() - (r.back() == '\n') >= 65536)
+      LineError(file, static_cast<int>(i + 1))("dockerfile line greater than max allowed size of 65535");
+    size_t n = r.size();
+    while (n > 0 && (r[n - 1] == '\n' || r[n - 1] == '\r')) --n;
+    lines.push_back(r.substr(0, n));
+  }
 
-  size_t i = 0;
-  bool seen_escape = false;
-  for (; i < lines.size(); ++i) {
+  DirectiveReader directives;
+  // Every line is offered to the directive reader until one is not a directive (BuildKit reads
+  // the first line of each instruction left-trimmed, continuation lines as they are).
+  auto directive = [&](const std::string& line, size_t idx) {
     std::string name, value;
-    if (!ParseDirective(lines[i], &name, &value)) break;
-    if (name != "escape" && name != "syntax" && name != "check") break;
+    bool ok;
+    try {
+      ok = directives.Read(line, &name, &value);
+    } catch (const Error& e) {
+      LineError(file, static_cast<int>(idx + 1))(e.what());
+    }
+    if (!ok) return false;
+    LineError fail(file, static_cast<int>(idx + 1));
     if (name == "escape") {
-      LineError fail(file, static_cast<int>(i + 1));
-      if (seen_escape) fail("only one escape parser directive can be used");
       if (value != "\\" && value != "`") fail("invalid escape token '" + value + "' does not match ` or \\");
       pf.escape = value[0];
-      seen_escape = true;
+    } else if (name == "syntax") {
+      try {
+        CheckSyntaxDirective(value);
+      } catch (const Error& e) {
+        fail(e.what());
+      }
+    } else if (name == "check") {
+      pf.warnings.push_back(file + ":" + std::to_string(idx + 1) + ": the check directive is accepted, but mini runs no build checks");
     }
-  }
+    return true;
+  };
+  // BuildKit's DetectSyntax skips a "#!" first line when it looks for `# syntax=`.
+  if (!lines.empty() && lines[0].rfind("#!", 0) == 0)
+    for (size_t k = 1; k < lines.size(); ++k) {
+      DirectiveReader probe;
+      std::string name, value;
+      bool ok = false;
+      try {
+        ok = probe.Read(lines[k], &name, &value);
+      } catch (const Error&) {
+      }
+      if (!ok) break;
+      if (name == "syntax") {
+        try {
+          CheckSyntaxDirective(value);
+        } catch (const Error& e) {
+          LineError(file, static_cast<int>(k + 1))(e.what());
+        }
+      }
+    }
 
-  for (; i < lines.size(); ++i) {
-    if (Trim(lines[i]).empty() || IsComment(lines[i])) continue;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string first = TrimLeft(lines[i]);
+    if (directive(first, i) || first.empty() || first[0] == '#') continue;
     Node n;
     n.start_line = static_cast<int>(i + 1);
-    std::string line = TrimLeft(lines[i]);
+    std::string line = first;
     bool more = TrimContinuation(&line, pf.escape);
+    bool empty_continuation = false;
     while (more && i + 1 < lines.size()) {
       ++i;
       if (IsComment(lines[i])) continue;
       if (Trim(lines[i]).empty()) {
-        pf.warnings.push_back(file + ":" + std::to_string(i + 1) + ": empty continuation line");
+        empty_continuation = true;
         continue;
       }
       std::string next = lines[i];
       more = TrimContinuation(&next, pf.escape);
       line += next;
     }
+    if (empty_continuation) pf.warnings.push_back(file + ":" + std::to_string(i + 1) + ": empty continuation line");
     n.end_line = static_cast<int>(i + 1);
     n.original = TrimRight(line);
     if (!ValidUtf8(line)) LineError(file, n.start_line)("invalid UTF-8 in the instruction");
-    ParseInstruction(&n, line, pf.escape, LineError(file, n.start_line));
+    LineError fail(file, n.start_line);
+    ParseInstruction(&n, line, pf.escape, fail);
+    if (CanContainHeredoc(n) && line.find("<<") != std::string::npos) {
+      for (const HeredocMarker& m : HeredocsFromLine(line)) {
+        Heredoc h;
+        h.name = m.name;
+        h.expand = m.expand;
+        h.chomp = m.chomp;
+        bool terminated = false;
+        while (i + 1 < lines.size()) {
+          ++i;
+          std::string candidate = h.chomp ? lines[i].substr(std::min(lines[i].find_first_not_of('\t'), lines[i].size())) : lines[i];
+          if (candidate == h.name) {
+            terminated = true;
+            break;
+          }
+          h.content += raw[i];
+        }
+        if (!terminated) fail("unterminated heredoc");
+        if (h.chomp) h.content = ChompHeredoc(h.content);
+        n.heredocs.push_back(std::move(h));
+      }
+      n.end_line = static_cast<int>(i + 1);
+    }
     pf.nodes.push_back(std::move(n));
   }
+  if (text.empty()) throw Error(file + ": the Dockerfile cannot be empty");
+  if (pf.nodes.empty()) throw Error(file + ": file with no instructions");
   return pf;
 }
 

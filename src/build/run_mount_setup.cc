@@ -154,7 +154,7 @@ void StepMounts::AddCache(const RunMount& m, const std::vector<std::string>& tre
       CopyOptions co;
       co.what = "RUN --mount=type=cache";
       auto expanded = ExpandSources(from, {source == "/" ? "." : source.substr(1)}, co);
-      CopyToLayer(from, expanded, source == "/" ? "/" : source + "/", LayerView({}), data, co);
+      CopyToLayer(expanded, source == "/" ? "/" : source + "/", LayerView({}), data, co);
     };
   caches_.push_back(AcquireCacheDir(layout_, m.id, m.sharing, m.mode, m.uid, m.gid, seed));
   const std::string& data = caches_.back().data();

@@ -165,9 +165,9 @@ std::string ApplyMetadata(StageState& st, const Instruction& ins, const ShellLex
     std::string text = "ENV";
     for (const auto& [k, v] : e->vars) {
       std::string key = X(k), val = X(v);
+      // Every pair is expanded against the variables from before this ENV (BuildKit expands the
+      // whole instruction first): `ENV A=1 B=$A` leaves B empty when A was unset.
       SetEnvEntry(cfg["Env"], key, val);
-      // Later pairs in the same ENV see earlier ones (Docker expands each against the env so far).
-      vars_vec = st.SubstitutionVars();
       text += " " + key + "=" + val;
     }
     return text;
@@ -242,15 +242,21 @@ std::string ApplyMetadata(StageState& st, const Instruction& ins, const ShellLex
     });
     return "VOLUME " + list.dump();
   }
+  // An empty Cmd or Entrypoint (`CMD []`, or Cmd reset by ENTRYPOINT) is left out of the config,
+  // as BuildKit's omitempty does: inspect shows null.
   if (auto* c = std::get_if<CmdCmd>(&ins)) {
-    cfg["Cmd"] = CommandJson(c->cmd, st.Shell());
+    json v = CommandJson(c->cmd, st.Shell());
+    if (v.empty()) cfg.erase("Cmd");
+    else cfg["Cmd"] = v;
     st.cmd_set = true;
-    return "CMD " + cfg["Cmd"].dump();
+    return "CMD " + v.dump();
   }
   if (auto* e = std::get_if<EntrypointCmd>(&ins)) {
-    cfg["Entrypoint"] = CommandJson(e->cmd, st.Shell());
-    if (!st.cmd_set) cfg["Cmd"] = nullptr;
-    return "ENTRYPOINT " + cfg["Entrypoint"].dump();
+    json v = CommandJson(e->cmd, st.Shell());
+    if (v.empty()) cfg.erase("Entrypoint");
+    else cfg["Entrypoint"] = v;
+    if (!st.cmd_set) cfg.erase("Cmd");
+    return "ENTRYPOINT " + v.dump();
   }
   if (auto* s = std::get_if<ShellCmd>(&ins)) {
     EditConfig(st, [&](ImageConfig& c) { c.shell = s->shell; });

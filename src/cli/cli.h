@@ -2,6 +2,7 @@
 /// The CLI layer: parses flags with CLI11, calls one library function per command, prints.
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 namespace mini::cli {
 
@@ -18,5 +19,13 @@ void RegisterRunCommands(CLI::App& app, Globals& g);    // run_cmds.cc
 void RegisterRegistryCommands(CLI::App& app, Globals& g);  // registry_cmds.cc: pull, push, login, logout
 void RegisterBuildCommands(CLI::App& app, Globals& g);     // build_cmds.cc: build, commit, diff
 void RegisterNetworkCommands(CLI::App& app, Globals& g);   // network_cmds.cc: network *, port
+void RegisterVersionCommands(CLI::App& app, Globals& g);   // version_cmds.cc: version
+void RegisterContainerCommands(CLI::App& app, Globals& g);   // container_cmds.cc: pause, unpause, restart, rename, top
+void RegisterManagementCommands(CLI::App& app, Globals& g);  // volume_cmds.cc: volume *, container/image prune
+/// `mini image ls` -> `mini images`, `mini container rm` -> `mini rm`...: the words to parse
+/// (argv itself when no alias applies).
+std::vector<std::string> RewriteManagementAliases(int argc, char** argv);
+/// "mini version 0.11.0, build abc1234" (`mini --version`).
+std::string VersionLine();
 
 }  // namespace mini::cli

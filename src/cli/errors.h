@@ -11,7 +11,7 @@
 namespace mini::cli {
 
 inline constexpr int kExitSomeFailed = 1;  ///< a verb over several names (rm, stop, rmi...) where one failed
-inline constexpr int kExitUsage = 2;       ///< the command line did not parse (unknown flag/command, missing argument)
+inline constexpr int kExitFlag = 125;      ///< a flag did not parse (unknown, bad value): Docker's status
 
 /// Docker's exit status for a command that failed with `e`: the status the error carries
 /// (126/127 when a container's command could not be executed, its own 125), else 125, the
@@ -23,8 +23,17 @@ int ExitCodeFor(const Error& e);
 /// come out in order.
 void PrintError(const std::string& message);
 inline void PrintError(const std::exception& e) { PrintError(std::string(e.what())); }
-/// A command line that did not parse: the message and "See 'mini --help'."
-void PrintUsageError(const std::string& message);
+/// A command line that did not parse, reported the way Docker's CLI reports it; returns the
+/// exit status. An unknown command: "mini: 'foo' is not a mini command." and the help hint,
+/// status 1. An unknown flag or a bad flag value: "unknown flag: --foo", the command's usage
+/// line and "See 'mini CMD --help'.", status 125. A missing or extra argument: the message and
+/// the hint, status 1. `argv` finds the command the user meant.
+int ReportParseError(CLI::App& app, const CLI::ParseError& e, int argc, char** argv);
+
+/// For commands that take the rest of the line (run, create, exec): a first word that looks like
+/// a flag is an unknown flag of the command, not an image or container name. Throws the parse
+/// error ReportParseError turns into "unknown flag: ...".
+void RefuseUnknownFlag(const std::vector<std::string>& rest);
 
 /// Runs fn(name) for each name, Docker's way for verbs over several objects (rm, stop, kill,
 /// wait, start, rmi, network rm): a failure is printed as it happens, the other names still

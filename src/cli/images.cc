@@ -10,6 +10,8 @@
 #include <set>
 
 #include "cli/cli.h"
+#include "cli/go_template.h"
+#include "cli/list_format.h"
 #include "cli/errors.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
@@ -45,10 +47,11 @@ json InspectImage(const StoreHandle& s, const ImageRecord& rec) {
                  {"WorkingDir", cfg.value("WorkingDir", "")},
                  {"User", cfg.value("User", "")},
                  {"Labels", OrNull(cfg, "Labels")},
-                 {"ExposedPorts", OrNull(cfg, "ExposedPorts")},
                  {"Volumes", OrNull(cfg, "Volumes")},
-                 {"StopSignal", cfg.value("StopSignal", "")},
                  {"OnBuild", OrNull(cfg, "OnBuild")}};
+  // Docker's omitempty fields: absent when unset, not null or "".
+  if (cfg.contains("ExposedPorts")) config["ExposedPorts"] = cfg["ExposedPorts"];
+  if (cfg.value("StopSignal", "") != "") config["StopSignal"] = cfg["StopSignal"];
   if (cfg.contains("Healthcheck")) config["Healthcheck"] = cfg["Healthcheck"];
   if (cfg.contains("Shell")) config["Shell"] = cfg["Shell"];
   json layers = json::array();
@@ -117,6 +120,7 @@ void RegisterImages(CLI::App& app, Globals& g) {
     bool quiet = false, digests = false, all = false, no_trunc = false;
     std::string format;
     std::string filter_ref;
+    std::vector<std::string> filters;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("images", "List images");
@@ -124,15 +128,38 @@ void RegisterImages(CLI::App& app, Globals& g) {
   cmd->add_flag("--digests", o->digests, "show digests");
   cmd->add_flag("-a,--all", o->all, "show all images (accepted for compatibility)");
   cmd->add_flag("--no-trunc", o->no_trunc, "do not truncate ids");
-  cmd->add_option("--format", o->format, "output format: table (default) or json");
+  cmd->add_option("--format", o->format, "table (default), json, a Go template ({{.Repository}}:{{.Tag}}) or table TEMPLATE");
+  cmd->add_option("-f,--filter", o->filters, "dangling=true|false, label=KEY[=VALUE], reference=GLOB, before=IMAGE, since=IMAGE")
+      ->allow_extra_args(false);
   cmd->add_option("repository", o->filter_ref, "only images of this repository[:tag]");
   cmd->callback([&g, o] {
-    if (!o->format.empty() && o->format != "json" && o->format != "table")
-      throw Error("images: unsupported --format \"" + o->format + "\" (use json or table)");
+    Filters f(o->filters, {"dangling", "label", "reference", "before", "since"});
+    for (const auto& v : f.Values("dangling"))
+      if (v != "true" && v != "false") throw Error(ErrorKind::kInvalidInput, "invalid filter 'dangling=" + v + "'");
+    if (!o->format.empty() && o->format != "json" && o->format != "table") GoTemplate check(o->format);  // fail before any work
     StoreHandle s(g.root);
     auto recs = s.images.List();
     std::sort(recs.begin(), recs.end(), [](const ImageRecord& a, const ImageRecord& b) {
       return a.created != b.created ? a.created > b.created : a.id < b.id;
+    });
+    // before=/since=: images created before (after) the named one.
+    auto created_of = [&](const std::string& name) {
+      auto rec = s.images.Find(name);
+      if (!rec) throw Error(ErrorKind::kNotFound, "No such image: " + name);
+      return rec->created;
+    };
+    std::vector<std::string> before, since;
+    for (const auto& v : f.Values("before")) before.push_back(created_of(v));
+    for (const auto& v : f.Values("since")) since.push_back(created_of(v));
+    std::erase_if(recs, [&](const ImageRecord& r) {
+      if (!f.Any("dangling", [&](const std::string& v) { return (v == "true") == r.repo_tags.empty(); })) return true;
+      const json& cfg = r.config.contains("config") ? r.config["config"] : json();
+      if (!f.MatchLabels(cfg.is_object() && cfg.contains("Labels") ? cfg["Labels"] : json())) return true;
+      for (const auto& b : before)
+        if (!(r.created < b)) return true;
+      for (const auto& si : since)
+        if (!(r.created > si)) return true;
+      return false;
     });
     struct Row {
       std::string repo, tag, digest, id, created, created_at, size;
@@ -154,6 +181,7 @@ void RegisterImages(CLI::App& app, Globals& g) {
       }
       for (const auto& t : r.repo_tags) {
         auto ref = ParseReference(t);
+        if (!f.Any("reference", [&](const std::string& p) { return MatchReferenceGlob(p, ref.FamiliarName(), ref.tag); })) continue;
         add(ref.FamiliarName(), ref.tag);
       }
     }
@@ -171,16 +199,17 @@ void RegisterImages(CLI::App& app, Globals& g) {
         if (seen.insert(r.id).second) std::printf("%s\n", o->no_trunc ? r.id.c_str() : r.id.c_str());
       return;
     }
-    if (o->format == "json") {
-      for (const auto& r : rows) {
-        json j = {{"Containers", "N/A"}, {"CreatedAt", r.created_at}, {"CreatedSince", r.created},
-                  {"Digest", r.digest},  {"ID", r.id},                 {"Repository", r.repo},
-                  {"SharedSize", "N/A"}, {"Size", r.size},             {"Tag", r.tag},
-                  {"UniqueSize", "N/A"}, {"VirtualSize", r.size}};
-        std::printf("%s\n", j.dump().c_str());
-      }
-      return;
-    }
+    std::vector<json> docs;
+    for (const auto& r : rows)
+      docs.push_back({{"Containers", "N/A"}, {"CreatedAt", r.created_at}, {"CreatedSince", r.created},
+                      {"Digest", r.digest},  {"ID", r.id},                 {"Repository", r.repo},
+                      {"SharedSize", "N/A"}, {"Size", r.size},             {"Tag", r.tag},
+                      {"UniqueSize", "N/A"}, {"VirtualSize", r.size}});
+    static const json headers = {{"Containers", "CONTAINERS"}, {"CreatedAt", "CREATED AT"}, {"CreatedSince", "CREATED"},
+                                 {"Digest", "DIGEST"}, {"ID", "IMAGE ID"}, {"Repository", "REPOSITORY"},
+                                 {"SharedSize", "SHARED SIZE"}, {"Size", "SIZE"}, {"Tag", "TAG"},
+                                 {"UniqueSize", "UNIQUE SIZE"}, {"VirtualSize", "VIRTUAL SIZE"}};
+    PrintRows(o->format, docs, headers, [&] {
     Table t(o->digests ? std::vector<std::string>{"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"}
                        : std::vector<std::string>{"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
     for (const auto& r : rows) {
@@ -190,20 +219,24 @@ void RegisterImages(CLI::App& app, Globals& g) {
         t.Add({r.repo, r.tag, r.id, r.created, r.size});
     }
     std::fputs(t.Render().c_str(), stdout);
+    });
   });
 }
 
 void RegisterInspect(CLI::App& app, Globals& g) {
   struct Opts {
     std::vector<std::string> names;
-    std::string type;
+    std::string type, format;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("inspect", "Show low-level information on images or containers as JSON");
+  cmd->add_option("-f,--format", o->format, "a Go template over each object ({{.Id}}, {{json .Config}}), or json");
   cmd->add_option("name", o->names, "image reference, id or id prefix; or a container name or id")->required();
   cmd->add_option("--type", o->type, "image or container (default: an image, else a container)")
       ->check(CLI::IsMember({"image", "container"}));
   cmd->callback([&g, o] {
+    std::optional<GoTemplate> tmpl;
+    if (!o->format.empty() && o->format != "json") tmpl.emplace(o->format);
     StoreHandle s(g.root);
     json out = json::array();
     std::string missing;
@@ -223,8 +256,15 @@ void RegisterInspect(CLI::App& app, Globals& g) {
       }
       if (missing.empty()) missing = n;
     }
-    std::printf("%s\n", out.dump(4).c_str());
-    if (!missing.empty()) throw Error(ErrorKind::kNotFound, std::string(o->type == "container" ? "No such container: " : "No such image: ") + missing);
+    if (tmpl) {
+      for (const auto& obj : out) std::printf("%s\n", tmpl->Render(obj).c_str());
+    } else {
+      std::printf("%s\n", out.dump(4).c_str());
+    }
+    if (!missing.empty()) {  // Docker prints what it found, then the error, and exits 1
+      PrintError(std::string(o->type == "container" ? "No such container: " : o->type == "image" ? "No such image: " : "No such object: ") + missing);
+      g.exit_code = 1;
+    }
   });
 }
 

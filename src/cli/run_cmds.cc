@@ -12,6 +12,8 @@
 
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/go_template.h"
+#include "cli/list_format.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -158,35 +160,60 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_option("--userns", s.userns, "user namespace: host (default), auto, remap:UID:GID:SIZE");
   cmd->add_flag("--read-only", s.read_only, "mount the root filesystem read-only");
   cmd->add_option("--security-opt", o->security_opts, "seccomp=unconfined|PROFILE.json, no-new-privileges")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
-  cmd->callback([&g, o, cmd, create] { DoRun(g, *o, cmd->remaining(), create); });
+  cmd->callback([&g, o, cmd, create] {
+    RefuseUnknownFlag(cmd->remaining());
+    DoRun(g, *o, cmd->remaining(), create);
+  });
 }
 
-std::string StatusText(const run::ContainerState& st) {
+std::string StatusText(const run::ContainerState& st, bool paused) {
   auto since = [](const std::string& t) {
     auto v = ParseRfc3339(t);
     if (!v) return std::string("");
     auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     return HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *v)));
   };
-  if (st.status == run::ContainerStatus::kRunning) return "Up " + since(st.started_at);
+  if (st.status == run::ContainerStatus::kRunning) return "Up " + since(st.started_at) + (paused ? " (Paused)" : "");
   if (st.status == run::ContainerStatus::kExited)
     return "Exited (" + std::to_string(st.exit_code) + ") " + (st.finished_at.empty() ? "" : since(st.finished_at) + " ago");
   return "Created";
 }
 
 void RegisterPs(CLI::App& app, Globals& g) {
-  struct Opts { bool all = false, quiet = false, no_trunc = false; };
+  struct Opts {
+    bool all = false, quiet = false, no_trunc = false, latest = false;
+    std::string format;
+    std::vector<std::string> filters;
+    int last = -1;
+  };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("ps", "List containers");
   cmd->add_flag("-a,--all", o->all, "show all containers (default: running)");
   cmd->add_flag("-q,--quiet", o->quiet, "only ids");
   cmd->add_flag("--no-trunc", o->no_trunc, "do not truncate output");
+  cmd->add_option("--format", o->format, "table (default), json, a Go template ({{.Names}}) or table TEMPLATE");
+  cmd->add_option("-f,--filter", o->filters, "status=, name=, id=, label=KEY[=VALUE], ancestor=IMAGE, exited=CODE")
+      ->allow_extra_args(false);
+  cmd->add_option("-n,--last", o->last, "show the N last created containers (all states)");
+  cmd->add_flag("-l,--latest", o->latest, "show the latest created container (all states)");
   cmd->callback([&g, o] {
+    Filters f(o->filters, {"status", "name", "id", "label", "ancestor", "exited"});
+    static const std::set<std::string> kStatuses = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
+    for (const auto& v : f.Values("status"))
+      if (!kStatuses.count(v)) throw Error(ErrorKind::kInvalidInput, "invalid filter 'status=" + v + "'");
+    if (!o->format.empty() && o->format != "json" && o->format != "table") GoTemplate check(o->format);
+    int last = o->latest ? 1 : o->last;
+    bool all = o->all || last > 0 || f.Has("status") || f.Has("exited");
     StoreHandle s(g.root);
     ContainerStore store(s.layout);
     net::CollectDeadEndpoints(s.layout);
     run::CollectContainers(s.layout);
-    struct Row { std::string created; std::vector<std::string> cells; };
+    // ancestor=: the image's id (any of its names resolve to it).
+    std::vector<std::string> ancestors;
+    for (const auto& a : f.Values("ancestor"))
+      if (auto rec = s.images.Find(a)) ancestors.push_back(rec->id.str());
+    if (f.Has("ancestor") && ancestors.empty()) ancestors.push_back("-");  // no such image: nothing matches
+    struct Row { std::string created; std::vector<std::string> cells; nlohmann::json doc; };
     std::vector<Row> rows;
     for (const auto& id : store.ListIds()) {
       run::ContainerConfig c;
@@ -197,7 +224,20 @@ void RegisterPs(CLI::App& app, Globals& g) {
       } catch (const Error&) {
         continue;  // being created or removed
       }
-      if ((!o->all && st.status != run::ContainerStatus::kRunning) || c.spec.build) continue;
+      if ((!all && st.status != run::ContainerStatus::kRunning) || c.spec.build) continue;
+      bool paused = st.status == run::ContainerStatus::kRunning && run::IsPaused(s.layout, id);
+      std::string status = paused ? "paused" : run::ToString(st.status);
+      const nlohmann::json& icfg = c.image.config;
+      nlohmann::json labels = icfg.is_object() && icfg.contains("Labels") && icfg["Labels"].is_object() ? icfg["Labels"] : nlohmann::json::object();
+      if (!f.Any("status", [&](const std::string& v) { return v == status; }) ||
+          !f.Any("name", [&](const std::string& v) { return c.name.find(v) != std::string::npos; }) ||
+          !f.Any("id", [&](const std::string& v) { return id.starts_with(v); }) ||
+          !f.Any("exited", [&](const std::string& v) { return st.status == run::ContainerStatus::kExited && std::to_string(st.exit_code) == v; }) ||
+          !f.MatchLabels(labels))
+        continue;
+      if (!ancestors.empty() && std::find(ancestors.begin(), ancestors.end(), c.image.id) == ancestors.end() &&
+          std::find(ancestors.begin(), ancestors.end(), "sha256:" + c.image.id) == ancestors.end())
+        continue;
       std::string cmdline;
       for (const auto& a : c.process.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
       std::string shown = o->no_trunc ? id : id.substr(0, 12);
@@ -212,17 +252,33 @@ void RegisterPs(CLI::App& app, Globals& g) {
           ports += (ports.empty() ? "" : ", ") + (m.host_ip.empty() ? std::string("0.0.0.0") : m.host_ip) + ":" +
                    std::to_string(m.host_port) + "->" + std::to_string(m.container_port) + "/" + m.proto;
       }
-      rows.push_back({c.created, {shown, c.image.name, "\"" + (o->no_trunc ? cmdline : Ellipsis(cmdline, 20)) + "\"", ago,
-                                  StatusText(st), ports, c.name}});
+      std::string label_text;
+      for (const auto& [k, v] : labels.items()) label_text += (label_text.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+      std::string quoted = "\"" + (o->no_trunc ? cmdline : Ellipsis(cmdline, 20)) + "\"";
+      nlohmann::json doc = {{"Command", quoted}, {"CreatedAt", c.created}, {"ID", shown}, {"Image", c.image.name},
+                            {"Labels", label_text}, {"LocalVolumes", "0"}, {"Mounts", ""}, {"Names", c.name},
+                            {"Networks", c.spec.network}, {"Ports", ports}, {"RunningFor", ago}, {"Size", "N/A"},
+                            {"State", status}, {"Status", StatusText(st, paused)}};
+      rows.push_back({c.created, {shown, c.image.name, quoted, ago, StatusText(st, paused), ports, c.name}, doc});
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.created > b.created; });
+    if (last > 0 && rows.size() > static_cast<size_t>(last)) rows.resize(static_cast<size_t>(last));
     if (o->quiet) {
       for (const auto& r : rows) std::cout << r.cells[0] << "\n";
       return;
     }
-    Table t({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
-    for (auto& r : rows) t.Add(r.cells);
-    std::cout << t.Render();
+    std::vector<nlohmann::json> docs;
+    for (const auto& r : rows) docs.push_back(r.doc);
+    static const nlohmann::json headers = {{"Command", "COMMAND"}, {"CreatedAt", "CREATED AT"}, {"ID", "CONTAINER ID"},
+                                           {"Image", "IMAGE"}, {"Labels", "LABELS"}, {"LocalVolumes", "LOCAL VOLUMES"},
+                                           {"Mounts", "MOUNTS"}, {"Names", "NAMES"}, {"Networks", "NETWORKS"},
+                                           {"Ports", "PORTS"}, {"RunningFor", "CREATED"}, {"Size", "SIZE"},
+                                           {"State", "STATE"}, {"Status", "STATUS"}};
+    PrintRows(o->format, docs, headers, [&] {
+      Table t({"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
+      for (auto& r : rows) t.Add(r.cells);
+      std::cout << t.Render();
+    });
   });
 }
 

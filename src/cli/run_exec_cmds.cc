@@ -47,10 +47,13 @@ void RegisterExec(CLI::App& app, Globals& g) {
   cmd->add_option("-u,--user", s.user, "user[:group], by name or number");
   cmd->callback([&g, o, cmd] {
     std::vector<std::string> rest = cmd->remaining();
+    RefuseUnknownFlag(rest);
     if (rest.size() < 2) throw Error(ErrorKind::kInvalidInput, "\"mini exec\" requires at least 2 arguments: CONTAINER COMMAND [ARG...]");
     o->spec.argv.assign(rest.begin() + 1, rest.end());
     StoreHandle st(g.root);
     std::string id = ContainerStore(st.layout).Resolve(rest[0]);
+    if (run::IsPaused(st.layout, id))
+      throw Error(ErrorKind::kConflict, "Container " + id + " is paused, unpause the container before exec");
     run::IoSpec io;
     io.tty = o->tty && !o->spec.detach;
     io.in = o->interactive ? 0 : -1;

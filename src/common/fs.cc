@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <system_error>
 #include <vector>
 
@@ -213,11 +214,15 @@ uint64_t TreeSize(const std::string& path) {
   struct stat st;
   if (lstat(path.c_str(), &st) != 0) return 0;
   if (!S_ISDIR(st.st_mode)) return static_cast<uint64_t>(st.st_size);
+  // A file with several hard links is counted once, as Docker counts (busybox's ~400 links to
+  // one binary are 1 MB, not 400).
+  std::set<std::pair<dev_t, ino_t>> seen;
   for (auto it = std::filesystem::recursive_directory_iterator(
            path, std::filesystem::directory_options::skip_permission_denied, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (lstat(it->path().c_str(), &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
-      total += static_cast<uint64_t>(st.st_size);
+    if (lstat(it->path().c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) continue;
+    if (st.st_nlink > 1 && !seen.insert({st.st_dev, st.st_ino}).second) continue;
+    total += static_cast<uint64_t>(st.st_size);
   }
   return total;
 }

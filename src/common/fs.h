@@ -63,7 +63,8 @@ std::string RandomString(size_t n, bool upper = false);
 std::string NewRandomId();
 /// pipe2(O_CLOEXEC); throws Error.
 void Pipe(UniqueFd* r, UniqueFd* w);
-/// Disk usage of a tree in bytes (st_blocks based is not used: apparent sizes, like docker's SIZE).
+/// Disk usage of a tree in bytes: apparent sizes of files and symlinks, each inode once (hard
+/// links counted once), like docker's SIZE.
 uint64_t TreeSize(const std::string& path);
 
 /// A directory that is removed (recursively) on destruction unless Release()d. While it lives

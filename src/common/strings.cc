@@ -13,4 +13,9 @@ std::vector<std::string> Split(const std::string& s, char sep) {
   }
 }
 
+std::string TrimSpace(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
 }  // namespace mini

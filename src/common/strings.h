@@ -7,5 +7,7 @@ namespace mini {
 
 /// Splits at every `sep`: "a::b" -> {"a", "", "b"}, "" -> {""}.
 std::vector<std::string> Split(const std::string& s, char sep);
+/// Without leading and trailing whitespace (spaces, tabs, newlines).
+std::string TrimSpace(const std::string& s);
 
 }  // namespace mini

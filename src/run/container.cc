@@ -17,6 +17,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "run/cgroup/cgroup.h"
+#include "run/cgroup/freezer.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
 #include "store/lease.h"
@@ -152,6 +153,24 @@ void ContainerStore::Create(ContainerConfig* cfg, bool owned) {
   WriteFast(rt + "/state.json", ToJson(st).dump());
 }
 
+void ContainerStore::Rename(const std::string& id, const std::string& name) {
+  if (!ValidName(name))
+    throw Error(ErrorKind::kInvalidInput, "Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  StoreLock lock(layout_.ContainersDir());
+  ContainerConfig c = LoadConfig(id);
+  if (c.name == name)
+    throw Error(ErrorKind::kConflict, "Renaming a container with the same name as its current name");
+  for (const auto& other : ListIds()) {
+    auto j = ReadFileIfExists(ConfigPath(other), 4 << 20);
+    if (j && nlohmann::json::parse(*j, nullptr, false).value("Name", "") == "/" + name)
+      throw Error(ErrorKind::kConflict, "Error when allocating new name: Conflict. The container name \"/" + name +
+                                            "\" is already in use by container \"" + other +
+                                            "\". You have to remove (or rename) that container to be able to reuse that name.");
+  }
+  c.name = name;
+  SaveConfig(c);
+}
+
 void ContainerStore::SaveConfig(const ContainerConfig& c) const {
   WriteFast(ConfigPath(c.id), ToJson(c).dump());
 }
@@ -216,6 +235,7 @@ void ContainerStore::Remove(const std::string& id) const {
     auto j = nlohmann::json::parse(*text, nullptr, false);
     if (j.is_object()) RemoveCgroupPaths(StateFromJson(j).cgroup_paths);
   }
+  RemoveCgroupPaths({V1FreezerDir(id)});  // made by a pause on cgroup v1 (run/cgroup/freezer.h)
   RemoveContainerLayers(layout_, id);
   RemoveTree(RuntimeDir(id));
   RemoveTree(Dir(id));

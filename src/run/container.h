@@ -95,6 +95,8 @@ class ContainerStore {
   std::string Resolve(const std::string& name_or_id) const;
   std::vector<std::string> ListIds() const;
   ContainerConfig LoadConfig(const std::string& id) const;
+  /// `rename`: Docker's name rules and conflict message (Create's); the old name is free after.
+  void Rename(const std::string& id, const std::string& name);
   /// Rewrites config.json (e.g. `mini start` after the image config changed nothing else).
   void SaveConfig(const ContainerConfig& c) const;
   /// The state, with a dead monitor's "running" turned into "exited".

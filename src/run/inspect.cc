@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "net/network_admin.h"
+#include "run/cgroup/freezer.h"
 #include "run/runtime_dir.h"
 
 namespace mini::run {
@@ -167,7 +168,12 @@ json InspectContainer(const Layout& layout, const std::string& id) {
   }
   dirs.lower = init;
   for (const auto& l : c.image.lowers) dirs.lower += ":" + LinkTarget(layout.Overlay2Dir(), l);
-  return ContainerInspectJson(c, st, dirs, layout.VolumesDir(), store.LogPath(id));
+  json j = ContainerInspectJson(c, st, dirs, layout.VolumesDir(), store.LogPath(id));
+  if (st.status == ContainerStatus::kRunning && IsFrozen(id, st.cgroup_paths)) {  // read live, never stored
+    j["State"]["Status"] = "paused";
+    j["State"]["Paused"] = true;
+  }
+  return j;
 }
 
 }  // namespace mini::run

@@ -22,6 +22,7 @@
 #include "net/network_endpoint.h"
 #include "net/network_store.h"
 #include "net/rootless_net.h"
+#include "run/cgroup/freezer.h"
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
@@ -421,11 +422,50 @@ void CollectContainers(const Layout& layout) {
   }
 }
 
+namespace {
+
+/// A frozen container cannot act on a signal: after SIGTERM/SIGKILL, thaw it (Docker's order).
+void ThawAfterSignal(const std::string& id, const ContainerState& st) {
+  try {
+    if (IsFrozen(id, st.cgroup_paths)) SetFrozen(id, st.cgroup_paths, false);
+  } catch (const Error& e) {
+    Warn("unpause " + id.substr(0, 12) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
 void KillContainer(const Layout& layout, const std::string& id, int sig) {
   ContainerState st = ContainerStore(layout).LoadState(id);
   if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
     throw Error(ErrorKind::kConflict, "Cannot kill container: " + id.substr(0, 12) + ": container is not running");
   if (kill(st.pid, sig) != 0) ThrowErrno("kill container " + id.substr(0, 12));
+  if (sig == SIGKILL || sig == SIGTERM) ThawAfterSignal(id, st);
+}
+
+bool IsPaused(const Layout& layout, const std::string& id) {
+  ContainerState st = ContainerStore(layout).LoadState(id);
+  return st.status == ContainerStatus::kRunning && IsFrozen(id, st.cgroup_paths);
+}
+
+void PauseContainer(const Layout& layout, const std::string& id) {
+  ContainerState st = ContainerStore(layout).LoadState(id);
+  if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
+    throw Error(ErrorKind::kConflict, "Container " + id + " is not running");
+  if (IsFrozen(id, st.cgroup_paths)) throw Error(ErrorKind::kConflict, "Container " + id + " is already paused");
+  SetFrozen(id, st.cgroup_paths, true);
+}
+
+void UnpauseContainer(const Layout& layout, const std::string& id) {
+  ContainerState st = ContainerStore(layout).LoadState(id);
+  if (st.status != ContainerStatus::kRunning || !IsFrozen(id, st.cgroup_paths))
+    throw Error(ErrorKind::kConflict, "Container " + id + " is not paused");
+  SetFrozen(id, st.cgroup_paths, false);
+}
+
+void RestartContainer(const Layout& layout, const std::string& id, int timeout_s) {
+  StopContainer(layout, id, timeout_s);
+  StartContainer(layout, id, false, false, nullptr);
 }
 
 void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
@@ -434,6 +474,7 @@ void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
   if (st.status != ContainerStatus::kRunning) return;
   if (ProcessAlive(st.pid, st.pid_start)) {
     kill(st.pid, SIGTERM);
+    ThawAfterSignal(id, st);
     if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
       kill(st.pid, SIGKILL);
       WaitForExit(st.pid, st.pid_start, 10000);
@@ -461,6 +502,7 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
       throw Error(ErrorKind::kConflict, "You cannot remove a running container " + id +
                   ". Stop the container before attempting removal or force remove");
     if (ProcessAlive(st.pid, st.pid_start)) kill(st.pid, SIGKILL);
+    ThawAfterSignal(id, st);
     WaitForExit(st.pid, st.pid_start, 10000);
     WaitForExit(st.monitor_pid, st.monitor_start, 10000);
   }

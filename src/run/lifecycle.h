@@ -51,5 +51,14 @@ void KillContainer(const Layout& layout, const std::string& id, int sig);
 int WaitContainer(const Layout& layout, const std::string& id);
 /// Removes a container; a running one only with `force` (killed first).
 void RemoveContainer(const Layout& layout, const std::string& id, bool force);
+/// `pause` / `unpause` through the cgroup freezer (run/cgroup/freezer.h). Throws
+/// Error(kConflict) with Docker's words: "Container <id> is not running", "... is already
+/// paused", "... is not paused".
+void PauseContainer(const Layout& layout, const std::string& id);
+void UnpauseContainer(const Layout& layout, const std::string& id);
+/// True while a running container is frozen.
+bool IsPaused(const Layout& layout, const std::string& id);
+/// `restart`: stop (if running; SIGTERM, SIGKILL after `timeout_s`), then start detached.
+void RestartContainer(const Layout& layout, const std::string& id, int timeout_s);
 
 }  // namespace mini::run

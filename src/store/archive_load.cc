@@ -166,9 +166,25 @@ std::vector<Reference> OciTags(const json& annotations) {
   return tags;
 }
 
+/// Why a manifest is not an image (an SBOM, a signature, a Helm chart, an attestation...), or
+/// "" for an image: its artifactType, else a config of a type other than an image config's.
+std::string ArtifactKind(const std::string& manifest_bytes, const Manifest& m) {
+  json j = json::parse(manifest_bytes, nullptr, false);
+  if (j.is_object() && j.contains("artifactType") && j["artifactType"].is_string())
+    return "artifact type " + j["artifactType"].get<std::string>();
+  const std::string& ct = m.config.media_type;
+  if (!ct.empty() && ct != media::kOciConfig && ct != media::kDockerConfig) return "config type " + ct;
+  return "";
+}
+
 /// Adds the image a descriptor leads to (through nested indexes: the host's linux platform).
+/// Entries that are not images (artifacts, attestations) are skipped with one warning each.
 void AddOciDescriptor(const Staged& s, const Descriptor& d, const std::vector<Reference>& tags,
                       std::vector<Plan>& plans, int depth) {
+  if (d.annotations.is_object() && d.annotations.value("vnd.docker.reference.type", "") == "attestation-manifest") {
+    Warn("load: skipping " + d.digest.str() + ": an attestation manifest, not an image");
+    return;
+  }
   std::string bytes = ReadBlobDoc(s, d);
   std::string type = d.media_type;
   if (type.empty()) {
@@ -183,7 +199,10 @@ void AddOciDescriptor(const Staged& s, const Descriptor& d, const std::vector<Re
       if (m.platform.is_object() && m.platform.value("os", "") == "linux" && m.platform.value("architecture", "") == arch)
         return AddOciDescriptor(s, m, tags, plans, depth + 1);
     }
-    throw Error("index " + d.digest.str() + ": no image for linux/" + arch);
+    // An index of artifacts (referrers, signatures) or of other platforms only: not fatal to
+    // the rest of the archive; an archive with nothing loadable fails after the walk.
+    Warn("load: skipping index " + d.digest.str() + ": no image for linux/" + arch);
+    return;
   }
   if (!IsManifestMediaType(type)) {
     Warn("load: skipping " + d.digest.str() + " of media type " + type);
@@ -196,13 +215,20 @@ void AddOciDescriptor(const Staged& s, const Descriptor& d, const std::vector<Re
     }
   Plan p;
   p.what = "manifest " + d.digest.str();
+  bool artifact = false;
   WithContext(p.what, [&] {
     Manifest m = ParseManifest(bytes, d.media_type);
+    if (std::string kind = ArtifactKind(bytes, m); !kind.empty()) {
+      Warn("load: skipping " + d.digest.str() + ": not an image (" + kind + ")");
+      artifact = true;
+      return;
+    }
     std::string config_name = kBlobPrefix + m.config.digest.hex();
     ReadConfig(p, s, config_name, m.config.digest);
     if (p.config_bytes.size() != m.config.size) throw Error("config " + m.config.digest.str() + ": size mismatch");
     for (const auto& l : m.layers) p.layers.push_back({kBlobPrefix + l.digest.hex(), l.digest, l.size});
   });
+  if (artifact) return;
   p.manifest_bytes = bytes;
   p.manifest_digest = d.digest;
   p.tags = tags;
@@ -212,15 +238,20 @@ void AddOciDescriptor(const Staged& s, const Descriptor& d, const std::vector<Re
 /// index.json; when the archive also has a manifest.json (newer `docker save`), its RepoTags are
 /// the tags of the images it shares a config with, and its other images are loaded too.
 std::vector<Plan> OciPlans(const Staged& s) {
-  Index idx = WithContext("index.json", [&] { return ParseIndex(ReadStaged(s, "index.json", kMaxDocumentSize)); });
-  std::vector<Plan> plans;
-  for (const auto& d : idx.manifests) AddOciDescriptor(s, d, OciTags(d.annotations), plans, 0);
   bool has_docker = true;
   try {
     StagedFile(s, "manifest.json");
   } catch (const Error&) {
     has_docker = false;
   }
+  std::string index_bytes = ReadStaged(s, "index.json", kMaxDocumentSize);
+  // Docker 25+ writes `"manifests": null` (Go's nil slice) for an image saved by id, beside a
+  // manifest.json that names it: that archive is read through manifest.json alone.
+  json raw = json::parse(index_bytes, nullptr, false);
+  if (has_docker && raw.is_object() && (!raw.contains("manifests") || raw["manifests"].is_null())) return DockerPlans(s);
+  Index idx = WithContext("index.json", [&] { return ParseIndex(index_bytes); });
+  std::vector<Plan> plans;
+  for (const auto& d : idx.manifests) AddOciDescriptor(s, d, OciTags(d.annotations), plans, 0);
   if (!has_docker) return plans;
   std::set<Digest> retagged;
   for (auto& dp : DockerPlans(s)) {

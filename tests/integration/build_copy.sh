@@ -66,7 +66,7 @@ expect_err missing 'COPY nope.txt /x' 'file not found in build context or exclud
 expect_err escape 'COPY ../etc/passwd /x' 'forbidden path outside the build context: ../etc/passwd'
 expect_err escape-link 'COPY escape-link /x' 'file not found in build context or excluded by .miniignore: escape-link'
 expect_err multi 'COPY file.txt two.txt /x' 'the destination must be a directory and end with a /'
-expect_err url 'ADD http://example.com/x /x' 'remote URLs are not supported'
+expect_err url 'COPY http://example.com/x /x' "source can't be a URL for COPY"
 expect_err line "$(printf 'RUN true\nCOPY nope /x')" "$C/Minifile:3: COPY failed"
 
 # Ignore file: ** and ! exceptions.

@@ -1,0 +1,143 @@
+#include "run/volumes.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+
+#include "common/error.h"
+#include "common/fs.h"
+#include "common/human.h"
+#include "run/container.h"
+#include "store/store_lock.h"
+
+namespace mini::run {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Dir(const Layout& layout, const std::string& name) { return layout.VolumesDir() + "/" + name; }
+
+VolumeInfo Load(const Layout& layout, const std::string& name) {
+  VolumeInfo v;
+  v.name = name;
+  v.mountpoint = Dir(layout, name) + "/_data";
+  struct stat st;
+  if (stat(v.mountpoint.c_str(), &st) != 0) throw Error(ErrorKind::kNotFound, "get " + name + ": no such volume");
+  v.created = FormatRfc3339Nano(st.st_mtim);
+  std::string meta = Dir(layout, name) + "/labels.json";
+  if (PathExists(meta)) {
+    json j = json::parse(ReadFile(meta, 1 << 20), nullptr, false);
+    if (j.is_object())
+      for (const auto& [k, val] : j.items())
+        if (val.is_string()) v.labels[k] = val.get<std::string>();
+  }
+  return v;
+}
+
+}  // namespace
+
+json VolumeJson(const VolumeInfo& v) {
+  return {{"CreatedAt", v.created}, {"Driver", "local"}, {"Labels", v.labels.empty() ? json(nullptr) : json(v.labels)},
+          {"Mountpoint", v.mountpoint}, {"Name", v.name}, {"Options", nullptr}, {"Scope", "local"}};
+}
+
+void CheckVolumeName(const std::string& name) {
+  bool ok = name.size() >= 2 && std::isalnum(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (!ok)
+    throw Error(ErrorKind::kInvalidInput, "create " + name + ": \"" + name +
+                                              "\" includes invalid characters for a local volume name, only "
+                                              "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed");
+}
+
+VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std::map<std::string, std::string>& labels) {
+  CheckVolumeName(name);
+  layout.Ensure();
+  StoreLock lock(layout);
+  std::string dir = Dir(layout, name);
+  MakeDirs(layout.VolumesDir(), 0700);
+  bool fresh = !IsDirectory(dir + "/_data");
+  if (fresh) {
+    MakeDirs(dir, 0755);
+    if (!labels.empty()) WriteFileAtomic(dir + "/labels.json", json(labels).dump());
+    MakeDirs(dir + "/_data", 0755);
+  }
+  return Load(layout, name);
+}
+
+std::vector<VolumeInfo> ListVolumes(const Layout& layout) {
+  std::vector<VolumeInfo> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(layout.VolumesDir(), ec)) {
+    std::string name = e.path().filename().string();
+    if (name.starts_with(".")) continue;
+    try {
+      out.push_back(Load(layout, name));
+    } catch (const Error&) {
+      // half made or being removed
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const VolumeInfo& a, const VolumeInfo& b) { return a.name < b.name; });
+  return out;
+}
+
+VolumeInfo InspectVolume(const Layout& layout, const std::string& name) { return Load(layout, name); }
+
+std::vector<std::string> VolumeUsers(const Layout& layout, const std::string& name) {
+  std::vector<std::string> ids;
+  ContainerStore store(layout);
+  for (const auto& id : store.ListIds()) {
+    try {
+      ContainerConfig c = store.LoadConfig(id);
+      for (const auto& m : c.spec.mounts)
+        if (m.kind == MountRequest::Kind::kVolume && m.source == name) {
+          ids.push_back(id);
+          break;
+        }
+    } catch (const Error&) {
+    }
+  }
+  return ids;
+}
+
+namespace {
+
+/// Under the store lock: moves the volume out of sight first, so that no reader sees half of it.
+uint64_t RemoveLocked(const Layout& layout, const std::string& name) {
+  std::string dir = Dir(layout, name);
+  uint64_t size = TreeSize(dir + "/_data");
+  std::string gone = layout.VolumesDir() + "/.removing-" + name;
+  if (rename(dir.c_str(), gone.c_str()) != 0) ThrowErrno("remove volume " + name);
+  RemoveTree(gone);
+  return size;
+}
+
+}  // namespace
+
+void RemoveVolume(const Layout& layout, const std::string& name) {
+  StoreLock lock(layout);
+  Load(layout, name);
+  auto users = VolumeUsers(layout, name);
+  if (!users.empty()) {
+    std::string list;
+    for (const auto& u : users) list += (list.empty() ? "" : ", ") + u;
+    throw Error(ErrorKind::kConflict, "remove " + name + ": volume is in use - [" + list + "]");
+  }
+  RemoveLocked(layout, name);
+}
+
+std::vector<std::string> PruneVolumes(const Layout& layout, uint64_t* reclaimed) {
+  StoreLock lock(layout);
+  std::vector<std::string> removed;
+  for (const auto& v : ListVolumes(layout)) {
+    if (!VolumeUsers(layout, v.name).empty()) continue;
+    *reclaimed += RemoveLocked(layout, v.name);
+    removed.push_back(v.name);
+  }
+  return removed;
+}
+
+}  // namespace mini::run

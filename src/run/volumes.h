@@ -1,0 +1,42 @@
+#pragma once
+/// Named volumes (`mini volume ...`): volumes/<name>/_data in the store, made on first use by
+/// `-v NAME:/path` or by `volume create`. A volume is in use while any container (running or
+/// not) names it; such a volume is never removed.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "store/layout.h"
+
+namespace mini::run {
+
+struct VolumeInfo {
+  std::string name;
+  std::string mountpoint;  ///< volumes/<name>/_data
+  std::string created;     ///< RFC 3339
+  std::map<std::string, std::string> labels;
+};
+
+/// Docker's `volume inspect` object.
+nlohmann::json VolumeJson(const VolumeInfo& v);
+
+/// Docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+. Throws Error naming the rule.
+void CheckVolumeName(const std::string& name);
+
+/// Creates the volume (idempotent, as Docker); labels are recorded. Returns it.
+VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std::map<std::string, std::string>& labels);
+/// Every volume, by name.
+std::vector<VolumeInfo> ListVolumes(const Layout& layout);
+/// Throws Error(kNotFound, "get NAME: no such volume").
+VolumeInfo InspectVolume(const Layout& layout, const std::string& name);
+/// The ids of the containers that name the volume.
+std::vector<std::string> VolumeUsers(const Layout& layout, const std::string& name);
+/// Removes a volume no container names. Throws Error(kConflict, "remove NAME: volume is in use -
+/// [id, ...]") or Error(kNotFound, "get NAME: no such volume").
+void RemoveVolume(const Layout& layout, const std::string& name);
+/// Removes the volumes no container names (all of them: mini has no anonymous volumes); returns
+/// their names and adds the bytes freed to `reclaimed`.
+std::vector<std::string> PruneVolumes(const Layout& layout, uint64_t* reclaimed);
+
+}  // namespace mini::run
