@@ -4,12 +4,14 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "build/run_mount_setup.h"
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/log.h"
 #include "run/container.h"
 #include "run/launch/launcher.h"
 #include "run/lifecycle.h"
+#include "run/process_spec.h"
 #include "store/image_config.h"
 
 namespace mini::build {
@@ -52,6 +54,57 @@ std::string FullStoreHint(const std::string& upper) {
 
 }  // namespace
 
+namespace {
+
+/// The delimiter word when `line` is nothing but one heredoc marker (`<<EOF`, `<<-"EOF"`).
+std::optional<std::string> LoneHeredocName(const std::string& line) {
+  size_t b = line.find_first_not_of(" \t\r\n"), e = line.find_last_not_of(" \t\r\n");
+  if (b == std::string::npos) return std::nullopt;
+  std::string t = line.substr(b, e - b + 1);
+  if (t.compare(0, 2, "<<") != 0) return std::nullopt;
+  size_t i = 2;
+  if (i < t.size() && t[i] == '-') i++;
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) i++;
+  std::string word = t.substr(i);
+  if (word.empty() || word.find_first_of("< \t") != std::string::npos) return std::nullopt;
+  std::string name;
+  for (char c : word)
+    if (c != '"' && c != '\'') name += c;
+  return name;
+}
+
+}  // namespace
+
+RunPlan PlanRun(const CommandLine& cmd, const std::vector<Heredoc>& heredocs, const std::vector<std::string>& shell) {
+  RunPlan p;
+  if (cmd.json) {
+    if (!heredocs.empty()) throw Error("heredocs are not supported in the exec form of RUN");
+    p.argv = cmd.args;
+    p.text = nlohmann::json(cmd.args).dump();
+    return p;
+  }
+  std::string line = cmd.args.empty() ? "" : cmd.args[0];
+  std::string full = line;
+  for (const auto& h : heredocs) full += "\n" + h.content + h.name;
+  p.argv = shell;
+  auto lone = heredocs.size() == 1 ? LoneHeredocName(line) : std::nullopt;
+  if (lone && *lone == heredocs[0].name) {
+    const std::string& body = heredocs[0].content;
+    if (body.compare(0, 2, "#!") == 0) {
+      p.inline_target = "/dev/pipes/" + heredocs[0].name;
+      p.inline_content = body;
+      p.argv.push_back(p.inline_target);
+    } else {
+      p.argv.push_back(body);
+    }
+  } else {
+    p.argv.push_back(full);
+  }
+  for (size_t i = 0; i < shell.size(); ++i) p.text += (i ? " " : "") + shell[i];
+  p.text += (shell.empty() ? "" : " ") + full;
+  return p;
+}
+
 LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& spec) {
   Digest lower = spec.top_layer ? *spec.top_layer : EmptyLayer(layout, layers);
   run::ImageInfo image;
@@ -74,9 +127,18 @@ LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& sp
   rs.network = spec.network;
   rs.remove = false;
   rs.build = true;
+  rs.privileged = spec.privileged;
 
   run::ContainerConfig c = run::CreateContainer(layout, image, rs, "");
   ContainerGuard guard(layout, c.id);
+  // Added after config.json is written: secrets and mounts of a build step stay in memory.
+  c.spec.mounts = spec.mounts;
+  for (const auto& e : spec.secret_env) {
+    size_t eq = e.find('=');
+    std::string k = e.substr(0, eq);
+    if (k == "SSH_AUTH_SOCK") run::DefaultEnv(&c.process.env, k, e.substr(eq + 1));
+    else run::SetEnv(&c.process.env, k, e.substr(eq + 1));
+  }
   run::IoSpec io;
   io.in = -1;
   io.out = spec.out_fd;
@@ -89,6 +151,7 @@ LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& sp
   }
   std::string upper = layout.LayerDiff(c.id);
   if (code != 0) throw Error("exit code " + std::to_string(code) + FullStoreHint(upper));
+  RemoveMountPoints(upper, spec.mount_points);
   std::optional<Digest> parent;
   if (spec.top_layer) parent = spec.top_layer;
   return CommitLayerDir(layout, layers, upper, parent);

@@ -3,15 +3,18 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
 #include <memory>
 
 #include "build/builder.h"
+#include "build/cache_mounts.h"
 #include "build/commit.h"
 #include "build/export.h"
 #include "cli/cli.h"
 #include "cli/store_handle.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/human.h"
 
 namespace mini::cli {
 
@@ -150,9 +153,52 @@ void RegisterExport(CLI::App& app, Globals& g) {
   });
 }
 
+/// `mini builder prune`: RUN --mount=type=cache directories no build holds; with -a also every
+/// cached step record (the next build runs every step again). Docker's output.
+void RegisterBuilder(CLI::App& app, Globals& g) {
+  auto* builder = app.add_subcommand("builder", "Manage the build cache");
+  builder->require_subcommand(1);
+  struct Opts {
+    bool force = false, all = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = builder->add_subcommand("prune", "Remove build cache: cache mounts (and with -a every cached step)");
+  cmd->add_flag("-f,--force", o->force, "do not prompt for confirmation");
+  cmd->add_flag("-a,--all", o->all, "also remove every cached build step");
+  cmd->callback([&g, o] {
+    if (!o->force) {
+      std::printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
+                  o->all ? "build cache" : "dangling build cache");
+      std::fflush(stdout);
+      std::string answer;
+      std::getline(std::cin, answer);
+      if (answer != "y" && answer != "Y" && answer != "yes") return;
+    }
+    StoreHandle s(g.root);
+    uint64_t bytes = 0;
+    std::vector<std::string> removed = build::PruneCacheDirs(s.layout, &bytes);
+    if (o->all) {
+      for (const auto& name : ListDirNames(s.layout.BuildCacheDir())) {
+        if (name.size() != 64 || name.find_first_not_of("0123456789abcdef") != std::string::npos) continue;
+        std::string path = s.layout.BuildCacheDir() + "/" + name;
+        bytes += TreeSize(path);
+        RemoveTree(path);
+        removed.push_back(name.substr(0, 25));
+      }
+    }
+    if (!removed.empty()) {
+      std::printf("Deleted build cache objects:\n");
+      for (const auto& r : removed) std::printf("%s\n", r.c_str());
+      std::printf("\n");
+    }
+    std::printf("Total reclaimed space: %s\n", HumanSize(bytes).c_str());
+  });
+}
+
 }  // namespace
 
 void RegisterBuildCommands(CLI::App& app, Globals& g) {
+  RegisterBuilder(app, g);
   RegisterBuild(app, g);
   RegisterCommit(app, g);
   RegisterDiff(app, g);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 
+#include "build/cache_mounts.h"
 #include "cli/cli.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
@@ -94,7 +95,7 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
   cmd->add_flag("-a,--all", o->all, "remove all images not used by a container, not just untagged ones");
   cmd->callback([&g, o] {
     if (!o->force) {
-      std::printf("WARNING! This will remove:\n  - all %s\n  - all layers and blobs no image uses\n"
+      std::printf("WARNING! This will remove:\n  - all %s\n  - all layers and blobs no image uses\n  - unused build cache (RUN cache mounts)\n"
                   "Are you sure you want to continue? [y/N] ",
                   o->all ? "images without at least one container associated to them" : "dangling images");
       std::fflush(stdout);
@@ -110,6 +111,8 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
     reclaimed += res.bytes;
     // Layer copies chowned for user namespace ranges no container uses any more.
     reclaimed += run::PruneIdmapCopies(s.layout, run::UsedIdMaps(s.layout));
+    // RUN --mount=type=cache directories no build holds (as docker system prune's build cache).
+    build::PruneCacheDirs(s.layout, &reclaimed);
     std::printf("Deleted layers: %d, blobs: %d\nTotal reclaimed space: %s\n", res.layers, res.blobs,
                 HumanSize(reclaimed).c_str());
   });

@@ -10,14 +10,22 @@
 
 namespace mini::run {
 
-/// One `-v` or `--tmpfs` request.
+/// One `-v` or `--tmpfs` request, or a build step's RUN --mount.
 struct MountRequest {
-  enum class Kind { kBind, kVolume, kTmpfs };
+  enum class Kind { kBind, kVolume, kTmpfs, kLayered };
   Kind kind = Kind::kBind;
-  std::string source;  ///< host path (bind) or volume name; empty for tmpfs
+  /// host path (bind), volume name, or for kLayered the path inside the merged view; empty for tmpfs
+  std::string source;
   std::string target;  ///< absolute path inside the container
   bool read_only = false;
-  std::string options;  ///< tmpfs options ("size=64m,mode=1777"), else empty
+  std::string options;  ///< tmpfs options ("size=64m,mode=1777", "exec" drops noexec), else empty
+  /// kLayered (build steps only, never written to config.json): the merged view of `lowers`
+  /// (host directories, top first; a single one is used as it is), `source` resolved inside it
+  /// (never out of it), bound on `target`. Writable only with !read_only, and then into a
+  /// throw-away overlay upper under `scratch` (an empty host directory on a real filesystem);
+  /// with no `scratch`, writable in place (a cache mount's own directory).
+  std::vector<std::string> lowers;
+  std::string scratch;
   /// `-v /host/path:...`: a missing host directory is made at create time, as Docker does
   /// (`--mount type=bind` requires it to exist).
   bool create_source = false;

@@ -65,6 +65,9 @@ class Layout {
   std::string SeccompBpf(const Digest& key) const { return SeccompDir() + "/" + key.hex() + ".bpf"; }
   /// build-cache/<key hex>: one small record per cached build step (see build/build_cache.h).
   std::string BuildCacheDir() const { return root_ + "/build-cache"; }
+  /// build-cache-mounts/<32 hex of sha256(id)>/{id,<n>/{lock,data/}}: RUN --mount=type=cache
+  /// directories kept across builds (build/cache_mounts.h); n > 0 are sharing=private extras.
+  std::string BuildCacheMountsDir() const { return root_ + "/build-cache-mounts"; }
   std::string LockFile() const { return root_ + "/lock"; }
   /// leases/<name>: what keeps content from garbage collection (store/lease.h).
   std::string LeasesDir() const { return root_ + "/leases"; }

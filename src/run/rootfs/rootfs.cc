@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "common/in_root.h"
 #include "common/rootless.h"
+#include "run/rootfs/layered_mount.h"
 #include "run/rootfs/rootless_dev.h"
 #include "run/rootfs/volume_seed.h"
 #include "run/userns/userns.h"
@@ -88,19 +89,22 @@ void SetupUserMounts(const InRoot& root, const RootfsConfig& cfg) {
   for (size_t i : order) {
     const MountRequest& m = cfg.mounts[i];
     WithContext(m.target, [&] {
+      if (m.kind == MountRequest::Kind::kLayered) return MountLayered(root, m);
       if (m.kind == MountRequest::Kind::kTmpfs) {
         UniqueFd t = root.MkdirAll(m.target);
         std::string data;
+        bool exec = false;
         for (size_t a = 0, b; a <= m.options.size(); a = b + 1) {
           b = m.options.find(',', a);
           if (b == std::string::npos) b = m.options.size();
           std::string o = m.options.substr(a, b - a);
-          if (o.empty() || o == "ro" || o == "rw") continue;
+          if (o == "exec" || o == "noexec") exec = o == "exec";
+          if (o.empty() || o == "ro" || o == "rw" || o == "exec" || o == "noexec") continue;
           data += (data.empty() ? "" : ",") + o;
         }
         if (data.find("mode=") == std::string::npos) data += std::string(data.empty() ? "" : ",") + "mode=1777";
         Mount("tmpfs", FdPath(t.get()), "tmpfs",
-              MS_NOSUID | MS_NODEV | MS_NOEXEC | (m.read_only ? MS_RDONLY : 0), data, "tmpfs");
+              MS_NOSUID | MS_NODEV | (exec ? 0 : MS_NOEXEC) | (m.read_only ? MS_RDONLY : 0), data, "tmpfs");
         return;
       }
       struct stat st;
@@ -131,6 +135,7 @@ std::vector<UniqueFd> OpenBindSources(RootfsConfig* cfg) {
   std::vector<UniqueFd> fds;
   for (auto& m : cfg->mounts) {
     if (m.kind == MountRequest::Kind::kTmpfs) continue;
+    if (m.kind == MountRequest::Kind::kLayered) throw Error(m.target + ": build mounts are not supported with --userns");
     UniqueFd fd(open(m.source.c_str(), O_PATH | O_CLOEXEC));
     if (!fd) ThrowErrno(m.target + ": bind source " + m.source);
     struct stat st;
