@@ -15,6 +15,7 @@
 #include "common/human.h"
 #include "run/container.h"
 #include "run/lifecycle.h"
+#include "run/volumes.h"
 #include "run/userns/userns_container.h"
 #include "run/userns/userns_rootfs.h"
 #include "store/blob_store.h"
@@ -87,17 +88,19 @@ void RegisterDf(CLI::App& sys, Globals& g) {
 
 void RegisterPrune(CLI::App& sys, Globals& g) {
   struct Opts {
-    bool force = false, all = false;
+    bool force = false, all = false, volumes = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = sys.add_subcommand("prune", "Remove untagged images, unreferenced layers and blobs, staging leftovers");
   cmd->add_flag("-f,--force", o->force, "do not prompt for confirmation");
   cmd->add_flag("-a,--all", o->all, "remove all images not used by a container, not just untagged ones");
+  cmd->add_flag("--volumes", o->volumes, "also remove the volumes no container uses");
   cmd->callback([&g, o] {
     if (!o->force) {
-      std::printf("WARNING! This will remove:\n  - all %s\n  - all layers and blobs no image uses\n  - unused build cache (RUN cache mounts)\n"
+      std::printf("WARNING! This will remove:\n  - all %s\n  - all layers and blobs no image uses\n  - unused build cache (RUN cache mounts)\n%s"
                   "Are you sure you want to continue? [y/N] ",
-                  o->all ? "images without at least one container associated to them" : "dangling images");
+                  o->all ? "images without at least one container associated to them" : "dangling images",
+                  o->volumes ? "  - all volumes not used by at least one container\n" : "");
       std::fflush(stdout);
       std::string answer;
       std::getline(std::cin, answer);
@@ -113,6 +116,8 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
     reclaimed += run::PruneIdmapCopies(s.layout, run::UsedIdMaps(s.layout));
     // RUN --mount=type=cache directories no build holds (as docker system prune's build cache).
     build::PruneCacheDirs(s.layout, &reclaimed);
+    if (o->volumes)
+      for (const auto& v : run::PruneVolumes(s.layout, &reclaimed)) std::printf("Deleted Volume: %s\n", v.c_str());
     std::printf("Deleted layers: %d, blobs: %d\nTotal reclaimed space: %s\n", res.layers, res.blobs,
                 HumanSize(reclaimed).c_str());
   });

@@ -71,4 +71,12 @@ rc=0; err=$(mini run --rm --mount type=nfs,dst=/t busybox true 2>&1) || rc=$?
 expect_eq "$rc:$err" '125:mini: error: invalid argument "type=nfs,dst=/t" for "--mount" flag: invalid mount type "nfs" (bind, volume or tmpfs)'
 rc=0; err=$(mini run --rm --mount type=tmpfs busybox true 2>&1) || rc=$?
 expect_eq "$rc:$err" '125:mini: error: invalid argument "type=tmpfs" for "--mount" flag: target is required'
+# system prune --volumes removes the unused volumes too; without it they stay.
+mini volume create keepme >/dev/null
+mini system prune -f >/dev/null
+expect_eq "$(mini volume ls -q)" "keepme
+mvol" "system prune without --volumes"
+out=$(mini system prune -f --volumes)
+grep -x "Deleted Volume: mvol" <<<"$out" >/dev/null || fail "system prune --volumes: $out"
+expect_eq "$(mini volume ls -q)" ""
 echo PASS
