@@ -309,24 +309,35 @@ class Builder {
     return st.layers.back().chain_id;
   }
 
-  /// The stage's merged filesystem so far.
-  LayerView StageView(const StageState& st) const {
+  /// The stage's layer directories so far, top first.
+  std::vector<std::string> StageDirs(const StageState& st) const {
     std::vector<std::string> dirs;
     for (auto it = st.layers.rbegin(); it != st.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
-    return LayerView(dirs);
+    return dirs;
   }
+  /// The stage's merged filesystem so far.
+  LayerView StageView(const StageState& st) const { return LayerView(StageDirs(st)); }
 
+  /// A step that makes a layer: a cache hit reuses the cached layer (held from here; one
+  /// collected since the lookup is a miss), else `make` builds it. `linked` (COPY --link): the
+  /// key does not chain on the stage, so a hit made over another base is reused by registering
+  /// its diff on this stage's top layer, and the stage's key after the step chains on both, as
+  /// BuildKit's merge does. Otherwise a hit must sit on this stage's top layer (a
+  /// --no-cache-filter rebuild below may have changed it), else it is a miss.
   void AddLayerStep(StageState& st, const Digest& key, const std::string& history,
-                    const std::function<LayerRef()>& make) {
+                    const std::function<LayerRef()>& make, bool linked = false) {
     auto hit = Cached(key);
-    // A cached layer is held from here; one collected since the lookup is a miss.
     if (hit && hit->chain_id && !CurrentLease()->AddLayerIfExists(*hit->chain_id)) hit.reset();
-    std::string created;
     LayerRef ref;
-    if (hit && hit->chain_id) ref = LayerRefOf(layers_, *hit->chain_id);
-    // A hit must sit on this stage's top layer (a --no-cache-filter rebuild below may have
-    // changed it): else it is a miss.
-    if (hit && hit->chain_id && ref.chain_id != LayerStore::ChainId(Top(st), ref.diff_id)) hit.reset();
+    if (hit && hit->chain_id) {
+      if (linked) {
+        ref = RebaseLayer(layout_, layers_, *hit->chain_id, Top(st));
+      } else {
+        ref = LayerRefOf(layers_, *hit->chain_id);
+        if (ref.chain_id != LayerStore::ChainId(Top(st), ref.diff_id)) hit.reset();
+      }
+    }
+    std::string created;
     if (hit && hit->chain_id) {
       created = hit->created;
       progress_.Cached(vtx_);
@@ -337,9 +348,10 @@ class Builder {
     }
     st.layers.push_back(ref);
     st.AddHistory(history, created, false);
+    Digest next = linked ? BuildCache::Key(st.key, "link " + key.str(), "", {}) : key;
     // A step rebuilt without the cache keys what follows by its result: later steps (of this
     // stage or of the stages built on it) hit the cache only when it made the same layer.
-    st.key = no_cache_stage_ && !hit ? BuildCache::Key(key, "result " + ref.chain_id.str(), "", {}) : key;
+    st.key = no_cache_stage_ && !hit ? BuildCache::Key(next, "result " + ref.chain_id.str(), "", {}) : next;
   }
 
   /// The host directories (top first) of a RUN --mount's `from` tree and the text keying it;
@@ -490,33 +502,10 @@ class Builder {
         ids = " ids=" + plan.chown;
       }
       Digest key = BuildCache::Key(Digest(), plan.text + " --link dest=" + plan.dest + ids, plan.inputs, st.ArgEnv());
-      return LinkedLayerStep(st, key, plan.text, [&] { return build(LayerView({})); });
+      return AddLayerStep(st, key, plan.text, [&] { return build(LayerView({})); }, true);
     }
     Digest key = BuildCache::Key(st.key, plan.text, plan.inputs, st.ArgEnv());
     AddLayerStep(st, key, plan.text, [&] { return build(StageView(st)); });
-  }
-
-  /// COPY --link: `key` does not chain on the stage, so a hit made over another base is reused;
-  /// its diff is then registered on this stage's top layer. The stage's key after the step
-  /// chains on both, as BuildKit's merge does.
-  void LinkedLayerStep(StageState& st, const Digest& key, const std::string& history,
-                       const std::function<LayerRef()>& make) {
-    auto hit = Cached(key);
-    if (hit && hit->chain_id && !CurrentLease()->AddLayerIfExists(*hit->chain_id)) hit.reset();
-    LayerRef ref;
-    std::string created;
-    if (hit && hit->chain_id) {
-      created = hit->created;
-      ref = RebaseLayer(layout_, layers_, *hit->chain_id, Top(st));
-      progress_.Cached(vtx_);
-    } else {
-      ref = make();
-      created = NowRfc3339();
-      cache_.Store(key, {created, ref.chain_id});
-    }
-    st.layers.push_back(ref);
-    st.AddHistory(history, created, false);
-    st.key = BuildCache::Key(st.key, "link " + key.str(), "", {});
   }
 
  public:
@@ -529,7 +518,7 @@ class Builder {
     std::vector<std::string> dirs;
     if (ref.stage >= 0) {
       const StageState& fs = *states_[ref.stage];
-      for (auto it = fs.layers.rbegin(); it != fs.layers.rend(); ++it) dirs.push_back(layers_.DiffDir(it->chain_id));
+      dirs = StageDirs(fs);
       // By content (its top layer's chain id), not by its key: a stage rebuilt by --no-cache-filter
       // keeps its keys but may have new files.
       *cache_id = "stage " + (fs.layers.empty() ? fs.key.str() : fs.layers.back().chain_id.str());

@@ -11,6 +11,7 @@
 #include "build/commit.h"
 #include "build/export.h"
 #include "cli/cli.h"
+#include "cli/confirm.h"
 #include "cli/store_handle.h"
 #include "common/error.h"
 #include "common/fs.h"
@@ -166,14 +167,8 @@ void RegisterBuilder(CLI::App& app, Globals& g) {
   cmd->add_flag("-f,--force", o->force, "do not prompt for confirmation");
   cmd->add_flag("-a,--all", o->all, "also remove every cached build step");
   cmd->callback([&g, o] {
-    if (!o->force) {
-      std::printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
-                  o->all ? "build cache" : "dangling build cache");
-      std::fflush(stdout);
-      std::string answer;
-      std::getline(std::cin, answer);
-      if (answer != "y" && answer != "Y" && answer != "yes") return;
-    }
+    if (!Confirm(o->force, std::string("WARNING! This will remove all ") + (o->all ? "build cache" : "dangling build cache") + "."))
+      return;
     StoreHandle s(g.root);
     uint64_t bytes = 0;
     std::vector<std::string> removed = build::PruneCacheDirs(s.layout, &bytes);

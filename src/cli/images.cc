@@ -256,11 +256,7 @@ void RegisterInspect(CLI::App& app, Globals& g) {
       }
       if (missing.empty()) missing = n;
     }
-    if (tmpl) {
-      for (const auto& obj : out) std::printf("%s\n", tmpl->Render(obj).c_str());
-    } else {
-      std::printf("%s\n", out.dump(4).c_str());
-    }
+    PrintInspected(out, tmpl);
     if (!missing.empty()) {  // Docker prints what it found, then the error, and exits 1
       PrintError(std::string(o->type == "container" ? "No such container: " : o->type == "image" ? "No such image: " : "No such object: ") + missing);
       g.exit_code = 1;

@@ -30,6 +30,14 @@ void PrintRows(const std::string& format, const std::vector<json>& rows, const j
   std::fputs(AlignTabs(text).c_str(), stdout);
 }
 
+void PrintInspected(const json& objects, const std::optional<GoTemplate>& tmpl) {
+  if (!tmpl) {
+    std::printf("%s\n", objects.dump(4).c_str());
+    return;
+  }
+  for (const auto& obj : objects) std::printf("%s\n", tmpl->Render(obj).c_str());
+}
+
 Filters::Filters(const std::vector<std::string>& specs, const std::set<std::string>& allowed) {
   for (const auto& s : specs) {
     size_t eq = s.find('=');

@@ -4,9 +4,12 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "cli/go_template.h"
 
 namespace mini::cli {
 
@@ -16,6 +19,10 @@ namespace mini::cli {
 /// template once per row. Throws Error("template: ...") for a bad template.
 void PrintRows(const std::string& format, const std::vector<nlohmann::json>& rows, const nlohmann::json& headers,
                const std::function<void()>& print_default);
+
+/// `inspect`'s output (images, containers, volumes): each object through the --format
+/// template, or without one the JSON array, indented by 4 as Docker prints it.
+void PrintInspected(const nlohmann::json& objects, const std::optional<GoTemplate>& tmpl);
 
 /// `--filter KEY=VALUE` flags: values per key (Docker: values of one key OR, keys AND).
 class Filters {

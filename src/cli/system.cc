@@ -8,6 +8,7 @@
 
 #include "build/cache_mounts.h"
 #include "cli/cli.h"
+#include "cli/confirm.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -96,16 +97,11 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
   cmd->add_flag("-a,--all", o->all, "remove all images not used by a container, not just untagged ones");
   cmd->add_flag("--volumes", o->volumes, "also remove the volumes no container uses");
   cmd->callback([&g, o] {
-    if (!o->force) {
-      std::printf("WARNING! This will remove:\n  - all %s\n  - all layers and blobs no image uses\n  - unused build cache (RUN cache mounts)\n%s"
-                  "Are you sure you want to continue? [y/N] ",
-                  o->all ? "images without at least one container associated to them" : "dangling images",
-                  o->volumes ? "  - all volumes not used by at least one container\n" : "");
-      std::fflush(stdout);
-      std::string answer;
-      std::getline(std::cin, answer);
-      if (answer != "y" && answer != "Y" && answer != "yes") return;
-    }
+    if (!Confirm(o->force, std::string("WARNING! This will remove:\n  - all ") +
+                               (o->all ? "images without at least one container associated to them" : "dangling images") +
+                               "\n  - all layers and blobs no image uses\n  - unused build cache (RUN cache mounts)" +
+                               (o->volumes ? "\n  - all volumes not used by at least one container" : "")))
+      return;
     StoreHandle s(g.root);
     run::CollectContainers(s.layout);  // dead --rm and build containers, and what they held
     uint64_t reclaimed = 0;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/cli.h"
+#include "cli/confirm.h"
 #include "cli/errors.h"
 #include "cli/go_template.h"
 #include "cli/list_format.h"
@@ -25,16 +26,6 @@ namespace mini::cli {
 using nlohmann::json;
 
 namespace {
-
-/// Docker's confirmation prompt; true when the user answered yes (or -f).
-bool Confirm(bool force, const std::string& warning) {
-  if (force) return true;
-  std::printf("%s\nAre you sure you want to continue? [y/N] ", warning.c_str());
-  std::fflush(stdout);
-  std::string answer;
-  std::getline(std::cin, answer);
-  return answer == "y" || answer == "Y" || answer == "yes";
-}
 
 std::map<std::string, std::string> Labels(const std::vector<std::string>& specs) {
   std::map<std::string, std::string> m;
@@ -134,11 +125,7 @@ void RegisterVolume(CLI::App& app, Globals& g) {
           if (missing.empty()) missing = n;
         }
       }
-      if (tmpl) {
-        for (const auto& v : out) std::printf("%s\n", tmpl->Render(v).c_str());
-      } else {
-        std::printf("%s\n", out.dump(4).c_str());
-      }
+      PrintInspected(out, tmpl);
       if (!missing.empty()) {
         PrintError("get " + missing + ": no such volume");
         g.exit_code = 1;

@@ -7,18 +7,12 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "run/rootfs/mount_call.h"
 #include "run/rootfs/rootless_dev.h"
 
 namespace mini::run {
 
 namespace {
-
-void Mount(const std::string& src, const std::string& target, const char* type, unsigned long flags,
-           const std::string& data, const std::string& what) {
-  if (mount(src.empty() ? nullptr : src.c_str(), target.c_str(), type, flags,
-            data.empty() ? nullptr : data.c_str()) != 0)
-    ThrowErrno("mount " + what);
-}
 
 /// A private copy of the file at `from_fd` (O_PATH), for a writable bind of a single file.
 std::string CopyFile(int from_fd, const struct stat& st, const std::string& to) {

@@ -15,19 +15,13 @@
 #include "common/in_root.h"
 #include "common/rootless.h"
 #include "run/rootfs/layered_mount.h"
+#include "run/rootfs/mount_call.h"
 #include "run/rootfs/rootless_dev.h"
 #include "run/rootfs/volume_seed.h"
 #include "run/userns/userns.h"
 
 namespace mini::run {
 namespace {
-
-void Mount(const std::string& src, const std::string& target, const char* type, unsigned long flags,
-           const std::string& data, const std::string& what) {
-  if (mount(src.empty() ? nullptr : src.c_str(), target.c_str(), type, flags,
-            data.empty() ? nullptr : data.c_str()) != 0)
-    ThrowErrno("mount " + what);
-}
 
 /// A directory mount point inside the root that must be a real directory (never a symlink).
 UniqueFd MountPointDir(const InRoot& root, const std::string& name) {
