@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/for_each_container.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -30,14 +31,7 @@ void RegisterEach(CLI::App& app, Globals& g, const std::string& verb, const std:
   auto names = std::make_shared<std::vector<std::string>>();
   auto* cmd = app.add_subcommand(verb, help);
   cmd->add_option("container", *names, "container names or ids")->required();
-  cmd->callback([&g, names, fn] {
-    StoreHandle s(g.root);
-    ContainerStore store(s.layout);
-    ForEachName(g, *names, [&](const std::string& n) {
-      fn(s.layout, store.Resolve(n));
-      std::cout << n << "\n";
-    });
-  });
+  cmd->callback([&g, names, fn] { ForEachContainer(g, *names, true, fn); });
 }
 
 void RegisterRestart(CLI::App& app, Globals& g) {
@@ -50,12 +44,7 @@ void RegisterRestart(CLI::App& app, Globals& g) {
   cmd->add_option("-t,--time,--timeout", o->timeout, "seconds to wait for the stop before killing");
   cmd->add_option("container", o->names, "container names or ids")->required();
   cmd->callback([&g, o] {
-    StoreHandle s(g.root);
-    ContainerStore store(s.layout);
-    ForEachName(g, o->names, [&](const std::string& n) {
-      run::RestartContainer(s.layout, store.Resolve(n), o->timeout);
-      std::cout << n << "\n";
-    });
+    ForEachContainer(g, o->names, true, [&](const Layout& l, const std::string& id) { run::RestartContainer(l, id, o->timeout); });
   });
 }
 

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/for_each_container.h"
 #include "cli/go_template.h"
 #include "cli/list_format.h"
 #include "cli/store_handle.h"
@@ -227,7 +228,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
         continue;  // being created or removed
       }
       if ((!all && st.status != run::ContainerStatus::kRunning) || c.spec.build) continue;
-      bool paused = st.status == run::ContainerStatus::kRunning && run::IsPaused(s.layout, id);
+      bool paused = run::IsPaused(id, st);
       std::string status = paused ? "paused" : run::ToString(st.status);
       const nlohmann::json& icfg = c.image.config;
       nlohmann::json labels = icfg.is_object() && icfg.contains("Labels") && icfg["Labels"].is_object() ? icfg["Labels"] : nlohmann::json::object();
@@ -284,18 +285,6 @@ void RegisterPs(CLI::App& app, Globals& g) {
   });
 }
 
-/// Runs `fn` for each container named (ForEachName), printing the name as given on success
-/// when `echo` (Docker's output).
-template <class F>
-void ForEach(Globals& g, const std::vector<std::string>& names, bool echo, F fn) {
-  StoreHandle s(g.root);
-  ContainerStore store(s.layout);
-  ForEachName(g, names, [&](const std::string& n) {
-    fn(s.layout, store.Resolve(n));
-    if (echo) std::cout << n << "\n";
-  });
-}
-
 void RegisterLifecycle(CLI::App& app, Globals& g) {
   {
     struct Opts { std::vector<std::string> names; int timeout = 10; };
@@ -304,7 +293,7 @@ void RegisterLifecycle(CLI::App& app, Globals& g) {
     cmd->add_option("-t,--time", o->timeout, "seconds to wait before killing");
     cmd->add_option("container", o->names)->required();
     cmd->callback([&g, o] {
-      ForEach(g, o->names, true, [&](const Layout& l, const std::string& id) { run::StopContainer(l, id, o->timeout); });
+      ForEachContainer(g, o->names, true, [&](const Layout& l, const std::string& id) { run::StopContainer(l, id, o->timeout); });
     });
   }
   {
@@ -316,7 +305,7 @@ void RegisterLifecycle(CLI::App& app, Globals& g) {
     cmd->callback([&g, o] {
       int sig = run::ParseSignal(o->signal);
       if (sig < 0) throw Error(ErrorKind::kInvalidInput, "invalid signal: " + o->signal);
-      ForEach(g, o->names, true, [&](const Layout& l, const std::string& id) { run::KillContainer(l, id, sig); });
+      ForEachContainer(g, o->names, true, [&](const Layout& l, const std::string& id) { run::KillContainer(l, id, sig); });
     });
   }
   {
@@ -326,7 +315,7 @@ void RegisterLifecycle(CLI::App& app, Globals& g) {
     cmd->add_flag("-f,--force", o->force, "kill a running container first");
     cmd->add_option("container", o->names)->required();
     cmd->callback([&g, o] {
-      ForEach(g, o->names, true, [&](const Layout& l, const std::string& id) { run::RemoveContainer(l, id, o->force); });
+      ForEachContainer(g, o->names, true, [&](const Layout& l, const std::string& id) { run::RemoveContainer(l, id, o->force); });
     });
   }
   {
@@ -335,7 +324,7 @@ void RegisterLifecycle(CLI::App& app, Globals& g) {
     auto* cmd = app.add_subcommand("wait", "Block until containers stop, print their exit codes");
     cmd->add_option("container", o->names)->required();
     cmd->callback([&g, o] {
-      ForEach(g, o->names, false, [&](const Layout& l, const std::string& id) {
+      ForEachContainer(g, o->names, false, [&](const Layout& l, const std::string& id) {
         std::cout << run::WaitContainer(l, id) << std::endl;
       });
     });

@@ -85,8 +85,9 @@ nlohmann::json Info(StoreHandle& s) {
   for (const auto& id : store.ListIds()) {
     try {
       if (store.LoadConfig(id).spec.build) continue;
-      if (store.LoadState(id).status == run::ContainerStatus::kRunning) {
-        (run::IsPaused(s.layout, id) ? paused : running)++;
+      run::ContainerState st = store.LoadState(id);
+      if (st.status == run::ContainerStatus::kRunning) {
+        (run::IsPaused(id, st) ? paused : running)++;
       } else {
         stopped++;
       }

@@ -449,10 +449,11 @@ void KillContainer(const Layout& layout, const std::string& id, int sig) {
   if (sig == SIGKILL || sig == SIGTERM) ThawAfterSignal(id, st);
 }
 
-bool IsPaused(const Layout& layout, const std::string& id) {
-  ContainerState st = ContainerStore(layout).LoadState(id);
+bool IsPaused(const std::string& id, const ContainerState& st) {
   return st.status == ContainerStatus::kRunning && IsFrozen(id, st.cgroup_paths);
 }
+
+bool IsPaused(const Layout& layout, const std::string& id) { return IsPaused(id, ContainerStore(layout).LoadState(id)); }
 
 void PauseContainer(const Layout& layout, const std::string& id) {
   ContainerState st = ContainerStore(layout).LoadState(id);

@@ -56,8 +56,9 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force);
 /// paused", "... is not paused".
 void PauseContainer(const Layout& layout, const std::string& id);
 void UnpauseContainer(const Layout& layout, const std::string& id);
-/// True while a running container is frozen.
+/// True while a running container is frozen (the second form with the state already read).
 bool IsPaused(const Layout& layout, const std::string& id);
+bool IsPaused(const std::string& id, const ContainerState& st);
 /// `restart`: stop (if running; SIGTERM, SIGKILL after `timeout_s`), then start detached.
 void RestartContainer(const Layout& layout, const std::string& id, int timeout_s);
 
