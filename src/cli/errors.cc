@@ -43,7 +43,7 @@ std::vector<CLI::App*> CommandPath(CLI::App& app, int argc, char** argv, std::st
     } catch (const CLI::OptionNotFound&) {
     }
     if (!sub) {
-      if (cur->get_subcommands({}).empty() == false && (cur == &app || cur->get_require_subcommand_min() > 0))
+      if (!cur->get_subcommands({}).empty() && (cur == &app || cur->get_require_subcommand_min() > 0))
         *unknown = w;
       break;
     }

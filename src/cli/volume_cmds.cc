@@ -76,11 +76,13 @@ void RegisterVolume(CLI::App& app, Globals& g) {
       if (!o->format.empty() && o->format != "json" && o->format != "table") GoTemplate check(o->format);
       StoreHandle s(g.root);
       std::vector<run::VolumeInfo> vols = run::ListVolumes(s.layout);
+      std::map<std::string, std::vector<std::string>> users;
+      if (f.Has("dangling")) users = run::VolumeUsers(s.layout);
       std::erase_if(vols, [&](const run::VolumeInfo& v) {
         json labels = v.labels.empty() ? json::object() : json(v.labels);
         return !f.Any("name", [&](const std::string& n) { return v.name.find(n) != std::string::npos; }) ||
                !f.Any("driver", [](const std::string& d) { return d == "local"; }) || !f.MatchLabels(labels) ||
-               !f.Any("dangling", [&](const std::string& d) { return (d == "true" || d == "1") == run::VolumeUsers(s.layout, v.name).empty(); });
+               !f.Any("dangling", [&](const std::string& d) { return (d == "true" || d == "1") == !users.count(v.name); });
       });
       if (o->quiet) {
         for (const auto& v : vols) std::printf("%s\n", v.name.c_str());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <set>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -86,21 +87,19 @@ std::vector<VolumeInfo> ListVolumes(const Layout& layout) {
 
 VolumeInfo InspectVolume(const Layout& layout, const std::string& name) { return Load(layout, name); }
 
-std::vector<std::string> VolumeUsers(const Layout& layout, const std::string& name) {
-  std::vector<std::string> ids;
+std::map<std::string, std::vector<std::string>> VolumeUsers(const Layout& layout) {
+  std::map<std::string, std::vector<std::string>> users;
   ContainerStore store(layout);
   for (const auto& id : store.ListIds()) {
     try {
       ContainerConfig c = store.LoadConfig(id);
+      std::set<std::string> named;
       for (const auto& m : c.spec.mounts)
-        if (m.kind == MountRequest::Kind::kVolume && m.source == name) {
-          ids.push_back(id);
-          break;
-        }
+        if (m.kind == MountRequest::Kind::kVolume && named.insert(m.source).second) users[m.source].push_back(id);
     } catch (const Error&) {
     }
   }
-  return ids;
+  return users;
 }
 
 namespace {
@@ -120,10 +119,10 @@ uint64_t RemoveLocked(const Layout& layout, const std::string& name) {
 void RemoveVolume(const Layout& layout, const std::string& name) {
   StoreLock lock(layout);
   Load(layout, name);
-  auto users = VolumeUsers(layout, name);
-  if (!users.empty()) {
+  auto all = VolumeUsers(layout);
+  if (auto it = all.find(name); it != all.end()) {
     std::string list;
-    for (const auto& u : users) list += (list.empty() ? "" : ", ") + u;
+    for (const auto& u : it->second) list += (list.empty() ? "" : ", ") + u;
     throw Error(ErrorKind::kConflict, "remove " + name + ": volume is in use - [" + list + "]");
   }
   RemoveLocked(layout, name);
@@ -132,8 +131,9 @@ void RemoveVolume(const Layout& layout, const std::string& name) {
 std::vector<std::string> PruneVolumes(const Layout& layout, uint64_t* reclaimed) {
   StoreLock lock(layout);
   std::vector<std::string> removed;
+  auto users = VolumeUsers(layout);
   for (const auto& v : ListVolumes(layout)) {
-    if (!VolumeUsers(layout, v.name).empty()) continue;
+    if (users.count(v.name)) continue;
     *reclaimed += RemoveLocked(layout, v.name);
     removed.push_back(v.name);
   }

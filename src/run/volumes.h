@@ -30,8 +30,9 @@ VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std
 std::vector<VolumeInfo> ListVolumes(const Layout& layout);
 /// Throws Error(kNotFound, "get NAME: no such volume").
 VolumeInfo InspectVolume(const Layout& layout, const std::string& name);
-/// The ids of the containers that name the volume.
-std::vector<std::string> VolumeUsers(const Layout& layout, const std::string& name);
+/// For every volume some container names: the ids of those containers (every container config
+/// read once).
+std::map<std::string, std::vector<std::string>> VolumeUsers(const Layout& layout);
 /// Removes a volume no container names. Throws Error(kConflict, "remove NAME: volume is in use -
 /// [id, ...]") or Error(kNotFound, "get NAME: no such volume").
 void RemoveVolume(const Layout& layout, const std::string& name);

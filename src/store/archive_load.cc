@@ -168,10 +168,8 @@ std::vector<Reference> OciTags(const json& annotations) {
 
 /// Why a manifest is not an image (an SBOM, a signature, a Helm chart, an attestation...), or
 /// "" for an image: its artifactType, else a config of a type other than an image config's.
-std::string ArtifactKind(const std::string& manifest_bytes, const Manifest& m) {
-  json j = json::parse(manifest_bytes, nullptr, false);
-  if (j.is_object() && j.contains("artifactType") && j["artifactType"].is_string())
-    return "artifact type " + j["artifactType"].get<std::string>();
+std::string ArtifactKind(const Manifest& m) {
+  if (!m.artifact_type.empty()) return "artifact type " + m.artifact_type;
   const std::string& ct = m.config.media_type;
   if (!ct.empty() && ct != media::kOciConfig && ct != media::kDockerConfig) return "config type " + ct;
   return "";
@@ -218,7 +216,7 @@ void AddOciDescriptor(const Staged& s, const Descriptor& d, const std::vector<Re
   bool artifact = false;
   WithContext(p.what, [&] {
     Manifest m = ParseManifest(bytes, d.media_type);
-    if (std::string kind = ArtifactKind(bytes, m); !kind.empty()) {
+    if (std::string kind = ArtifactKind(m); !kind.empty()) {
       Warn("load: skipping " + d.digest.str() + ": not an image (" + kind + ")");
       artifact = true;
       return;

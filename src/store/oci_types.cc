@@ -55,6 +55,7 @@ Manifest ParseManifest(const std::string& bytes, const std::string& content_type
   if (j.contains("manifests")) throw Error("manifest: has a \"manifests\" field (an index posing as a manifest)");
   if (!j.contains("config") || !j.contains("layers") || !j["layers"].is_array())
     throw Error("manifest: missing config or layers");
+  if (j.contains("artifactType") && j["artifactType"].is_string()) m.artifact_type = j["artifactType"].get<std::string>();
   m.config = WithContext("manifest config", [&] { return ParseDescriptor(j["config"]); });
   for (const auto& l : j["layers"]) m.layers.push_back(WithContext("manifest layer", [&] { return ParseDescriptor(l); }));
   return m;

@@ -40,6 +40,7 @@ nlohmann::json DescriptorToJson(const Descriptor& d);
 
 struct Manifest {
   std::string media_type;  ///< from the document (or the Content-Type when it has none)
+  std::string artifact_type;  ///< "artifactType" (an SBOM, a signature...), "" for an image
   Descriptor config;
   std::vector<Descriptor> layers;
 };
