@@ -14,18 +14,11 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/path.h"
+#include "error_of.h"
 
 namespace mini::build {
 namespace {
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(ChmodMode, OctalAndSymbolic) {
   EXPECT_EQ(ChmodMode::Parse("0755").Apply(0644, false), 0755u);
@@ -203,7 +196,7 @@ TEST(GitSource, BuildKitsUrlRules) {
   EXPECT_FALSE(ParseGitRef("dir/file.txt"));
   EXPECT_EQ(ErrorOf([] { ParseGitRef("https://h/r.git?nope=1"); }), "unexpected query \"nope\"");
   EXPECT_EQ(ErrorOf([] { ParseGitRef("https://h/r.git?tag=a&branch=b"); }), "branch conflicts with tag");
-  EXPECT_EQ(ErrorOf([] { ParseGitRef("https://h/r.git#x?ref=y"); }), "");
+  EXPECT_EQ(ErrorOf([] { ParseGitRef("https://h/r.git#x?ref=y"); }), "(no error)");
   EXPECT_EQ(ErrorOf([] { ParseGitRef("https://h/r.git?ref=y#x"); }), "ref conflicts: \"x\" vs \"y\"");
 }
 

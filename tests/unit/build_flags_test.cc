@@ -16,18 +16,11 @@
 #include "build/workdir_step.h"
 #include "common/error.h"
 #include "common/fs.h"
+#include "error_of.h"
 
 namespace mini::build {
 namespace {
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(BuildOutputSpec, Forms) {
   OutputSpec s = ParseOutputSpecs({});

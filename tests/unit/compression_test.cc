@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "tar_test_util.h"
+#include "error_of.h"
 
 namespace mini {
 namespace {
@@ -53,14 +54,6 @@ std::string SampleData() {
   return s;
 }
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(CompressionTest, DetectsMagic) {
   EXPECT_EQ(DetectCompression("\x1f\x8b\x08\x00", 4), Compression::kGzip);
