@@ -51,20 +51,7 @@ COPY dir /deep/new/dir/
 RUN mkdir -p /made && chmod 0700 /made && ln -s /made /madelink && touch /made/x && rm /etc/group
 MF
 
-config_of() {  # ARCHIVE -> the compared config fields, one per line
-  python3 - "$1" <<'PY'
-import json, sys, tarfile
-with tarfile.open(sys.argv[1]) as t:
-    m = json.load(t.extractfile("manifest.json"))
-    c = json.load(t.extractfile(m[0]["Config"])).get("config") or {}
-for k in ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "Labels", "ExposedPorts", "Volumes",
-          "StopSignal", "Healthcheck", "Shell", "OnBuild"]:
-    v = c.get(k)
-    if v in (None, "", [], {}):
-        v = None
-    print(k, json.dumps(v, sort_keys=True))
-PY
-}
+config_of() { python3 "$SRC_DIR/tests/build_testdata/config_of.py" "$1"; }  # ARCHIVE -> compared config fields
 
 rc=0
 compare() {  # NAME CONTEXT [build args...]

@@ -30,20 +30,7 @@ mini save busybox:latest | docker load >/dev/null || fail "docker load of the bu
 arch=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
 mini tag busybox:latest "busybox:$arch" && docker tag busybox:latest "busybox:$arch" || fail "tag busybox:$arch"
 
-config_of() {  # ARCHIVE -> the compared config fields, one per line
-  python3 - "$1" <<'PY'
-import json, sys, tarfile
-with tarfile.open(sys.argv[1]) as t:
-    m = json.load(t.extractfile("manifest.json"))
-    c = json.load(t.extractfile(m[0]["Config"])).get("config") or {}
-for k in ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "Labels", "ExposedPorts", "Volumes",
-          "StopSignal", "Healthcheck", "Shell", "OnBuild"]:
-    v = c.get(k)
-    if v in (None, "", [], {}):
-        v = None
-    print(k, json.dumps(v, sort_keys=True))
-PY
-}
+config_of() { python3 "$SRC_DIR/tests/build_testdata/config_of.py" "$1"; }  # ARCHIVE -> compared config fields
 
 file_of() {  # ARCHIVE PATH -> the file's content, from the topmost layer that has it
   python3 - "$1" "$2" <<'PY'
