@@ -28,18 +28,16 @@ std::string TestData() {
   return f.substr(0, f.rfind("/unit/")) + "/build_testdata";
 }
 
+/// A directory, or a symlink to one (the external corpus may link its checkouts in).
 bool IsDir(const std::string& p) {
   struct stat st;
   return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/// The names in `dir` but the hidden ones, sorted.
 std::vector<std::string> Entries(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
-  while (dirent* e = readdir(d))
-    if (e->d_name[0] != '.') out.push_back(e->d_name);
-  closedir(d);
+  std::vector<std::string> out = ListDirNames(dir);
+  std::erase_if(out, [](const std::string& n) { return n[0] == '.'; });
   std::sort(out.begin(), out.end());
   return out;
 }
