@@ -216,15 +216,18 @@ uint64_t TreeSize(const std::string& path) {
   if (!S_ISDIR(st.st_mode)) return static_cast<uint64_t>(st.st_size);
   // A file with several hard links is counted once, as Docker counts (busybox's ~400 links to
   // one binary are 1 MB, not 400).
-  std::set<std::pair<dev_t, ino_t>> seen;
+  TreeSizer sizer;
   for (auto it = std::filesystem::recursive_directory_iterator(
            path, std::filesystem::directory_options::skip_permission_denied, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (lstat(it->path().c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) continue;
-    if (st.st_nlink > 1 && !seen.insert({st.st_dev, st.st_ino}).second) continue;
-    total += static_cast<uint64_t>(st.st_size);
-  }
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (lstat(it->path().c_str(), &st) == 0) total += sizer.Count(st);
   return total;
+}
+
+uint64_t TreeSizer::Count(const struct stat& st) {
+  if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) return 0;
+  if (st.st_nlink > 1 && !linked_.insert({st.st_dev, st.st_ino}).second) return 0;
+  return static_cast<uint64_t>(st.st_size);
 }
 
 namespace {

@@ -1,9 +1,11 @@
 #pragma once
 /// Small filesystem helpers: an owning fd, whole-file reads, atomic writes, temp dirs.
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +68,16 @@ void Pipe(UniqueFd* r, UniqueFd* w);
 /// Disk usage of a tree in bytes: apparent sizes of files and symlinks, each inode once (hard
 /// links counted once), like docker's SIZE.
 uint64_t TreeSize(const std::string& path);
+
+/// What TreeSize adds for one entry: the apparent size of a file or symlink the first time its
+/// inode is met (a file's hard links are one file's bytes), else 0. For walks that size as they go.
+class TreeSizer {
+ public:
+  uint64_t Count(const struct stat& st);
+
+ private:
+  std::set<std::pair<dev_t, ino_t>> linked_;  ///< inodes with several links already counted
+};
 
 /// A directory that is removed (recursively) on destruction unless Release()d. While it lives
 /// it holds an flock on itself, so a cleaner (RemoveStaleEntries) knows it is in use.

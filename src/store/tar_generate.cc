@@ -148,9 +148,7 @@ class Packer {
       Debug("pack: skipping socket " + path);
       return;
     }
-    // Each inode once, as TreeSize (a file's hard links are one file's bytes).
-    if ((S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) && (st.st_nlink < 2 || sized_.insert({st.st_dev, st.st_ino}).second))
-      tree_size_ += static_cast<uint64_t>(st.st_size);
+    tree_size_ += sizer_.Count(st);  // as TreeSize counts
     TarStream::EntryPtr e = tar_.NewEntry();
     if (opts_.convert_whiteouts && IsWhiteout(st)) {
       std::string wh = rel.substr(0, rel.size() - name.size()) + ".wh." + name;
@@ -251,7 +249,7 @@ class Packer {
   uint64_t tar_size_ = 0;
   uint64_t blob_size_ = 0;
   uint64_t tree_size_ = 0;
-  std::set<std::pair<dev_t, ino_t>> sized_;  ///< hard-linked inodes already counted
+  TreeSizer sizer_;
   uint64_t written_back_ = 0;  ///< blob bytes handed to sync_file_range so far
   bool writeback_ = true;
   std::unique_ptr<CompressingSink> sink_;
