@@ -38,7 +38,7 @@ using run::ContainerStore;
 struct RunOpts {
   run::RunSpec spec;
   std::string name, network = "bridge", memory, memory_swap;
-  std::vector<std::string> env_files, volumes, tmpfs, security_opts, publish, mount_flags;
+  std::vector<std::string> env_files, volumes, tmpfs, security_opts, publish, mount_flags, label_files;
   std::optional<double> cpus;
 };
 
@@ -81,6 +81,12 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   if (spec.resources.memory_swap && !spec.resources.memory)
     throw Error("You should always set the Memory limit when using Memoryswap limit");
   for (const auto& so : o.security_opts) ApplySecurityOpt(so, &spec);
+  for (const auto& f : o.label_files) {
+    std::vector<std::string> lines;
+    run::ParseEnvFile(ReadFile(f, 16 << 20), &lines);  // KEY=VALUE lines, # comments: Docker's format
+    // --label-file comes before -l, so that -l wins.
+    spec.view.labels.insert(spec.view.labels.begin(), lines.begin(), lines.end());
+  }
   run::ParseUsernsMode(spec.userns);  // a bad --userns fails before anything is created
   if (o.cpus) {
     if (*o.cpus <= 0) throw Error(ErrorKind::kInvalidInput, "invalid --cpus: must be positive");
@@ -163,6 +169,40 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_option("--userns", s.userns, "user namespace: host (default), auto, remap:UID:GID:SIZE");
   cmd->add_flag("--read-only", s.read_only, "mount the root filesystem read-only");
   cmd->add_option("--security-opt", o->security_opts, "seccomp=unconfined|PROFILE.json, no-new-privileges")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  // Supervision (run/ validates the values at create time).
+  run::SuperviseSpec& sv = s.supervise;
+  cmd->add_option("--restart", sv.restart, "restart policy: no, on-failure[:N], always, unless-stopped");
+  cmd->add_option("--health-cmd", sv.health_cmd, "command to check health (run with /bin/sh -c)");
+  cmd->add_option("--health-interval", sv.health_interval, "time between checks (ms|s|m|h), default 30s");
+  cmd->add_option("--health-timeout", sv.health_timeout, "maximum time a check may run, default 30s");
+  cmd->add_option("--health-start-period", sv.health_start_period, "time to start before failures count, default 0s");
+  cmd->add_option("--health-start-interval", sv.health_start_interval, "time between checks during the start period, default 5s");
+  cmd->add_option("--health-retries", sv.health_retries, "consecutive failures before unhealthy, default 3");
+  cmd->add_flag("--no-healthcheck", sv.no_healthcheck, "disable the image's HEALTHCHECK");
+  cmd->add_flag("--init", sv.init, "run an init inside the container that forwards signals and reaps processes");
+  cmd->add_option("--stop-signal", sv.stop_signal, "signal to stop the container (default: the image's, else SIGTERM)");
+  cmd->add_option("--stop-timeout", sv.stop_timeout, "seconds to wait for a stop before SIGKILL (default 10)");
+  // Logs and attaching.
+  cmd->add_option("--log-driver", s.log.driver, "logging driver: json-file (default), none");
+  cmd->add_option("--log-opt", s.log.opts, "log driver option: max-size=SIZE, max-file=N")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--detach-keys", s.log.detach_keys, "key sequence to detach (default ctrl-p,ctrl-q)");
+  // What the container sees (run/ validates the values at create time).
+  run::ViewSpec& vw = s.view;
+  cmd->add_option("--domainname", vw.domainname, "container NIS domain name");
+  cmd->add_option("--add-host", vw.add_hosts, "add a line to /etc/hosts: NAME:IP (host-gateway for the host)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--dns", vw.dns, "DNS server for /etc/resolv.conf")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--dns-search", vw.dns_search, "DNS search domain")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--dns-option,--dns-opt", vw.dns_options, "DNS option (ndots:2)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--ulimit", vw.ulimits, "resource limit NAME=SOFT[:HARD] (nofile=1024:2048)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--shm-size", vw.shm_size, "size of /dev/shm (default 64m)");
+  cmd->add_option("--device", vw.devices, "add a host device: HOST[:CONTAINER[:PERMS]]")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--group-add", vw.group_add, "additional group to join")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--sysctl", vw.sysctls, "namespaced kernel parameter KEY=VALUE")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("-l,--label", vw.labels, "container label KEY=VALUE")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--label-file", o->label_files, "read labels from a file (KEY=VALUE lines)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
+  cmd->add_option("--cidfile", vw.cidfile, "write the container id to this file");
+  cmd->add_option("--pid", vw.pid_mode, "PID namespace: host, container:NAME (default private)");
+  cmd->add_option("--ipc", vw.ipc_mode, "IPC namespace: private, shareable, host, container:NAME, none");
   cmd->callback([&g, o, cmd, create] {
     RefuseUnknownFlag(cmd->remaining());
     DoRun(g, *o, cmd->remaining(), create);

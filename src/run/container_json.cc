@@ -64,6 +64,102 @@ void GetOpt(const nlohmann::json& j, const char* k, std::optional<T>* v) {
   if (j.contains(k) && !j[k].is_null()) *v = j[k].get<T>();
 }
 
+template <class T>
+void PutNonEmpty(nlohmann::json& j, const char* k, const T& v) {
+  if (!v.empty()) j[k] = v;
+}
+template <class T>
+void GetIf(const nlohmann::json& j, const char* k, T* v) {
+  if (j.contains(k) && !j[k].is_null()) *v = j[k].get<T>();
+}
+
+nlohmann::json SuperviseJson(const SuperviseSpec& s) {
+  nlohmann::json j = {{"Restart", s.restart}};
+  PutOpt(j, "HealthCmd", s.health_cmd);
+  PutNonEmpty(j, "HealthInterval", s.health_interval);
+  PutNonEmpty(j, "HealthTimeout", s.health_timeout);
+  PutNonEmpty(j, "HealthStartPeriod", s.health_start_period);
+  PutNonEmpty(j, "HealthStartInterval", s.health_start_interval);
+  PutOpt(j, "HealthRetries", s.health_retries);
+  if (s.no_healthcheck) j["NoHealthcheck"] = true;
+  if (s.init) j["Init"] = true;
+  PutNonEmpty(j, "StopSignal", s.stop_signal);
+  PutOpt(j, "StopTimeout", s.stop_timeout);
+  return j;
+}
+
+SuperviseSpec SuperviseFromJson(const nlohmann::json& j) {
+  SuperviseSpec s;
+  if (!j.is_object()) return s;
+  GetIf(j, "Restart", &s.restart);
+  GetOpt(j, "HealthCmd", &s.health_cmd);
+  GetIf(j, "HealthInterval", &s.health_interval);
+  GetIf(j, "HealthTimeout", &s.health_timeout);
+  GetIf(j, "HealthStartPeriod", &s.health_start_period);
+  GetIf(j, "HealthStartInterval", &s.health_start_interval);
+  GetOpt(j, "HealthRetries", &s.health_retries);
+  GetIf(j, "NoHealthcheck", &s.no_healthcheck);
+  GetIf(j, "Init", &s.init);
+  GetIf(j, "StopSignal", &s.stop_signal);
+  GetOpt(j, "StopTimeout", &s.stop_timeout);
+  return s;
+}
+
+nlohmann::json LogJson(const LogSpec& s) {
+  nlohmann::json j = {{"Driver", s.driver}};
+  PutNonEmpty(j, "Opts", s.opts);
+  PutNonEmpty(j, "DetachKeys", s.detach_keys);
+  return j;
+}
+
+LogSpec LogFromJson(const nlohmann::json& j) {
+  LogSpec s;
+  if (!j.is_object()) return s;
+  GetIf(j, "Driver", &s.driver);
+  GetIf(j, "Opts", &s.opts);
+  GetIf(j, "DetachKeys", &s.detach_keys);
+  return s;
+}
+
+nlohmann::json ViewJson(const ViewSpec& s) {
+  nlohmann::json j = nlohmann::json::object();
+  PutNonEmpty(j, "Domainname", s.domainname);
+  PutNonEmpty(j, "ExtraHosts", s.add_hosts);
+  PutNonEmpty(j, "Dns", s.dns);
+  PutNonEmpty(j, "DnsSearch", s.dns_search);
+  PutNonEmpty(j, "DnsOptions", s.dns_options);
+  PutNonEmpty(j, "Ulimits", s.ulimits);
+  PutNonEmpty(j, "ShmSize", s.shm_size);
+  PutNonEmpty(j, "Devices", s.devices);
+  PutNonEmpty(j, "GroupAdd", s.group_add);
+  PutNonEmpty(j, "Sysctls", s.sysctls);
+  PutNonEmpty(j, "Labels", s.labels);
+  PutNonEmpty(j, "ContainerIDFile", s.cidfile);
+  PutNonEmpty(j, "PidMode", s.pid_mode);
+  PutNonEmpty(j, "IpcMode", s.ipc_mode);
+  return j;
+}
+
+ViewSpec ViewFromJson(const nlohmann::json& j) {
+  ViewSpec s;
+  if (!j.is_object()) return s;
+  GetIf(j, "Domainname", &s.domainname);
+  GetIf(j, "ExtraHosts", &s.add_hosts);
+  GetIf(j, "Dns", &s.dns);
+  GetIf(j, "DnsSearch", &s.dns_search);
+  GetIf(j, "DnsOptions", &s.dns_options);
+  GetIf(j, "Ulimits", &s.ulimits);
+  GetIf(j, "ShmSize", &s.shm_size);
+  GetIf(j, "Devices", &s.devices);
+  GetIf(j, "GroupAdd", &s.group_add);
+  GetIf(j, "Sysctls", &s.sysctls);
+  GetIf(j, "Labels", &s.labels);
+  GetIf(j, "ContainerIDFile", &s.cidfile);
+  GetIf(j, "PidMode", &s.pid_mode);
+  GetIf(j, "IpcMode", &s.ipc_mode);
+  return s;
+}
+
 }  // namespace
 
 nlohmann::json ToJson(const ContainerConfig& c) {
@@ -89,6 +185,9 @@ nlohmann::json ToJson(const ContainerConfig& c) {
   PutOpt(host, "CpusetCpus", r.cpuset_cpus);
   PutOpt(host, "CpusetMems", r.cpuset_mems);
   PutOpt(host, "PidsLimit", r.pids_limit);
+  host["Supervise"] = SuperviseJson(s.supervise);
+  host["Log"] = LogJson(s.log);
+  host["View"] = ViewJson(s.view);
   nlohmann::json cfg = {{"Hostname", c.hostname}, {"Cmd", c.process.argv}, {"Env", c.process.env},
                         {"WorkingDir", c.process.cwd}, {"User", c.process.user}, {"Args", s.args},
                         {"UserEnv", s.env}};
@@ -150,6 +249,9 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   GetOpt(h, "CpusetCpus", &r.cpuset_cpus);
   GetOpt(h, "CpusetMems", &r.cpuset_mems);
   GetOpt(h, "PidsLimit", &r.pids_limit);
+  s.supervise = SuperviseFromJson(h.value("Supervise", nlohmann::json()));
+  s.log = LogFromJson(h.value("Log", nlohmann::json()));
+  s.view = ViewFromJson(h.value("View", nlohmann::json()));
   return c;
 }
 

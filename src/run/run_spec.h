@@ -42,6 +42,43 @@ struct Resources {
   std::optional<int64_t> pids_limit;   ///< <= 0 = unlimited
 };
 
+/// Supervision by the container's monitor (restart policy, healthcheck, init, stop). Raw
+/// flag values as the user typed them; the runner validates them at create time.
+struct SuperviseSpec {
+  std::string restart = "no";               ///< --restart no|on-failure[:N]|always|unless-stopped
+  std::optional<std::string> health_cmd;    ///< --health-cmd (a shell command: CMD-SHELL)
+  std::string health_interval, health_timeout, health_start_period, health_start_interval;  ///< durations ("30s")
+  std::optional<int> health_retries;        ///< --health-retries
+  bool no_healthcheck = false;              ///< --no-healthcheck
+  bool init = false;                        ///< --init
+  std::string stop_signal;                  ///< --stop-signal (empty: the image's, else SIGTERM)
+  std::optional<int> stop_timeout;          ///< --stop-timeout seconds (empty: 10)
+};
+
+/// Where the container's output goes, and how a client detaches.
+struct LogSpec {
+  std::string driver = "json-file";         ///< --log-driver json-file|none
+  std::vector<std::string> opts;            ///< --log-opt KEY=VALUE (max-size=, max-file=)
+  std::string detach_keys;                  ///< --detach-keys (empty: ctrl-p,ctrl-q)
+};
+
+/// What the container sees of its host: names, resolver, limits, devices, namespaces shared.
+/// Raw flag values; the runner validates them at create time.
+struct ViewSpec {
+  std::string domainname;                   ///< --domainname
+  std::vector<std::string> add_hosts;       ///< --add-host NAME:IP
+  std::vector<std::string> dns, dns_search, dns_options;  ///< --dns, --dns-search, --dns-option
+  std::vector<std::string> ulimits;         ///< --ulimit NAME=SOFT[:HARD]
+  std::string shm_size;                     ///< --shm-size (e.g. 64m)
+  std::vector<std::string> devices;         ///< --device HOST[:CTR[:PERMS]]
+  std::vector<std::string> group_add;       ///< --group-add GROUP
+  std::vector<std::string> sysctls;         ///< --sysctl KEY=VALUE
+  std::vector<std::string> labels;          ///< --label KEY=VALUE and --label-file lines
+  std::string cidfile;                      ///< --cidfile
+  std::string pid_mode;                     ///< --pid host|container:NAME (empty: private)
+  std::string ipc_mode;                     ///< --ipc private|shareable|host|container:NAME|none
+};
+
 struct RunSpec {
   // Process, with Docker's override rules applied later against the image config.
   std::vector<std::string> args;               ///< trailing args (replace Cmd)
@@ -75,6 +112,9 @@ struct RunSpec {
   /// --userns: "host" (no user namespace), "auto" or "remap:UID:GID:SIZE" (run/userns/userns.h); the
   /// map chosen at create time is kept in ContainerConfig::idmap.
   std::string userns = "host";
+  SuperviseSpec supervise;
+  LogSpec log;
+  ViewSpec view;
 };
 
 }  // namespace mini::run

@@ -69,6 +69,8 @@ class Layout {
   /// directories kept across builds (build/cache_mounts.h); n > 0 are sharing=private extras.
   std::string BuildCacheMountsDir() const { return root_ + "/build-cache-mounts"; }
   std::string LockFile() const { return root_ + "/lock"; }
+  /// The append-only event log (`mini events`; store/event_log.h) and its rotated predecessor.
+  std::string EventLog() const { return root_ + "/events.log"; }
   /// leases/<name>: what keeps content from garbage collection (store/lease.h).
   std::string LeasesDir() const { return root_ + "/leases"; }
   std::string LeaseFile(const std::string& name) const { return LeasesDir() + "/" + name; }
