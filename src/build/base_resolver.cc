@@ -11,6 +11,7 @@
 #include "registry/http_client.h"
 #include "registry/platform.h"
 #include "registry/progress.h"
+#include "registry/pull_on_demand.h"
 #include "registry/puller.h"
 #include "registry/registry_client.h"
 #include "store/reference.h"
@@ -28,16 +29,6 @@ std::string Lower(std::string s) {
 
 Error Bad(const std::string& value, const std::string& why) {
   return Error(ErrorKind::kInvalidInput, "invalid --build-context \"" + value + "\": " + why);
-}
-
-/// The registry options `mini pull` uses, with its test knobs from the environment
-/// (MINI_REGISTRY_BACKOFF_MS, MINI_REGISTRY_STALL_TIMEOUT, MINI_CERTS_DIR).
-registry::RegistryOptions PullRegistryOptions() {
-  registry::RegistryOptions o;
-  if (const char* b = std::getenv("MINI_REGISTRY_BACKOFF_MS")) o.backoff = std::chrono::milliseconds(std::atoi(b));
-  if (const char* s = std::getenv("MINI_REGISTRY_STALL_TIMEOUT")) o.stall_timeout_s = std::max(1, std::atoi(s));
-  if (const char* c = std::getenv("MINI_CERTS_DIR"); c && *c) o.certs_dir = c;
-  return o;
 }
 
 }  // namespace
@@ -103,7 +94,7 @@ ImageRecord BaseResolver::Get(const std::string& name, const std::string& platfo
   try {
     auto http = registry::NewCurlHttpClient();
     registry::TokenCache tokens;
-    registry::RegistryClient client(*http, ref.domain, ref.path, PullRegistryOptions(),
+    registry::RegistryClient client(*http, ref.domain, ref.path, registry::DefaultRegistryOptions(),
                                     registry::LookupCredential(ref.domain), tokens);
     registry::PullOptions po;
     if (!platform.empty()) po.platform = registry::ParsePlatform(platform);

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "registry/credentials.h"
 #include "registry/http_client.h"
+#include "registry/pull_on_demand.h"
 #include "registry/puller.h"
 #include "registry/pusher.h"
 #include "registry/registry_client.h"
@@ -20,17 +21,6 @@ namespace mini::cli {
 using namespace mini::registry;
 
 namespace {
-
-/// Registry options from flags plus test knobs in the environment
-/// (MINI_REGISTRY_BACKOFF_MS, MINI_REGISTRY_STALL_TIMEOUT, MINI_CERTS_DIR).
-RegistryOptions OptionsFor(bool tls_verify) {
-  RegistryOptions o;
-  o.tls_verify = tls_verify;
-  if (const char* b = std::getenv("MINI_REGISTRY_BACKOFF_MS")) o.backoff = std::chrono::milliseconds(std::atoi(b));
-  if (const char* s = std::getenv("MINI_REGISTRY_STALL_TIMEOUT")) o.stall_timeout_s = std::max(1, std::atoi(s));
-  if (const char* c = std::getenv("MINI_CERTS_DIR"); c && *c) o.certs_dir = c;
-  return o;
-}
 
 /// True when the user wrote no tag and no digest ("busybox", "host:5000/x").
 bool HasNoTag(const std::string& s) {
@@ -60,7 +50,7 @@ void RegisterPull(CLI::App& app, Globals& g) {
       StoreHandle s(g.root);
       auto http = NewCurlHttpClient();
       TokenCache tokens;
-      RegistryClient client(*http, ref.domain, ref.path, OptionsFor(o->tls_verify), LookupCredential(ref.domain), tokens);
+      RegistryClient client(*http, ref.domain, ref.path, DefaultRegistryOptions(o->tls_verify), LookupCredential(ref.domain), tokens);
       PullOptions po;
       if (!o->platform.empty()) po.platform = ParsePlatform(o->platform);
       po.max_concurrent = o->max_downloads;
@@ -98,7 +88,7 @@ void RegisterPush(CLI::App& app, Globals& g) {
       ImageRecord rec = s.images.Resolve(o->ref);
       auto http = NewCurlHttpClient();
       TokenCache tokens;
-      RegistryClient client(*http, ref.domain, ref.path, OptionsFor(o->tls_verify), LookupCredential(ref.domain), tokens);
+      RegistryClient client(*http, ref.domain, ref.path, DefaultRegistryOptions(o->tls_verify), LookupCredential(ref.domain), tokens);
       PushOptions po;
       po.chunk_size = o->chunk_size;
       if (o->format == "oci") po.format = PushFormat::kOci;
@@ -176,7 +166,7 @@ void RegisterLogin(CLI::App& app, Globals& g) {
     if (cred.username.empty()) throw Error("login " + host + ": username is required");
     auto http = NewCurlHttpClient();
     TokenCache tokens;
-    RegistryClient client(*http, host, "", OptionsFor(o->tls_verify), cred, tokens);
+    RegistryClient client(*http, host, "", DefaultRegistryOptions(o->tls_verify), cred, tokens);
     client.Ping();
     StoreCredential(host, cred);
     std::printf("Login Succeeded\n");
