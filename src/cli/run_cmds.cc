@@ -354,13 +354,15 @@ void RegisterLifecycle(CLI::App& app, Globals& g) {
     });
   }
   {
-    struct Opts { std::vector<std::string> names; bool force = false; };
+    struct Opts { std::vector<std::string> names; bool force = false, volumes = false; };
     auto o = std::make_shared<Opts>();
     auto* cmd = app.add_subcommand("rm", "Remove containers");
     cmd->add_flag("-f,--force", o->force, "kill a running container first");
+    cmd->add_flag("-v,--volumes", o->volumes, "remove the container's anonymous volumes too");
     cmd->add_option("container", o->names)->required();
     cmd->callback([&g, o] {
-      ForEachContainer(g, o->names, true, [&](const Layout& l, const std::string& id) { run::RemoveContainer(l, id, o->force); });
+      ForEachContainer(g, o->names, true,
+                       [&](const Layout& l, const std::string& id) { run::RemoveContainer(l, id, o->force, o->volumes); });
     });
   }
   {

@@ -14,7 +14,11 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "cli/errors.h"
+#include "common/rootless.h"
+#include "net/network_admin.h"
 #include "run/container.h"
+#include "run/container_prune.h"
 #include "run/lifecycle.h"
 #include "run/volumes.h"
 #include "run/userns/userns_container.h"
@@ -92,19 +96,30 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
     bool force = false, all = false, volumes = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = sys.add_subcommand("prune", "Remove untagged images, unreferenced layers and blobs, staging leftovers");
+  auto* cmd = sys.add_subcommand("prune", "Remove stopped containers, unused networks, untagged images, unreferenced layers and blobs, build cache");
   cmd->add_flag("-f,--force", o->force, "do not prompt for confirmation");
   cmd->add_flag("-a,--all", o->all, "remove all images not used by a container, not just untagged ones");
   cmd->add_flag("--volumes", o->volumes, "also remove the volumes no container uses");
   cmd->callback([&g, o] {
-    if (!Confirm(o->force, std::string("WARNING! This will remove:\n  - all ") +
+    if (!Confirm(o->force, std::string("WARNING! This will remove:\n  - all stopped containers\n"
+                                       "  - all networks not used by at least one container\n") +
+                               (o->volumes ? "  - all volumes not used by at least one container\n" : "") + "  - all " +
                                (o->all ? "images without at least one container associated to them" : "dangling images") +
-                               "\n  - all layers and blobs no image uses\n  - unused build cache (RUN cache mounts)" +
-                               (o->volumes ? "\n  - all volumes not used by at least one container" : "")))
+                               "\n  - all layers and blobs no image uses\n  - unused build cache (RUN cache mounts)"))
       return;
     StoreHandle s(g.root);
-    run::CollectContainers(s.layout);  // dead --rm and build containers, and what they held
     uint64_t reclaimed = 0;
+    // Docker's order: containers first (what they held becomes unused), then networks,
+    // volumes, images and the build cache.
+    auto section = [](const char* title, const std::vector<std::string>& names) {
+      if (names.empty()) return;
+      std::printf("%s\n", title);
+      for (const auto& n : names) std::printf("%s\n", n.c_str());
+      std::printf("\n");
+    };
+    section("Deleted Containers:", run::PruneContainers(s.layout, &reclaimed, [](const Error& e) { PrintError(e); }));
+    if (!IsRootless()) section("Deleted Networks:", net::PruneNetworks(s.layout));
+    if (o->volumes) section("Deleted Volumes:", run::PruneVolumes(s.layout, &reclaimed));
     for (const auto& line : s.images.PruneImages(o->all, &reclaimed)) std::printf("%s\n", line.c_str());
     auto res = s.images.Prune();
     reclaimed += res.bytes;
@@ -112,8 +127,6 @@ void RegisterPrune(CLI::App& sys, Globals& g) {
     reclaimed += run::PruneIdmapCopies(s.layout, run::UsedIdMaps(s.layout));
     // RUN --mount=type=cache directories no build holds (as docker system prune's build cache).
     build::PruneCacheDirs(s.layout, &reclaimed);
-    if (o->volumes)
-      for (const auto& v : run::PruneVolumes(s.layout, &reclaimed)) std::printf("Deleted Volume: %s\n", v.c_str());
     std::printf("Deleted layers: %d, blobs: %d\nTotal reclaimed space: %s\n", res.layers, res.blobs,
                 HumanSize(reclaimed).c_str());
   });

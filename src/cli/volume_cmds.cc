@@ -18,6 +18,7 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "run/container.h"
+#include "run/container_prune.h"
 #include "run/lifecycle.h"
 #include "run/volumes.h"
 
@@ -191,22 +192,8 @@ void RegisterContainerGroup(CLI::App& app, Globals& g) {
   cmd->callback([&g, force] {
     if (!Confirm(*force, "WARNING! This will remove all stopped containers.")) return;
     StoreHandle s(g.root);
-    run::CollectContainers(s.layout);
-    run::ContainerStore store(s.layout);
     uint64_t reclaimed = 0;
-    std::vector<std::string> gone;
-    for (const auto& id : store.ListIds()) {
-      try {
-        run::ContainerConfig c = store.LoadConfig(id);
-        if (c.spec.build || store.LoadState(id).status == run::ContainerStatus::kRunning) continue;
-        uint64_t size = TreeSize(s.layout.LayerDiff(id));
-        run::RemoveContainer(s.layout, id, false);
-        reclaimed += size;
-        gone.push_back(id);
-      } catch (const Error& e) {
-        PrintError(e);  // started meanwhile, or being removed by someone else
-      }
-    }
+    std::vector<std::string> gone = run::PruneContainers(s.layout, &reclaimed, [](const Error& e) { PrintError(e); });
     if (!gone.empty()) {
       std::printf("Deleted Containers:\n");
       for (const auto& id : gone) std::printf("%s\n", id.c_str());

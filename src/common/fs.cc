@@ -1,6 +1,7 @@
 #include "common/fs.h"
 
 #include <dirent.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/random.h>
@@ -166,6 +167,20 @@ bool PathExists(const std::string& path) {
 bool IsDirectory(const std::string& path) {
   struct stat st;
   return lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool IsEmptyDirectory(const std::string& path) {
+  DIR* d = opendir(path.c_str());
+  if (!d) return false;
+  bool empty = true;
+  while (struct dirent* e = readdir(d)) {
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+      empty = false;
+      break;
+    }
+  }
+  closedir(d);
+  return empty;
 }
 
 std::string RandomString(size_t n, bool upper) {

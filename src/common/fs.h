@@ -59,6 +59,8 @@ std::vector<std::string> ListDirNamesAt(int dirfd);
 void RemoveTree(const std::string& path);
 bool PathExists(const std::string& path);
 bool IsDirectory(const std::string& path);
+/// True for a directory with no entries (false when it cannot be read).
+bool IsEmptyDirectory(const std::string& path);
 /// Random string from [a-z0-9] (or base32 upper-case for short ids when `upper` is set).
 std::string RandomString(size_t n, bool upper = false);
 /// 64 random lowercase hex characters: the ids of containers, networks and endpoints.

@@ -22,6 +22,7 @@
 #include "net/network_endpoint.h"
 #include "net/network_store.h"
 #include "net/rootless_net.h"
+#include "run/anonymous_volumes.h"
 #include "run/cgroup/freezer.h"
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
@@ -106,9 +107,10 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   st.monitor_start = ProcessStartTime(st.monitor_pid);
   auto finish = [&] {
     st.status = ContainerStatus::kExited;
-    if (c.spec.remove)
+    if (c.spec.remove) {
       store.Remove(c.id);
-    else
+      RemoveAnonymousVolumes(layout, c);  // Docker's --rm takes its anonymous volumes along
+    } else
       SaveFinalState(store, c.id, st);
   };
   LaunchResult res;
@@ -155,6 +157,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;
   c.image = image;
   c.spec = spec;
+  AnonymousVolumes anonymous(layout, image.config, &c.spec);  // removed again if the create fails
   if (IsRootless()) {
     c.spec.network = net::RootlessNetworkMode(spec.network);
     if (net::UsesBridgeNetwork(c.spec.network))
@@ -208,6 +211,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
         throw;
       }
       TimingMark("create container (--rm)");
+      anonymous.Keep();
       return c;
     }
     CreateContainerLayers(layout, c.id, files);
@@ -225,6 +229,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     throw;
   }
   TimingMark("create container (store)");
+  anonymous.Keep();
   return c;
 }
 
@@ -419,6 +424,7 @@ void CollectContainers(const Layout& layout) {
       Debug("collecting container " + id.substr(0, 12) + " (its " + (owner_gone ? "owner" : "monitor") + " is gone)");
       try {
         RunInRootlessUserNamespace([&] { store.Remove(id); });
+        RemoveAnonymousVolumes(layout, c);
       } catch (const Error& e) {
         Warn("remove container " + id.substr(0, 12) + ": " + e.what());
       }
@@ -501,9 +507,10 @@ int WaitContainer(const Layout& layout, const std::string& id) {
   return st.exit_code;
 }
 
-void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
+void RemoveContainer(const Layout& layout, const std::string& id, bool force, bool volumes) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
+  ContainerConfig c = store.LoadConfig(id);
   if (st.status == ContainerStatus::kRunning) {
     if (!force)
       throw Error(ErrorKind::kConflict, "You cannot remove a running container " + id +
@@ -516,6 +523,7 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
   // Rootless: killed above as the namespace's owner (this process stays outside, for the next
   // container); files owned by sub-ids need root in a user namespace.
   RunInRootlessUserNamespace([&] { store.Remove(id); });
+  if (volumes) RemoveAnonymousVolumes(layout, c);
   // A monitor killed with -9 could not release its address, veth and ports: do it now.
   if (!IsRootless()) net::CollectDeadEndpoints(layout);
 }

@@ -49,8 +49,9 @@ void StopContainer(const Layout& layout, const std::string& id, int timeout_s);
 void KillContainer(const Layout& layout, const std::string& id, int sig);
 /// Blocks until the container is not running; returns its exit code.
 int WaitContainer(const Layout& layout, const std::string& id);
-/// Removes a container; a running one only with `force` (killed first).
-void RemoveContainer(const Layout& layout, const std::string& id, bool force);
+/// Removes a container; a running one only with `force` (killed first). `volumes` (`rm -v`):
+/// its anonymous volumes too (run/anonymous_volumes.h).
+void RemoveContainer(const Layout& layout, const std::string& id, bool force, bool volumes = false);
 /// `pause` / `unpause` through the cgroup freezer (run/cgroup/freezer.h). Throws
 /// Error(kConflict) with Docker's words: "Container <id> is not running", "... is already
 /// paused", "... is not paused".

@@ -77,6 +77,13 @@ mini system prune -f >/dev/null
 expect_eq "$(mini volume ls -q)" "keepme
 mvol" "system prune without --volumes"
 out=$(mini system prune -f --volumes)
-grep -x "Deleted Volume: mvol" <<<"$out" >/dev/null || fail "system prune --volumes: $out"
+grep -A2 -x "Deleted Volumes:" <<<"$out" | grep -x "mvol" >/dev/null || fail "system prune --volumes: $out"
 expect_eq "$(mini volume ls -q)" ""
+# system prune removes stopped containers (Docker's first item), never a running one.
+stopped=$(mini create busybox true)
+running=$(mini run -d busybox sleep 60)
+out=$(mini system prune -f)
+grep -A1 -x "Deleted Containers:" <<<"$out" | grep -x "$stopped" >/dev/null || fail "system prune kept a stopped container: $out"
+expect_eq "$(mini ps -aq --no-trunc)" "$running" "system prune keeps the running container"
+mini rm -f "$running" >/dev/null
 echo PASS

@@ -39,7 +39,13 @@ TEST(MountPlan, VolumeSpecs) {
   MountRequest v = ParseVolumeSpec("data:/var/lib/data");
   EXPECT_EQ(v.kind, MountRequest::Kind::kVolume);
   EXPECT_FALSE(v.read_only);
-  for (const char* bad : {"x", "/a:rel", "/a:/", "bad name:/x", "../x:/y", "/a:/b:rx", "a:b:c:d"})
+  MountRequest a = ParseVolumeSpec("/anon/./x");  // an anonymous volume
+  EXPECT_EQ(a.kind, MountRequest::Kind::kVolume);
+  EXPECT_EQ(a.source, "");
+  EXPECT_EQ(a.target, "/anon/x");
+  EXPECT_TRUE(ParseVolumeSpec("/anon:ro").read_only);
+  EXPECT_EQ(ParseVolumeSpec("/anon:ro").source, "");
+  for (const char* bad : {"x", "/a:rel", "/a:rx", "/a:/", "bad name:/x", "../x:/y", "/a:/b:rx", "a:b:c:d"})
     EXPECT_THROW(ParseVolumeSpec(bad), Error) << bad;
 }
 
@@ -54,12 +60,15 @@ TEST(MountPlan, MountFlag) {
   MountRequest v = ParseMountFlag("src=data,dst=/d,ro=false");
   EXPECT_EQ(v.kind, MountRequest::Kind::kVolume);
   EXPECT_FALSE(v.read_only);
+  MountRequest anon = ParseMountFlag("type=volume,dst=/a");
+  EXPECT_EQ(anon.kind, MountRequest::Kind::kVolume);
+  EXPECT_EQ(anon.source, "");
   MountRequest t = ParseMountFlag("type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1700");
   EXPECT_EQ(t.kind, MountRequest::Kind::kTmpfs);
   EXPECT_EQ(t.options, "size=1048576,mode=1700");
   for (const char* bad : {"type=bind,dst=/c", "type=bind,src=rel,dst=/c", "src=data", "type=nfs,dst=/x", "dst=/x,bogus=1",
                           "type=tmpfs,src=x,dst=/t", "src=v,dst=/t,tmpfs-size=1m", "type=bind,src=/a,dst=/b,bind-propagation=shared",
-                          "dst=/x", "src=bad name,dst=/x", "type=bind,src=/a,dst=/"})
+                          "src=bad name,dst=/x", "type=bind,src=/a,dst=/"})
     EXPECT_THROW(ParseMountFlag(bad), Error) << bad;
   try {
     ParseMountFlag("type=tmpfs");

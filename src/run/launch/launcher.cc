@@ -32,7 +32,9 @@ namespace mini::run {
 bool EnsureVolume(const Layout& layout, const std::string& name, std::string* data_dir) {
   std::string dir = layout.VolumesDir() + "/" + name;
   *data_dir = dir + "/_data";
-  if (IsDirectory(*data_dir)) return false;
+  // Docker's rule: a volume is seeded from the image while it is empty (a new volume, an
+  // anonymous one made at create time, or one emptied since).
+  if (IsDirectory(*data_dir)) return IsEmptyDirectory(*data_dir);
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + dir);
   if (mkdir(data_dir->c_str(), 0755) != 0) {
     if (errno == EEXIST) return false;

@@ -59,6 +59,10 @@ MountRequest ParseVolumeSpec(const std::string& s) {
     if (j == std::string::npos) break;
     i = j + 1;
   }
+  // "/path" or "/path:ro": an anonymous volume (Docker's -v with one path and an optional mode).
+  bool anonymous = !parts[0].empty() && parts[0][0] == '/' &&
+                   (parts.size() == 1 || (parts.size() == 2 && (parts[1] == "ro" || parts[1] == "rw")));
+  if (anonymous) parts.insert(parts.begin(), "");
   if (parts.size() < 2 || parts.size() > 3)
     throw Error(ErrorKind::kInvalidInput, "invalid volume specification: '" + s + "'");
   MountRequest m;
@@ -77,7 +81,9 @@ MountRequest ParseVolumeSpec(const std::string& s) {
       else throw Error(ErrorKind::kInvalidInput, "invalid mode: " + opt);
     }
   }
-  if (!m.source.empty() && m.source[0] == '/') {
+  if (anonymous) {
+    m.kind = MountRequest::Kind::kVolume;  // named at create time (run/anonymous_volumes.h)
+  } else if (!m.source.empty() && m.source[0] == '/') {
     m.kind = MountRequest::Kind::kBind;
     m.source = CleanAbsPath(m.source);
     m.create_source = true;
@@ -141,8 +147,8 @@ MountRequest ParseMountFlag(const std::string& s) {
     m.kind = MountRequest::Kind::kBind;
     m.source = CleanAbsPath(m.source);
   } else if (type == "volume") {
-    if (m.source.empty()) throw bad("anonymous volumes are not supported: name the volume with src=NAME");
-    if (!ValidVolumeName(m.source)) throw bad("\"" + m.source + "\" includes invalid characters for a local volume name");
+    // No source: an anonymous volume, named at create time (run/anonymous_volumes.h).
+    if (!m.source.empty() && !ValidVolumeName(m.source)) throw bad("\"" + m.source + "\" includes invalid characters for a local volume name");
     m.kind = MountRequest::Kind::kVolume;
   } else if (type == "tmpfs") {
     if (!m.source.empty()) throw bad("invalid mount config for type \"tmpfs\": field Source must not be specified");

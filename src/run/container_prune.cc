@@ -1,0 +1,30 @@
+// Removing every stopped container.
+#include "run/container_prune.h"
+
+#include "common/fs.h"
+#include "run/container.h"
+#include "run/lifecycle.h"
+
+namespace mini::run {
+
+std::vector<std::string> PruneContainers(const Layout& layout, uint64_t* reclaimed,
+                                         const std::function<void(const Error&)>& on_error) {
+  CollectContainers(layout);
+  ContainerStore store(layout);
+  std::vector<std::string> gone;
+  for (const auto& id : store.ListIds()) {
+    try {
+      ContainerConfig c = store.LoadConfig(id);
+      if (c.spec.build || store.LoadState(id).status == ContainerStatus::kRunning) continue;
+      uint64_t size = TreeSize(layout.LayerDiff(id));
+      RemoveContainer(layout, id, false);
+      *reclaimed += size;
+      gone.push_back(id);
+    } catch (const Error& e) {
+      on_error(e);  // started meanwhile, or being removed by someone else
+    }
+  }
+  return gone;
+}
+
+}  // namespace mini::run
