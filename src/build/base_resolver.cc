@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "common/error.h"
-#include "registry/credentials.h"
+#include "registry/configured_pull.h"
 #include "registry/http_client.h"
 #include "registry/platform.h"
 #include "registry/progress.h"
@@ -28,16 +28,6 @@ std::string Lower(std::string s) {
 
 Error Bad(const std::string& value, const std::string& why) {
   return Error(ErrorKind::kInvalidInput, "invalid --build-context \"" + value + "\": " + why);
-}
-
-/// The registry options `mini pull` uses, with its test knobs from the environment
-/// (MINI_REGISTRY_BACKOFF_MS, MINI_REGISTRY_STALL_TIMEOUT, MINI_CERTS_DIR).
-registry::RegistryOptions PullRegistryOptions() {
-  registry::RegistryOptions o;
-  if (const char* b = std::getenv("MINI_REGISTRY_BACKOFF_MS")) o.backoff = std::chrono::milliseconds(std::atoi(b));
-  if (const char* s = std::getenv("MINI_REGISTRY_STALL_TIMEOUT")) o.stall_timeout_s = std::max(1, std::atoi(s));
-  if (const char* c = std::getenv("MINI_CERTS_DIR"); c && *c) o.certs_dir = c;
-  return o;
 }
 
 }  // namespace
@@ -101,19 +91,17 @@ ImageRecord BaseResolver::Get(const std::string& name, const std::string& platfo
   }
   Reference ref = ParseReference(name);
   try {
-    auto http = registry::NewCurlHttpClient();
-    registry::TokenCache tokens;
-    registry::RegistryClient client(*http, ref.domain, ref.path, PullRegistryOptions(),
-                                    registry::LookupCredential(ref.domain), tokens);
+    registry::RegistriesConfig conf = registry::LoadRegistriesConfig();
     registry::PullOptions po;
     if (!platform.empty()) po.platform = registry::ParsePlatform(platform);
     registry::Progress p(progress ? registry::Progress::Mode::kPlain : registry::Progress::Mode::kQuiet,
                          progress ? progress : stderr);
-    registry::PullResult r = registry::PullImage(client, layout_, layers_, images_, ref, po, p);
+    registry::ConfiguredPull r = registry::PullAsConfigured(conf, name, registry::RegistryOptionsFromEnv(true), layout_,
+                                                            layers_, images_, po, p);
     p.Finish();
-    p.Message("Digest: " + r.pulled_digest.str());
+    p.Message("Digest: " + r.result.pulled_digest.str());
     pulled_.insert(ref.String());
-    return images_.Resolve(r.image_id.str());
+    return images_.Resolve(r.result.image_id.str());
   } catch (const Error& e) {
     throw e.WithMessage("failed to pull " + ref.Familiar() + ": " + e.what());
   }

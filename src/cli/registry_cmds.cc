@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/store_handle.h"
 #include "common/error.h"
+#include "registry/configured_pull.h"
 #include "registry/credentials.h"
 #include "registry/http_client.h"
 #include "registry/puller.h"
@@ -20,17 +21,6 @@ namespace mini::cli {
 using namespace mini::registry;
 
 namespace {
-
-/// Registry options from flags plus test knobs in the environment
-/// (MINI_REGISTRY_BACKOFF_MS, MINI_REGISTRY_STALL_TIMEOUT, MINI_CERTS_DIR).
-RegistryOptions OptionsFor(bool tls_verify) {
-  RegistryOptions o;
-  o.tls_verify = tls_verify;
-  if (const char* b = std::getenv("MINI_REGISTRY_BACKOFF_MS")) o.backoff = std::chrono::milliseconds(std::atoi(b));
-  if (const char* s = std::getenv("MINI_REGISTRY_STALL_TIMEOUT")) o.stall_timeout_s = std::max(1, std::atoi(s));
-  if (const char* c = std::getenv("MINI_CERTS_DIR"); c && *c) o.certs_dir = c;
-  return o;
-}
 
 /// True when the user wrote no tag and no digest ("busybox", "host:5000/x").
 bool HasNoTag(const std::string& s) {
@@ -57,21 +47,22 @@ void RegisterPull(CLI::App& app, Globals& g) {
     Reference ref = ParseReference(o->ref);
     std::string name = ref.String();
     WithContext("pull " + ref.Familiar(), [&] {
+      RegistriesConfig conf = LoadRegistriesConfig();
       StoreHandle s(g.root);
-      auto http = NewCurlHttpClient();
-      TokenCache tokens;
-      RegistryClient client(*http, ref.domain, ref.path, OptionsFor(o->tls_verify), LookupCredential(ref.domain), tokens);
       PullOptions po;
       if (!o->platform.empty()) po.platform = ParsePlatform(o->platform);
       po.max_concurrent = o->max_downloads;
       Progress progress(Progress::ModeFor(stdout, o->quiet), stdout);
       if (HasNoTag(o->ref)) progress.Message("Using default tag: latest");
-      progress.Message((ref.digest ? ref.digest->str() : ref.tag) + ": Pulling from " + ref.path);
-      PullResult r = PullImage(client, s.layout, s.layers, s.images, ref, po, progress);
+      ConfiguredPull r = PullAsConfigured(conf, o->ref, RegistryOptionsFromEnv(o->tls_verify), s.layout, s.layers,
+                                          s.images, po, progress, [&](const Reference& c) {
+                                            progress.Message((c.digest ? c.digest->str() : c.tag) + ": Pulling from " + c.path);
+                                          });
+      name = r.ref.String();
       progress.Finish();
-      progress.Message("Digest: " + r.pulled_digest.str());
-      progress.Message(std::string(r.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
-                       ref.Familiar());
+      progress.Message("Digest: " + r.result.pulled_digest.str());
+      progress.Message(std::string(r.result.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
+                       r.ref.Familiar());
     });
     std::printf("%s\n", name.c_str());
   });
@@ -98,7 +89,8 @@ void RegisterPush(CLI::App& app, Globals& g) {
       ImageRecord rec = s.images.Resolve(o->ref);
       auto http = NewCurlHttpClient();
       TokenCache tokens;
-      RegistryClient client(*http, ref.domain, ref.path, OptionsFor(o->tls_verify), LookupCredential(ref.domain), tokens);
+      RegistryOptions ro = OptionsForRegistry(LoadRegistriesConfig(), ref.Name(), RegistryOptionsFromEnv(o->tls_verify));
+      RegistryClient client(*http, ref.domain, ref.path, ro, LookupCredential(ref.domain), tokens);
       PushOptions po;
       po.chunk_size = o->chunk_size;
       if (o->format == "oci") po.format = PushFormat::kOci;
@@ -176,7 +168,8 @@ void RegisterLogin(CLI::App& app, Globals& g) {
     if (cred.username.empty()) throw Error("login " + host + ": username is required");
     auto http = NewCurlHttpClient();
     TokenCache tokens;
-    RegistryClient client(*http, host, "", OptionsFor(o->tls_verify), cred, tokens);
+    RegistryOptions ro = OptionsForRegistry(LoadRegistriesConfig(), host, RegistryOptionsFromEnv(o->tls_verify));
+    RegistryClient client(*http, host, "", ro, cred, tokens);
     client.Ping();
     StoreCredential(host, cred);
     std::printf("Login Succeeded\n");
