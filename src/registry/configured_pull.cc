@@ -35,8 +35,8 @@ PullResult PullFromEndpoints(const RegistriesConfig& conf, const Reference& ref,
     const Endpoint& ep = endpoints[i];
     RegistryOptions o = base;
     if (ep.insecure) o.tls_verify = false;
-    // A mirror gets one quick try: the origin is the real source.
-    if (ep.mirror) o.max_attempts = std::min(o.max_attempts, 2);
+    // A mirror gets one try, no retry with backoff (Docker's rule): the origin is the real source.
+    if (ep.mirror) o.max_attempts = 1;
     TokenCache tokens;
     RegistryClient client(*http, ep.domain, ep.repo, o, LookupCredential(ep.domain), tokens);
     if (i + 1 == endpoints.size()) return PullImage(client, layout, layers, images, ref, opts, progress);
