@@ -7,11 +7,10 @@
 #include <cstdlib>
 
 #include "common/error.h"
-#include "registry/credentials.h"
+#include "registry/configured_pull.h"
 #include "registry/http_client.h"
 #include "registry/platform.h"
 #include "registry/progress.h"
-#include "registry/pull_on_demand.h"
 #include "registry/puller.h"
 #include "registry/registry_client.h"
 #include "store/reference.h"
@@ -92,19 +91,17 @@ ImageRecord BaseResolver::Get(const std::string& name, const std::string& platfo
   }
   Reference ref = ParseReference(name);
   try {
-    auto http = registry::NewCurlHttpClient();
-    registry::TokenCache tokens;
-    registry::RegistryClient client(*http, ref.domain, ref.path, registry::DefaultRegistryOptions(),
-                                    registry::LookupCredential(ref.domain), tokens);
+    registry::RegistriesConfig conf = registry::LoadRegistriesConfig();
     registry::PullOptions po;
     if (!platform.empty()) po.platform = registry::ParsePlatform(platform);
     registry::Progress p(progress ? registry::Progress::Mode::kPlain : registry::Progress::Mode::kQuiet,
                          progress ? progress : stderr);
-    registry::PullResult r = registry::PullImage(client, layout_, layers_, images_, ref, po, p);
+    registry::ConfiguredPull r = registry::PullAsConfigured(conf, name, registry::RegistryOptionsFromEnv(true), layout_,
+                                                            layers_, images_, po, p);
     p.Finish();
-    p.Message("Digest: " + r.pulled_digest.str());
+    p.Message("Digest: " + r.result.pulled_digest.str());
     pulled_.insert(ref.String());
-    return images_.Resolve(r.image_id.str());
+    return images_.Resolve(r.result.image_id.str());
   } catch (const Error& e) {
     throw e.WithMessage("failed to pull " + ref.Familiar() + ": " + e.what());
   }

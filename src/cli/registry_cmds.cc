@@ -9,9 +9,9 @@
 #include "cli/cli.h"
 #include "cli/store_handle.h"
 #include "common/error.h"
+#include "registry/configured_pull.h"
 #include "registry/credentials.h"
 #include "registry/http_client.h"
-#include "registry/pull_on_demand.h"
 #include "registry/puller.h"
 #include "registry/pusher.h"
 #include "registry/registry_client.h"
@@ -47,21 +47,22 @@ void RegisterPull(CLI::App& app, Globals& g) {
     Reference ref = ParseReference(o->ref);
     std::string name = ref.String();
     WithContext("pull " + ref.Familiar(), [&] {
+      RegistriesConfig conf = LoadRegistriesConfig();
       StoreHandle s(g.root);
-      auto http = NewCurlHttpClient();
-      TokenCache tokens;
-      RegistryClient client(*http, ref.domain, ref.path, DefaultRegistryOptions(o->tls_verify), LookupCredential(ref.domain), tokens);
       PullOptions po;
       if (!o->platform.empty()) po.platform = ParsePlatform(o->platform);
       po.max_concurrent = o->max_downloads;
       Progress progress(Progress::ModeFor(stdout, o->quiet), stdout);
       if (HasNoTag(o->ref)) progress.Message("Using default tag: latest");
-      progress.Message((ref.digest ? ref.digest->str() : ref.tag) + ": Pulling from " + ref.path);
-      PullResult r = PullImage(client, s.layout, s.layers, s.images, ref, po, progress);
+      ConfiguredPull r = PullAsConfigured(conf, o->ref, RegistryOptionsFromEnv(o->tls_verify), s.layout, s.layers,
+                                          s.images, po, progress, [&](const Reference& c) {
+                                            progress.Message((c.digest ? c.digest->str() : c.tag) + ": Pulling from " + c.path);
+                                          });
+      name = r.ref.String();
       progress.Finish();
-      progress.Message("Digest: " + r.pulled_digest.str());
-      progress.Message(std::string(r.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
-                       ref.Familiar());
+      progress.Message("Digest: " + r.result.pulled_digest.str());
+      progress.Message(std::string(r.result.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
+                       r.ref.Familiar());
     });
     std::printf("%s\n", name.c_str());
   });
@@ -88,7 +89,8 @@ void RegisterPush(CLI::App& app, Globals& g) {
       ImageRecord rec = s.images.Resolve(o->ref);
       auto http = NewCurlHttpClient();
       TokenCache tokens;
-      RegistryClient client(*http, ref.domain, ref.path, DefaultRegistryOptions(o->tls_verify), LookupCredential(ref.domain), tokens);
+      RegistryOptions ro = OptionsForRegistry(LoadRegistriesConfig(), ref.Name(), RegistryOptionsFromEnv(o->tls_verify));
+      RegistryClient client(*http, ref.domain, ref.path, ro, LookupCredential(ref.domain), tokens);
       PushOptions po;
       po.chunk_size = o->chunk_size;
       if (o->format == "oci") po.format = PushFormat::kOci;
@@ -166,7 +168,8 @@ void RegisterLogin(CLI::App& app, Globals& g) {
     if (cred.username.empty()) throw Error("login " + host + ": username is required");
     auto http = NewCurlHttpClient();
     TokenCache tokens;
-    RegistryClient client(*http, host, "", DefaultRegistryOptions(o->tls_verify), cred, tokens);
+    RegistryOptions ro = OptionsForRegistry(LoadRegistriesConfig(), host, RegistryOptionsFromEnv(o->tls_verify));
+    RegistryClient client(*http, host, "", ro, cred, tokens);
     client.Ping();
     StoreCredential(host, cred);
     std::printf("Login Succeeded\n");

@@ -15,8 +15,10 @@
 #include "cli/store_handle.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "common/log.h"
 #include "common/rootless.h"
 #include "mini_version.h"
+#include "registry/registries_conf.h"
 #include "run/cgroup/cgroup.h"
 #include "run/container.h"
 #include "run/lifecycle.h"
@@ -77,6 +79,21 @@ std::string BackingFilesystem(const std::string& path) {
   }
 }
 
+/// Docker's RegistryConfig: mirrors and insecure registries from registries.conf and
+/// daemon.json (a file that cannot be read is reported, not fatal here).
+nlohmann::json RegistryConfigInfo() {
+  registry::RegistriesConfig conf;
+  try {
+    conf = registry::LoadRegistriesConfig();
+  } catch (const Error& e) {
+    Warn(std::string(e.what()) + " (registry configuration not shown)");
+  }
+  nlohmann::json cidrs = nlohmann::json::array(), names = nlohmann::json::array();
+  for (const auto& l : registry::InsecureLines(conf)) (l.find('/') != std::string::npos ? cidrs : names).push_back(l);
+  return {{"Mirrors", registry::MirrorLines(conf)}, {"InsecureRegistryCIDRs", cidrs}, {"InsecureRegistries", names},
+          {"ConfigFiles", conf.files}};
+}
+
 /// What `info --format` sees: Docker's field names where mini has the same thing.
 nlohmann::json Info(StoreHandle& s) {
   run::CollectContainers(s.layout);
@@ -122,6 +139,7 @@ nlohmann::json Info(StoreHandle& s) {
           {"Name", host},
           {"ServerVersion", MINI_VERSION},
           {"Rootless", IsRootless()},
+          {"RegistryConfig", RegistryConfigInfo()},
           {"SecurityOptions", {"name=seccomp,profile=builtin"}}};
 }
 
@@ -175,6 +193,14 @@ void RegisterVersionCommands(CLI::App& app, Globals& g) {
                 str(i["KernelVersion"]).c_str(), str(i["OperatingSystem"]).c_str(), str(i["Architecture"]).c_str());
     std::printf(" CPUs: %s\n Total Memory: %s\n Name: %s\n Root Dir: %s\n", str(i["NCPU"]).c_str(),
                 (std::to_string(i["MemTotal"].get<uint64_t>() / (1024 * 1024)) + "MiB").c_str(), str(i["Name"]).c_str(), str(i["DockerRootDir"]).c_str());
+    const auto& rc = i["RegistryConfig"];
+    std::printf(" Insecure Registries:\n");
+    for (const auto& key : {"InsecureRegistries", "InsecureRegistryCIDRs"})
+      for (const auto& l : rc[key]) std::printf("  %s\n", l.get<std::string>().c_str());
+    if (!rc["Mirrors"].empty()) {
+      std::printf(" Registry Mirrors:\n");
+      for (const auto& l : rc["Mirrors"]) std::printf("  %s\n", l.get<std::string>().c_str());
+    }
   });
 }
 

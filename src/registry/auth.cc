@@ -249,9 +249,21 @@ std::string Authorizer::FetchToken(const std::vector<std::string>& scopes, std::
     std::string host = origin.substr(origin.find("://") + 3);
     if (plain && !IsLoopbackHost(host.substr(0, host.rfind(':'))))
       throw Error("token realm " + realm + ": refusing to send credentials over plain HTTP");
-    req.headers.push_back({"Authorization", "Basic " + Base64Encode(cred_->username + ":" + cred_->password)});
+    if (cred_->identity_token.empty()) {
+      req.headers.push_back({"Authorization", "Basic " + Base64Encode(cred_->username + ":" + cred_->password)});
+    } else {
+      // OAuth2 refresh-token grant (the distribution token spec's POST form), as Docker does.
+      std::string scope;
+      for (const auto& s : scopes) scope += (scope.empty() ? "" : " ") + s;
+      req.method = "POST";
+      req.url = realm;
+      req.body = "grant_type=refresh_token&client_id=mini&refresh_token=" + UrlEncode(cred_->identity_token);
+      if (!bearer_->Param("service").empty()) req.body += "&service=" + UrlEncode(bearer_->Param("service"));
+      if (!scope.empty()) req.body += "&scope=" + UrlEncode(scope);
+      req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    }
   }
-  Debug("fetching token: " + url);
+  Debug("fetching token: " + req.url);
   HttpResponse r;
   for (int attempt = 0; attempt < 3; attempt++) {
     r = http_.Do(req);

@@ -32,7 +32,10 @@ std::vector<Challenge> ParseWwwAuthenticate(const std::string& header);
 struct Credential {
   std::string username;
   std::string password;
-  bool empty() const { return username.empty() && password.empty(); }
+  /// An identity (OAuth2 refresh) token, from a credential helper's "<token>" user or
+  /// config.json's "identitytoken": exchanged at the token endpoint with a POST.
+  std::string identity_token = {};
+  bool empty() const { return username.empty() && password.empty() && identity_token.empty(); }
 };
 
 std::string Base64Encode(const std::string& s);

@@ -9,17 +9,14 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "registry/config_paths.h"
+#include "registry/credential_helper.h"
 
 namespace mini::registry {
 
 using nlohmann::json;
 
 namespace {
-
-std::string Home() {
-  const char* h = std::getenv("HOME");
-  return h && *h ? h : "/root";
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -49,15 +46,28 @@ std::optional<json> ReadJsonFile(const std::string& path) {
 
 }  // namespace
 
-std::string AuthFilePath() {
-  const char* x = std::getenv("XDG_CONFIG_HOME");
-  std::string base = x && *x ? x : Home() + "/.config";
-  return base + "/mini/auth.json";
-}
+std::string AuthFilePath() { return UserConfigHome() + "/mini/auth.json"; }
 
 std::string DockerConfigPath() {
   const char* d = std::getenv("DOCKER_CONFIG");
-  return (d && *d ? std::string(d) : Home() + "/.docker") + "/config.json";
+  return (d && *d ? std::string(d) : HomeDir() + "/.docker") + "/config.json";
+}
+
+std::vector<std::string> CredentialFiles() {
+  std::vector<std::string> files{AuthFilePath()};
+  if (const char* f = std::getenv("REGISTRY_AUTH_FILE"); f && *f) {
+    files.push_back(f);
+    return files;
+  }
+  if (const char* r = std::getenv("XDG_RUNTIME_DIR"); r && *r) files.push_back(std::string(r) + "/containers/auth.json");
+  files.push_back(UserConfigHome() + "/containers/auth.json");
+  files.push_back(DockerConfigPath());
+  return files;
+}
+
+std::string HelperServerUrl(const std::string& domain) {
+  std::string k = RegistryKey(domain);
+  return k == "docker.io" ? "https://index.docker.io/v1/" : k;
 }
 
 std::string RegistryKey(const std::string& domain) {
@@ -80,6 +90,9 @@ std::optional<Credential> FindCredential(const json& doc, const std::string& dom
       }
       c.username = dec->substr(0, dec->find(':'));
       c.password = dec->substr(dec->find(':') + 1);
+      if (entry.contains("identitytoken") && entry["identitytoken"].is_string()) c.identity_token = entry["identitytoken"];
+    } else if (entry.contains("identitytoken") && entry["identitytoken"].is_string()) {
+      c.identity_token = entry["identitytoken"];
     } else if (entry.contains("username") && entry["username"].is_string()) {
       c.username = entry["username"];
       if (entry.contains("password") && entry["password"].is_string()) c.password = entry["password"];
@@ -89,21 +102,37 @@ std::optional<Credential> FindCredential(const json& doc, const std::string& dom
   return std::nullopt;
 }
 
-std::optional<Credential> LookupCredential(const std::string& domain) {
-  for (const auto& path : {AuthFilePath(), DockerConfigPath()}) {
+std::optional<Credential> FindCredentialInConfig(const json& doc, const std::string& domain, const HelperRunner& run) {
+  if (!doc.is_object()) return std::nullopt;
+  std::string want = RegistryKey(domain);
+  if (doc.contains("credHelpers") && doc["credHelpers"].is_object()) {
+    for (const auto& [key, helper] : doc["credHelpers"].items())
+      if (RegistryKey(key) == want && helper.is_string() && !helper.get<std::string>().empty())
+        return run(helper.get<std::string>(), HelperServerUrl(domain));
+  }
+  if (doc.contains("credsStore") && doc["credsStore"].is_string() && !doc["credsStore"].get<std::string>().empty()) {
+    if (auto c = run(doc["credsStore"].get<std::string>(), HelperServerUrl(domain))) return c;
+  }
+  return FindCredential(doc, domain);
+}
+
+std::optional<Credential> LookupCredential(const std::string& domain, const HelperRunner& run) {
+  for (const auto& path : CredentialFiles()) {
     try {
       auto doc = ReadJsonFile(path);
       if (!doc) continue;
-      if (auto c = FindCredential(*doc, domain)) {
+      if (auto c = FindCredentialInConfig(*doc, domain, run); c && !c->empty()) {
         Debug("using credentials for " + RegistryKey(domain) + " from " + path);
         return c;
       }
     } catch (const Error& e) {
-      Warn(std::string(e.what()) + ", ignored");
+      Warn(path + ": " + e.what() + ", ignored");
     }
   }
   return std::nullopt;
 }
+
+std::optional<Credential> LookupCredential(const std::string& domain) { return LookupCredential(domain, CredentialFromHelper); }
 
 void StoreCredential(const std::string& domain, const Credential& cred) {
   std::string path = AuthFilePath();

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <memory>
 #include <mutex>
 
 #include "common/error.h"
+#include "common/fs.h"
 #include "registry/http_client.h"
 
 namespace mini::registry {
@@ -98,6 +100,25 @@ size_t OnRead(char* buf, size_t size, size_t n, void* ud) {
   }
 }
 
+/// The system CAs followed by `extra` as one PEM bundle, built once per set of files: curl takes
+/// a single CA source, and CURLOPT_CAINFO alone would replace the system's CAs.
+std::shared_ptr<const std::string> CaBundle(CURL* c, const std::vector<std::string>& extra) {
+  static std::mutex mu;
+  static std::map<std::vector<std::string>, std::shared_ptr<const std::string>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(extra); it != cache.end()) return it->second;
+  char* system = nullptr;
+  curl_easy_getinfo(c, CURLINFO_CAINFO, &system);
+  std::string pem = ReadFileIfExists(system ? system : "/etc/ssl/certs/ca-certificates.crt", 16 << 20).value_or("");
+  for (const auto& f : extra) {
+    auto data = ReadFileIfExists(f, 1 << 20);
+    if (!data) throw Error("read CA certificate " + f + ": not found");
+    if (!pem.empty() && pem.back() != '\n') pem += '\n';
+    pem += *data;
+  }
+  return cache[extra] = std::make_shared<const std::string>(std::move(pem));
+}
+
 TransportError MapError(CURLcode c) {
   switch (c) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -158,7 +179,15 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, req.tls.verify ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, req.tls.verify ? 2L : 0L);
-    if (!req.tls.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req.tls.ca_file.c_str());
+    std::shared_ptr<const std::string> bundle;
+    curl_blob blob{};
+    if (!req.tls.ca_files.empty()) {
+      bundle = CaBundle(c, req.tls.ca_files);
+      blob.data = const_cast<char*>(bundle->data());
+      blob.len = bundle->size();
+      blob.flags = CURL_BLOB_NOCOPY;
+      curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+    }
     if (!req.tls.cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, req.tls.cert_file.c_str());
     if (!req.tls.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, req.tls.key_file.c_str());
 

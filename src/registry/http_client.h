@@ -19,9 +19,9 @@ namespace mini::registry {
 /// How to talk TLS to one host.
 struct TlsOptions {
   bool verify = true;      ///< verify the peer certificate and host name
-  std::string ca_file;     ///< extra CA bundle (certs.d/HOST:PORT/ca.crt), added to the system CAs
-  std::string cert_file;   ///< client certificate (certs.d/.../client.cert), optional
-  std::string key_file;    ///< its key (certs.d/.../client.key)
+  std::vector<std::string> ca_files;  ///< extra CAs (certs.d/HOST:PORT/*.crt), added to the system CAs
+  std::string cert_file;   ///< client certificate (certs.d/.../*.cert), optional
+  std::string key_file;    ///< its key (certs.d/.../*.key)
 };
 
 struct HttpRequest {
@@ -81,7 +81,7 @@ class HttpClient {
   virtual HttpResponse Do(const HttpRequest& req) = 0;
 };
 
-/// The libcurl implementation (HTTP/1.1 and HTTP/2, system CAs plus TlsOptions::ca_file).
+/// The libcurl implementation (HTTP/1.1 and HTTP/2, system CAs plus TlsOptions::ca_files).
 std::unique_ptr<HttpClient> NewCurlHttpClient();
 
 /// "https://host:port/x?y" -> "https://host:port" (scheme, host and port, lower-cased host);

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/log.h"
+#include "registry/certs_d.h"
 #include "store/blob_store.h"
 #include "store/oci_types.h"
 
@@ -77,19 +78,8 @@ RegistryClient::RegistryClient(HttpClient& http, std::string domain, std::string
       auth_(http, std::move(cred), tokens, [this](const std::string& url) { return TlsFor(url); }) {}
 
 TlsOptions RegistryClient::TlsFor(const std::string& url) const {
-  TlsOptions t;
+  TlsOptions t = CertsFor(opts_.certs_dirs, HostPortOf(OriginOf(url)));
   t.verify = opts_.tls_verify;
-  std::string hp = HostPortOf(OriginOf(url));
-  std::vector<std::string> dirs{opts_.certs_dir + "/" + hp};
-  if (hp.size() > 4 && hp.compare(hp.size() - 4, 4, ":443") == 0) dirs.push_back(opts_.certs_dir + "/" + hp.substr(0, hp.size() - 4));
-  for (const auto& d : dirs) {
-    if (PathExists(d + "/ca.crt")) t.ca_file = d + "/ca.crt";
-    if (PathExists(d + "/client.cert") && PathExists(d + "/client.key")) {
-      t.cert_file = d + "/client.cert";
-      t.key_file = d + "/client.key";
-    }
-    if (!t.ca_file.empty() || !t.cert_file.empty()) break;
-  }
   return t;
 }
 
@@ -179,7 +169,8 @@ namespace {
     throw Error(what + ": " + (has_cred ? "unauthorized: incorrect username or password, or no access"
                                         : "unauthorized: authentication required"));
   if (r.error == TransportError::kNone && r.status == 403) throw Error(what + ": denied: " + DescribeFailure(r));
-  throw Error(what + ": " + DescribeFailure(r));
+  // Kinds a caller with another source (a mirror, then the origin) falls back on.
+  throw Error(IsRetryable(r) ? ErrorKind::kRetryable : ErrorKind::kInternal, what + ": " + DescribeFailure(r));
 }
 
 }  // namespace
@@ -200,7 +191,7 @@ FetchedDocument RegistryClient::GetManifest(const std::string& reference) {
   HttpResponse r = Send(req, PullScope());
   std::string what = "manifest " + repo_ + (reference.rfind("sha256:", 0) == 0 ? "@" : ":") + reference;
   if (r.error == TransportError::kTooLarge) throw Error(what + ": larger than " + std::to_string(kMaxDocumentSize) + " bytes");
-  if (r.error == TransportError::kNone && r.status == 404) throw Error(what + ": not found: " + DescribeFailure(r));
+  if (r.error == TransportError::kNone && r.status == 404) throw Error(ErrorKind::kNotFound, what + ": not found: " + DescribeFailure(r));
   if (!r.ok()) Fail(r, what, auth_.has_credentials());
   return {std::move(r.body), StripParams(r.Header("content-type")), r.Header("docker-content-digest")};
 }

@@ -16,13 +16,14 @@
 
 #include "common/digest.h"
 #include "registry/auth.h"
+#include "registry/config_paths.h"
 #include "registry/http_client.h"
 
 namespace mini::registry {
 
 struct RegistryOptions {
   bool tls_verify = true;  ///< false: skip certificate checks and allow plain HTTP (--tls-verify=false)
-  std::string certs_dir = "/etc/mini/certs.d";
+  std::vector<std::string> certs_dirs = CertsDirs();  ///< certs.d roots, first match wins
   int max_attempts = 5;  ///< per request, for retryable failures
   std::chrono::milliseconds backoff{500};  ///< first retry delay, doubled each time (max 8 s)
   int stall_timeout_s = 30;

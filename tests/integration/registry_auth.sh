@@ -1,7 +1,8 @@
 #!/bin/bash
 # Registry authentication and TLS against docker-registry with htpasswd Basic auth: clear errors
 # without login and with a wrong password, mini login/logout and the 0600 credential file, the
-# ~/.docker/config.json fallback, and a TLS registry trusted through /etc/mini/certs.d.
+# ~/.docker/config.json fallback, and a TLS registry trusted through /etc/mini/certs.d
+# (under $MINI_CONFIG_ROOT).
 # Env: MINI=<binary>, SRC_DIR=<repo>. Exit 0 pass, 77 skip, anything else fail.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry_fixture.bash"
@@ -49,12 +50,10 @@ rm "$DOCKER_CONFIG/config.json"
 [ -f "$HOME/.config/mini/auth.json" ] || fail "no ~/.config/mini/auth.json"
 expect_eq "$(stat -c %a "$HOME/.config/mini/auth.json")" 600 "~/.config/mini/auth.json mode"
 
-echo "== TLS with a CA in /etc/mini/certs.d"
+echo "== TLS with a CA in /etc/mini/certs.d (under \$MINI_CONFIG_ROOT, not the host's /etc)"
 start_registry tls htpasswd tls
-CERTS=/etc/mini/certs.d/$REG
-REG_CLEANUP+=("$CERTS")
-[ -d /etc/mini/certs.d ] || REG_CLEANUP+=(/etc/mini/certs.d)
-[ -d /etc/mini ] || REG_CLEANUP+=(/etc/mini)
+export MINI_CONFIG_ROOT=$T/config-root
+CERTS=$MINI_CONFIG_ROOT/etc/mini/certs.d/$REG
 mini tag "$ID" "$REG/tls:1"
 if echo s3cret | mini login -u tester --password-stdin "$REG" >/dev/null 2>"$T/err"; then fail "trusted an unknown CA"; fi
 grep -qi "certificate" "$T/err" || fail "untrusted CA error: $(cat "$T/err")"

@@ -1,0 +1,75 @@
+// Pulls through mirrors and search registries (see configured_pull.h).
+#include "registry/configured_pull.h"
+
+#include <cstdlib>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "registry/credentials.h"
+
+namespace mini::registry {
+
+RegistryOptions RegistryOptionsFromEnv(bool tls_verify) {
+  RegistryOptions o;
+  o.tls_verify = tls_verify;
+  if (const char* b = std::getenv("MINI_REGISTRY_BACKOFF_MS")) o.backoff = std::chrono::milliseconds(std::atoi(b));
+  if (const char* s = std::getenv("MINI_REGISTRY_STALL_TIMEOUT")) o.stall_timeout_s = std::max(1, std::atoi(s));
+  return o;
+}
+
+RegistryOptions OptionsForRegistry(const RegistriesConfig& conf, const std::string& name, RegistryOptions base) {
+  const RegistryEntry* e = FindRegistry(conf, name);
+  if (e && e->blocked) throw Error("registry \"" + e->prefix + "\" is blocked in " + e->source);
+  if ((e && e->insecure) || IsInsecureRegistry(conf, name.substr(0, name.find('/')))) base.tls_verify = false;
+  return base;
+}
+
+namespace {
+
+PullResult PullFromEndpoints(const RegistriesConfig& conf, const Reference& ref, const RegistryOptions& base,
+                             const Layout& layout, LayerStore& layers, ImageStore& images, const PullOptions& opts,
+                             Progress& progress) {
+  std::vector<Endpoint> endpoints = PullEndpoints(conf, ref);
+  auto http = NewCurlHttpClient();
+  for (size_t i = 0;; i++) {
+    const Endpoint& ep = endpoints[i];
+    RegistryOptions o = base;
+    if (ep.insecure) o.tls_verify = false;
+    // A mirror gets one try, no retry with backoff (Docker's rule): the origin is the real source.
+    if (ep.mirror) o.max_attempts = 1;
+    TokenCache tokens;
+    RegistryClient client(*http, ep.domain, ep.repo, o, LookupCredential(ep.domain), tokens);
+    if (i + 1 == endpoints.size()) return PullImage(client, layout, layers, images, ref, opts, progress);
+    try {
+      Debug("pulling " + ref.String() + " from mirror " + ep.domain + "/" + ep.repo);
+      return PullImage(client, layout, layers, images, ref, opts, progress);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kNotFound && !IsRetryable(e)) throw;
+      Debug("mirror " + ep.domain + ": " + e.what() + "; trying " + (i + 2 == endpoints.size() ? "the origin" : "the next mirror"));
+    }
+  }
+}
+
+}  // namespace
+
+ConfiguredPull PullAsConfigured(const RegistriesConfig& conf, const std::string& input, const RegistryOptions& base,
+                                const Layout& layout, LayerStore& layers, ImageStore& images, const PullOptions& opts,
+                                Progress& progress, const std::function<void(const Reference&)>& on_candidate) {
+  std::vector<Reference> candidates = ShortNameCandidates(conf, input);
+  for (size_t i = 0;; i++) {
+    const Reference& ref = candidates[i];
+    if (on_candidate) on_candidate(ref);
+    try {
+      return {ref, PullFromEndpoints(conf, ref, base, layout, layers, images, opts, progress)};
+    } catch (const Error& e) {
+      Error named = e.WithMessage(ref.Familiar() + ": " + e.what());
+      if (i + 1 == candidates.size()) {
+        if (candidates.size() == 1) throw;
+        throw named;
+      }
+      Debug(std::string(named.what()) + "; trying the next search registry");
+    }
+  }
+}
+
+}  // namespace mini::registry
