@@ -55,6 +55,9 @@ expect_eq "$(cat "$T/att.err")" "e2" "attached stderr"
 expect_eq "$(mini logs att 2>&1 | sort | tr '\n' ' ')" "e2 to-term " "logs of an attached run"
 mini run -t --name attt busybox echo tty-out >/dev/null
 mini logs attt | grep tty-out >/dev/null || fail "logs of an attached -t run"
+# The terminal's reader leaves (`| head`): the container's writes fail, as when the pipe was its own.
+expect_eq "$(timeout 20 "$MINI" --root "$R" run --name yes1 busybox yes 2>/dev/null | head -n 2 | tr '\n' ' ')" "y y " "run | head"
+expect_eq "$(mini wait yes1)" 1 "yes after its reader left"
 mini start lg >/dev/null
 mini wait lg >/dev/null
 expect_eq "$(mini logs lg 2>/dev/null | grep -c out1)" 2 "a restart appends"

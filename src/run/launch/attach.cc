@@ -188,6 +188,9 @@ void IoRelay::HandlePoll(const struct pollfd* fds, size_t n) {
         break;
     }
   }
+  if (drop_out_) out_r_.reset();
+  if (drop_err_) err_r_.reset();
+  drop_out_ = drop_err_ = false;
   // Dropped clients go last, so the indices above stay valid.
   for (size_t i = clients_.size(); i-- > 0;) {
     if (clients_[i]) continue;
@@ -213,7 +216,10 @@ void IoRelay::Emit(bool is_stderr, std::string_view data) {
     try {
       WriteAll(term, data.data(), data.size(), "terminal");
     } catch (const Error&) {
-      term = -1;  // the reader went away: the log and the other clients go on
+      // The reader went away (`mini run ... | head`): the container's next write fails as it
+      // did when the terminal was its own stdout, and then it can stop.
+      term = -1;
+      (is_stderr ? drop_err_ : drop_out_) = true;
     }
   }
   for (auto& c : clients_)
@@ -283,8 +289,9 @@ void IoRelay::Exited() {
       else break;
     }
   };
-  drain(out_r_.get(), false);
-  drain(err_r_.get(), true);
+  drain(drop_out_ ? -1 : out_r_.get(), false);
+  drain(drop_err_ ? -1 : err_r_.get(), true);
+  drop_out_ = drop_err_ = false;
   drain(master_, false);
   out_r_.reset();
   err_r_.reset();
@@ -364,6 +371,7 @@ std::unique_ptr<IoRelay> StartMonitorRelay(const Layout& layout, const Container
     } else {
       o.term_out = io->out;
       o.term_err = io->err;
+      signal(SIGPIPE, SIG_IGN);  // a closed terminal pipe is an EPIPE here (the container resets it)
       o.open_stdin = false;  // a non-tty run's stdin is its own fd 0
     }
   } else {

@@ -101,6 +101,7 @@ class IoRelay {
   std::string sock_name_;
   UniqueFd out_r_, err_r_, out_w_, err_w_, in_r_, in_w_;
   int master_ = -1;
+  bool drop_out_ = false, drop_err_ = false;  ///< the terminal's reader left: close that pipe
   std::vector<UniqueFd> clients_;
   std::vector<bool> stdin_once_;  ///< per client: its end of input ends the container's stdin
   std::vector<std::pair<Slot, size_t>> polled_;
