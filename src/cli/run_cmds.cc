@@ -1,4 +1,4 @@
-// Container commands: run, ps, stop, kill, rm, logs, wait.
+// Container commands: run, ps, stop, kill, rm, wait.
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <unistd.h>
@@ -376,35 +376,12 @@ void RegisterLifecycle(CLI::App& app, Globals& g) {
       });
     });
   }
-  {
-    struct Opts { std::string name; bool follow = false; };
-    auto o = std::make_shared<Opts>();
-    auto* cmd = app.add_subcommand("logs", "Print the output of a detached container");
-    cmd->add_flag("-f,--follow", o->follow, "keep printing until the container stops");
-    cmd->add_option("container", o->name)->required();
-    cmd->callback([&g, o] {
-      StoreHandle s(g.root);
-      ContainerStore store(s.layout);
-      std::string id = store.Resolve(o->name);
-      UniqueFd fd(open(store.LogPath(id).c_str(), O_RDONLY | O_CLOEXEC));
-      if (!fd) return;  // never produced output (or not detached)
-      char buf[65536];
-      for (;;) {
-        size_t n;
-        while ((n = ReadSome(fd.get(), buf, sizeof(buf), "log")) > 0) WriteAll(1, buf, n, "stdout");
-        if (!o->follow || store.LoadState(id).status != run::ContainerStatus::kRunning) {
-          while ((n = ReadSome(fd.get(), buf, sizeof(buf), "log")) > 0) WriteAll(1, buf, n, "stdout");
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    });
-  }
 }
 
 }  // namespace
 
 void RegisterExecStart(CLI::App& app, Globals& g);  // run_exec_cmds.cc
+void RegisterLogsCommands(CLI::App& app, Globals& g);  // logs_cmds.cc: logs, attach
 
 void RegisterRunCommands(CLI::App& app, Globals& g) {
   RegisterRun(app, g, false);
@@ -412,6 +389,7 @@ void RegisterRunCommands(CLI::App& app, Globals& g) {
   RegisterExecStart(app, g);
   RegisterPs(app, g);
   RegisterLifecycle(app, g);
+  RegisterLogsCommands(app, g);
 }
 
 }  // namespace mini::cli

@@ -86,6 +86,10 @@ std::string ContainerStore::ConfigPath(const std::string& id) const {
 }
 
 std::string ContainerStore::LogPath(const std::string& id) const {
+  return (IsDirectory(Dir(id)) ? Dir(id) : RuntimeDir(id)) + "/" + id + "-json.log";
+}
+
+std::string ContainerStore::LegacyLogPath(const std::string& id) const {
   return (IsDirectory(Dir(id)) ? Dir(id) : RuntimeDir(id)) + "/log";
 }
 

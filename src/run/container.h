@@ -79,7 +79,7 @@ ContainerState StateFromJson(const nlohmann::json& j);
 std::string ContainerLeaseName(const std::string& id);
 
 /// Containers on disk and on tmpfs (see runtime_dir.h): a --rm container lives only in its
-/// runtime dir; any other has containers/<id>/{config.json,log,state.json (its last end)} in
+/// runtime dir; any other has containers/<id>/{config.json,<id>-json.log,state.json (its last end)} in
 /// the store and its current state.json in the runtime dir.
 class ContainerStore {
  public:
@@ -113,7 +113,10 @@ class ContainerStore {
   std::string RuntimeDir(const std::string& id) const;
   /// True for a --rm container (everything on tmpfs).
   bool Ephemeral(const std::string& id) const;
+  /// Its json-file log (Docker's name, <id>-json.log; run/log_file.h), rotated beside it.
   std::string LogPath(const std::string& id) const;
+  /// The raw output file of a container from before json-file logs (`logs` prints it as is).
+  std::string LegacyLogPath(const std::string& id) const;
   /// The container's overlay upper dir (its changes to the image).
   std::string UpperDir(const std::string& id) const;
 

@@ -24,6 +24,7 @@
 #include "net/rootless_net.h"
 #include "run/anonymous_volumes.h"
 #include "run/cgroup/freezer.h"
+#include "run/launch/attach.h"
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
@@ -164,6 +165,8 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
       throw Error("network \"" + spec.network + "\" needs root: rootless mini supports none, host and slirp4netns");
   }
   CheckNetworkRequest(layout, c.spec);
+  ParseLogOptions(c.spec.log);  // Docker's messages for a bad --log-driver, --log-opt, --detach-keys
+  ParseDetachKeys(c.spec.log.detach_keys);
   for (const auto& m : c.spec.mounts) {
     if (m.kind != MountRequest::Kind::kBind) continue;
     if (m.create_source && !PathExists(m.source)) MakeDirs(m.source, 0755);  // Docker's -v
@@ -241,6 +244,7 @@ int RunInProcess(const Layout& layout, const ContainerConfig& c, const IoSpec& i
 
 int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io) {
   SignalBlock sigs;  // before the fork: a signal sent meanwhile is forwarded, not lost
+  AttachedRun plan = PlanAttachedRun(c, io.tty, io.in >= 0);  // -i -t: the client relays the terminal
   UniqueFd err_r, err_w;
   Pipe(&err_r, &err_w);
   fflush(stdout);
@@ -259,7 +263,11 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
       _exit(code);
     };
     try {
-      _exit(RunInProcess(layout, c, io));
+      IoSpec mio = io;
+      std::unique_ptr<IoRelay> relay = StartMonitorRelay(layout, c, &plan, &mio);
+      int code = RunInProcess(layout, c, mio);
+      if (relay) relay->Finish(code);
+      _exit(code);
     } catch (const StartError& e) {
       report(e.code(), e.what());
     } catch (const std::exception& e) {
@@ -268,6 +276,13 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
   }
   err_w.reset();
   TimingMark("monitor forked");
+  if (plan.client) {
+    plan.monitor_end.reset();
+    AttachClientOptions o{.in = io.in, .tty = true, .detach_keys = ParseDetachKeys(c.spec.log.detach_keys), .stdin_once = true};
+    int code;
+    if (RunAttachClient(plan.client.get(), o, sigs.fd(), [&](int s) { return kill(mon, s), false; }, &code) == AttachEnd::kDetached)
+      return 0;  // the container runs on
+  }
   std::string msg;
   int status = 0;
   bool exited = false;
@@ -283,7 +298,8 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
       if (n > 0) msg.append(buf, static_cast<size_t>(n));
       else if (n == 0 || errno != EINTR) err_r.reset();
     }
-    if (!(p[0].revents & POLLIN)) continue;
+    // With err_r closed, look for the exit too: a relay client may have read its SIGCHLD.
+    if (!(p[0].revents & POLLIN) && err_r) continue;
     struct signalfd_siginfo si;
     while (read(sigs.fd(), &si, sizeof si) == static_cast<ssize_t>(sizeof si))
       if (si.ssi_signo != SIGCHLD) kill(mon, static_cast<int>(si.ssi_signo));
@@ -300,7 +316,6 @@ void RunDetached(const Layout& layout, const ContainerConfig& c) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) ThrowErrno("pipe");
   UniqueFd ready_r(p[0]), ready_w(p[1]);
-  std::string log = ContainerStore(layout).LogPath(c.id);
   fflush(stdout);
   fflush(stderr);
   pid_t mid = fork();
@@ -324,19 +339,18 @@ void RunDetached(const Layout& layout, const ContainerConfig& c) {
         for (int fd : fds) close(fd);
       }
       UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
-      UniqueFd lf(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-      if (!null || !lf) ThrowErrno("open " + log);
-      dup2(null.get(), 0);
-      dup2(lf.get(), 1);
-      dup2(lf.get(), 2);
+      if (!null) ThrowErrno("open /dev/null");
+      for (int fd = 0; fd < 3; fd++) dup2(null.get(), fd);
       if (chdir("/") != 0) ThrowErrno("chdir /");
       IoSpec io;
       io.tty = c.spec.tty;
+      std::unique_ptr<IoRelay> relay = StartMonitorRelay(layout, c, nullptr, &io);  // log, attach socket
       try {
-        Supervise(layout, c, io, [&] {
+        LaunchResult r = Supervise(layout, c, io, [&] {
           (void)!write(ready_w.get(), "ok", 2);
           ready_w.reset();
         });
+        relay->Finish(r.exit_code);
       } catch (const StartError& e) {
         std::string m = "E" + std::to_string(e.code()) + " " + e.what();
         (void)!write(ready_w.get(), m.data(), m.size());

@@ -17,6 +17,7 @@
 #include "net/network_endpoint.h"
 #include "net/rootless_net.h"
 #include "run/cgroup/cgroup.h"
+#include "run/launch/attach.h"
 #include "run/launch/container_init.h"
 #include "run/launch/exit_status.h"
 #include "run/launch/namespaces.h"
@@ -100,14 +101,15 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   a.seccomp = &seccomp;
 
   UniqueFd devnull;
-  int in = io.in;
+  int in = io.in, out = io.out, err = io.err;
+  if (io.relay) io.relay->PrepareStart(&in, &out, &err);  // the monitor's pipes
   if (in < 0 && !io.tty) {
     devnull.reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
     in = devnull.get();
   }
   a.stdio[0] = in;
-  a.stdio[1] = io.out;
-  a.stdio[2] = io.err;
+  a.stdio[1] = out;
+  a.stdio[2] = err;
   Pty pty;
   std::unique_ptr<RawMode> raw;
   if (io.tty) {
@@ -119,6 +121,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
       ThrowErrno("chown " + pty.slave_path);
     if (io.in >= 0) CopyWindowSize(io.in, pty.master.get());
     else CopyWindowSize(io.out, pty.master.get());
+    if (io.relay) io.relay->SetPty(pty.master.get());
   }
 
   TimingMark("prepare launch");
@@ -174,7 +177,8 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   if (started) started(pid, cgroup->Paths(), endpoint ? &endpoint->settings() : nullptr);
   TimingMark("state: running");
 
-  int status = WaitLoop(pid, sigs, io, io.tty ? pty.master.get() : -1);
+  int master = io.tty ? pty.master.get() : -1;
+  int status = io.relay ? RelayWaitLoop(pid, sigs, *io.relay, master) : WaitLoop(pid, sigs, io, master);
   raw.reset();
   LaunchResult res;
   res.exit_code = ExitCodeFromWaitStatus(status);

@@ -11,12 +11,18 @@
 
 namespace mini::run {
 
+class IoRelay;  // launch/attach.h
+
 /// Where the container's stdio goes (host fds, not owned).
 struct IoSpec {
   bool tty = false;
   int in = -1;  ///< the container's stdin (copied into the pty with a tty); -1 = /dev/null
   int out = 1;  ///< stdout (with a tty, the pty's output is copied here)
   int err = 2;
+  /// The monitor copies the container's stdio (log, attach clients; launch/attach.h): it gives
+  /// each start its fds, and the wait loop is RelayWaitLoop. Null: the fds above are used as
+  /// they are.
+  IoRelay* relay = nullptr;
 };
 
 /// Blocks the forwarded signals (INT TERM HUP QUIT USR1 USR2), CHLD and WINCH, and reads them
