@@ -231,8 +231,8 @@ void RegisterInspect(CLI::App& app, Globals& g) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("inspect", "Show low-level information on images or containers as JSON");
   cmd->add_option("-f,--format", o->format, "a Go template over each object ({{.Id}}, {{json .Config}}), or json");
-  cmd->add_option("name", o->names, "image reference, id or id prefix; or a container name or id")->required();
-  cmd->add_option("--type", o->type, "image or container (default: an image, else a container)")
+  cmd->add_option("name", o->names, "a container name, id or id prefix; or an image reference, id or id prefix")->required();
+  cmd->add_option("--type", o->type, "image or container (default: a container, else an image, as Docker)")
       ->check(CLI::IsMember({"image", "container"}));
   cmd->callback([&g, o] {
     std::optional<GoTemplate> tmpl;
@@ -241,16 +241,18 @@ void RegisterInspect(CLI::App& app, Globals& g) {
     json out = json::array();
     std::string missing;
     for (const auto& n : o->names) {
-      if (o->type != "container") {
-        if (auto rec = s.images.Find(n)) {
-          out.push_back(InspectImage(s, *rec));
-          continue;
-        }
-      }
+      // Docker's order: a container first (by id, name or id prefix), then an image; a
+      // container named "c" is not an image whose id starts with c.
       if (o->type != "image") {
         // A container: the runner builds its Docker-shaped JSON.
         if (auto id = run::FindContainer(s.layout, n)) {
           out.push_back(run::InspectContainer(s.layout, *id));
+          continue;
+        }
+      }
+      if (o->type != "container") {
+        if (auto rec = s.images.Find(n)) {
+          out.push_back(InspectImage(s, *rec));
           continue;
         }
       }

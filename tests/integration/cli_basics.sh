@@ -124,4 +124,11 @@ rc=0; mini inspect nosuch >"$T/out" 2>"$T/err" || rc=$?
 expect_eq "$rc" 1 "inspect of a missing object (docker: 1)"
 expect_eq "$(cat "$T/out")" "[]"
 grep -Fx "mini: error: No such object: nosuch" "$T/err" >/dev/null || fail "inspect missing: $(cat "$T/err")"
+# A container named like the start of an image id is the container (Docker looks for a
+# container first).
+img_prefix=$(mini images -q busybox | cut -c1-3)
+mini create --name "$img_prefix" busybox true >/dev/null
+expect_eq "$(mini inspect -f '{{.Name}}' "$img_prefix")" "/$img_prefix" "inspect prefers the container"
+expect_eq "$(mini inspect --type image -f '{{.Id}}' "$img_prefix" | cut -c8-10)" "$img_prefix" "--type image"
+mini rm "$img_prefix" >/dev/null
 echo PASS
