@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,7 +27,7 @@
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
-#include "common/timing.h"
+#include "run/supervisor.h"
 #include "run/launch/supervise.h"
 #include "run/userns/rootless_userns.h"
 #include "run/userns/userns_container.h"
@@ -93,17 +94,39 @@ void SaveFinalState(const ContainerStore& store, const std::string& id, const Co
   }
 }
 
+/// Points stdin at /dev/null and stdout/stderr at the container's log (a restarted container's
+/// output goes there, the client being gone).
+void RedirectToLog(const std::string& log) {
+  UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+  UniqueFd lf(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (null) dup2(null.get(), 0);
+  if (lf) {
+    dup2(lf.get(), 1);
+    dup2(lf.get(), 2);
+  }
+}
+
+int64_t MonotonicMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 /// Runs `c` with this process as its monitor: records the "running" state once the command is
 /// exec'd (then calls `on_running`), and the final state afterwards, or removes the container
-/// when it was run with --rm. A failed start is recorded the same way, then rethrown.
+/// when it was run with --rm. A failed start is recorded the same way, then rethrown. With a
+/// restart policy (run/supervisor.h) it runs the container again while the policy says so;
+/// `on_restart` is called once, with the first exit code, before the first restart (then the
+/// later runs' output goes to stdout/stderr as they are: the caller points them at the log).
 LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoSpec& io,
-                       const std::function<void()>& on_running) {
+                       const std::function<void()>& on_running, std::function<void(int)> on_restart = nullptr) {
   ContainerStore store(layout);
   // Marks the lease active while this monitor lives: `rmi` tells running containers by it.
   UniqueFd active = mini::Lease::HoldActive(layout, ContainerLeaseName(c.id));
   ContainerState st;
   st.monitor_pid = getpid();
   st.monitor_start = ProcessStartTime(st.monitor_pid);
+  Supervisor sup(layout, c);
   auto finish = [&] {
     st.status = ContainerStatus::kExited;
     if (c.spec.remove)
@@ -112,34 +135,47 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
       SaveFinalState(store, c.id, st);
   };
   LaunchResult res;
-  try {
-    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const net::NetworkSettings* net) {
-      st.status = ContainerStatus::kRunning;
-      st.pid = pid;
-      st.pid_start = ProcessStartTime(pid);
-      st.started_at = NowRfc3339();
-      st.cgroup_paths = cg;
-      if (net) st.network = *net;
-      store.SaveState(c.id, st);
-      if (on_running) on_running();
-    });
-  } catch (const StartError& e) {
-    st.exit_code = e.code();
-    st.error = e.what();
+  IoSpec run_io = io;
+  for (;;) {
+    int64_t began = MonotonicMs();
+    try {
+      res = LaunchContainer(layout, c, run_io, [&](pid_t pid, const std::vector<std::string>& cg, const net::NetworkSettings* net) {
+        st.status = ContainerStatus::kRunning;
+        st.pid = pid;
+        st.pid_start = ProcessStartTime(pid);
+        st.started_at = NowRfc3339();
+        st.cgroup_paths = cg;
+        if (net) st.network = *net;
+        store.SaveState(c.id, st);
+        sup.Started(st);
+        if (on_running) on_running();
+      });
+    } catch (const StartError& e) {
+      st.exit_code = e.code();
+      st.error = e.what();
+      st.finished_at = NowRfc3339();
+      finish();
+      throw;
+    } catch (const Error& e) {
+      st.exit_code = kExitMiniFailure;
+      st.error = e.what();
+      finish();
+      throw;
+    }
+    st.exit_code = res.exit_code;
+    st.oom_killed = res.oom_killed;
     st.finished_at = NowRfc3339();
-    finish();
-    throw;
-  } catch (const Error& e) {
-    st.exit_code = kExitMiniFailure;
-    st.error = e.what();
-    finish();
-    throw;
+    st.cgroup_paths.clear();
+    st.network.reset();
+    if (!sup.WillRestart(&st, MonotonicMs() - began)) break;
+    if (on_restart) {
+      on_restart(res.exit_code);
+      on_restart = nullptr;
+      run_io = IoSpec{};
+      run_io.tty = c.spec.tty;
+    }
+    if (!sup.WaitBackoff()) break;
   }
-  st.exit_code = res.exit_code;
-  st.oom_killed = res.oom_killed;
-  st.finished_at = NowRfc3339();
-  st.cgroup_paths.clear();
-  st.network.reset();
   finish();
   return res;
 }
@@ -176,6 +212,8 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     c.spec.ports.clear();
   }
   c.process = MakeProcessSpec(image.config, spec, c.hostname, [](const std::string& k) { return getenv(k.c_str()); });
+  ValidateSupervise(c.spec, image.config);
+  HealthConfigFor(c.spec.supervise, image.config);  // throws Docker's messages for bad --health-* flags
 
   InitLayerFiles files;
   files.hostname = c.hostname;
@@ -254,7 +292,17 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
       _exit(code);
     };
     try {
-      _exit(RunInProcess(layout, c, io));
+      // A restart policy: the client returns the first exit status, the monitor goes on
+      // restarting with its output in the log (docker run without -d does the same).
+      auto on_restart = [&](int code) {
+        std::string m = "=" + std::to_string(code);
+        (void)!write(err_w.get(), m.data(), m.size());
+        err_w.reset();
+        RedirectToLog(ContainerStore(layout).LogPath(c.id));
+      };
+      LaunchResult r = Supervise(layout, c, io, nullptr, on_restart);
+      TimingMark(c.spec.remove ? "remove container" : "save final state");
+      _exit(r.exit_code);
     } catch (const StartError& e) {
       report(e.code(), e.what());
     } catch (const std::exception& e) {
@@ -277,6 +325,7 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
       ssize_t n = read(err_r.get(), buf, sizeof buf);
       if (n > 0) msg.append(buf, static_cast<size_t>(n));
       else if (n == 0 || errno != EINTR) err_r.reset();
+      if (!err_r && !msg.empty() && msg[0] == '=') return atoi(msg.c_str() + 1);  // restarting on
     }
     if (!(p[0].revents & POLLIN)) continue;
     struct signalfd_siginfo si;
@@ -366,7 +415,8 @@ void RunDetached(const Layout& layout, const ContainerConfig& c) {
 
 void StartContainer(const Layout& layout, const std::string& id, bool attach, bool interactive, int* exit_code) {
   ContainerStore store(layout);
-  if (store.LoadState(id).status == ContainerStatus::kRunning) return;
+  ContainerStatus now = store.LoadState(id).status;
+  if (now == ContainerStatus::kRunning || now == ContainerStatus::kRestarting) return;
   ContainerConfig c = store.LoadConfig(id);
   if (!attach) {
     RunDetached(layout, c);
@@ -442,7 +492,11 @@ void ThawAfterSignal(const std::string& id, const ContainerState& st) {
 }  // namespace
 
 void KillContainer(const Layout& layout, const std::string& id, int sig) {
-  ContainerState st = ContainerStore(layout).LoadState(id);
+  ContainerStore store(layout);
+  ContainerState st = store.LoadState(id);
+  if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting)
+    MarkManuallyStopped(layout, store.LoadConfig(id));  // the user's kill ends the restart policy
+  if (st.status == ContainerStatus::kRestarting) return;  // the monitor sees the mark (Docker: no signal to send)
   if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
     throw Error(ErrorKind::kConflict, "Cannot kill container: " + id.substr(0, 12) + ": container is not running");
   if (kill(st.pid, sig) != 0) ThrowErrno("kill container " + id.substr(0, 12));
@@ -470,7 +524,7 @@ void UnpauseContainer(const Layout& layout, const std::string& id) {
   SetFrozen(id, st.cgroup_paths, false);
 }
 
-void RestartContainer(const Layout& layout, const std::string& id, int timeout_s) {
+void RestartContainer(const Layout& layout, const std::string& id, int timeout_s) {  // timeout_s < 0: the container's
   StopContainer(layout, id, timeout_s);
   StartContainer(layout, id, false, false, nullptr);
 }
@@ -478,25 +532,47 @@ void RestartContainer(const Layout& layout, const std::string& id, int timeout_s
 void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
-  if (st.status != ContainerStatus::kRunning) return;
-  if (ProcessAlive(st.pid, st.pid_start)) {
-    kill(st.pid, SIGTERM);
-    ThawAfterSignal(id, st);
-    if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
-      kill(st.pid, SIGKILL);
-      WaitForExit(st.pid, st.pid_start, 10000);
-    }
+  if (st.status != ContainerStatus::kRunning && st.status != ContainerStatus::kRestarting) return;
+  ContainerConfig c = store.LoadConfig(id);
+  MarkManuallyStopped(layout, c);  // before the signal: the monitor must not restart it
+  int sig = SIGTERM;
+  try {
+    sig = StopSignalFor(c.spec.supervise, c.image.config);
+  } catch (const Error&) {
   }
-  WaitForExit(st.monitor_pid, st.monitor_start, 10000);
+  if (timeout_s < 0) timeout_s = StopTimeoutFor(c.spec.supervise);
+  // A restarting monitor may start the next run meanwhile: look again until it is gone.
+  for (int round = 0; round < 3; round++) {
+    if (st.status == ContainerStatus::kRunning && ProcessAlive(st.pid, st.pid_start)) {
+      kill(st.pid, sig);
+      ThawAfterSignal(id, st);
+      if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
+        kill(st.pid, SIGKILL);
+        WaitForExit(st.pid, st.pid_start, 10000);
+      }
+    }
+    if (WaitForExit(st.monitor_pid, st.monitor_start, HasRestartPolicy(c) ? 2000 : 10000)) return;
+    st = store.LoadState(id);
+    if (st.status != ContainerStatus::kRunning && st.status != ContainerStatus::kRestarting) return;
+  }
 }
 
 int WaitContainer(const Layout& layout, const std::string& id) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
-  if (st.status == ContainerStatus::kRunning) {
+  if (st.status == ContainerStatus::kRunning && !HasRestartPolicy(store.LoadConfig(id))) {
     WaitForExit(st.monitor_pid, st.monitor_start, -1);
     if (!IsDirectory(store.Dir(id))) return st.exit_code;  // removed by --rm
     st = store.LoadState(id);
+  } else if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) {
+    // A restart policy: the next end of a run (Docker's wait returns when it goes restarting).
+    std::string ended = st.finished_at;
+    for (;;) {
+      WaitForExit(st.monitor_pid, st.monitor_start, 50);
+      ContainerState now = store.LoadState(id);
+      bool live = now.status == ContainerStatus::kRunning || now.status == ContainerStatus::kRestarting;
+      if (!live || (now.status == ContainerStatus::kRestarting && now.finished_at != ended)) return now.exit_code;
+    }
   }
   return st.exit_code;
 }
@@ -504,10 +580,11 @@ int WaitContainer(const Layout& layout, const std::string& id) {
 void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
-  if (st.status == ContainerStatus::kRunning) {
+  if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) {
     if (!force)
-      throw Error(ErrorKind::kConflict, "You cannot remove a running container " + id +
+      throw Error(ErrorKind::kConflict, std::string("You cannot remove a ") + ToString(st.status) + " container " + id +
                   ". Stop the container before attempting removal or force remove");
+    MarkManuallyStopped(layout, store.LoadConfig(id));
     if (ProcessAlive(st.pid, st.pid_start)) kill(st.pid, SIGKILL);
     ThawAfterSignal(id, st);
     WaitForExit(st.pid, st.pid_start, 10000);
