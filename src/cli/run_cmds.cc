@@ -274,7 +274,8 @@ void RegisterPs(CLI::App& app, Globals& g) {
       } catch (const Error&) {
         continue;  // being created or removed
       }
-      if ((!all && st.status != run::ContainerStatus::kRunning) || c.spec.build) continue;
+      bool live = st.status == run::ContainerStatus::kRunning || st.status == run::ContainerStatus::kRestarting;
+      if ((!all && !live) || c.spec.build) continue;
       bool paused = run::IsPaused(id, st);
       std::string status = paused ? "paused" : run::ToString(st.status);
       std::string health = run::HealthStatusOf(s.layout, c, st);

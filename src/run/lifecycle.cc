@@ -23,6 +23,7 @@
 #include "net/network_endpoint.h"
 #include "net/network_store.h"
 #include "net/rootless_net.h"
+#include "run/cgroup/cgroup.h"
 #include "run/cgroup/freezer.h"
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
@@ -415,8 +416,10 @@ void RunDetached(const Layout& layout, const ContainerConfig& c) {
 
 void StartContainer(const Layout& layout, const std::string& id, bool attach, bool interactive, int* exit_code) {
   ContainerStore store(layout);
-  ContainerStatus now = store.LoadState(id).status;
-  if (now == ContainerStatus::kRunning || now == ContainerStatus::kRestarting) return;
+  ContainerState prev = store.LoadState(id);
+  if (prev.status == ContainerStatus::kRunning || prev.status == ContainerStatus::kRestarting) return;
+  // A monitor killed with -9 (or a reboot's) left its cgroups; the container died with it.
+  if (!prev.cgroup_paths.empty()) RemoveCgroupPaths(prev.cgroup_paths);
   ContainerConfig c = store.LoadConfig(id);
   if (!attach) {
     RunDetached(layout, c);
