@@ -198,7 +198,8 @@ void RegisterContainerGroup(CLI::App& app, Globals& g) {
     for (const auto& id : store.ListIds()) {
       try {
         run::ContainerConfig c = store.LoadConfig(id);
-        if (c.spec.build || store.LoadState(id).status == run::ContainerStatus::kRunning) continue;
+        run::ContainerStatus now = store.LoadState(id).status;
+        if (c.spec.build || now == run::ContainerStatus::kRunning || now == run::ContainerStatus::kRestarting) continue;
         uint64_t size = TreeSize(s.layout.LayerDiff(id));
         run::RemoveContainer(s.layout, id, false);
         reclaimed += size;
