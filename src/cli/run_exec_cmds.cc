@@ -10,7 +10,7 @@
 #include "run/container.h"
 #include "run/launch/exec.h"
 #include "run/lifecycle.h"
-#include "run/supervisor.h"
+#include "run/boot_restart.h"
 
 namespace mini::cli {
 namespace {

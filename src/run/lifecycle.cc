@@ -7,7 +7,6 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -95,24 +94,6 @@ void SaveFinalState(const ContainerStore& store, const std::string& id, const Co
   }
 }
 
-/// Points stdin at /dev/null and stdout/stderr at the container's log (a restarted container's
-/// output goes there, the client being gone).
-void RedirectToLog(const std::string& log) {
-  UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
-  UniqueFd lf(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
-  if (null) dup2(null.get(), 0);
-  if (lf) {
-    dup2(lf.get(), 1);
-    dup2(lf.get(), 2);
-  }
-}
-
-int64_t MonotonicMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
 /// Runs `c` with this process as its monitor: records the "running" state once the command is
 /// exec'd (then calls `on_running`), and the final state afterwards, or removes the container
 /// when it was run with --rm. A failed start is recorded the same way, then rethrown. With a
@@ -138,7 +119,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   LaunchResult res;
   IoSpec run_io = io;
   for (;;) {
-    int64_t began = MonotonicMs();
+    int64_t began = MonotonicNowMs();
     try {
       res = LaunchContainer(layout, c, run_io, [&](pid_t pid, const std::vector<std::string>& cg, const net::NetworkSettings* net) {
         st.status = ContainerStatus::kRunning;
@@ -168,7 +149,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
     st.finished_at = NowRfc3339();
     st.cgroup_paths.clear();
     st.network.reset();
-    if (!sup.WillRestart(&st, MonotonicMs() - began)) break;
+    if (!sup.WillRestart(&st, MonotonicNowMs() - began)) break;
     if (on_restart) {
       on_restart(res.exit_code);
       on_restart = nullptr;
@@ -299,7 +280,7 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
         std::string m = "=" + std::to_string(code);
         (void)!write(err_w.get(), m.data(), m.size());
         err_w.reset();
-        RedirectToLog(ContainerStore(layout).LogPath(c.id));
+        RedirectStdioToLog(ContainerStore(layout).LogPath(c.id));
       };
       LaunchResult r = Supervise(layout, c, io, nullptr, on_restart);
       TimingMark(c.spec.remove ? "remove container" : "save final state");
@@ -568,14 +549,7 @@ int WaitContainer(const Layout& layout, const std::string& id) {
     if (!IsDirectory(store.Dir(id))) return st.exit_code;  // removed by --rm
     st = store.LoadState(id);
   } else if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) {
-    // A restart policy: the next end of a run (Docker's wait returns when it goes restarting).
-    std::string ended = st.finished_at;
-    for (;;) {
-      WaitForExit(st.monitor_pid, st.monitor_start, 50);
-      ContainerState now = store.LoadState(id);
-      bool live = now.status == ContainerStatus::kRunning || now.status == ContainerStatus::kRestarting;
-      if (!live || (now.status == ContainerStatus::kRestarting && now.finished_at != ended)) return now.exit_code;
-    }
+    return WaitForRunEnd(layout, id, st);  // a restart policy: the next end of a run
   }
   return st.exit_code;
 }

@@ -1,13 +1,14 @@
 #include "run/supervisor.h"
 
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
 #include "common/log.h"
 #include "run/health_checker.h"
-#include "run/lifecycle.h"
 #include "store/event_log.h"
 
 namespace mini::run {
@@ -15,7 +16,9 @@ namespace {
 
 std::string MarkerPath(const Layout& layout, const std::string& id) { return layout.ContainerDir(id) + "/manually-stopped"; }
 
-RestartPolicy PolicyOf(const ContainerConfig& c) {
+}  // namespace
+
+RestartPolicy RestartPolicyOf(const ContainerConfig& c) {
   if (c.spec.build || c.spec.remove) return {};
   try {
     return ParseRestartPolicy(c.spec.supervise.restart);
@@ -24,11 +27,9 @@ RestartPolicy PolicyOf(const ContainerConfig& c) {
   }
 }
 
-}  // namespace
+bool HasRestartPolicy(const ContainerConfig& c) { return RestartPolicyOf(c).name != RestartPolicy::Name::kNo; }
 
-bool HasRestartPolicy(const ContainerConfig& c) { return PolicyOf(c).name != RestartPolicy::Name::kNo; }
-
-Supervisor::Supervisor(const Layout& layout, const ContainerConfig& c) : layout_(layout), c_(c), backoff_(PolicyOf(c)) {
+Supervisor::Supervisor(const Layout& layout, const ContainerConfig& c) : layout_(layout), c_(c), backoff_(RestartPolicyOf(c)) {
   if (c.spec.build) return;
   try {
     health_ = HealthConfigFor(c.spec.supervise, c.image.config);
@@ -87,26 +88,30 @@ void ClearManuallyStopped(const Layout& layout, const std::string& id) { unlink(
 
 bool ManuallyStopped(const Layout& layout, const std::string& id) { return PathExists(MarkerPath(layout, id)); }
 
-void StartAllRestarting(const Layout& layout, const std::function<void(const std::string&)>& started,
-                        const std::function<void(const std::string&, const std::string&)>& failed) {
+void RedirectStdioToLog(const std::string& log) {
+  UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+  UniqueFd lf(open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (null) dup2(null.get(), 0);
+  if (lf) {
+    dup2(lf.get(), 1);
+    dup2(lf.get(), 2);
+  }
+}
+
+int64_t MonotonicNowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+int WaitForRunEnd(const Layout& layout, const std::string& id, const ContainerState& st) {
+  // Docker's wait returns when the container goes "restarting" too.
   ContainerStore store(layout);
-  for (const auto& id : store.ListIds()) {
-    ContainerConfig c;
-    ContainerState st;
-    try {
-      c = store.LoadConfig(id);
-      st = store.LoadState(id);
-    } catch (const Error&) {
-      continue;
-    }
-    if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) continue;
-    if (!StartsAtBoot(PolicyOf(c), ManuallyStopped(layout, id))) continue;
-    try {
-      StartContainer(layout, id, false, false, nullptr);
-      started(c.name);
-    } catch (const std::exception& e) {
-      failed(c.name, e.what());
-    }
+  for (;;) {
+    ContainerState now = store.LoadState(id);
+    bool live = now.status == ContainerStatus::kRunning || now.status == ContainerStatus::kRestarting;
+    if (!live || (now.status == ContainerStatus::kRestarting && now.finished_at != st.finished_at)) return now.exit_code;
+    usleep(50000);
   }
 }
 

@@ -53,14 +53,19 @@ class Supervisor {
 void MarkManuallyStopped(const Layout& layout, const ContainerConfig& c);
 void ClearManuallyStopped(const Layout& layout, const std::string& id);
 bool ManuallyStopped(const Layout& layout, const std::string& id);
+/// The policy of `c` (none for --rm, build steps and a config that does not parse).
+RestartPolicy RestartPolicyOf(const ContainerConfig& c);
 /// True when `c` has a restart policy other than "no".
 bool HasRestartPolicy(const ContainerConfig& c);
 
-/// `mini start --all-restarting` (for boot): starts, detached, every container whose policy
-/// is always, or unless-stopped and not stopped by the user, that is not running. Calls
-/// `started` with each name, `failed` with a name and its error; goes on past failures.
-void StartAllRestarting(const Layout& layout, const std::function<void(const std::string&)>& started,
-                        const std::function<void(const std::string&, const std::string&)>& failed);
+/// The monitor after the first exit of an attached run: stdin from /dev/null, stdout and
+/// stderr to the container's log `log` (the client is gone).
+void RedirectStdioToLog(const std::string& log);
+/// CLOCK_MONOTONIC in ms.
+int64_t MonotonicNowMs();
+/// `mini wait` with a restart policy: blocks until the run after state `st` ends (the
+/// container goes restarting or stops); returns its exit code.
+int WaitForRunEnd(const Layout& layout, const std::string& id, const ContainerState& st);
 
 /// The health status ps and inspect show: "" when the container has no health check or is
 /// not running, else "starting", "healthy" or "unhealthy".
