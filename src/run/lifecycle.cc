@@ -123,6 +123,8 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
     try {
       res = LaunchContainer(layout, c, run_io, [&](pid_t pid, const std::vector<std::string>& cg, const net::NetworkSettings* net) {
         st.status = ContainerStatus::kRunning;
+        st.exit_code = 0;  // a restart's previous exit is over (Docker shows 0 while it runs)
+        st.oom_killed = false;
         st.pid = pid;
         st.pid_start = ProcessStartTime(pid);
         st.started_at = NowRfc3339();
