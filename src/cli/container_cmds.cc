@@ -37,7 +37,7 @@ void RegisterEach(CLI::App& app, Globals& g, const std::string& verb, const std:
 void RegisterRestart(CLI::App& app, Globals& g) {
   struct Opts {
     std::vector<std::string> names;
-    int timeout = 10;
+    int timeout = -1;  // the container's --stop-timeout, else 10
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("restart", "Restart containers (stop, then start detached)");

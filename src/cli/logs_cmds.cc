@@ -66,7 +66,8 @@ void ReadLines(int fd, std::string* pending, const std::function<void(std::strin
 
 bool Running(const ContainerStore& store, const std::string& id) {
   try {
-    return store.LoadState(id).status == run::ContainerStatus::kRunning;
+    run::ContainerStatus now = store.LoadState(id).status;
+    return now == run::ContainerStatus::kRunning || now == run::ContainerStatus::kRestarting;  // -f follows restarts
   } catch (const Error&) {
     return false;  // removed meanwhile
   }

@@ -28,6 +28,7 @@
 #include "run/lifecycle.h"
 #include "run/process_spec.h"
 #include "run/rootfs/mount_plan.h"
+#include "run/supervisor.h"
 #include "run/security/seccomp_default.h"
 #include "run/userns/userns.h"
 
@@ -214,14 +215,17 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   });
 }
 
-std::string StatusText(const run::ContainerState& st, bool paused) {
+std::string StatusText(const run::ContainerState& st, bool paused, const std::string& health) {
   auto since = [](const std::string& t) {
     auto v = ParseRfc3339(t);
     if (!v) return std::string("");
     auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
     return HumanDuration(std::chrono::seconds(std::max<int64_t>(0, now.count() - *v)));
   };
-  if (st.status == run::ContainerStatus::kRunning) return "Up " + since(st.started_at) + (paused ? " (Paused)" : "");
+  if (st.status == run::ContainerStatus::kRunning)
+    return "Up " + since(st.started_at) + (paused ? " (Paused)" : health.empty() ? "" : " (" + run::HealthStatusText(health) + ")");
+  if (st.status == run::ContainerStatus::kRestarting)
+    return "Restarting (" + std::to_string(st.exit_code) + ") " + since(st.finished_at) + " ago";
   if (st.status == run::ContainerStatus::kExited)
     return "Exited (" + std::to_string(st.exit_code) + ") " + (st.finished_at.empty() ? "" : since(st.finished_at) + " ago");
   return "Created";
@@ -240,12 +244,15 @@ void RegisterPs(CLI::App& app, Globals& g) {
   cmd->add_flag("-q,--quiet", o->quiet, "only ids");
   cmd->add_flag("--no-trunc", o->no_trunc, "do not truncate output");
   cmd->add_option("--format", o->format, "table (default), json, a Go template ({{.Names}}) or table TEMPLATE");
-  cmd->add_option("-f,--filter", o->filters, "status=, name=, id=, label=KEY[=VALUE], ancestor=IMAGE, exited=CODE")
+  cmd->add_option("-f,--filter", o->filters, "status=, name=, id=, label=KEY[=VALUE], ancestor=IMAGE, exited=CODE, health=")
       ->allow_extra_args(false);
   cmd->add_option("-n,--last", o->last, "show the N last created containers (all states)");
   cmd->add_flag("-l,--latest", o->latest, "show the latest created container (all states)");
   cmd->callback([&g, o] {
-    Filters f(o->filters, {"status", "name", "id", "label", "ancestor", "exited"});
+    Filters f(o->filters, {"status", "name", "id", "label", "ancestor", "exited", "health"});
+    static const std::set<std::string> kHealth = {"starting", "healthy", "unhealthy", "none"};
+    for (const auto& v : f.Values("health"))
+      if (!kHealth.count(v)) throw Error(ErrorKind::kInvalidInput, "Unrecognised filter value for health: " + v);
     static const std::set<std::string> kStatuses = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
     for (const auto& v : f.Values("status"))
       if (!kStatuses.count(v)) throw Error(ErrorKind::kInvalidInput, "invalid filter 'status=" + v + "'");
@@ -272,15 +279,18 @@ void RegisterPs(CLI::App& app, Globals& g) {
       } catch (const Error&) {
         continue;  // being created or removed
       }
-      if ((!all && st.status != run::ContainerStatus::kRunning) || c.spec.build) continue;
+      bool live = st.status == run::ContainerStatus::kRunning || st.status == run::ContainerStatus::kRestarting;
+      if ((!all && !live) || c.spec.build) continue;
       bool paused = run::IsPaused(id, st);
       std::string status = paused ? "paused" : run::ToString(st.status);
+      std::string health = run::HealthStatusOf(s.layout, c, st);
       const nlohmann::json& icfg = c.image.config;
       nlohmann::json labels = icfg.is_object() && icfg.contains("Labels") && icfg["Labels"].is_object() ? icfg["Labels"] : nlohmann::json::object();
       if (!f.Any("status", [&](const std::string& v) { return v == status; }) ||
           !f.Any("name", [&](const std::string& v) { return c.name.find(v) != std::string::npos; }) ||
           !f.Any("id", [&](const std::string& v) { return id.starts_with(v); }) ||
           !f.Any("exited", [&](const std::string& v) { return st.status == run::ContainerStatus::kExited && std::to_string(st.exit_code) == v; }) ||
+          !f.Any("health", [&](const std::string& v) { return v == (health.empty() ? "none" : health); }) ||
           !f.MatchLabels(labels))
         continue;
       if (!ancestors.empty() && std::find(ancestors.begin(), ancestors.end(), c.image.id) == ancestors.end() &&
@@ -306,8 +316,8 @@ void RegisterPs(CLI::App& app, Globals& g) {
       nlohmann::json doc = {{"Command", quoted}, {"CreatedAt", c.created}, {"ID", shown}, {"Image", c.image.name},
                             {"Labels", label_text}, {"LocalVolumes", "0"}, {"Mounts", ""}, {"Names", c.name},
                             {"Networks", c.spec.network}, {"Ports", ports}, {"RunningFor", ago}, {"Size", "N/A"},
-                            {"State", status}, {"Status", StatusText(st, paused)}};
-      rows.push_back({c.created, {shown, c.image.name, quoted, ago, StatusText(st, paused), ports, c.name}, doc});
+                            {"State", status}, {"Status", StatusText(st, paused, health)}};
+      rows.push_back({c.created, {shown, c.image.name, quoted, ago, StatusText(st, paused, health), ports, c.name}, doc});
     }
     std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.created > b.created; });
     if (last > 0 && rows.size() > static_cast<size_t>(last)) rows.resize(static_cast<size_t>(last));
@@ -332,10 +342,10 @@ void RegisterPs(CLI::App& app, Globals& g) {
 
 void RegisterLifecycle(CLI::App& app, Globals& g) {
   {
-    struct Opts { std::vector<std::string> names; int timeout = 10; };
+    struct Opts { std::vector<std::string> names; int timeout = -1; };
     auto o = std::make_shared<Opts>();
-    auto* cmd = app.add_subcommand("stop", "Stop running containers (SIGTERM, then SIGKILL)");
-    cmd->add_option("-t,--time", o->timeout, "seconds to wait before killing");
+    auto* cmd = app.add_subcommand("stop", "Stop running containers (the stop signal, SIGTERM by default, then SIGKILL)");
+    cmd->add_option("-t,--time", o->timeout, "seconds to wait before killing (default: --stop-timeout, else 10)");
     cmd->add_option("container", o->names)->required();
     cmd->callback([&g, o] {
       ForEachContainer(g, o->names, true, [&](const Layout& l, const std::string& id) { run::StopContainer(l, id, o->timeout); });

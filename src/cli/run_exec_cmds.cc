@@ -10,6 +10,7 @@
 #include "run/container.h"
 #include "run/launch/exec.h"
 #include "run/lifecycle.h"
+#include "run/boot_restart.h"
 
 namespace mini::cli {
 namespace {
@@ -65,14 +66,29 @@ void RegisterExec(CLI::App& app, Globals& g) {
 void RegisterStart(CLI::App& app, Globals& g) {
   struct Opts {
     std::vector<std::string> names;
-    bool attach = false, interactive = false;
+    bool attach = false, interactive = false, all_restarting = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("start", "Start created or stopped containers");
   cmd->add_flag("-a,--attach", o->attach, "attach stdout/stderr and wait (exit status = the container's)");
   cmd->add_flag("-i,--interactive", o->interactive, "attach stdin");
-  cmd->add_option("container", o->names)->required();
+  cmd->add_flag("--all-restarting", o->all_restarting,
+                "start every container whose restart policy is always or unless-stopped (not stopped by the user), for boot");
+  cmd->add_option("container", o->names);
   cmd->callback([&g, o] {
+    if (o->all_restarting) {
+      if (!o->names.empty() || o->attach || o->interactive)
+        throw Error(ErrorKind::kInvalidInput, "--all-restarting takes no container names and no -a/-i");
+      StoreHandle st(g.root);
+      run::StartAllRestarting(
+          st.layout, [](const std::string& n) { std::cout << n << std::endl; },
+          [&g](const std::string& n, const std::string& err) {
+            PrintError(Error(n + ": " + err));
+            g.exit_code = 1;
+          });
+      return;
+    }
+    if (o->names.empty()) throw Error(ErrorKind::kInvalidInput, "\"mini start\" requires at least 1 argument");
     StoreHandle st(g.root);
     ContainerStore store(st.layout);
     if ((o->attach || o->interactive) && o->names.size() > 1)

@@ -213,7 +213,8 @@ ContainerState ContainerStore::LoadState(const std::string& id) const {
   if (!text && !PathExists(ConfigPath(id))) throw Error(ErrorKind::kNotFound, "No such container: " + id);
   auto j = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
   ContainerState s = j.is_object() ? StateFromJson(j) : ContainerState{};
-  if (s.status == ContainerStatus::kRunning && !ProcessAlive(s.monitor_pid, s.monitor_start)) {
+  bool live = s.status == ContainerStatus::kRunning || s.status == ContainerStatus::kRestarting;
+  if (live && !ProcessAlive(s.monitor_pid, s.monitor_start)) {
     // The monitor died without recording the end; the container died with it (PDEATHSIG).
     s.status = ContainerStatus::kExited;
     if (!ProcessAlive(s.pid, s.pid_start)) s.exit_code = 137;
@@ -228,7 +229,8 @@ void ContainerStore::SaveState(const std::string& id, const ContainerState& s) c
   if (mkdir(rt.c_str(), 0700) != 0 && errno != EEXIST) ThrowErrno("mkdir " + rt);
   WriteFast(rt + "/state.json", text);
   // A container's end is kept in the store too, so that it survives a reboot.
-  if (s.status != ContainerStatus::kRunning && IsDirectory(Dir(id))) WriteFast(Dir(id) + "/state.json", text);
+  bool live = s.status == ContainerStatus::kRunning || s.status == ContainerStatus::kRestarting;
+  if (!live && IsDirectory(Dir(id))) WriteFast(Dir(id) + "/state.json", text);
 }
 
 void ContainerStore::Remove(const std::string& id) const {

@@ -41,8 +41,9 @@ struct ContainerConfig {
 };
 
 /// A container's status; on disk and in `inspect` as Docker's names ("created", "running",
-/// "exited"). mini has no paused, restarting, removing or dead states.
-enum class ContainerStatus { kCreated, kRunning, kExited };
+/// "restarting" (between two runs of a restart policy), "exited"). mini has no paused (read
+/// live from the freezer), removing or dead states.
+enum class ContainerStatus { kCreated, kRunning, kExited, kRestarting };
 
 /// Docker's name of `s`.
 const char* ToString(ContainerStatus s);
@@ -64,6 +65,7 @@ struct ContainerState {
   uint64_t owner_start = 0;
   int exit_code = 0;
   bool oom_killed = false;
+  int restart_count = 0;           ///< restarts by the policy since the user's last start
   std::string started_at, finished_at, error;
   std::vector<std::string> cgroup_paths;
   std::optional<net::NetworkSettings> network;  ///< set while running on a bridge network

@@ -260,12 +260,13 @@ const char* ToString(ContainerStatus s) {
     case ContainerStatus::kCreated: return "created";
     case ContainerStatus::kRunning: return "running";
     case ContainerStatus::kExited: return "exited";
+    case ContainerStatus::kRestarting: return "restarting";
   }
   return "created";
 }
 
 ContainerStatus ContainerStatusFromString(std::string_view name) {
-  for (auto s : {ContainerStatus::kCreated, ContainerStatus::kRunning, ContainerStatus::kExited})
+  for (auto s : {ContainerStatus::kCreated, ContainerStatus::kRunning, ContainerStatus::kExited, ContainerStatus::kRestarting})
     if (name == ToString(s)) return s;
   throw Error("unknown container status \"" + std::string(name) + "\"");
 }
@@ -283,6 +284,7 @@ nlohmann::json ToJson(const ContainerState& s) {
           {"OwnerStart", s.owner_start}, {"ExitCode", s.exit_code},
           {"OOMKilled", s.oom_killed}, {"StartedAt", s.started_at}, {"FinishedAt", s.finished_at},
           {"Error", s.error}, {"CgroupPaths", s.cgroup_paths}};
+  if (s.restart_count) j["RestartCount"] = s.restart_count;
   if (s.network) {
     const net::NetworkSettings& n = *s.network;
     j["Network"] = {{"Name", n.network}, {"Id", n.network_id}, {"EndpointId", n.endpoint_id}, {"Bridge", n.bridge},
@@ -304,6 +306,7 @@ ContainerState StateFromJson(const nlohmann::json& j) {
   s.owner_start = j.value("OwnerStart", uint64_t{0});
   s.exit_code = j.value("ExitCode", 0);
   s.oom_killed = j.value("OOMKilled", false);
+  s.restart_count = j.value("RestartCount", 0);
   s.started_at = j.value("StartedAt", "");
   s.finished_at = j.value("FinishedAt", "");
   s.error = j.value("Error", "");

@@ -15,7 +15,8 @@ std::vector<std::string> PruneContainers(const Layout& layout, uint64_t* reclaim
   for (const auto& id : store.ListIds()) {
     try {
       ContainerConfig c = store.LoadConfig(id);
-      if (c.spec.build || store.LoadState(id).status == ContainerStatus::kRunning) continue;
+      ContainerStatus now = store.LoadState(id).status;
+      if (c.spec.build || now == ContainerStatus::kRunning || now == ContainerStatus::kRestarting) continue;
       uint64_t size = TreeSize(layout.LayerDiff(id));
       RemoveContainer(layout, id, false);
       *reclaimed += size;

@@ -5,6 +5,9 @@
 #include "common/error.h"
 #include "net/network_admin.h"
 #include "run/cgroup/freezer.h"
+#include "run/health.h"
+#include "run/health_checker.h"
+#include "run/restart_policy.h"
 #include "run/runtime_dir.h"
 
 namespace mini::run {
@@ -26,6 +29,28 @@ void EntrypointAndCmd(const ContainerConfig& c, json* entrypoint, json* cmd) {
     *cmd = nullptr;
   }
   if (!c.spec.args.empty()) *cmd = c.spec.args;
+}
+
+/// HostConfig.RestartPolicy, Init; Config.Healthcheck, StopSignal, StopTimeout (Docker leaves
+/// the unset ones out).
+void AddSupervise(const ContainerConfig& c, json* host, json* config) {
+  const SuperviseSpec& sv = c.spec.supervise;
+  RestartPolicy p;
+  try {
+    p = ParseRestartPolicy(sv.restart);
+  } catch (const Error&) {
+  }
+  (*host)["RestartPolicy"] = RestartPolicyJson(p);
+  if (sv.init) (*host)["Init"] = true;
+  try {
+    if (auto h = HealthConfigFor(sv, c.image.config)) (*config)["Healthcheck"] = HealthConfigJson(*h);
+    else if (sv.no_healthcheck) (*config)["Healthcheck"] = {{"Test", {"NONE"}}};
+  } catch (const Error&) {
+  }
+  std::string sig = sv.stop_signal;
+  if (sig.empty() && c.image.config.is_object() && c.image.config.contains("StopSignal")) sig = c.image.config.value("StopSignal", "");
+  if (!sig.empty()) (*config)["StopSignal"] = sig;
+  if (sv.stop_timeout) (*config)["StopTimeout"] = *sv.stop_timeout;
 }
 
 json HostConfigJson(const ContainerConfig& c, const std::string& volumes_dir) {
@@ -103,8 +128,9 @@ std::string LinkTarget(const std::string& overlay2, const std::string& lower) {
 json ContainerInspectJson(const ContainerConfig& c, const ContainerState& st, const LayerDirs& dirs,
                           const std::string& volumes_dir, const std::string& log_path) {
   bool running = st.status == ContainerStatus::kRunning;
-  json state = {{"Status", st.status},   {"Running", running},          {"Paused", false},
-                {"Restarting", false},   {"OOMKilled", st.oom_killed},  {"Dead", false},
+  bool restarting = st.status == ContainerStatus::kRestarting;
+  json state = {{"Status", st.status},   {"Running", running || restarting},  {"Paused", false},
+                {"Restarting", restarting},   {"OOMKilled", st.oom_killed},  {"Dead", false},
                 {"Pid", running ? st.pid : 0}, {"ExitCode", st.exit_code}, {"Error", st.error},
                 {"StartedAt", st.started_at.empty() ? "0001-01-01T00:00:00Z" : st.started_at},
                 {"FinishedAt", st.finished_at.empty() ? "0001-01-01T00:00:00Z" : st.finished_at}};
@@ -123,6 +149,8 @@ json ContainerInspectJson(const ContainerConfig& c, const ContainerState& st, co
                  {"Labels", OrNull(c.image.config, "Labels")}};
   json args = json::array();
   for (size_t i = 1; i < c.process.argv.size(); i++) args.push_back(c.process.argv[i]);
+  json host = HostConfigJson(c, volumes_dir);
+  AddSupervise(c, &host, &config);
   json graph = {{"Name", "overlay2"},
                 {"Data", {{"LowerDir", dirs.lower}, {"UpperDir", dirs.upper}, {"MergedDir", dirs.merged},
                           {"WorkDir", dirs.work}}}};
@@ -134,10 +162,10 @@ json ContainerInspectJson(const ContainerConfig& c, const ContainerState& st, co
           {"Image", c.image.id},
           {"LogPath", log_path},
           {"Name", "/" + c.name},
-          {"RestartCount", 0},
+          {"RestartCount", st.restart_count},
           {"Driver", "overlay2"},
           {"Platform", "linux"},
-          {"HostConfig", HostConfigJson(c, volumes_dir)},
+          {"HostConfig", host},
           {"GraphDriver", graph},
           {"Mounts", MountsJson(c, volumes_dir)},
           {"NetworkSettings", net::NetworkSettingsJson(c.spec.network, running && st.network ? &*st.network : nullptr)},
@@ -169,6 +197,11 @@ json InspectContainer(const Layout& layout, const std::string& id) {
   dirs.lower = init;
   for (const auto& l : c.image.lowers) dirs.lower += ":" + LinkTarget(layout.Overlay2Dir(), l);
   json j = ContainerInspectJson(c, st, dirs, layout.VolumesDir(), store.LogPath(id));
+  if (j["Config"].contains("Healthcheck") && j["Config"]["Healthcheck"]["Test"] != json::array({"NONE"})) {
+    // The checker's own file (run/health_checker.h), never state.json.
+    std::optional<HealthState> h = LoadHealth(layout, id);
+    j["State"]["Health"] = HealthStateJson(h.value_or(HealthState{}));
+  }
   if (st.status == ContainerStatus::kRunning && IsFrozen(id, st.cgroup_paths)) {  // read live, never stored
     j["State"]["Status"] = "paused";
     j["State"]["Paused"] = true;

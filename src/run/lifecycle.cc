@@ -23,12 +23,13 @@
 #include "net/network_store.h"
 #include "net/rootless_net.h"
 #include "run/anonymous_volumes.h"
+#include "run/cgroup/cgroup.h"
 #include "run/cgroup/freezer.h"
 #include "run/launch/attach.h"
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
-#include "common/timing.h"
+#include "run/supervisor.h"
 #include "run/launch/supervise.h"
 #include "run/userns/rootless_userns.h"
 #include "run/userns/userns_container.h"
@@ -97,15 +98,19 @@ void SaveFinalState(const ContainerStore& store, const std::string& id, const Co
 
 /// Runs `c` with this process as its monitor: records the "running" state once the command is
 /// exec'd (then calls `on_running`), and the final state afterwards, or removes the container
-/// when it was run with --rm. A failed start is recorded the same way, then rethrown.
+/// when it was run with --rm. A failed start is recorded the same way, then rethrown. With a
+/// restart policy (run/supervisor.h) it runs the container again while the policy says so;
+/// `on_restart` is called once, with the first exit code, before the first restart (then the
+/// later runs' output goes to stdout/stderr as they are: the caller points them at the log).
 LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoSpec& io,
-                       const std::function<void()>& on_running) {
+                       const std::function<void()>& on_running, std::function<void(int)> on_restart = nullptr) {
   ContainerStore store(layout);
   // Marks the lease active while this monitor lives: `rmi` tells running containers by it.
   UniqueFd active = mini::Lease::HoldActive(layout, ContainerLeaseName(c.id));
   ContainerState st;
   st.monitor_pid = getpid();
   st.monitor_start = ProcessStartTime(st.monitor_pid);
+  Supervisor sup(layout, c);
   auto finish = [&] {
     st.status = ContainerStatus::kExited;
     if (c.spec.remove) {
@@ -115,34 +120,49 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
       SaveFinalState(store, c.id, st);
   };
   LaunchResult res;
-  try {
-    res = LaunchContainer(layout, c, io, [&](pid_t pid, const std::vector<std::string>& cg, const net::NetworkSettings* net) {
-      st.status = ContainerStatus::kRunning;
-      st.pid = pid;
-      st.pid_start = ProcessStartTime(pid);
-      st.started_at = NowRfc3339();
-      st.cgroup_paths = cg;
-      if (net) st.network = *net;
-      store.SaveState(c.id, st);
-      if (on_running) on_running();
-    });
-  } catch (const StartError& e) {
-    st.exit_code = e.code();
-    st.error = e.what();
+  IoSpec run_io = io;
+  for (;;) {
+    int64_t began = MonotonicNowMs();
+    try {
+      res = LaunchContainer(layout, c, run_io, [&](pid_t pid, const std::vector<std::string>& cg, const net::NetworkSettings* net) {
+        st.status = ContainerStatus::kRunning;
+        st.exit_code = 0;  // a restart's previous exit is over (Docker shows 0 while it runs)
+        st.oom_killed = false;
+        st.pid = pid;
+        st.pid_start = ProcessStartTime(pid);
+        st.started_at = NowRfc3339();
+        st.cgroup_paths = cg;
+        if (net) st.network = *net;
+        store.SaveState(c.id, st);
+        sup.Started(st);
+        if (on_running) on_running();
+      });
+    } catch (const StartError& e) {
+      st.exit_code = e.code();
+      st.error = e.what();
+      st.finished_at = NowRfc3339();
+      finish();
+      throw;
+    } catch (const Error& e) {
+      st.exit_code = kExitMiniFailure;
+      st.error = e.what();
+      finish();
+      throw;
+    }
+    st.exit_code = res.exit_code;
+    st.oom_killed = res.oom_killed;
     st.finished_at = NowRfc3339();
-    finish();
-    throw;
-  } catch (const Error& e) {
-    st.exit_code = kExitMiniFailure;
-    st.error = e.what();
-    finish();
-    throw;
+    st.cgroup_paths.clear();
+    st.network.reset();
+    if (!sup.WillRestart(&st, MonotonicNowMs() - began)) break;
+    if (on_restart) {
+      on_restart(res.exit_code);
+      on_restart = nullptr;
+      run_io = IoSpec{};
+      run_io.tty = c.spec.tty;
+    }
+    if (!sup.WaitBackoff()) break;
   }
-  st.exit_code = res.exit_code;
-  st.oom_killed = res.oom_killed;
-  st.finished_at = NowRfc3339();
-  st.cgroup_paths.clear();
-  st.network.reset();
   finish();
   return res;
 }
@@ -182,6 +202,8 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     c.spec.ports.clear();
   }
   c.process = MakeProcessSpec(image.config, spec, c.hostname, [](const std::string& k) { return getenv(k.c_str()); });
+  ValidateSupervise(c.spec, image.config);
+  HealthConfigFor(c.spec.supervise, image.config);  // throws Docker's messages for bad --health-* flags
 
   InitLayerFiles files;
   files.hostname = c.hostname;
@@ -265,9 +287,24 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
     try {
       IoSpec mio = io;
       std::unique_ptr<IoRelay> relay = StartMonitorRelay(layout, c, &plan, &mio);
-      int code = RunInProcess(layout, c, mio);
-      if (relay) relay->Finish(code);
-      _exit(code);
+      // A restart policy: the client returns the first exit status, the monitor goes on
+      // restarting with its output in the log (docker run without -d does the same).
+      auto on_restart = [&](int code) {
+        std::string m = "=" + std::to_string(code);
+        (void)!write(err_w.get(), m.data(), m.size());
+        err_w.reset();
+        if (relay) {
+          // The relay goes on writing the log; the terminal it copied to is the client's.
+          UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+          for (int fd = 0; fd < 3 && null; fd++) dup2(null.get(), fd);
+        } else {
+          RedirectStdioToLog(ContainerStore(layout).LogPath(c.id));
+        }
+      };
+      LaunchResult r = Supervise(layout, c, mio, nullptr, on_restart);
+      TimingMark(c.spec.remove ? "remove container" : "save final state");
+      if (relay) relay->Finish(r.exit_code);
+      _exit(r.exit_code);
     } catch (const StartError& e) {
       report(e.code(), e.what());
     } catch (const std::exception& e) {
@@ -297,6 +334,7 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
       ssize_t n = read(err_r.get(), buf, sizeof buf);
       if (n > 0) msg.append(buf, static_cast<size_t>(n));
       else if (n == 0 || errno != EINTR) err_r.reset();
+      if (!err_r && !msg.empty() && msg[0] == '=') return atoi(msg.c_str() + 1);  // restarting on
     }
     // With err_r closed, look for the exit too: a relay client may have read its SIGCHLD.
     if (!(p[0].revents & POLLIN) && err_r) continue;
@@ -385,7 +423,10 @@ void RunDetached(const Layout& layout, const ContainerConfig& c) {
 
 void StartContainer(const Layout& layout, const std::string& id, bool attach, bool interactive, int* exit_code) {
   ContainerStore store(layout);
-  if (store.LoadState(id).status == ContainerStatus::kRunning) return;
+  ContainerState prev = store.LoadState(id);
+  if (prev.status == ContainerStatus::kRunning || prev.status == ContainerStatus::kRestarting) return;
+  // A monitor killed with -9 (or a reboot's) left its cgroups; the container died with it.
+  if (!prev.cgroup_paths.empty()) RemoveCgroupPaths(prev.cgroup_paths);
   ContainerConfig c = store.LoadConfig(id);
   if (!attach) {
     RunDetached(layout, c);
@@ -462,7 +503,11 @@ void ThawAfterSignal(const std::string& id, const ContainerState& st) {
 }  // namespace
 
 void KillContainer(const Layout& layout, const std::string& id, int sig) {
-  ContainerState st = ContainerStore(layout).LoadState(id);
+  ContainerStore store(layout);
+  ContainerState st = store.LoadState(id);
+  if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting)
+    MarkManuallyStopped(layout, store.LoadConfig(id));  // the user's kill ends the restart policy
+  if (st.status == ContainerStatus::kRestarting) return;  // the monitor sees the mark (Docker: no signal to send)
   if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
     throw Error(ErrorKind::kConflict, "Cannot kill container: " + id.substr(0, 12) + ": container is not running");
   if (kill(st.pid, sig) != 0) ThrowErrno("kill container " + id.substr(0, 12));
@@ -490,7 +535,7 @@ void UnpauseContainer(const Layout& layout, const std::string& id) {
   SetFrozen(id, st.cgroup_paths, false);
 }
 
-void RestartContainer(const Layout& layout, const std::string& id, int timeout_s) {
+void RestartContainer(const Layout& layout, const std::string& id, int timeout_s) {  // timeout_s < 0: the container's
   StopContainer(layout, id, timeout_s);
   StartContainer(layout, id, false, false, nullptr);
 }
@@ -498,25 +543,40 @@ void RestartContainer(const Layout& layout, const std::string& id, int timeout_s
 void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
-  if (st.status != ContainerStatus::kRunning) return;
-  if (ProcessAlive(st.pid, st.pid_start)) {
-    kill(st.pid, SIGTERM);
-    ThawAfterSignal(id, st);
-    if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
-      kill(st.pid, SIGKILL);
-      WaitForExit(st.pid, st.pid_start, 10000);
-    }
+  if (st.status != ContainerStatus::kRunning && st.status != ContainerStatus::kRestarting) return;
+  ContainerConfig c = store.LoadConfig(id);
+  MarkManuallyStopped(layout, c);  // before the signal: the monitor must not restart it
+  int sig = SIGTERM;
+  try {
+    sig = StopSignalFor(c.spec.supervise, c.image.config);
+  } catch (const Error&) {
   }
-  WaitForExit(st.monitor_pid, st.monitor_start, 10000);
+  if (timeout_s < 0) timeout_s = StopTimeoutFor(c.spec.supervise);
+  // A restarting monitor may start the next run meanwhile: look again until it is gone.
+  for (int round = 0; round < 3; round++) {
+    if (st.status == ContainerStatus::kRunning && ProcessAlive(st.pid, st.pid_start)) {
+      kill(st.pid, sig);
+      ThawAfterSignal(id, st);
+      if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
+        kill(st.pid, SIGKILL);
+        WaitForExit(st.pid, st.pid_start, 10000);
+      }
+    }
+    if (WaitForExit(st.monitor_pid, st.monitor_start, HasRestartPolicy(c) ? 2000 : 10000)) return;
+    st = store.LoadState(id);
+    if (st.status != ContainerStatus::kRunning && st.status != ContainerStatus::kRestarting) return;
+  }
 }
 
 int WaitContainer(const Layout& layout, const std::string& id) {
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
-  if (st.status == ContainerStatus::kRunning) {
+  if (st.status == ContainerStatus::kRunning && !HasRestartPolicy(store.LoadConfig(id))) {
     WaitForExit(st.monitor_pid, st.monitor_start, -1);
     if (!IsDirectory(store.Dir(id))) return st.exit_code;  // removed by --rm
     st = store.LoadState(id);
+  } else if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) {
+    return WaitForRunEnd(layout, id, st);  // a restart policy: the next end of a run
   }
   return st.exit_code;
 }
@@ -525,10 +585,11 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force, bo
   ContainerStore store(layout);
   ContainerState st = store.LoadState(id);
   ContainerConfig c = store.LoadConfig(id);
-  if (st.status == ContainerStatus::kRunning) {
+  if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) {
     if (!force)
-      throw Error(ErrorKind::kConflict, "You cannot remove a running container " + id +
+      throw Error(ErrorKind::kConflict, std::string("You cannot remove a ") + ToString(st.status) + " container " + id +
                   ". Stop the container before attempting removal or force remove");
+    MarkManuallyStopped(layout, c);
     if (ProcessAlive(st.pid, st.pid_start)) kill(st.pid, SIGKILL);
     ThawAfterSignal(id, st);
     WaitForExit(st.pid, st.pid_start, 10000);

@@ -43,11 +43,15 @@ void RunDetached(const Layout& layout, const ContainerConfig& c);
 /// Throws StartError when it cannot start.
 void StartContainer(const Layout& layout, const std::string& id, bool attach, bool interactive, int* exit_code);
 
-/// SIGTERM, then SIGKILL after `timeout_s`; returns when the monitor has recorded the exit.
+/// The stop signal (--stop-signal, the image's StopSignal, else SIGTERM), then SIGKILL after
+/// `timeout_s` (< 0: --stop-timeout, else 10); returns when the monitor has recorded the exit.
+/// Ends a restart policy (run/supervisor.h), also for a container that is restarting.
 void StopContainer(const Layout& layout, const std::string& id, int timeout_s);
-/// Sends `sig` to the container's init; throws Error if it is not running.
+/// Sends `sig` to the container's init (and ends a restart policy: a restarting container is
+/// only marked); throws Error if it is not running.
 void KillContainer(const Layout& layout, const std::string& id, int sig);
-/// Blocks until the container is not running; returns its exit code.
+/// Blocks until the container is not running (with a restart policy: until its run ends);
+/// returns its exit code.
 int WaitContainer(const Layout& layout, const std::string& id);
 /// Removes a container; a running one only with `force` (killed first). `volumes` (`rm -v`):
 /// its anonymous volumes too (run/anonymous_volumes.h).

@@ -9,7 +9,7 @@ namespace {
 
 TEST(ContainerStatus, DockerNamesRoundTrip) {
   for (auto [s, name] : {std::pair{ContainerStatus::kCreated, "created"}, std::pair{ContainerStatus::kRunning, "running"},
-                         std::pair{ContainerStatus::kExited, "exited"}}) {
+                         std::pair{ContainerStatus::kExited, "exited"}, std::pair{ContainerStatus::kRestarting, "restarting"}}) {
     EXPECT_STREQ(ToString(s), name);
     EXPECT_EQ(ContainerStatusFromString(name), s);
     nlohmann::json j = s;

@@ -16,6 +16,7 @@
 #include "common/timing.h"
 #include "run/launch/exit_status.h"
 #include "run/launch/namespaces.h"
+#include "run/launch/reaper.h"
 #include "run/security/security.h"
 #include "run/security/user_lookup.h"
 
@@ -127,6 +128,7 @@ int ExecProcess(const ExecParams& p) {
   if (p.seccomp) {
     if (int err = p.seccomp->Load()) throw Error(std::string("load seccomp filter: ") + std::strerror(err));
   }
+  if (p.init) BecomeInitReaper(p.mask);
   return Exec(p.process.argv, env);
 }
 
@@ -157,7 +159,7 @@ int ChildMain(const ChildArgs& a) {
       BringUpLoopback();
     }
 
-    int err = ExecProcess({a.process, a.caps, a.last_cap, a.mask, true, a.seccomp});
+    int err = ExecProcess({a.process, a.caps, a.last_cap, a.mask, true, a.seccomp, a.init});
     Report(a.err_fd, "X" + std::to_string(err) + " " + a.process.argv[0]);
     return ExitCodeForExecErrno(err);
   } catch (const std::exception& e) {

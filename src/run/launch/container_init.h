@@ -31,6 +31,7 @@ struct ChildArgs {
   sigset_t mask;                ///< signal mask to restore before exec
   Cgroup* cgroup = nullptr;     ///< joined first thing (the parent created it)
   const SeccompProgram* seccomp = nullptr;  ///< compiled by the parent before clone
+  bool init = false;            ///< --init: stay as PID 1, the reaper (launch/reaper.h)
 };
 
 /// What the container's first process and `mini exec` have in common, once they are inside
@@ -42,6 +43,7 @@ struct ExecParams {
   const sigset_t& mask;  ///< signal mask to restore
   bool create_cwd;       ///< mkdir -p the working directory (first process) or require it (exec)
   const SeccompProgram* seccomp = nullptr;  ///< loaded right before execve (none = unconfined)
+  bool init = false;     ///< --init: fork right before execve, the parent staying as the reaper
 };
 
 /// Resolves the user in the image's /etc/passwd and /etc/group, sets HOME, enters the working

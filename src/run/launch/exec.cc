@@ -104,6 +104,8 @@ int ExecInContainer(const Layout& layout, const std::string& id, const ExecSpec&
   ContainerStore store(layout);
   ContainerConfig c = store.LoadConfig(id);
   ContainerState st = store.LoadState(id);
+  if (st.status == ContainerStatus::kRestarting)
+    throw StartError(kExitMiniFailure, "Container " + id + " is restarting, wait until the container is running");
   if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
     throw StartError(kExitMiniFailure, "container " + id.substr(0, 12) + " is not running");
   ProcessSpec process = ExecProcessSpec(c, spec);

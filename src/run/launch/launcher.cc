@@ -95,6 +95,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   a.hostname = c.hostname;
   a.new_net = spec.network != "host";
   a.process = c.process;
+  a.init = spec.supervise.init;
   a.last_cap = LastCap();
   a.caps = ComputeCaps(spec.privileged, spec.cap_add, spec.cap_drop, a.last_cap);
   SeccompProgram seccomp = SeccompFor(layout, spec, a.caps);
