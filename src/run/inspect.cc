@@ -6,6 +6,7 @@
 #include "net/network_admin.h"
 #include "run/cgroup/freezer.h"
 #include "run/runtime_dir.h"
+#include "run/view_inspect.h"
 
 namespace mini::run {
 namespace {
@@ -169,6 +170,7 @@ json InspectContainer(const Layout& layout, const std::string& id) {
   dirs.lower = init;
   for (const auto& l : c.image.lowers) dirs.lower += ":" + LinkTarget(layout.Overlay2Dir(), l);
   json j = ContainerInspectJson(c, st, dirs, layout.VolumesDir(), store.LogPath(id));
+  AddViewToInspect(c, &j);
   if (st.status == ContainerStatus::kRunning && IsFrozen(id, st.cgroup_paths)) {  // read live, never stored
     j["State"]["Status"] = "paused";
     j["State"]["Paused"] = true;

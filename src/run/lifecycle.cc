@@ -26,6 +26,7 @@
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
+#include "run/view_setup.h"
 #include "common/timing.h"
 #include "run/launch/supervise.h"
 #include "run/userns/rootless_userns.h"
@@ -161,6 +162,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
       throw Error("network \"" + spec.network + "\" needs root: rootless mini supports none, host and slirp4netns");
   }
   CheckNetworkRequest(layout, c.spec);
+  View view = CheckViewRequest(layout, &c);
   for (const auto& m : c.spec.mounts) {
     if (m.kind != MountRequest::Kind::kBind) continue;
     if (m.create_source && !PathExists(m.source)) MakeDirs(m.source, 0755);  // Docker's -v
@@ -187,6 +189,8 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
   if (c.spec.network == net::kSlirpNetwork) files.resolv_conf = net::kSlirpResolvConf;
+  ApplyViewToInitLayer(layout, c, view, files.resolv_conf, &files);
+  files.hostname = c.hostname;
   ContainerStore store(layout);
   // The container's lease: the layers it stands on, its image (`rmi` asks) and its own layer
   // directories stay in the store for as long as the container exists. Made first, so a
@@ -208,6 +212,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
         throw;
       }
       TimingMark("create container (--rm)");
+      WriteCidFile(c);
       return c;
     }
     CreateContainerLayers(layout, c.id, files);
@@ -225,6 +230,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     throw;
   }
   TimingMark("create container (store)");
+  WriteCidFile(c);
   return c;
 }
 

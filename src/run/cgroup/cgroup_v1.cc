@@ -48,13 +48,14 @@ class CgroupV1 : public Cgroup {
     }
   }
 
-  void Apply(const Resources& res, bool privileged) {
+  void Apply(const Resources& res, bool privileged, const std::vector<DeviceRule>& devices) {
     std::string dev = Make("devices");
     if (privileged) {
       WriteCgroupFile(dev, "devices.allow", "a");
     } else {
       WriteCgroupFile(dev, "devices.deny", "a");
       for (const auto& r : DefaultDeviceRules()) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
+      for (const auto& r : devices) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
     }
     if (res.memory) {
       memory_ = Make("memory");
@@ -119,9 +120,10 @@ class CgroupV1 : public Cgroup {
 }  // namespace
 
 std::unique_ptr<Cgroup> CreateCgroupV1(const std::string& root, const std::string& id,
-                                       const Resources& res, bool privileged) {
+                                       const Resources& res, bool privileged,
+                                       const std::vector<DeviceRule>& devices) {
   auto cg = std::make_unique<CgroupV1>(root, id);
-  WithContext("cgroup", [&] { cg->Apply(res, privileged); });
+  WithContext("cgroup", [&] { cg->Apply(res, privileged, devices); });
   return cg;
 }
 

@@ -95,6 +95,10 @@ int ExecProcess(const ExecParams& p) {
   ExecUser user = WithContext("unable to find user", [&] {
     return ResolveExecUser(p.process.user, ReadImageFile("/etc/passwd"), ReadImageFile("/etc/group"));
   });
+  if (p.group_add && !p.group_add->empty()) {
+    std::vector<uint32_t> extra = ResolveGroupAdd(*p.group_add, ReadImageFile("/etc/group"));
+    user.sgids.insert(user.sgids.end(), extra.begin(), extra.end());
+  }
   std::vector<std::string> env = p.process.env;
   DefaultEnv(&env, "HOME", user.home);
 
@@ -144,12 +148,14 @@ int ChildMain(const ChildArgs& a) {
     // Into its cgroup, then make that the root of a new cgroup namespace.
     if (a.cgroup) WithContext("join cgroup", [&] { a.cgroup->JoinSelf(); });
     if (unshare(CLONE_NEWCGROUP) != 0) ThrowErrno("unshare cgroup namespace");
+    if (a.view) EnterJoinedNamespaces(*a.view);
     SetupStdio(a.tty_slave, a.stdio);
 
     TimingMark("child: sync, cgroup, cgroupns");
     SetupRootfs(a.rootfs);
     TimingMark("child: rootfs (overlay, pivot)");
     SetHostname(a.hostname);
+    if (a.view) SetDomainname(a.view->domainname);
     if (a.net) {
       net::ConfigureContainerNetwork(*a.net);
       TimingMark("child: network (lo, eth0, route)");
@@ -157,7 +163,8 @@ int ChildMain(const ChildArgs& a) {
       BringUpLoopback();
     }
 
-    int err = ExecProcess({a.process, a.caps, a.last_cap, a.mask, true, a.seccomp});
+    if (a.view) ApplyUlimits(a.view->ulimits);
+    int err = ExecProcess({a.process, a.caps, a.last_cap, a.mask, true, a.seccomp, a.view ? &a.view->group_add : nullptr});
     Report(a.err_fd, "X" + std::to_string(err) + " " + a.process.argv[0]);
     return ExitCodeForExecErrno(err);
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 
 #include "net/network_endpoint.h"
 #include "run/cgroup/cgroup.h"
+#include "run/launch/join_namespaces.h"
 #include "run/process_spec.h"
 #include "run/rootfs/rootfs.h"
 #include "run/security/capabilities.h"
@@ -31,6 +32,7 @@ struct ChildArgs {
   sigset_t mask;                ///< signal mask to restore before exec
   Cgroup* cgroup = nullptr;     ///< joined first thing (the parent created it)
   const SeccompProgram* seccomp = nullptr;  ///< compiled by the parent before clone
+  const ChildView* view = nullptr;          ///< joined namespaces, ulimits, domain name, groups
 };
 
 /// What the container's first process and `mini exec` have in common, once they are inside
@@ -42,6 +44,7 @@ struct ExecParams {
   const sigset_t& mask;  ///< signal mask to restore
   bool create_cwd;       ///< mkdir -p the working directory (first process) or require it (exec)
   const SeccompProgram* seccomp = nullptr;  ///< loaded right before execve (none = unconfined)
+  const std::vector<std::string>* group_add = nullptr;  ///< --group-add (names from /etc/group)
 };
 
 /// Resolves the user in the image's /etc/passwd and /etc/group, sets HOME, enters the working

@@ -1,0 +1,27 @@
+#pragma once
+/// The container's own cgroup at /sys/fs/cgroup, as Docker shows it. Runs in the container's
+/// first process after it joined its cgroup and unshared a cgroup namespace (so the root of
+/// every fresh cgroup mount is the container's cgroup), inside its mount namespace, with the
+/// new /sys mounted under the rootfs.
+///   v2: one cgroup2 mount.
+///   v1 and hybrid: a tmpfs with one fresh mount per host hierarchy (/sys/fs/cgroup/<name>,
+///   with the host's superblock options: "cpu,cpuacct", "name=systemd", cgroup2 "unified"),
+///   the host's symlinks (cpu -> cpu,cpuacct) and one per name of a co-mounted directory.
+/// Read-only unless `writable` (--privileged). Throws Error; `lenient` (rootless) skips a
+/// hierarchy that refuses the mount instead.
+#include <string>
+
+#include "common/in_root.h"
+
+namespace mini::run {
+
+void MountCgroupView(const InRoot& root, bool writable, bool lenient);
+
+/// Pure: the host's cgroup hierarchies under /sys/fs/cgroup from /proc/self/mountinfo text:
+/// (directory name, filesystem type "cgroup"/"cgroup2", mount data for a fresh mount).
+struct CgroupHierarchy {
+  std::string name, fstype, options;
+};
+std::vector<CgroupHierarchy> CgroupHierarchies(const std::string& mountinfo);
+
+}  // namespace mini::run
