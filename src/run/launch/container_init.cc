@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -97,7 +98,8 @@ int ExecProcess(const ExecParams& p) {
   });
   if (p.group_add && !p.group_add->empty()) {
     std::vector<uint32_t> extra = ResolveGroupAdd(*p.group_add, ReadImageFile("/etc/group"));
-    user.sgids.insert(user.sgids.end(), extra.begin(), extra.end());
+    for (uint32_t g : extra)
+      if (std::find(user.sgids.begin(), user.sgids.end(), g) == user.sgids.end()) user.sgids.push_back(g);
   }
   std::vector<std::string> env = p.process.env;
   DefaultEnv(&env, "HOME", user.home);

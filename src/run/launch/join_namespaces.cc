@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -34,7 +35,15 @@ UniqueFd OpenNs(pid_t pid, const char* kind) {
   return fd;
 }
 
+std::string SharedShmPath(const Layout& layout, const std::string& id) {
+  return ContainerStore(layout).RuntimeDir(id) + "/shm";
+}
+
 }  // namespace
+
+SharedShm::~SharedShm() {
+  if (!path.empty()) umount2(path.c_str(), MNT_DETACH);
+}
 
 LaunchView PrepareLaunchView(const Layout& layout, const ContainerConfig& c, RootfsView* rootfs) {
   const RunSpec& spec = c.spec;
@@ -56,7 +65,16 @@ LaunchView PrepareLaunchView(const Layout& layout, const ContainerConfig& c, Roo
       throw Error(ErrorKind::kInvalidInput, "non-shareable IPC (hint: use IpcMode:shareable for the donor container)");
     lv.ipc = OpenNs(pid, "ipc");
     lv.no_new |= CLONE_NEWIPC;
-    rootfs->shm_bind = "/proc/" + std::to_string(pid) + "/root/dev/shm";
+    rootfs->shm_bind = mode == "host" ? "/dev/shm" : SharedShmPath(layout, other.id);
+  } else if (v.ipc.kind == K::kShareable) {
+    std::string path = SharedShmPath(layout, c.id);
+    if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + path);
+    umount2(path.c_str(), MNT_DETACH);  // a previous run's, left by a killed monitor
+    std::string data = "mode=1777,size=" + std::to_string(v.shm_size);
+    if (mount("shm", path.c_str(), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data.c_str()) != 0)
+      ThrowErrno("mount " + path);
+    lv.shm.path = path;
+    rootfs->shm_bind = path;
   } else if (v.ipc.kind == K::kNone) {
     rootfs->shm_none = true;
   }

@@ -26,7 +26,18 @@ struct ChildView {
   std::vector<std::string> group_add;
 };
 
+/// --ipc shareable: the container's /dev/shm, a tmpfs on the host at <runtime dir>/shm that
+/// joiners bind too; unmounted (detached) when the container's launch ends.
+struct SharedShm {
+  std::string path;
+  SharedShm() = default;
+  SharedShm(SharedShm&& o) noexcept : path(std::move(o.path)) { o.path.clear(); }
+  SharedShm& operator=(SharedShm&&) = delete;
+  ~SharedShm();
+};
+
 struct LaunchView {
+  SharedShm shm;
   UniqueFd net, ipc, pid;  ///< the other containers' namespaces (kept open until the clone)
   ChildView child;
   int no_new = 0;          ///< CLONE_NEW* flags the container must not get (shared or joined)
