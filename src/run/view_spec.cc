@@ -221,6 +221,9 @@ View ParseView(const RunSpec& spec) {
     std::string key = kv.substr(0, eq);
     if (key.rfind("net.", 0) == 0 && spec.network == "host")
       throw Invalid("sysctl \"" + key + "\" is not allowed in the hosts network namespace");
+    // runc's rule: an ipc sysctl of the host's ipc namespace would change the host.
+    if (key.rfind("net.", 0) != 0 && s.ipc_mode == "host")
+      throw Invalid("sysctl \"" + key + "\" is not allowed in the hosts ipc namespace");
     v.sysctls.emplace_back(key, kv.substr(eq + 1));
   }
   for (const auto& l : s.labels) {

@@ -88,6 +88,7 @@ check_refused 'invalid argument "db" for "--add-host" flag: bad format for add-h
 check_refused 'invalid argument "nofile=x" for "--ulimit" flag: strconv.ParseInt: parsing "x": invalid syntax' --ulimit nofile=x
 check_refused "invalid argument \"kernel.hostname=x\" for \"--sysctl\" flag: sysctl 'kernel.hostname=x' is not whitelisted" --sysctl kernel.hostname=x
 check_refused 'sysctl "net.ipv4.ip_forward" is not allowed in the hosts network namespace' --network host --sysctl net.ipv4.ip_forward=1
+check_refused 'sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace' --ipc host --sysctl kernel.shmmax=1
 check_refused 'error gathering device information while adding custom device "/dev/nope": No such file or directory' --device /dev/nope
 check_refused '--ipc: invalid IPC mode' --ipc bogus
 check_refused '--pid: invalid PID mode' --pid bogus

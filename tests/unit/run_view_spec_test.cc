@@ -96,6 +96,8 @@ TEST(ViewSpec, Sysctls) {
   RunSpec host = With([](ViewSpec& s) { s.sysctls = {"net.ipv4.ip_forward=1"}; });
   host.network = "host";
   EXPECT_EQ(ErrorOf([&] { ParseView(host); }), "sysctl \"net.ipv4.ip_forward\" is not allowed in the hosts network namespace");
+  RunSpec ipc = With([](ViewSpec& s) { s.sysctls = {"kernel.shmmax=1"}; s.ipc_mode = "host"; });
+  EXPECT_EQ(ErrorOf([&] { ParseView(ipc); }), "sysctl \"kernel.shmmax\" is not allowed in the hosts ipc namespace");
 }
 
 TEST(ViewSpec, LabelsAndModes) {
