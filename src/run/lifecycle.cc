@@ -190,7 +190,6 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   }
   if (c.spec.network == net::kSlirpNetwork) files.resolv_conf = net::kSlirpResolvConf;
   ApplyViewToInitLayer(layout, c, view, files.resolv_conf, &files);
-  files.hostname = c.hostname;
   ContainerStore store(layout);
   // The container's lease: the layers it stands on, its image (`rmi` asks) and its own layer
   // directories stay in the store for as long as the container exists. Made first, so a
