@@ -20,6 +20,10 @@ else
   for h in $(awk '$9 ~ /^cgroup2?$/ && $5 ~ "^/sys/fs/cgroup/" {sub("/sys/fs/cgroup/", "", $5); print $5}' /proc/self/mountinfo); do
     mini run --rm --network none busybox test -d "/sys/fs/cgroup/$h" || fail "no /sys/fs/cgroup/$h in the container"
   done
+  # Its own memory cgroup even without --memory; no view of hierarchies it has no cgroup in
+  # (their namespace root would show other containers' cgroups).
+  mini run --rm --network none busybox test -f /sys/fs/cgroup/memory/memory.limit_in_bytes || fail "no own memory cgroup"
+  expect_eq "$(mini run --rm --network none busybox ls /sys/fs/cgroup/freezer)" "" "/sys/fs/cgroup/freezer"
 fi
 out=$(mini run --rm --network none --memory 64m busybox sh -c "echo 1 > $mem" 2>&1) && fail "the cgroup view is writable"
 grep "Read-only file system" <<<"$out" >/dev/null || fail "write to $mem: $out"

@@ -159,6 +159,9 @@ TEST(CgroupView, Hierarchies) {
   EXPECT_EQ(hs[3].name, "unified");
   EXPECT_EQ(hs[3].fstype, "cgroup2");
   EXPECT_EQ(hs[3].options, "");
+  EXPECT_EQ(CgroupViewDirs({"/sys/fs/cgroup/cpu,cpuacct/mini/abc", "/sys/fs/cgroup/memory/mini/abc",
+                            "/sys/fs/cgroup/mini/abc", "/elsewhere/x"}),
+            (std::vector<std::string>{"cpu,cpuacct", "memory", "mini"}));
 }
 
 }  // namespace

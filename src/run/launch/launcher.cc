@@ -21,6 +21,7 @@
 #include "run/launch/exit_status.h"
 #include "run/launch/namespaces.h"
 #include "run/launch/pty.h"
+#include "run/rootfs/cgroup_view.h"
 #include "run/launch/supervise.h"
 #include "run/runtime_dir.h"
 #include "run/security/seccomp_default.h"
@@ -136,6 +137,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     a.net = endpoint->ChildConfig();
   }
   std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged, view.device_rules);
+  a.rootfs.view.cgroup_dirs = CgroupViewDirs(cgroup->Paths());
   TimingMark("create cgroup");
   UniqueFd sync_r, sync_w, err_r, err_w;
   Pipe(&sync_r, &sync_w);

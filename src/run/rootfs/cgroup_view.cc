@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -78,7 +79,18 @@ std::vector<CgroupHierarchy> CgroupHierarchies(const std::string& mountinfo) {
   return out;
 }
 
-void MountCgroupView(const InRoot& root, bool writable, bool lenient) {
+std::vector<std::string> CgroupViewDirs(const std::vector<std::string>& cgroup_paths) {
+  std::vector<std::string> out;
+  for (const auto& p : cgroup_paths) {
+    if (p.rfind(kPrefix, 0) != 0) continue;
+    std::string rest = p.substr(std::string(kPrefix).size());
+    std::string name = rest.substr(0, rest.find('/'));
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+void MountCgroupView(const InRoot& root, bool writable, bool lenient, const std::vector<std::string>& own) {
   unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (writable ? 0 : MS_RDONLY);
   UniqueFd target = root.Open("/sys/fs/cgroup", O_PATH | O_DIRECTORY);
   if (!target) ThrowErrno("open /sys/fs/cgroup");
@@ -96,6 +108,7 @@ void MountCgroupView(const InRoot& root, bool writable, bool lenient) {
   std::vector<std::string> names;
   for (const auto& h : hs) {
     if (mkdirat(dir.get(), h.name.c_str(), 0755) != 0) ThrowErrno("mkdir /sys/fs/cgroup/" + h.name);
+    if (std::find(own.begin(), own.end(), h.name) == own.end()) continue;
     UniqueFd d = OpenAt(dir.get(), h.name, O_PATH | O_DIRECTORY);
     std::string at = FdPath(d.get());
     if (mount("cgroup", at.c_str(), h.fstype.c_str(), flags, h.options.empty() ? nullptr : h.options.c_str()) != 0) {

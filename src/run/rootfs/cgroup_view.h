@@ -10,12 +10,20 @@
 /// Read-only unless `writable` (--privileged). Throws Error; `lenient` (rootless) skips a
 /// hierarchy that refuses the mount instead.
 #include <string>
+#include <vector>
 
 #include "common/in_root.h"
 
 namespace mini::run {
 
-void MountCgroupView(const InRoot& root, bool writable, bool lenient);
+/// v1: only the hierarchies in `own` (directory names under /sys/fs/cgroup that hold the
+/// container's cgroup) are mounted; the others stay empty directories (their namespace root
+/// would be the monitor's cgroup, with other containers' cgroups under it).
+void MountCgroupView(const InRoot& root, bool writable, bool lenient, const std::vector<std::string>& own);
+
+/// Pure: the directory names under /sys/fs/cgroup of v1 cgroup paths
+/// ("/sys/fs/cgroup/cpu,cpuacct/mini/<id>" -> "cpu,cpuacct").
+std::vector<std::string> CgroupViewDirs(const std::vector<std::string>& cgroup_paths);
 
 /// Pure: the host's cgroup hierarchies under /sys/fs/cgroup from /proc/self/mountinfo text:
 /// (directory name, filesystem type "cgroup"/"cgroup2", mount data for a fresh mount).

@@ -212,7 +212,7 @@ void SetupRootfs(const RootfsConfig& given) {
     }
   }
   TimingMark("child: proc, sys");
-  if (cfg.view.cgroup_view) MountCgroupView(root, cfg.privileged, IsRootless());
+  if (cfg.view.cgroup_view) MountCgroupView(root, cfg.privileged, IsRootless(), cfg.view.cgroup_dirs);
   TimingMark("child: /sys/fs/cgroup");
   SetupDev(root, cfg);
   SetupUserMounts(root, cfg);

@@ -28,6 +28,7 @@ struct RootfsView {
   std::string shm_bind;   ///< host directory bound on /dev/shm (--ipc host, container:NAME)
   bool shm_none = false;  ///< --ipc none: no /dev/shm mount
   bool cgroup_view = true;
+  std::vector<std::string> cgroup_dirs;  ///< v1: hierarchies with the container's cgroup (cgroup_view.h)
 };
 
 /// mknod (or, with `bind`, bind the host node on an empty file) of each device, its parent
