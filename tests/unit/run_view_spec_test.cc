@@ -142,23 +142,6 @@ TEST(ViewSpec, GroupAdd) {
 }
 
 TEST(CgroupView, Hierarchies) {
-  std::string mi =
-      "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-      "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct\n"
-      "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory\n"
-      "40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd,release_agent=/x\n"
-      "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate\n"
-      "50 23 0:40 / /mnt/other rw - cgroup cgroup rw,pids\n";
-  auto hs = CgroupHierarchies(mi);
-  ASSERT_EQ(hs.size(), 4u);
-  EXPECT_EQ(hs[0].name, "cpu,cpuacct");
-  EXPECT_EQ(hs[0].options, "cpu,cpuacct");
-  EXPECT_EQ(hs[1].options, "memory");
-  EXPECT_EQ(hs[1].fstype, "cgroup");
-  EXPECT_EQ(hs[2].options, "none,name=systemd");
-  EXPECT_EQ(hs[3].name, "unified");
-  EXPECT_EQ(hs[3].fstype, "cgroup2");
-  EXPECT_EQ(hs[3].options, "");
   EXPECT_EQ(CgroupViewDirs({"/sys/fs/cgroup/cpu,cpuacct/mini/abc", "/sys/fs/cgroup/memory/mini/abc",
                             "/sys/fs/cgroup/mini/abc", "/elsewhere/x"}),
             (std::vector<std::string>{"cpu,cpuacct", "memory", "mini"}));

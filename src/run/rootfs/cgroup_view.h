@@ -4,9 +4,9 @@
 /// every fresh cgroup mount is the container's cgroup), inside its mount namespace, with the
 /// new /sys mounted under the rootfs.
 ///   v2: one cgroup2 mount.
-///   v1 and hybrid: a tmpfs with one fresh mount per host hierarchy (/sys/fs/cgroup/<name>,
-///   with the host's superblock options: "cpu,cpuacct", "name=systemd", cgroup2 "unified"),
-///   the host's symlinks (cpu -> cpu,cpuacct) and one per name of a co-mounted directory.
+///   v1 and hybrid: a tmpfs with a directory per host hierarchy, a fresh mount of those that
+///   hold the container's cgroup (/sys/fs/cgroup/<controllers>), the host's symlinks
+///   (cpu -> cpu,cpuacct) and one per name of a co-mounted directory.
 /// Read-only unless `writable` (--privileged). Throws Error; `lenient` (rootless) skips a
 /// hierarchy that refuses the mount instead.
 #include <string>
@@ -24,12 +24,5 @@ void MountCgroupView(const InRoot& root, bool writable, bool lenient, const std:
 /// Pure: the directory names under /sys/fs/cgroup of v1 cgroup paths
 /// ("/sys/fs/cgroup/cpu,cpuacct/mini/<id>" -> "cpu,cpuacct").
 std::vector<std::string> CgroupViewDirs(const std::vector<std::string>& cgroup_paths);
-
-/// Pure: the host's cgroup hierarchies under /sys/fs/cgroup from /proc/self/mountinfo text:
-/// (directory name, filesystem type "cgroup"/"cgroup2", mount data for a fresh mount).
-struct CgroupHierarchy {
-  std::string name, fstype, options;
-};
-std::vector<CgroupHierarchy> CgroupHierarchies(const std::string& mountinfo);
 
 }  // namespace mini::run
