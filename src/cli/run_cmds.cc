@@ -31,6 +31,7 @@
 #include "run/supervisor.h"
 #include "run/security/seccomp_default.h"
 #include "run/userns/userns.h"
+#include "run/view_inspect.h"
 
 namespace mini::cli {
 namespace {
@@ -284,8 +285,7 @@ void RegisterPs(CLI::App& app, Globals& g) {
       bool paused = run::IsPaused(id, st);
       std::string status = paused ? "paused" : run::ToString(st.status);
       std::string health = run::HealthStatusOf(s.layout, c, st);
-      const nlohmann::json& icfg = c.image.config;
-      nlohmann::json labels = icfg.is_object() && icfg.contains("Labels") && icfg["Labels"].is_object() ? icfg["Labels"] : nlohmann::json::object();
+      nlohmann::json labels = run::ContainerLabels(c);  // the image's, with --label over them
       if (!f.Any("status", [&](const std::string& v) { return v == status; }) ||
           !f.Any("name", [&](const std::string& v) { return c.name.find(v) != std::string::npos; }) ||
           !f.Any("id", [&](const std::string& v) { return id.starts_with(v); }) ||

@@ -36,9 +36,10 @@ std::string DefaultHostsContent() {
 }
 
 std::string HostsContentFor(const Lease& self, const std::vector<Lease>& members, bool with_peers) {
-  std::string out = DefaultHostsContent();
-  if (!with_peers) return out + Line(self.ip, {self.hostname});
-  std::vector<std::string> own = {self.hostname, self.name};
+  std::string out = DefaultHostsContent() + self.extra_hosts;
+  std::string fqdn = self.domainname.empty() ? "" : self.hostname + "." + self.domainname;
+  if (!with_peers) return out + Line(self.ip, {fqdn, self.hostname});
+  std::vector<std::string> own = {fqdn, self.hostname, self.name};
   own.insert(own.end(), self.aliases.begin(), self.aliases.end());
   out += Line(self.ip, own);
   std::vector<const Lease*> peers;

@@ -20,6 +20,7 @@ using nlohmann::json;
 std::string LeaseText(const Lease& l) {
   return json{{"ContainerId", l.container_id}, {"Name", l.name},         {"Hostname", l.hostname},
               {"Aliases", l.aliases},         {"HostVeth", l.host_veth}, {"HostsFile", l.hosts_file},
+              {"Domainname", l.domainname},   {"ExtraHosts", l.extra_hosts},
               {"MacAddress", l.mac},          {"EndpointId", l.endpoint_id},
               {"MonitorPid", l.monitor_pid},  {"MonitorStart", l.monitor_start}, {"Ports", PortMappingsJson(l.ports)}}
       .dump();
@@ -36,6 +37,8 @@ std::optional<Lease> ParseLease(const std::string& ip, const std::string& text) 
   l.aliases = j.value("Aliases", std::vector<std::string>{});
   l.host_veth = j.value("HostVeth", "");
   l.hosts_file = j.value("HostsFile", "");
+  l.domainname = j.value("Domainname", "");
+  l.extra_hosts = j.value("ExtraHosts", "");
   l.mac = j.value("MacAddress", "");
   l.endpoint_id = j.value("EndpointId", "");
   l.monitor_pid = j.value("MonitorPid", 0);

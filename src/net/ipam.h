@@ -25,6 +25,8 @@ struct Lease {
   std::string name;      ///< container name
   std::string hostname;
   std::vector<std::string> aliases;
+  std::string domainname;   ///< --domainname: the own line is "ip host.domain host"
+  std::string extra_hosts;  ///< --add-host lines ("IP\tNAME\n"), after Docker's defaults
   std::string host_veth;   ///< host end of its veth pair
   std::string hosts_file;  ///< its /etc/hosts in the init layer (updated in place)
   std::string mac;

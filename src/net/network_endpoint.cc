@@ -87,6 +87,9 @@ Endpoint::Endpoint(const Layout& layout, const EndpointRequest& req, const std::
   want.hostname = req.hostname;
   want.aliases = req.aliases;
   want.hosts_file = hosts_path;
+  want.domainname = req.domainname;
+  for (const auto& [name, ip] : req.extra_hosts)
+    want.extra_hosts += (ip == "host-gateway" ? net_.gateway : ip) + "\t" + name + "\n";
   want.endpoint_id = NewRandomId();
   // Named after the endpoint, not the container: a restart never meets the pair of its
   // previous run that is still being deleted.

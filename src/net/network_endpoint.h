@@ -37,6 +37,9 @@ struct EndpointRequest {
   std::string ip;       ///< --ip, or empty
   std::vector<std::string> aliases;
   std::vector<PortRequest> ports;
+  std::string domainname;  ///< --domainname
+  /// --add-host (name, address or "host-gateway": the network's gateway), in order
+  std::vector<std::pair<std::string, std::string>> extra_hosts;
 };
 
 class Endpoint {

@@ -62,7 +62,9 @@ std::string NetworkNameFor(const std::string& mode) {
 }
 
 bool UsesBridgeNetwork(const std::string& mode) {
-  return mode != "none" && mode != "host" && mode != kSlirpNetwork;  // slirp4netns: rootless, no bridge
+  // slirp4netns: rootless, no bridge; container:NAME joins another container's namespace
+  return mode != "none" && mode != "host" && mode != kSlirpNetwork && mode.rfind("container:", 0) != 0 &&
+         mode != "container";
 }
 
 bool SubnetsOverlap(uint32_t a, int alen, uint32_t b, int blen) {

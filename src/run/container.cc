@@ -1,5 +1,7 @@
 #include "run/container.h"
 
+#include <sys/mount.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -243,6 +245,7 @@ void ContainerStore::Remove(const std::string& id) const {
   }
   RemoveCgroupPaths({V1FreezerDir(id)});  // made by a pause on cgroup v1 (run/cgroup/freezer.h)
   RemoveContainerLayers(layout_, id);
+  umount2((RuntimeDir(id) + "/shm").c_str(), MNT_DETACH);  // --ipc shareable (a killed monitor's)
   RemoveTree(RuntimeDir(id));
   RemoveTree(Dir(id));
   mini::Lease::RemovePersistent(layout_, ContainerLeaseName(id));  // last: what it held may go now

@@ -9,6 +9,7 @@
 #include "run/health_checker.h"
 #include "run/restart_policy.h"
 #include "run/runtime_dir.h"
+#include "run/view_inspect.h"
 
 namespace mini::run {
 namespace {
@@ -202,6 +203,7 @@ json InspectContainer(const Layout& layout, const std::string& id) {
     std::optional<HealthState> h = LoadHealth(layout, id);
     j["State"]["Health"] = HealthStateJson(h.value_or(HealthState{}));
   }
+  AddViewToInspect(c, &j);
   if (st.status == ContainerStatus::kRunning && IsFrozen(id, st.cgroup_paths)) {  // read live, never stored
     j["State"]["Status"] = "paused";
     j["State"]["Paused"] = true;

@@ -30,6 +30,7 @@
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
 #include "run/supervisor.h"
+#include "run/view_setup.h"
 #include "run/launch/supervise.h"
 #include "run/userns/rootless_userns.h"
 #include "run/userns/userns_container.h"
@@ -187,6 +188,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   CheckNetworkRequest(layout, c.spec);
   ParseLogOptions(c.spec.log);  // Docker's messages for a bad --log-driver, --log-opt, --detach-keys
   ParseDetachKeys(c.spec.log.detach_keys);
+  View view = CheckViewRequest(layout, &c);
   for (const auto& m : c.spec.mounts) {
     if (m.kind != MountRequest::Kind::kBind) continue;
     if (m.create_source && !PathExists(m.source)) MakeDirs(m.source, 0755);  // Docker's -v
@@ -215,6 +217,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     files.resolv_conf = FilterResolvConf(ReadFileIfExists("/etc/resolv.conf", 1 << 20).value_or(""));
   }
   if (c.spec.network == net::kSlirpNetwork) files.resolv_conf = net::kSlirpResolvConf;
+  ApplyViewToInitLayer(layout, c, view, files.resolv_conf, &files);
   ContainerStore store(layout);
   // The container's lease: the layers it stands on, its image (`rmi` asks) and its own layer
   // directories stay in the store for as long as the container exists. Made first, so a
@@ -236,6 +239,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
         throw;
       }
       TimingMark("create container (--rm)");
+      WriteCidFile(c);
       anonymous.Keep();
       return c;
     }
@@ -254,6 +258,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     throw;
   }
   TimingMark("create container (store)");
+  WriteCidFile(c);
   anonymous.Keep();
   return c;
 }

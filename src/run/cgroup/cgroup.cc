@@ -69,10 +69,11 @@ void JoinCgroupPaths(const std::vector<std::string>& paths) {
   for (const auto& p : paths) WriteCgroupFile(p, PathExists(p + "/tasks") ? "tasks" : "cgroup.procs", "0");
 }
 
-std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged) {
+std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged,
+                                     const std::vector<DeviceRule>& devices) {
   if (IsRootless()) return CreateRootlessCgroup(id, res);
-  if (DetectCgroupMode() == CgroupMode::kV2) return CreateCgroupV2(kCgroupRoot, id, res, privileged);
-  return CreateCgroupV1(kCgroupRoot, id, res, privileged);
+  if (DetectCgroupMode() == CgroupMode::kV2) return CreateCgroupV2(kCgroupRoot, id, res, privileged, devices);
+  return CreateCgroupV1(kCgroupRoot, id, res, privileged, devices);
 }
 
 }  // namespace mini::run

@@ -49,11 +49,15 @@ class Cgroup {
 
 /// Creates mini/<id> with `res` applied and the device rules (allow-all when privileged).
 /// Throws Error naming the file that could not be written; nothing is left behind on failure.
-std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged);
+/// `devices` (--device) are allowed after the defaults.
+std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged,
+                                     const std::vector<DeviceRule>& devices = {});
 std::unique_ptr<Cgroup> CreateCgroupV1(const std::string& root, const std::string& id,
-                                       const Resources& res, bool privileged);
+                                       const Resources& res, bool privileged,
+                                       const std::vector<DeviceRule>& devices = {});
 std::unique_ptr<Cgroup> CreateCgroupV2(const std::string& root, const std::string& id,
-                                       const Resources& res, bool privileged);
+                                       const Resources& res, bool privileged,
+                                       const std::vector<DeviceRule>& devices = {});
 /// The cgroup of a rootless container: a v2 cgroup under the delegated directory when there is
 /// one (no device program: a user namespace may not load BPF; /dev holds only bind mounts of
 /// harmless nodes), else an empty one and, when `res` has limits, the warning

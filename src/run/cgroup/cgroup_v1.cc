@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -31,9 +32,17 @@ class CgroupV1 : public Cgroup {
 
   /// Creates mini/<id> under `ctrl` and returns its path; the parent mini/ is made on first use.
   std::string Make(const std::string& ctrl) {
-    std::string parent = root_ + "/" + ctrl + "/mini";
+    // Co-mounted controllers (cpu -> cpu,cpuacct) share one directory.
+    std::string base = root_ + "/" + ctrl;
+    if (char* real = realpath(base.c_str(), nullptr)) {
+      base = real;
+      free(real);
+    }
+    for (const auto& d : dirs_)
+      if (d == base + "/mini/" + id_) return d;
+    std::string parent = base + "/mini";
     if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + parent);
-    if (ctrl == "cpuset") InheritCpuset(root_ + "/cpuset", parent);
+    if (ctrl == "cpuset") InheritCpuset(base, parent);
     std::string dir = parent + "/" + id_;
     if (mkdir(dir.c_str(), 0755) != 0) ThrowErrno("mkdir " + dir);
     dirs_.push_back(dir);
@@ -48,13 +57,14 @@ class CgroupV1 : public Cgroup {
     }
   }
 
-  void Apply(const Resources& res, bool privileged) {
+  void Apply(const Resources& res, bool privileged, const std::vector<DeviceRule>& devices) {
     std::string dev = Make("devices");
     if (privileged) {
       WriteCgroupFile(dev, "devices.allow", "a");
     } else {
       WriteCgroupFile(dev, "devices.deny", "a");
       for (const auto& r : DefaultDeviceRules()) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
+      for (const auto& r : devices) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
     }
     if (res.memory) {
       memory_ = Make("memory");
@@ -84,6 +94,13 @@ class CgroupV1 : public Cgroup {
     if (res.pids_limit) {
       std::string p = Make("pids");
       WriteCgroupFile(p, "pids.max", *res.pids_limit > 0 ? std::to_string(*res.pids_limit) : "max");
+    }
+    // Docker's containers have their own memory, cpu and pids cgroups even without limits:
+    // what /sys/fs/cgroup shows them (rootfs/cgroup_view.h) and what their tools read.
+    for (const char* c : {"memory", "cpu", "cpuacct", "pids"}) {
+      if (!IsDirectory(root_ + "/" + c)) continue;
+      std::string dir = Make(c);
+      if (std::string(c) == "memory" && memory_.empty()) memory_ = dir;
     }
   }
 
@@ -119,9 +136,10 @@ class CgroupV1 : public Cgroup {
 }  // namespace
 
 std::unique_ptr<Cgroup> CreateCgroupV1(const std::string& root, const std::string& id,
-                                       const Resources& res, bool privileged) {
+                                       const Resources& res, bool privileged,
+                                       const std::vector<DeviceRule>& devices) {
   auto cg = std::make_unique<CgroupV1>(root, id);
-  WithContext("cgroup", [&] { cg->Apply(res, privileged); });
+  WithContext("cgroup", [&] { cg->Apply(res, privileged, devices); });
   return cg;
 }
 

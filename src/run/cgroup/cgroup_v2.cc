@@ -36,7 +36,7 @@ class CgroupV2 : public Cgroup {
   CgroupV2(std::string root, std::string id) : root_(std::move(root)), id_(std::move(id)) {}
   ~CgroupV2() override { Destroy(); }
 
-  void Apply(const Resources& res, bool privileged) {
+  void Apply(const Resources& res, bool privileged, const std::vector<DeviceRule>& devices) {
     std::vector<std::string> want;
     if (res.memory) want.push_back("memory");
     if (res.cpus || res.cpu_shares) want.push_back("cpu");
@@ -71,7 +71,9 @@ class CgroupV2 : public Cgroup {
     if (!privileged) {
       UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (!fd) ThrowErrno("open " + dir);
-      WithContext("device program", [&] { AttachDeviceProgram(fd.get(), DefaultDeviceRules()); });
+      std::vector<DeviceRule> rules = DefaultDeviceRules();
+      rules.insert(rules.end(), devices.begin(), devices.end());
+      WithContext("device program", [&] { AttachDeviceProgram(fd.get(), rules); });
     }
   }
 
@@ -102,9 +104,10 @@ class CgroupV2 : public Cgroup {
 }  // namespace
 
 std::unique_ptr<Cgroup> CreateCgroupV2(const std::string& root, const std::string& id,
-                                       const Resources& res, bool privileged) {
+                                       const Resources& res, bool privileged,
+                                       const std::vector<DeviceRule>& devices) {
   auto cg = std::make_unique<CgroupV2>(root, id);
-  WithContext("cgroup", [&] { cg->Apply(res, privileged); });
+  WithContext("cgroup", [&] { cg->Apply(res, privileged, devices); });
   return cg;
 }
 

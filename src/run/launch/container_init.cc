@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -96,6 +97,11 @@ int ExecProcess(const ExecParams& p) {
   ExecUser user = WithContext("unable to find user", [&] {
     return ResolveExecUser(p.process.user, ReadImageFile("/etc/passwd"), ReadImageFile("/etc/group"));
   });
+  if (p.group_add && !p.group_add->empty()) {
+    std::vector<uint32_t> extra = ResolveGroupAdd(*p.group_add, ReadImageFile("/etc/group"));
+    for (uint32_t g : extra)
+      if (std::find(user.sgids.begin(), user.sgids.end(), g) == user.sgids.end()) user.sgids.push_back(g);
+  }
   std::vector<std::string> env = p.process.env;
   DefaultEnv(&env, "HOME", user.home);
 
@@ -146,12 +152,14 @@ int ChildMain(const ChildArgs& a) {
     // Into its cgroup, then make that the root of a new cgroup namespace.
     if (a.cgroup) WithContext("join cgroup", [&] { a.cgroup->JoinSelf(); });
     if (unshare(CLONE_NEWCGROUP) != 0) ThrowErrno("unshare cgroup namespace");
+    if (a.view) EnterJoinedNamespaces(*a.view);
     SetupStdio(a.tty_slave, a.stdio);
 
     TimingMark("child: sync, cgroup, cgroupns");
     SetupRootfs(a.rootfs);
     TimingMark("child: rootfs (overlay, pivot)");
     SetHostname(a.hostname);
+    if (a.view) SetDomainname(a.view->domainname);
     if (a.net) {
       net::ConfigureContainerNetwork(*a.net);
       TimingMark("child: network (lo, eth0, route)");
@@ -159,7 +167,8 @@ int ChildMain(const ChildArgs& a) {
       BringUpLoopback();
     }
 
-    int err = ExecProcess({a.process, a.caps, a.last_cap, a.mask, true, a.seccomp, a.init});
+    if (a.view) ApplyUlimits(a.view->ulimits);
+    int err = ExecProcess({a.process, a.caps, a.last_cap, a.mask, true, a.seccomp, a.init, a.view ? &a.view->group_add : nullptr});
     Report(a.err_fd, "X" + std::to_string(err) + " " + a.process.argv[0]);
     return ExitCodeForExecErrno(err);
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 
 #include "net/network_endpoint.h"
 #include "run/cgroup/cgroup.h"
+#include "run/launch/join_namespaces.h"
 #include "run/process_spec.h"
 #include "run/rootfs/rootfs.h"
 #include "run/security/capabilities.h"
@@ -32,6 +33,7 @@ struct ChildArgs {
   Cgroup* cgroup = nullptr;     ///< joined first thing (the parent created it)
   const SeccompProgram* seccomp = nullptr;  ///< compiled by the parent before clone
   bool init = false;            ///< --init: stay as PID 1, the reaper (launch/reaper.h)
+  const ChildView* view = nullptr;          ///< joined namespaces, ulimits, domain name, groups
 };
 
 /// What the container's first process and `mini exec` have in common, once they are inside
@@ -44,6 +46,7 @@ struct ExecParams {
   bool create_cwd;       ///< mkdir -p the working directory (first process) or require it (exec)
   const SeccompProgram* seccomp = nullptr;  ///< loaded right before execve (none = unconfined)
   bool init = false;     ///< --init: fork right before execve, the parent staying as the reaper
+  const std::vector<std::string>* group_add = nullptr;  ///< --group-add (names from /etc/group)
 };
 
 /// Resolves the user in the image's /etc/passwd and /etc/group, sets HOME, enters the working

@@ -134,13 +134,15 @@ int ExecInContainer(const Layout& layout, const std::string& id, const ExecSpec&
   Pipe(&err_r, &err_w);
   SignalBlock sigs;
   const std::vector<std::string>& cgroups = st.cgroup_paths;
+  std::vector<Ulimit> ulimits = ParseView(c.spec).ulimits;
   int tty_slave = io.tty ? pty.slave.get() : -1;
   pid_t pid = CloneChild(0, [&] {
     try {
       WithContext("join cgroup", [&] { JoinCgroupPaths(cgroups); });
       ns.JoinRest();
       SetupStdio(tty_slave, stdio);
-      int err = ExecProcess({process, caps, last_cap, sigs.old(), false, &seccomp});
+      ApplyUlimits(ulimits);  // the container's --ulimit and --group-add, as Docker's exec
+      int err = ExecProcess({process, caps, last_cap, sigs.old(), false, &seccomp, /*init=*/false, &c.spec.view.group_add});
       Report(err_w.get(), "X" + std::to_string(err) + " " + process.argv[0]);
       return ExitCodeForExecErrno(err);
     } catch (const std::exception& e) {

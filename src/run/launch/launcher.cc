@@ -22,6 +22,7 @@
 #include "run/launch/exit_status.h"
 #include "run/launch/namespaces.h"
 #include "run/launch/pty.h"
+#include "run/rootfs/cgroup_view.h"
 #include "run/launch/supervise.h"
 #include "run/runtime_dir.h"
 #include "run/security/seccomp_default.h"
@@ -93,7 +94,9 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   a.rootfs.read_only = spec.read_only;
   a.rootfs.privileged = spec.privileged;
   a.hostname = c.hostname;
-  a.new_net = spec.network != "host";
+  LaunchView view = PrepareLaunchView(layout, c, &a.rootfs.view);
+  a.view = &view.child;
+  a.new_net = spec.network != "host" && !(view.no_new & CLONE_NEWNET);
   a.process = c.process;
   a.init = spec.supervise.init;
   a.last_cap = LastCap();
@@ -133,11 +136,14 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     std::string init = c.spec.remove ? EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id)).init
                                      : layout.LayerDiff(c.id + "-init");
     net::EndpointRequest req{.container_id = c.id, .name = c.name, .hostname = c.hostname, .network = spec.network,
-                        .ip = spec.ip, .aliases = spec.network_aliases, .ports = spec.ports};
+                        .ip = spec.ip, .aliases = spec.network_aliases, .ports = spec.ports,
+                        .domainname = spec.view.domainname, .extra_hosts = {}};
+    for (const auto& h : ParseView(spec).extra_hosts) req.extra_hosts.emplace_back(h.name, h.ip);
     endpoint = std::make_unique<net::Endpoint>(layout, req, init + "/etc/hosts");
     a.net = endpoint->ChildConfig();
   }
-  std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged);
+  std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged, view.device_rules);
+  a.rootfs.view.cgroup_dirs = CgroupViewDirs(cgroup->Paths());
   TimingMark("create cgroup");
   UniqueFd sync_r, sync_w, err_r, err_w;
   Pipe(&sync_r, &sync_w);
@@ -151,7 +157,8 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID;
   if (a.new_net) flags |= CLONE_NEWNET;
   if (c.idmap.enabled()) flags |= CLONE_NEWUSER;
-  pid_t pid = CloneChild(flags, [&a] { return ChildMain(a); });
+  flags &= ~view.no_new;
+  pid_t pid = CloneInPidNamespace(view.pid.get(), [&] { return CloneChild(flags, [&a] { return ChildMain(a); }); });
   ChildGuard guard(pid);
   TimingMark("clone (namespaces)");
   if (c.idmap.enabled()) WithContext("user namespace", [&] { WriteIdMaps(pid, c.idmap); });

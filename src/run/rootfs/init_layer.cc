@@ -56,6 +56,8 @@ void PopulateInitLayer(int d, const InitLayerFiles& f) {
   WriteAt(d, "etc/hosts", f.hosts);
   WriteAt(d, "etc/resolv.conf", f.resolv_conf);
   WriteAt(d, ".dockerenv", "");
+  MkdirAt(d, "run", 0755);
+  WriteAt(d, "run/.containerenv", "");  // podman's marker
   if (symlinkat("/proc/mounts", d, "etc/mtab") != 0 && errno != EEXIST) ThrowErrno("symlink etc/mtab");
 }
 

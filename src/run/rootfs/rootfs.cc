@@ -14,6 +14,8 @@
 #include "common/fs.h"
 #include "common/in_root.h"
 #include "common/rootless.h"
+#include "common/timing.h"
+#include "run/rootfs/cgroup_view.h"
 #include "run/rootfs/layered_mount.h"
 #include "run/rootfs/mount_call.h"
 #include "run/rootfs/rootless_dev.h"
@@ -64,7 +66,7 @@ void SetupDev(const InRoot& root, const RootfsConfig& cfg) {
   Mount("devpts", FdPath(pts.get()), "devpts", MS_NOSUID | MS_NOEXEC,
         DevptsOptions("newinstance,ptmxmode=0666,mode=0620,gid=5"), "/dev/pts");
   UniqueFd shm = sub("shm");
-  Mount("shm", FdPath(shm.get()), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k", "/dev/shm");
+  MountShm(shm.get(), cfg.view);
   UniqueFd mq = sub("mqueue");
   Mount("mqueue", FdPath(mq.get()), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "/dev/mqueue");
   if (!cfg.console.empty()) {
@@ -72,6 +74,7 @@ void SetupDev(const InRoot& root, const RootfsConfig& cfg) {
     if (!c) ThrowErrno("create /dev/console");
     Mount(cfg.console, FdPath(c.get()), nullptr, MS_BIND, "", "/dev/console");
   }
+  MakeDeviceNodes(root, cfg.view.devices, cfg.userns || IsRootless());
 }
 
 void SetupUserMounts(const InRoot& root, const RootfsConfig& cfg) {
@@ -197,6 +200,7 @@ void SetupRootfs(const RootfsConfig& given) {
 
   UniqueFd proc = MountPointDir(root, "proc");
   Mount("proc", FdPath(proc.get()), "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, "", "/proc");
+  ApplySysctls(root, cfg.view.sysctls);
   UniqueFd sys = MountPointDir(root, "sys");
   unsigned long sysflags = MS_NOSUID | MS_NOEXEC | MS_NODEV | (cfg.privileged ? 0 : MS_RDONLY);
   if (mount("sysfs", FdPath(sys.get()).c_str(), "sysfs", sysflags, nullptr) != 0) {
@@ -207,6 +211,9 @@ void SetupRootfs(const RootfsConfig& given) {
       Mount("", FdPath(top.get()), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | sysflags, "", "/sys read-only");
     }
   }
+  TimingMark("child: proc, sys");
+  if (cfg.view.cgroup_view) MountCgroupView(root, cfg.privileged, IsRootless(), cfg.view.cgroup_dirs);
+  TimingMark("child: /sys/fs/cgroup");
   SetupDev(root, cfg);
   SetupUserMounts(root, cfg);
   PivotRoot(root.fd());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "run/rootfs/mount_plan.h"
+#include "run/rootfs/view_mounts.h"
 #include "run/run_spec.h"
 
 namespace mini::run {
@@ -27,6 +28,8 @@ struct RootfsConfig {
   /// root of its user namespace (run/userns/userns.h).
   bool userns = false;
   int overlay_fd = -1;
+  /// Devices, sysctls, /dev/shm and the cgroup view (view_mounts.h, cgroup_view.h).
+  RootfsView view;
 };
 
 /// Does everything up to and including pivot_root and the /proc masks; afterwards "/" is the
