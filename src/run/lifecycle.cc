@@ -23,6 +23,7 @@
 #include "net/network_store.h"
 #include "net/rootless_net.h"
 #include "run/cgroup/freezer.h"
+#include "run/container_events.h"
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
@@ -106,6 +107,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   st.monitor_start = ProcessStartTime(st.monitor_pid);
   auto finish = [&] {
     st.status = ContainerStatus::kExited;
+    RecordContainerEnd(layout, c, st.exit_code);
     if (c.spec.remove)
       store.Remove(c.id);
     else
@@ -121,6 +123,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
       st.cgroup_paths = cg;
       if (net) st.network = *net;
       store.SaveState(c.id, st);
+      RecordContainerEvent(layout, c, "start");
       if (on_running) on_running();
     });
   } catch (const StartError& e) {
@@ -207,6 +210,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
         store.Remove(c.id);
         throw;
       }
+      RecordContainerEvent(layout, c, "create");
       TimingMark("create container (--rm)");
       return c;
     }
@@ -224,6 +228,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     mini::Lease::RemovePersistent(layout, ContainerLeaseName(c.id));
     throw;
   }
+  RecordContainerEvent(layout, c, "create");
   TimingMark("create container (store)");
   return c;
 }
@@ -445,6 +450,7 @@ void KillContainer(const Layout& layout, const std::string& id, int sig) {
   ContainerState st = ContainerStore(layout).LoadState(id);
   if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
     throw Error(ErrorKind::kConflict, "Cannot kill container: " + id.substr(0, 12) + ": container is not running");
+  RecordContainerEvent(layout, id, "kill", {{"signal", std::to_string(sig)}});
   if (kill(st.pid, sig) != 0) ThrowErrno("kill container " + id.substr(0, 12));
   if (sig == SIGKILL || sig == SIGTERM) ThawAfterSignal(id, st);
 }
@@ -461,6 +467,7 @@ void PauseContainer(const Layout& layout, const std::string& id) {
     throw Error(ErrorKind::kConflict, "Container " + id + " is not running");
   if (IsFrozen(id, st.cgroup_paths)) throw Error(ErrorKind::kConflict, "Container " + id + " is already paused");
   SetFrozen(id, st.cgroup_paths, true);
+  RecordContainerEvent(layout, id, "pause");
 }
 
 void UnpauseContainer(const Layout& layout, const std::string& id) {
@@ -468,11 +475,13 @@ void UnpauseContainer(const Layout& layout, const std::string& id) {
   if (st.status != ContainerStatus::kRunning || !IsFrozen(id, st.cgroup_paths))
     throw Error(ErrorKind::kConflict, "Container " + id + " is not paused");
   SetFrozen(id, st.cgroup_paths, false);
+  RecordContainerEvent(layout, id, "unpause");
 }
 
 void RestartContainer(const Layout& layout, const std::string& id, int timeout_s) {
   StopContainer(layout, id, timeout_s);
   StartContainer(layout, id, false, false, nullptr);
+  RecordContainerEvent(layout, id, "restart");
 }
 
 void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
@@ -480,14 +489,17 @@ void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
   ContainerState st = store.LoadState(id);
   if (st.status != ContainerStatus::kRunning) return;
   if (ProcessAlive(st.pid, st.pid_start)) {
+    RecordContainerEvent(layout, id, "kill", {{"signal", "15"}});
     kill(st.pid, SIGTERM);
     ThawAfterSignal(id, st);
     if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
+      RecordContainerEvent(layout, id, "kill", {{"signal", "9"}});
       kill(st.pid, SIGKILL);
       WaitForExit(st.pid, st.pid_start, 10000);
     }
   }
   WaitForExit(st.monitor_pid, st.monitor_start, 10000);
+  RecordContainerEvent(layout, id, "stop");
 }
 
 int WaitContainer(const Layout& layout, const std::string& id) {
@@ -515,6 +527,7 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force) {
   }
   // Rootless: killed above as the namespace's owner (this process stays outside, for the next
   // container); files owned by sub-ids need root in a user namespace.
+  RecordContainerEvent(layout, id, "destroy");
   RunInRootlessUserNamespace([&] { store.Remove(id); });
   // A monitor killed with -9 could not release its address, veth and ports: do it now.
   if (!IsRootless()) net::CollectDeadEndpoints(layout);
