@@ -138,7 +138,7 @@ class TreeTar {
     }
     archive_entry_set_size(e.get(), st.st_size);
     tar_.WriteHeader(e.get());
-    UniqueFd data(open(FdPath(fd).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd data(open(FdPath(fd).c_str(), O_RDONLY | O_CLOEXEC));  // reopens this very inode
     if (!data) ThrowErrno("open " + name);
     tar_.CopyData(data.get(), static_cast<uint64_t>(st.st_size));
   }
@@ -200,8 +200,10 @@ InRoot MountStoppedRoot(const Layout& layout, const ContainerStore& store, const
     if (m.kind == MountRequest::Kind::kBind) src = m.source;
     else if (m.kind == MountRequest::Kind::kVolume) src = layout.VolumesDir() + "/" + m.source + "/_data";
     else continue;  // tmpfs: nothing in it while stopped
-    UniqueFd target = root.Open(m.target, O_PATH);
-    if (!target || !PathExists(src)) continue;  // made at start
+    if (!PathExists(src)) continue;  // made at start (a volume), or refused then (a bind)
+    struct stat ss;
+    bool dir = stat(src.c_str(), &ss) != 0 || S_ISDIR(ss.st_mode);
+    UniqueFd target = root.EnsureMountTarget(m.target, dir);  // as the start makes it (Docker's cp too)
     Mount(src, FdPath(target.get()), nullptr, MS_BIND | MS_REC, "", "bind " + m.target);
     if (m.read_only) Mount("", FdPath(target.get()), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, "", "read-only " + m.target);
   }
