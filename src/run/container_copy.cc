@@ -281,7 +281,7 @@ void CopyFromContainer(const Layout& layout, const std::string& id, const std::s
   if (!opts.archive && dst != "-") owner = {false, geteuid(), getegid()};
   WithContainerRoot(layout, id, [&](const InRoot& root) {
     std::string clean = CleanAbsPath(src);
-    Error missing(ErrorKind::kNotFound, "No such container:path: " + container + ":" + src);
+    Error missing(ErrorKind::kNotFound, "Could not find the file " + src + " in container " + container);
     auto st = root.Lstat(clean);
     if (!st) throw missing;
     UniqueFd fd;
@@ -294,7 +294,7 @@ void CopyFromContainer(const Layout& layout, const std::string& id, const std::s
     struct stat fst;
     if (!fd || fstat(fd.get(), &fst) != 0) throw missing;
     bool is_dir = S_ISDIR(fst.st_mode);
-    if (AssertsDirectory(src) && !is_dir) throw Error(ErrorKind::kInvalidInput, clean + ": not a directory");
+    if (AssertsDirectory(src) && !is_dir) throw Error(ErrorKind::kInvalidInput, "lstat " + src + ": not a directory");
     if (dst == "-") {
       TreeTar t(out_fd, owner);
       t.Add(fd.get(), is_dir && EndsWith(src, "/.") ? "" : BaseOf(clean));
@@ -307,7 +307,8 @@ void CopyFromContainer(const Layout& layout, const std::string& id, const std::s
       if (errno != ENOENT) throw Error(StatError("stat", dst, errno));
       std::string parent = ParentOf(dst);
       struct stat ps;
-      if (stat(parent.c_str(), &ps) != 0) throw Error(ErrorKind::kNotFound, StatError("stat", parent, errno));
+      if (stat(parent.c_str(), &ps) != 0)
+        throw Error(ErrorKind::kNotFound, "invalid output path: directory \"" + parent + "\" does not exist");
       if (!S_ISDIR(ps.st_mode)) throw Error(ErrorKind::kInvalidInput, "not a directory");
     }
     CopyPlan plan = PlanCopy(src, is_dir, dst, dst_exists, dst_exists && S_ISDIR(dstat.st_mode));

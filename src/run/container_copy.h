@@ -30,7 +30,7 @@ struct CopyOptions {
 };
 
 /// CONTAINER:SRC -> host `dst` ("-": a tar on `out_fd`). `container` is the name as typed
-/// (for messages). Throws Error with Docker's messages ("No such container:path: c:/x", ...).
+/// (for messages). Throws Error with Docker's messages ("Could not find the file /x in container c", ...).
 void CopyFromContainer(const Layout& layout, const std::string& id, const std::string& container,
                        const std::string& src, const std::string& dst, const CopyOptions& opts, int out_fd);
 /// Host `src` ("-": a tar read from `in_fd`) -> CONTAINER:DST.

@@ -75,12 +75,15 @@ mini cp -L cp_running:/tmp/d/etc "$o/etcdir"
 
 # Docker's messages.
 check() { local want=$1; shift; local rc=0 err; err=$(mini "$@" 2>&1) || rc=$?; expect_eq "$rc:$err" "125:mini: error: $want" "cp $*"; }
-check "No such container:path: cp_running:/nonexist" cp cp_running:/nonexist "$o/x"
+check "Could not find the file /nonexist in container cp_running" cp cp_running:/nonexist "$o/x"
 check "no such directory" cp "$H/src/a" cp_running:/nonexist/
 check "Could not find the file /nonexist in container cp_running" cp "$H/src/a" cp_running:/nonexist/x
 check "cannot copy directory" cp "$H/src" cp_running:/tmp/renamed
 check "lstat $H/nope: no such file or directory" cp "$H/nope" cp_running:/tmp
-check "stat $T/nodir: no such file or directory" cp cp_running:/tmp/renamed "$T/nodir/x"
+check "invalid output path: directory \"$T/nodir\" does not exist" cp cp_running:/tmp/renamed "$T/nodir/x"
+check "lstat /tmp/renamed/: not a directory" cp cp_running:/tmp/renamed/ "$T/y"
+check "no such directory" cp cp_running:/tmp/renamed "$T/newdir/"
+check "cannot copy directory" cp cp_running:/tmp/tree "$H/src/a"
 check "copying between containers is not supported" cp cp_running:/a cp_stopped:/b
 check "must specify at least one container source" cp "$H/a" "$H/b"
 check "No such container: nope" cp nope:/a "$H/b"
