@@ -17,6 +17,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "common/error.h"
@@ -30,6 +31,7 @@
 #include "run/rootfs/mount_call.h"
 #include "run/rootfs/mount_plan.h"
 #include "run/runtime_dir.h"
+#include "run/security/user_lookup.h"
 #include "store/tar_extract.h"
 #include "store/tar_stream.h"
 
@@ -65,7 +67,23 @@ struct Owner {
   bool keep = true;
   uid_t uid = 0;
   gid_t gid = 0;
+  IdMap map;  ///< kept ids are the container's: shifted to the host's through its user namespace
+  uid_t Uid(uid_t u) const { return keep ? (map.enabled() ? map.HostUid(u) : u) : uid; }
+  gid_t Gid(gid_t g) const { return keep ? (map.enabled() ? map.HostGid(g) : g) : gid; }
 };
+
+/// A file of the container's root, nullopt when it is missing.
+std::optional<std::string> ReadInRoot(const InRoot& root, const std::string& path) {
+  UniqueFd fd = root.Open(path, O_RDONLY);
+  if (!fd) return std::nullopt;
+  std::string out;
+  char buf[65536];
+  while (size_t n = ReadSome(fd.get(), buf, sizeof buf, path)) {
+    out.append(buf, n);
+    if (out.size() > (4u << 20)) break;
+  }
+  return out;
+}
 
 /// Writes a tree to a tar stream by file descriptors (never following a symlink below the
 /// top), with the top entry renamed.
@@ -111,8 +129,8 @@ class TreeTar {
     TarStream::EntryPtr e = tar_.NewEntry();
     archive_entry_set_pathname(e.get(), S_ISDIR(st.st_mode) ? (name + "/").c_str() : name.c_str());
     archive_entry_set_mode(e.get(), st.st_mode);
-    archive_entry_set_uid(e.get(), owner_.keep ? st.st_uid : owner_.uid);
-    archive_entry_set_gid(e.get(), owner_.keep ? st.st_gid : owner_.gid);
+    archive_entry_set_uid(e.get(), owner_.Uid(st.st_uid));
+    archive_entry_set_gid(e.get(), owner_.Gid(st.st_gid));
     archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
     if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
       auto [it, fresh] = links_.emplace(std::make_pair(st.st_dev, st.st_ino), name);
@@ -278,7 +296,7 @@ CopyPlan PlanCopy(const std::string& src, bool src_is_dir, const std::string& ds
 void CopyFromContainer(const Layout& layout, const std::string& id, const std::string& container,
                        const std::string& src, const std::string& dst, const CopyOptions& opts, int out_fd) {
   Owner owner;
-  if (!opts.archive && dst != "-") owner = {false, geteuid(), getegid()};
+  if (!opts.archive && dst != "-") owner = {false, geteuid(), getegid(), {}};
   WithContainerRoot(layout, id, [&](const InRoot& root) {
     std::string clean = CleanAbsPath(src);
     Error missing(ErrorKind::kNotFound, "Could not find the file " + src + " in container " + container);
@@ -320,11 +338,11 @@ void CopyFromContainer(const Layout& layout, const std::string& id, const std::s
 
 void CopyToContainer(const Layout& layout, const std::string& id, const std::string& container,
                      const std::string& src, const std::string& dst, const CopyOptions& opts, int in_fd) {
+  // Docker 20.10 keeps the source's uid/gid (what its docs say of -a); -a makes them the
+  // container's user (Config.User) when it has one.
+  ContainerConfig cfg = ContainerStore(layout).LoadConfig(id);
   Owner owner;
-  if (!opts.archive) {
-    IdMap map = ContainerStore(layout).LoadConfig(id).idmap;  // root of the container
-    owner = {false, map.enabled() ? map.HostUid(0) : 0, map.enabled() ? map.HostGid(0) : 0};
-  }
+  owner.map = cfg.idmap;
   UniqueFd src_fd;
   bool src_is_dir = false;
   if (src != "-") {
@@ -338,6 +356,12 @@ void CopyToContainer(const Layout& layout, const std::string& id, const std::str
     if (AssertsDirectory(src) && !src_is_dir) throw Error(ErrorKind::kInvalidInput, "not a directory");
   }
   WithContainerRoot(layout, id, [&](const InRoot& root) {
+    if (opts.archive && !cfg.process.user.empty()) {
+      ExecUser u = ResolveExecUser(cfg.process.user, ReadInRoot(root, "/etc/passwd"), ReadInRoot(root, "/etc/group"));
+      owner.keep = false;
+      owner.uid = cfg.idmap.enabled() ? cfg.idmap.HostUid(u.uid) : u.uid;
+      owner.gid = cfg.idmap.enabled() ? cfg.idmap.HostGid(u.gid) : u.gid;
+    }
     std::string clean = CleanAbsPath(dst);
     UniqueFd d = root.Open(clean, O_PATH);  // a symlink DEST is followed, inside the root
     struct stat dstat;

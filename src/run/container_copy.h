@@ -26,7 +26,10 @@ CopyPlan PlanCopy(const std::string& src, bool src_is_dir, const std::string& ds
 
 struct CopyOptions {
   bool follow_link = false;  ///< -L: a symlink SRC is copied as what it points to
-  bool archive = false;      ///< -a: keep uid/gid (else root in the container, the caller on the host)
+  /// -a. Out of a container: keep uid/gid (else the files are the caller's, Docker's
+  /// NoLchown). Into one: Docker 20.10 keeps the source's uid/gid either way (whatever its docs
+  /// say); -a gives them to the container's user (--user / the image's User) when it has one.
+  bool archive = false;
 };
 
 /// CONTAINER:SRC -> host `dst` ("-": a tar on `out_fd`). `container` is the name as typed

@@ -26,11 +26,12 @@ for state in created running stopped; do
   mini cp "$H/src" $c:/tmp/tree          # existing DEST: copied into it
   mini cp "$H/src/." $c:/vol/            # SRC/.: the contents, into a volume
   mini cp -a "$H/src/a" $c:/tmp/kept
+  chown 0:0 "$H/src/a"; mini cp "$H/src/a" $c:/tmp/rootfile; chown 1000:1000 "$H/src/a"
   # Out again: what arrived, with owners (root without -a, kept with -a), modes, mtimes, links.
   o=$T/out_$state; mkdir "$o"
   mini cp $c:/tmp/. "$o/tmp"
   mini cp $c:/vol "$o/"
-  expect_eq "$(stat -c '%a %u:%g %Y' "$o/tmp/a")" "640 0:0 $(stat -c %Y "$H/src/a")" "$state: mode, owner, mtime"
+  expect_eq "$(stat -c '%a %u:%g %Y' "$o/tmp/a")" "640 0:0 $(stat -c %Y "$H/src/a")" "$state: mode, owner (the caller's), mtime"
   expect_eq "$(cat "$o/tmp/renamed")" hello "$state"
   expect_eq "$(readlink "$o/tmp/tree/link")" a "$state: symlink kept"
   expect_eq "$(cat "$o/tmp/tree/src/sub/d")" deep "$state: into the existing dir"
@@ -42,9 +43,17 @@ for state in created running stopped; do
   [ -f "$R/volumes/vol/_data/a" ] || fail "$state: the copy did not reach the volume"
   rm -rf "$R/volumes/vol/_data/"*
 done
+mini cp -a cp_running:/tmp/rootfile "$T/rootfile"
+expect_eq "$(stat -c '%u:%g' "$T/rootfile")" "0:0"
 # The running container sees what cp wrote; the stopped one's writes are in its upper dir.
 expect_eq "$(mini exec cp_running cat /tmp/renamed)" hello
-expect_eq "$(mini exec cp_running stat -c '%u:%g %a' /tmp/a /tmp/kept | tr '\n' ' ')" "0:0 640 1000:1000 640 " "owners in the container"
+# Docker 20.10 keeps the source's owners (without -a too); -a gives them to the container's user.
+expect_eq "$(mini exec cp_running stat -c '%u:%g %a' /tmp/a /tmp/kept | tr '\n' ' ')" "1000:1000 640 1000:1000 640 " "owners in the container"
+mini create --name cp_user --user nobody busybox true >/dev/null
+mini cp -a "$H/src/a" cp_user:/tmp/a
+mini cp "$H/src/a" cp_user:/tmp/b
+mini cp -a cp_user:/tmp/. "$T/user_out"
+expect_eq "$(stat -c '%u:%g' "$T/user_out/a" "$T/user_out/b" | tr '\n' ' ')" "65534:65534 1000:1000 " "-a: the container's user"
 sid=$(mini inspect -f '{{.Id}}' cp_stopped)
 [ -f "$R/overlay2/$sid/diff/tmp/renamed" ] || fail "stopped container: not in its upper dir"
 grep -F "$R/overlay2/$sid/merged" /proc/self/mountinfo >/dev/null && fail "overlay left mounted on the host"
@@ -87,4 +96,27 @@ check "cannot copy directory" cp cp_running:/tmp/tree "$H/src/a"
 check "copying between containers is not supported" cp cp_running:/a cp_stopped:/b
 check "must specify at least one container source" cp "$H/a" "$H/b"
 check "No such container: nope" cp nope:/a "$H/b"
+
+# Against Docker, where it is installed: the same copies give the same trees and the same errors.
+if command -v dockerd >/dev/null && command -v docker >/dev/null; then
+  source "$SRC_DIR/tests/integration/dockerd.bash"
+  start_private_dockerd "$T/dk" "$T/dk.sock" >/dev/null || fail "private dockerd did not start"
+  tar -C "$T/bb" -c . | docker import - bb >/dev/null
+  docker create --name cmp bb sleep 100 >/dev/null
+  mini create --name cmp busybox sleep 100 >/dev/null
+  on_exit "docker rm -f cmp >/dev/null 2>&1 || true"
+  for tool in docker mini; do
+    if [ $tool = docker ]; then t() { docker "$@"; }; else t() { mini "$@"; }; fi
+    t cp "$H/src" cmp:/tmp/tree; t cp "$H/src/." cmp:/tmp/tree; t cp "$H/src/a" cmp:/tmp/tree/sub/
+    t cp cmp:/tmp/tree - | tar tv --numeric-owner | awk '{print $1, $2, $3, $6, $7, $8}' | sort -k4 >"$T/tree.$tool"
+    : >"$T/err.$tool"
+    for args in "cmp:/nonexist $T/x" "$H/src/a cmp:/nonexist/" "$H/src/a cmp:/nonexist/x" "$H/src cmp:/tmp/tree/a" \
+                "$H/nope cmp:/tmp" "cmp:/tmp/tree/a $T/nodir/x" "cmp:/tmp/tree/a $T/newdir/" "cmp:/tmp/tree $H/src/a" \
+                "nope:/a $T/b" "cmp:/a cmp:/b"; do
+      t cp $args 2>&1 | grep -v '^time=' | sed -e 's/^mini: error: //' -e 's/^Error response from daemon: //' -e 's/^Error: //' >>"$T/err.$tool" || true
+    done
+  done
+  diff "$T/tree.docker" "$T/tree.mini" >&2 || fail "cp trees differ from docker's"
+  diff "$T/err.docker" "$T/err.mini" >&2 || fail "cp messages differ from docker's"
+fi
 echo "cli_cp: OK"
