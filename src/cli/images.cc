@@ -112,6 +112,7 @@ void RegisterImport(CLI::App& app, Globals& g) {
     opts.message = o->message;
     Digest id = ImportRootfs(s.layout, s.images, s.layers, src, opts);
     if (ref) s.images.Tag(*ref, id);
+    if (ref) RecordEvent(s.layout, {"image", "tag", id.str(), {{"name", ref->Familiar()}}});
     RecordEvent(s.layout, {"image", "import", id.str(), {{"name", id.str()}}});
     std::printf("%s\n", id.str().c_str());
   });

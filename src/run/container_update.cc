@@ -10,6 +10,7 @@
 #include "common/process.h"
 #include "run/cgroup/cgroup.h"
 #include "run/container.h"
+#include "run/container_events.h"
 
 namespace mini::run {
 
@@ -20,7 +21,8 @@ Resources MergeResources(const Resources& cur, const Resources& req, int online_
   if (req.memory) {
     // Docker: a new memory limit above the memory+swap limit set before needs a new one too.
     if (!req.memory_swap && cur.memory_swap && *cur.memory_swap > 0 && *req.memory > *cur.memory_swap)
-      throw invalid("Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time");
+      throw Error(ErrorKind::kConflict,
+                  "Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time");
     out.memory = req.memory;
   }
   if (req.memory_swap) {
@@ -55,21 +57,26 @@ void CheckRestartPolicy(const std::string& p) {
       return;
     }
   }
-  throw Error(ErrorKind::kInvalidInput, "invalid restart policy: " + p);
+  throw Error(ErrorKind::kInvalidInput, "invalid restart policy '" + p + "'");
 }
 
 void UpdateContainer(const Layout& layout, const std::string& id, const UpdateRequest& req) {
   ContainerStore store(layout);
   ContainerConfig c = store.LoadConfig(id);
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  Resources merged = WithContext("Cannot update container " + id, [&] {
-    if (req.restart) {
-      CheckRestartPolicy(*req.restart);
-      if (c.spec.remove && *req.restart != "no")
-        throw Error(ErrorKind::kInvalidInput, "Restart policy cannot be updated because AutoRemove is enabled for the container");
-    }
-    return MergeResources(c.spec.resources, req.resources, cpus > 0 ? static_cast<int>(cpus) : 1);
-  });
+  if (req.restart) {
+    CheckRestartPolicy(*req.restart);
+    if (c.spec.remove && *req.restart != "no")
+      throw Error(ErrorKind::kInvalidInput, "Restart policy cannot be updated because AutoRemove is enabled for the container");
+  }
+  Resources merged;
+  try {
+    merged = MergeResources(c.spec.resources, req.resources, cpus > 0 ? static_cast<int>(cpus) : 1);
+  } catch (const Error& e) {
+    // Docker: the settings' own checks speak alone, a conflict with the container's names it.
+    if (e.kind() != ErrorKind::kConflict) throw;
+    throw Error(ErrorKind::kConflict, "Cannot update container " + id + ": " + e.what());
+  }
   ContainerState st = store.LoadState(id);
   if (st.status == ContainerStatus::kRunning && ProcessAlive(st.pid, st.pid_start)) {
     // What changes, with what v1 needs beside it to keep memory <= memory+swap.
@@ -81,6 +88,7 @@ void UpdateContainer(const Layout& layout, const std::string& id, const UpdateRe
   c.spec.resources = merged;
   if (req.restart) c.spec.supervise.restart = *req.restart;
   store.SaveConfig(c);
+  RecordContainerEvent(layout, c, "update");
 }
 
 }  // namespace mini::run

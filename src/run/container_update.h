@@ -24,10 +24,12 @@ struct UpdateRequest {
 Resources MergeResources(const Resources& current, const Resources& req, int online_cpus);
 
 /// Docker's restart policy syntax: no, always, unless-stopped, on-failure[:N]. Throws Error
-/// ("invalid restart policy: X" / "maximum retry count cannot be negative").
+/// ("invalid restart policy 'X'" / "maximum retry count cannot be negative").
 void CheckRestartPolicy(const std::string& policy);
 
-/// Applies `req` to container `id` (see the file comment). Throws Error naming what failed.
+/// Applies `req` to container `id` (see the file comment) and records Docker's "update" event.
+/// Throws Error naming what failed ("Cannot update container <id>: " before a conflict with
+/// the container's settings, as Docker words it).
 void UpdateContainer(const Layout& layout, const std::string& id, const UpdateRequest& req);
 
 }  // namespace mini::run

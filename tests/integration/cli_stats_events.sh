@@ -29,8 +29,11 @@ expect_eq "$(mini inspect -f '{{.HostConfig.Memory}}' busy)" 100663296
 rc=0; err=$(mini update --memory 200m busy 2>&1) || rc=$?
 expect_eq "$rc:$err" "1:mini: error: Cannot update container $id: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time"
 rc=0; err=$(mini update --memory 1k busy 2>&1) || rc=$?
-expect_eq "$rc:$err" "1:mini: error: Cannot update container $id: Minimum memory limit allowed is 6MB"
+expect_eq "$rc:$err" "1:mini: error: Minimum memory limit allowed is 6MB"
+rc=0; err=$(mini update --restart sometimes busy 2>&1) || rc=$?
+expect_eq "$rc:$err" "1:mini: error: invalid restart policy 'sometimes'"
 expect_eq "$(mini update --pids-limit 50 --restart on-failure:3 busy)" busy
+expect_eq "$(mini events --since "$t0" --until 0s --filter event=update --format '{{.Actor.Attributes.name}}' | sort -u)" busy
 python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' "$R/containers/$id/config.json" | grep -F '"Restart": "on-failure:3"' >/dev/null || fail "restart policy not in config.json"
 mini stop -t 0 busy >/dev/null
 mini start busy >/dev/null
@@ -58,7 +61,7 @@ grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}(Z|[+-][0-9]{2}:[0-9]{2}
 j=$(mini events --since "$t1" --until "$t2" --filter event=create --format '{{json .}}')
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert list(d)==["status","id","from","Type","Action","Actor","scope","time","timeNano"], list(d); assert d["from"]=="busybox" and d["scope"]=="local" and d["Actor"]["Attributes"]["name"]=="ev"' "$j" ||
   fail "json: $j"
-expect_eq "$(mini events --since 10m --until 0s --filter type=image --format '{{.Action}}' | head -1)" import
+expect_eq "$(mini events --since 10m --until 0s --filter type=image --format '{{.Action}}' | head -2 | tr '\n' ' ')" "tag import "
 rc=0; err=$(mini events --filter foo=bar --until 0s 2>&1) || rc=$?
 expect_eq "$rc:$err" "125:mini: error: Invalid filter 'foo'"
 # Without --until it follows: an event appended later is printed.

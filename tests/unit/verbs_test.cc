@@ -135,7 +135,7 @@ TEST(Update, MergeAndDockerMessages) {
   EXPECT_EQ(*MergeResources(cur, pids, 2).pids_limit, 10);
   EXPECT_EQ(*MergeResources(cur, pids, 2).memory, 64 << 20);  // unset fields stay
   EXPECT_EQ(ErrorOf([] { CheckRestartPolicy("on-failure:3"); }), "(no error)");
-  EXPECT_EQ(ErrorOf([] { CheckRestartPolicy("sometimes"); }), "invalid restart policy: sometimes");
+  EXPECT_EQ(ErrorOf([] { CheckRestartPolicy("sometimes"); }), "invalid restart policy 'sometimes'");
   EXPECT_EQ(ErrorOf([] { CheckRestartPolicy("on-failure:-1"); }), "maximum retry count cannot be negative");
 }
 
