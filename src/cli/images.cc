@@ -285,9 +285,10 @@ void RegisterTag(CLI::App& app, Globals& g) {
   });
 }
 
-/// rmi's output line "Untagged: REF" or "Deleted: ID" as Docker's untag / delete event.
-void RecordImageRemoval(const Layout& layout, const std::string& line) {
-  if (line.rfind("Untagged: ", 0) == 0) RecordEvent(layout, {"image", "untag", line.substr(10), {{"name", line.substr(10)}}});
+/// rmi's output line "Untagged: REF" or "Deleted: ID" as Docker's untag / delete event (dockerd
+/// names the image id in both, attribute and all).
+void RecordImageRemoval(const Layout& layout, const std::string& id, const std::string& line) {
+  if (line.rfind("Untagged: ", 0) == 0) RecordEvent(layout, {"image", "untag", id, {{"name", id}}});
   if (line.rfind("Deleted: ", 0) == 0) RecordEvent(layout, {"image", "delete", line.substr(9), {{"name", line.substr(9)}}});
 }
 
@@ -304,9 +305,10 @@ void RegisterRmi(CLI::App& app, Globals& g) {
     StoreHandle s(g.root);
     run::CollectContainers(s.layout);  // what a dead --rm container held goes first
     ForEachName(g, o->names, [&](const std::string& n) {
+      std::optional<ImageRecord> rec = s.images.Find(n);
       for (const auto& line : s.images.Delete(n, o->force)) {
         std::printf("%s\n", line.c_str());
-        RecordImageRemoval(s.layout, line);
+        RecordImageRemoval(s.layout, rec ? rec->id.str() : line.substr(line.find(' ') + 1), line);
       }
     });
   });
