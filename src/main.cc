@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
   mini::cli::RegisterVersionCommands(app, g);
   mini::cli::RegisterContainerCommands(app, g);
   mini::cli::RegisterManagementCommands(app, g);
+  mini::cli::RegisterEventsCommands(app, g);
+  mini::cli::RegisterStatsCommands(app, g);
+  mini::cli::RegisterCpCommands(app, g);
   std::vector<std::string> words = mini::cli::RewriteManagementAliases(argc, argv);
   std::vector<char*> wargv;
   for (auto& w : words) wargv.push_back(w.data());

@@ -11,6 +11,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "store/archive.h"
+#include "store/event_log.h"
 
 namespace mini::cli {
 
@@ -36,6 +37,7 @@ void RegisterSave(CLI::App& app, Globals& g) {
       throw Error("save: unknown --format \"" + o->format + "\" (use docker-archive or oci-archive)");
     }
     StoreHandle s(g.root);
+    for (const auto& n : o->names) RecordEvent(s.layout, {"image", "save", n, {{"name", n}}});
     if (o->output.empty()) {
       if (isatty(STDOUT_FILENO)) throw Error("save: cowardly refusing to save to a terminal. Use the -o flag or redirect");
       SaveImages(s.layout, s.images, s.layers, o->names, fmt, STDOUT_FILENO);
@@ -79,6 +81,10 @@ void RegisterLoad(CLI::App& app, Globals& g) {
     }
     FdSource src(in, o->input.empty() ? "stdin" : o->input);
     auto lines = LoadImages(s.layout, s.images, s.layers, src);
+    for (const auto& l : lines) {  // "Loaded image: REF" / "Loaded image ID: sha256:..."
+      std::string what = l.substr(l.find(": ") == std::string::npos ? 0 : l.find(": ") + 2);
+      RecordEvent(s.layout, {"image", "load", what, {{"name", what}}});
+    }
     if (!o->quiet)
       for (const auto& l : lines) std::printf("%s\n", l.c_str());
   });

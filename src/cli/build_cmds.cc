@@ -16,6 +16,9 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "run/container.h"
+#include "run/container_events.h"
+#include "store/event_log.h"
 
 namespace mini::cli {
 
@@ -109,6 +112,8 @@ void RegisterCommit(CLI::App& app, Globals& g) {
     c.pause = o->pause;
     Digest id = build::CommitContainer(s.layout, s.layers, s.images, o->container, c);
     if (!o->ref.empty()) s.images.Tag(ParseReference(o->ref), id);
+    run::RecordContainerEvent(s.layout, run::ContainerStore(s.layout).Resolve(o->container), "commit",
+                              {{"comment", o->message}, {"imageID", id.str()}, {"imageRef", o->ref}});
     std::printf("%s\n", id.str().c_str());
   });
 }

@@ -22,6 +22,9 @@ void RegisterNetworkCommands(CLI::App& app, Globals& g);   // network_cmds.cc: n
 void RegisterVersionCommands(CLI::App& app, Globals& g);   // version_cmds.cc: version, info
 void RegisterContainerCommands(CLI::App& app, Globals& g);   // container_cmds.cc: pause, unpause, restart, rename, top
 void RegisterManagementCommands(CLI::App& app, Globals& g);  // volume_cmds.cc: volume *, container/image prune
+void RegisterEventsCommands(CLI::App& app, Globals& g);  // events_cmds.cc: events
+void RegisterStatsCommands(CLI::App& app, Globals& g);   // stats_cmds.cc: stats, update
+void RegisterCpCommands(CLI::App& app, Globals& g);      // cp_cmds.cc: cp
 /// `mini image ls` -> `mini images`, `mini container rm` -> `mini rm`...: the words to parse
 /// (argv itself when no alias applies).
 std::vector<std::string> RewriteManagementAliases(int argc, char** argv);

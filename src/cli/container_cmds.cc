@@ -17,6 +17,7 @@
 #include "common/fs.h"
 #include "common/strings.h"
 #include "run/container.h"
+#include "run/container_events.h"
 #include "run/lifecycle.h"
 
 namespace mini::cli {
@@ -59,7 +60,9 @@ void RegisterRename(CLI::App& app, Globals& g) {
   cmd->callback([&g, o] {
     StoreHandle s(g.root);
     ContainerStore store(s.layout);
-    store.Rename(store.Resolve(o->container), o->name);
+    std::string id = store.Resolve(o->container), old = store.LoadConfig(id).name;
+    store.Rename(id, o->name);
+    run::RecordContainerEvent(s.layout, id, "rename", {{"oldName", "/" + old}});
   });
 }
 

@@ -21,6 +21,7 @@
 #include "common/human.h"
 #include "run/inspect.h"
 #include "store/importer.h"
+#include "store/event_log.h"
 
 namespace mini::cli {
 
@@ -111,6 +112,8 @@ void RegisterImport(CLI::App& app, Globals& g) {
     opts.message = o->message;
     Digest id = ImportRootfs(s.layout, s.images, s.layers, src, opts);
     if (ref) s.images.Tag(*ref, id);
+    if (ref) RecordEvent(s.layout, {"image", "tag", id.str(), {{"name", ref->Familiar()}}});
+    RecordEvent(s.layout, {"image", "import", id.str(), {{"name", id.str()}}});
     std::printf("%s\n", id.str().c_str());
   });
 }
@@ -280,7 +283,15 @@ void RegisterTag(CLI::App& app, Globals& g) {
     StoreHandle s(g.root);
     ImageRecord rec = s.images.Resolve(o->src);
     s.images.Tag(dst, rec.id);
+    RecordEvent(s.layout, {"image", "tag", rec.id.str(), {{"name", dst.Familiar()}}});
   });
+}
+
+/// rmi's output line "Untagged: REF" or "Deleted: ID" as Docker's untag / delete event (dockerd
+/// names the image id in both, attribute and all).
+void RecordImageRemoval(const Layout& layout, const std::string& id, const std::string& line) {
+  if (line.rfind("Untagged: ", 0) == 0) RecordEvent(layout, {"image", "untag", id, {{"name", id}}});
+  if (line.rfind("Deleted: ", 0) == 0) RecordEvent(layout, {"image", "delete", line.substr(9), {{"name", line.substr(9)}}});
 }
 
 void RegisterRmi(CLI::App& app, Globals& g) {
@@ -296,7 +307,11 @@ void RegisterRmi(CLI::App& app, Globals& g) {
     StoreHandle s(g.root);
     run::CollectContainers(s.layout);  // what a dead --rm container held goes first
     ForEachName(g, o->names, [&](const std::string& n) {
-      for (const auto& line : s.images.Delete(n, o->force)) std::printf("%s\n", line.c_str());
+      std::optional<ImageRecord> rec = s.images.Find(n);
+      for (const auto& line : s.images.Delete(n, o->force)) {
+        std::printf("%s\n", line.c_str());
+        RecordImageRemoval(s.layout, rec ? rec->id.str() : line.substr(line.find(' ') + 1), line);
+      }
     });
   });
 }

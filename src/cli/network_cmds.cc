@@ -14,6 +14,7 @@
 #include "net/network_store.h"
 #include "net/port_spec.h"
 #include "run/container.h"
+#include "store/event_log.h"
 
 namespace mini::cli {
 namespace {
@@ -40,7 +41,9 @@ void RegisterCreate(CLI::App& net, Globals& g) {
     }
     StoreHandle s(g.root);
     net::CollectDeadEndpoints(s.layout);
-    std::cout << net::NetworkStore(s.layout).Create(o->req).id << "\n";
+    net::NetworkConfig n = net::NetworkStore(s.layout).Create(o->req);
+    RecordEvent(s.layout, {"network", "create", n.id, {{"name", n.name}, {"type", "bridge"}}});
+    std::cout << n.id << "\n";
   });
 }
 

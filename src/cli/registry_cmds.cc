@@ -15,6 +15,7 @@
 #include "registry/puller.h"
 #include "registry/pusher.h"
 #include "registry/registry_client.h"
+#include "store/event_log.h"
 
 namespace mini::cli {
 
@@ -63,6 +64,7 @@ void RegisterPull(CLI::App& app, Globals& g) {
       progress.Message("Digest: " + r.result.pulled_digest.str());
       progress.Message(std::string(r.result.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
                        r.ref.Familiar());
+      RecordEvent(s.layout, {"image", "pull", r.ref.Familiar(), {{"name", r.ref.FamiliarName()}}});
     });
     std::printf("%s\n", name.c_str());
   });
@@ -101,6 +103,7 @@ void RegisterPush(CLI::App& app, Globals& g) {
       progress.Finish();
       progress.Message((ref.tag.empty() ? r.manifest_digest.str() : ref.tag) + ": digest: " + r.manifest_digest.str() +
                        " size: " + std::to_string(r.manifest_size));
+      RecordEvent(s.layout, {"image", "push", ref.Familiar(), {{"name", ref.Familiar()}}});
     });
     if (o->quiet) std::printf("%s\n", ref.String().c_str());
   });

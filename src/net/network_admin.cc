@@ -8,6 +8,7 @@
 #include "net/nat.h"
 #include "net/netlink.h"
 #include "net/network_endpoint.h"
+#include "store/event_log.h"
 
 namespace mini::net {
 namespace {
@@ -105,6 +106,7 @@ void RemoveNetwork(const Layout& layout, const std::string& key) {
   }
   RemoveBridgeAndRules(n);
   store.Remove(n);
+  RecordEvent(layout, {"network", "destroy", n.id, {{"name", n.name}, {"type", "bridge"}}});
 }
 
 std::vector<std::string> PruneNetworks(const Layout& layout) {

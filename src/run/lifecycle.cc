@@ -26,6 +26,7 @@
 #include "run/cgroup/cgroup.h"
 #include "run/cgroup/freezer.h"
 #include "run/launch/attach.h"
+#include "run/container_events.h"
 #include "run/launch/exit_status.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
@@ -114,6 +115,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
   Supervisor sup(layout, c);
   auto finish = [&] {
     st.status = ContainerStatus::kExited;
+    RecordContainerEnd(layout, c, st.exit_code);
     if (c.spec.remove) {
       store.Remove(c.id);
       RemoveAnonymousVolumes(layout, c);  // Docker's --rm takes its anonymous volumes along
@@ -135,6 +137,7 @@ LaunchResult Supervise(const Layout& layout, const ContainerConfig& c, const IoS
         st.cgroup_paths = cg;
         if (net) st.network = *net;
         store.SaveState(c.id, st);
+        RecordContainerEvent(layout, c, "start");
         sup.Started(st);
         if (on_running) on_running();
       });
@@ -238,6 +241,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
         store.Remove(c.id);
         throw;
       }
+      RecordContainerEvent(layout, c, "create");
       TimingMark("create container (--rm)");
       WriteCidFile(c);
       anonymous.Keep();
@@ -257,6 +261,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
     mini::Lease::RemovePersistent(layout, ContainerLeaseName(c.id));
     throw;
   }
+  RecordContainerEvent(layout, c, "create");
   TimingMark("create container (store)");
   WriteCidFile(c);
   anonymous.Keep();
@@ -515,6 +520,7 @@ void KillContainer(const Layout& layout, const std::string& id, int sig) {
   if (st.status == ContainerStatus::kRestarting) return;  // the monitor sees the mark (Docker: no signal to send)
   if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
     throw Error(ErrorKind::kConflict, "Cannot kill container: " + id.substr(0, 12) + ": container is not running");
+  RecordContainerEvent(layout, id, "kill", {{"signal", std::to_string(sig)}});
   if (kill(st.pid, sig) != 0) ThrowErrno("kill container " + id.substr(0, 12));
   if (sig == SIGKILL || sig == SIGTERM) ThawAfterSignal(id, st);
 }
@@ -531,6 +537,7 @@ void PauseContainer(const Layout& layout, const std::string& id) {
     throw Error(ErrorKind::kConflict, "Container " + id + " is not running");
   if (IsFrozen(id, st.cgroup_paths)) throw Error(ErrorKind::kConflict, "Container " + id + " is already paused");
   SetFrozen(id, st.cgroup_paths, true);
+  RecordContainerEvent(layout, id, "pause");
 }
 
 void UnpauseContainer(const Layout& layout, const std::string& id) {
@@ -538,11 +545,13 @@ void UnpauseContainer(const Layout& layout, const std::string& id) {
   if (st.status != ContainerStatus::kRunning || !IsFrozen(id, st.cgroup_paths))
     throw Error(ErrorKind::kConflict, "Container " + id + " is not paused");
   SetFrozen(id, st.cgroup_paths, false);
+  RecordContainerEvent(layout, id, "unpause");
 }
 
 void RestartContainer(const Layout& layout, const std::string& id, int timeout_s) {  // timeout_s < 0: the container's
   StopContainer(layout, id, timeout_s);
   StartContainer(layout, id, false, false, nullptr);
+  RecordContainerEvent(layout, id, "restart");
 }
 
 void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
@@ -560,17 +569,20 @@ void StopContainer(const Layout& layout, const std::string& id, int timeout_s) {
   // A restarting monitor may start the next run meanwhile: look again until it is gone.
   for (int round = 0; round < 3; round++) {
     if (st.status == ContainerStatus::kRunning && ProcessAlive(st.pid, st.pid_start)) {
+      RecordContainerEvent(layout, c, "kill", {{"signal", std::to_string(sig)}});
       kill(st.pid, sig);
       ThawAfterSignal(id, st);
       if (!WaitForExit(st.pid, st.pid_start, timeout_s * 1000)) {
+        RecordContainerEvent(layout, c, "kill", {{"signal", "9"}});
         kill(st.pid, SIGKILL);
         WaitForExit(st.pid, st.pid_start, 10000);
       }
     }
-    if (WaitForExit(st.monitor_pid, st.monitor_start, HasRestartPolicy(c) ? 2000 : 10000)) return;
+    if (WaitForExit(st.monitor_pid, st.monitor_start, HasRestartPolicy(c) ? 2000 : 10000)) break;
     st = store.LoadState(id);
-    if (st.status != ContainerStatus::kRunning && st.status != ContainerStatus::kRestarting) return;
+    if (st.status != ContainerStatus::kRunning && st.status != ContainerStatus::kRestarting) break;
   }
+  RecordContainerEvent(layout, c, "stop");
 }
 
 int WaitContainer(const Layout& layout, const std::string& id) {
@@ -602,6 +614,7 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force, bo
   }
   // Rootless: killed above as the namespace's owner (this process stays outside, for the next
   // container); files owned by sub-ids need root in a user namespace.
+  RecordContainerEvent(layout, id, "destroy");
   RunInRootlessUserNamespace([&] { store.Remove(id); });
   if (volumes) RemoveAnonymousVolumes(layout, c);
   // A monitor killed with -9 could not release its address, veth and ports: do it now.

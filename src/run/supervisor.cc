@@ -8,6 +8,7 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "common/log.h"
+#include "run/container_events.h"
 #include "run/health_checker.h"
 #include "store/event_log.h"
 
@@ -42,9 +43,6 @@ Supervisor::Supervisor(const Layout& layout, const ContainerConfig& c) : layout_
 Supervisor::~Supervisor() = default;
 
 void Supervisor::Started(const ContainerState& st) {
-  if (backoff_.restarts() > 0)
-    RecordEvent(layout_, {.type = "container", .action = "start", .id = c_.id,
-                          .attributes = {{"name", c_.name}, {"image", c_.image.name}}});
   if (!health_) return;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -65,8 +63,7 @@ bool Supervisor::WillRestart(ContainerState* st, int64_t ran_ms) {
   st->pid = 0;
   st->pid_start = 0;
   ContainerStore(layout_).SaveState(c_.id, *st);
-  RecordEvent(layout_, {.type = "container", .action = "die", .id = c_.id,
-                        .attributes = {{"name", c_.name}, {"image", c_.image.name}, {"exitCode", std::to_string(st->exit_code)}}});
+  RecordContainerEvent(layout_, c_, "die", {{"exitCode", std::to_string(st->exit_code)}});  // each run's end
   return true;
 }
 

@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "run/container.h"
+#include "store/event_log.h"
 #include "store/store_lock.h"
 
 namespace mini::run {
@@ -65,6 +66,7 @@ VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std
     MakeDirs(dir, 0755);
     if (!labels.empty()) WriteFileAtomic(dir + "/labels.json", json(labels).dump());
     MakeDirs(dir + "/_data", 0755);
+    RecordEvent(layout, {"volume", "create", name, {{"driver", "local"}}});
   }
   return Load(layout, name);
 }
@@ -111,6 +113,7 @@ uint64_t RemoveLocked(const Layout& layout, const std::string& name) {
   std::string gone = layout.VolumesDir() + "/.removing-" + name;
   if (rename(dir.c_str(), gone.c_str()) != 0) ThrowErrno("remove volume " + name);
   RemoveTree(gone);
+  RecordEvent(layout, {"volume", "destroy", name, {{"driver", "local"}}});
   return size;
 }
 

@@ -35,7 +35,8 @@ expect_eq "$(cat "$T/d/n")" 3
 expect_eq "$(mini inspect -f '{{json .HostConfig.RestartPolicy}}' f3)" '{"MaximumRetryCount":3,"Name":"on-failure"}'
 id=$(mini inspect -f '{{.Id}}' f3)
 expect_eq "$(grep -c "\"Action\":\"die\".*\"exitCode\":\"1\".*\"ID\":\"$id\"" "$R/events.log")" 2 "die events of the restarts"
-expect_eq "$(grep -c "\"Action\":\"start\".*\"ID\":\"$id\"" "$R/events.log")" 2 "start events of the restarts"
+expect_eq "$(grep -c "\"Action\":\"start\".*\"ID\":\"$id\"" "$R/events.log")" 3 "start events: the first start and the two restarts (Docker)"
+expect_eq "$(grep -c "\"Action\":\"die\".*\"exitCode\":\"0\".*\"ID\":\"$id\"" "$R/events.log")" 1 "the last run's die event"
 
 # on-failure:1 stops after one restart (detached).
 mini run -d --name f1 --network none --restart on-failure:1 -v "$T/d1:/d" busybox sh -c "$counter" >/dev/null

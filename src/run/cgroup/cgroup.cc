@@ -69,6 +69,12 @@ void JoinCgroupPaths(const std::vector<std::string>& paths) {
   for (const auto& p : paths) WriteCgroupFile(p, PathExists(p + "/tasks") ? "tasks" : "cgroup.procs", "0");
 }
 
+void UpdateCgroupResources(const std::vector<std::string>& paths, const Resources& res) {
+  if (paths.empty()) throw Error("the container has no cgroup");
+  if (DetectCgroupMode() == CgroupMode::kV2) return ApplyResourcesV2(paths.front(), res);
+  ApplyResourcesV1(paths, res, /*update=*/true);
+}
+
 std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged,
                                      const std::vector<DeviceRule>& devices) {
   if (IsRootless()) return CreateRootlessCgroup(id, res);

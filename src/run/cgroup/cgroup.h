@@ -65,6 +65,16 @@ std::unique_ptr<Cgroup> CreateCgroupV2(const std::string& root, const std::strin
 /// (or naming the error when the delegated directory refuses the cgroup).
 std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resources& res);
 
+/// Writes the limits `res` sets (unset fields are left alone) into a container's existing
+/// cgroup directories (ContainerState::cgroup_paths): `mini update`, and create. v1 keeps
+/// memory <= memory+swap at every step; `update` marks a change of a running container.
+/// Throws Error naming the file (or "no memory cgroup for this container").
+void UpdateCgroupResources(const std::vector<std::string>& paths, const Resources& res);
+void ApplyResourcesV1(const std::vector<std::string>& dirs, const Resources& res, bool update);
+void ApplyResourcesV2(const std::string& dir, const Resources& res);
+/// The directory of v1 controller `ctrl` ("memory", "cpuacct") among `dirs` (.../<ctrl[,ctrl]>/mini/<id>), or "".
+std::string CgroupV1DirFor(const std::vector<std::string>& dirs, const std::string& ctrl);
+
 /// Removes cgroup directories recorded earlier (missing ones are fine). Best effort.
 void RemoveCgroupPaths(const std::vector<std::string>& paths);
 

@@ -4,11 +4,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
+#include <set>
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "common/strings.h"
 #include "run/cgroup/cgroup.h"
 
 namespace mini::run {
@@ -66,42 +69,18 @@ class CgroupV1 : public Cgroup {
       for (const auto& r : DefaultDeviceRules()) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
       for (const auto& r : devices) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
     }
-    if (res.memory) {
-      memory_ = Make("memory");
-      WriteCgroupFile(memory_, "memory.limit_in_bytes", std::to_string(*res.memory));
-      int64_t memsw = res.memory_swap.value_or(*res.memory);
-      if (memsw > 0 && PathExists(memory_ + "/memory.memsw.limit_in_bytes")) {
-        WriteCgroupFile(memory_, "memory.memsw.limit_in_bytes", std::to_string(memsw));
-      } else if (!res.memory_swap) {
-        WriteCgroupFile(memory_, "memory.swappiness", "0");
-      }
+    // Every accounting controller, limited or not (Docker's way): `stats` reads them and
+    // `update` writes limits into them later.
+    std::set<std::string> seen;
+    for (const char* ctrl : {"memory", "cpu", "cpuacct", "cpuset", "pids", "blkio"}) {
+      char real[PATH_MAX];
+      std::string base = root_ + "/" + ctrl;
+      if (!realpath(base.c_str(), real) || !seen.insert(real).second) continue;  // absent, or co-mounted
+      std::string dir = Make(ctrl);
+      if (std::string(ctrl) == "memory") memory_ = dir;
+      if (std::string(ctrl) == "cpuset") InheritCpuset(root_ + "/cpuset/mini", dir);
     }
-    if (res.cpus || res.cpu_shares) {
-      std::string cpu = Make("cpu");
-      if (res.cpus) {
-        const int64_t period = 100000;
-        WriteCgroupFile(cpu, "cpu.cfs_period_us", std::to_string(period));
-        WriteCgroupFile(cpu, "cpu.cfs_quota_us", std::to_string(std::llround(*res.cpus * period)));
-      }
-      if (res.cpu_shares) WriteCgroupFile(cpu, "cpu.shares", std::to_string(*res.cpu_shares));
-    }
-    if (res.cpuset_cpus || res.cpuset_mems) {
-      std::string cs = Make("cpuset");
-      if (res.cpuset_cpus) WriteCgroupFile(cs, "cpuset.cpus", *res.cpuset_cpus);
-      if (res.cpuset_mems) WriteCgroupFile(cs, "cpuset.mems", *res.cpuset_mems);
-      InheritCpuset(root_ + "/cpuset/mini", cs);
-    }
-    if (res.pids_limit) {
-      std::string p = Make("pids");
-      WriteCgroupFile(p, "pids.max", *res.pids_limit > 0 ? std::to_string(*res.pids_limit) : "max");
-    }
-    // Docker's containers have their own memory, cpu and pids cgroups even without limits:
-    // what /sys/fs/cgroup shows them (rootfs/cgroup_view.h) and what their tools read.
-    for (const char* c : {"memory", "cpu", "cpuacct", "pids"}) {
-      if (!IsDirectory(root_ + "/" + c)) continue;
-      std::string dir = Make(c);
-      if (std::string(c) == "memory" && memory_.empty()) memory_ = dir;
-    }
+    ApplyResourcesV1(dirs_, res, /*update=*/false);
   }
 
   void AddProcess(pid_t pid) override {
@@ -134,6 +113,60 @@ class CgroupV1 : public Cgroup {
 };
 
 }  // namespace
+
+std::string CgroupV1DirFor(const std::vector<std::string>& dirs, const std::string& ctrl) {
+  for (const auto& d : dirs) {
+    size_t m = d.rfind("/mini/");
+    size_t b = m == std::string::npos ? std::string::npos : d.rfind('/', m - 1);
+    if (b == std::string::npos) continue;
+    for (const std::string& c : Split(d.substr(b + 1, m - b - 1), ','))
+      if (c == ctrl) return d;
+  }
+  return "";
+}
+
+void ApplyResourcesV1(const std::vector<std::string>& dirs, const Resources& res, bool update) {
+  auto need = [&](const char* ctrl) {
+    std::string d = CgroupV1DirFor(dirs, ctrl);
+    if (d.empty()) throw Error(std::string("no ") + ctrl + " cgroup for this container");
+    return d;
+  };
+  if (res.memory) {
+    std::string mem = need("memory");
+    int64_t memsw = res.memory_swap.value_or(*res.memory);
+    bool has_memsw = PathExists(mem + "/memory.memsw.limit_in_bytes");
+    // memory <= memsw at every step: raise memsw first when it grows, else memory first.
+    bool memsw_first = false;
+    if (update && has_memsw && memsw > 0) {
+      auto cur = ReadFileIfExists(mem + "/memory.memsw.limit_in_bytes");
+      memsw_first = cur && memsw > std::atoll(cur->c_str());
+    }
+    if (has_memsw && memsw < 0 && update) WriteCgroupFile(mem, "memory.memsw.limit_in_bytes", "-1");
+    if (memsw_first) WriteCgroupFile(mem, "memory.memsw.limit_in_bytes", std::to_string(memsw));
+    WriteCgroupFile(mem, "memory.limit_in_bytes", std::to_string(*res.memory));
+    if (memsw > 0 && has_memsw) {
+      if (!memsw_first) WriteCgroupFile(mem, "memory.memsw.limit_in_bytes", std::to_string(memsw));
+    } else if (!res.memory_swap && !update) {
+      WriteCgroupFile(mem, "memory.swappiness", "0");
+    }
+  }
+  if (res.cpus || res.cpu_shares) {
+    std::string cpu = need("cpu");
+    if (res.cpus) {
+      const int64_t period = 100000;
+      WriteCgroupFile(cpu, "cpu.cfs_period_us", std::to_string(period));
+      WriteCgroupFile(cpu, "cpu.cfs_quota_us", std::to_string(std::llround(*res.cpus * period)));
+    }
+    if (res.cpu_shares) WriteCgroupFile(cpu, "cpu.shares", std::to_string(*res.cpu_shares));
+  }
+  if (res.cpuset_cpus || res.cpuset_mems) {
+    std::string cs = need("cpuset");
+    if (res.cpuset_cpus) WriteCgroupFile(cs, "cpuset.cpus", *res.cpuset_cpus);
+    if (res.cpuset_mems) WriteCgroupFile(cs, "cpuset.mems", *res.cpuset_mems);
+  }
+  if (res.pids_limit)
+    WriteCgroupFile(need("pids"), "pids.max", *res.pids_limit > 0 ? std::to_string(*res.pids_limit) : "max");
+}
 
 std::unique_ptr<Cgroup> CreateCgroupV1(const std::string& root, const std::string& id,
                                        const Resources& res, bool privileged,

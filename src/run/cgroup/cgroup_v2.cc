@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
@@ -43,6 +44,13 @@ class CgroupV2 : public Cgroup {
     if (res.cpuset_cpus || res.cpuset_mems) want.push_back("cpuset");
     if (res.pids_limit) want.push_back("pids");
     std::string parent = root_ + "/mini";
+    // The accounting controllers too, limited or not (Docker's way), for `stats` and `update`;
+    // best effort: a host that refuses one still runs containers.
+    try {
+      EnableControllers(root_, {"memory", "pids", "io", "cpu"});
+      if (mkdir(parent.c_str(), 0755) == 0 || errno == EEXIST) EnableControllers(parent, {"memory", "pids", "io", "cpu"});
+    } catch (const Error&) {
+    }
     if (!want.empty()) EnableControllers(root_, want);
     if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + parent);
     if (!want.empty()) EnableControllers(parent, want);
@@ -50,24 +58,7 @@ class CgroupV2 : public Cgroup {
     if (mkdir(dir.c_str(), 0755) != 0) ThrowErrno("mkdir " + dir);
     dir_ = dir;
 
-    if (res.memory) {
-      WriteCgroupFile(dir, "memory.max", std::to_string(*res.memory));
-      int64_t memsw = res.memory_swap.value_or(*res.memory);
-      if (PathExists(dir + "/memory.swap.max")) {
-        std::string swap = memsw < 0 ? "max" : std::to_string(std::max<int64_t>(0, memsw - *res.memory));
-        WriteCgroupFile(dir, "memory.swap.max", swap);
-      }
-    }
-    if (res.cpus) {
-      const int64_t period = 100000;
-      WriteCgroupFile(dir, "cpu.max", std::to_string(std::llround(*res.cpus * period)) + " " + std::to_string(period));
-    }
-    if (res.cpu_shares)
-      WriteCgroupFile(dir, "cpu.weight", std::to_string(SharesToWeight(static_cast<uint64_t>(*res.cpu_shares))));
-    if (res.cpuset_cpus) WriteCgroupFile(dir, "cpuset.cpus", *res.cpuset_cpus);
-    if (res.cpuset_mems) WriteCgroupFile(dir, "cpuset.mems", *res.cpuset_mems);
-    if (res.pids_limit)
-      WriteCgroupFile(dir, "pids.max", *res.pids_limit > 0 ? std::to_string(*res.pids_limit) : "max");
+    ApplyResourcesV2(dir, res);
     if (!privileged) {
       UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (!fd) ThrowErrno("open " + dir);
@@ -102,6 +93,28 @@ class CgroupV2 : public Cgroup {
 };
 
 }  // namespace
+
+void ApplyResourcesV2(const std::string& dir, const Resources& res) {
+  if (res.memory) {
+    // memory.max first: swap.max is independent of it on v2.
+    WriteCgroupFile(dir, "memory.max", std::to_string(*res.memory));
+    int64_t memsw = res.memory_swap.value_or(*res.memory);
+    if (PathExists(dir + "/memory.swap.max")) {
+      std::string swap = memsw < 0 ? "max" : std::to_string(std::max<int64_t>(0, memsw - *res.memory));
+      WriteCgroupFile(dir, "memory.swap.max", swap);
+    }
+  }
+  if (res.cpus) {
+    const int64_t period = 100000;
+    WriteCgroupFile(dir, "cpu.max", std::to_string(std::llround(*res.cpus * period)) + " " + std::to_string(period));
+  }
+  if (res.cpu_shares)
+    WriteCgroupFile(dir, "cpu.weight", std::to_string(SharesToWeight(static_cast<uint64_t>(*res.cpu_shares))));
+  if (res.cpuset_cpus) WriteCgroupFile(dir, "cpuset.cpus", *res.cpuset_cpus);
+  if (res.cpuset_mems) WriteCgroupFile(dir, "cpuset.mems", *res.cpuset_mems);
+  if (res.pids_limit)
+    WriteCgroupFile(dir, "pids.max", *res.pids_limit > 0 ? std::to_string(*res.pids_limit) : "max");
+}
 
 std::unique_ptr<Cgroup> CreateCgroupV2(const std::string& root, const std::string& id,
                                        const Resources& res, bool privileged,
