@@ -46,7 +46,8 @@ if [ -f "$OUT/base.cpio.gz" ] && [ -f "$OUT/vmlinuz" ]; then echo "$OUT"; exit 0
 
 start=$(date +%s.%N)
 work=$(mktemp -d "$CACHE/build.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+source "$HERE/../integration/on_exit.bash"
+on_exit 'rm -rf "$work"'
 dpkg-deb -x "$deb" "$work/k"
 kdir=$(ls -d "$work/k/lib/modules/"*)
 kv=$(basename "$kdir")
@@ -95,6 +96,5 @@ echo "$(basename "$deb")" >"$work/kernel-package"
 rm -rf "$work/k" "$r"
 for old in "$CACHE"/guest-*; do [ -e "$old" ] && [ "$old" != "$OUT" ] && rm -rf "$old"; done
 mv "$work" "$OUT"
-trap - EXIT
 awk -v s="$start" -v e="$(date +%s.%N)" -v o="$OUT" -v k="$kv" 'BEGIN {printf "build_guest: %s (%s) built in %.1f s\n", o, k, e - s}' >&2
 echo "$OUT"

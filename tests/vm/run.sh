@@ -9,7 +9,7 @@
 #   MINI_VM_TIMEOUT  seconds before QEMU is killed (default 540)
 #   MINI_VM_MEM, MINI_VM_SMP  guest memory (MiB, default 1024) and cpus (default 2)
 # The guest has no network device. One VM at a time on this host (flock on the cache); QEMU
-# runs under nice -n 15 and is killed on any exit of this script.
+# runs under nice -n 15 and is killed on any exit of this script (cleanups: on_exit.bash).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC_DIR=${SRC_DIR:-$(cd "$HERE/../.." && pwd)}
@@ -21,18 +21,22 @@ command -v qemu-system-x86_64 >/dev/null || { echo "skip: qemu-system-x86_64 is 
 CACHE=${MINI_VM_CACHE:-/var/cache/mini-test}
 mkdir -p "$CACHE"
 
+source "$SRC_DIR/tests/integration/on_exit.bash"
 work=$(mktemp -d /tmp/mini-vm.XXXXXX)
 QEMU_PID=""
-cleanup() {
+# QEMU runs under timeout(1), which outlives even a kill -9 of this script and ends QEMU at
+# the deadline; this cleanup ends it at once (timeout passes the TERM on).
+stop_qemu() {
   if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
-    kill -KILL "$QEMU_PID" 2>/dev/null || true
+    kill -TERM "$QEMU_PID" 2>/dev/null || true
     wait "$QEMU_PID" 2>/dev/null || true
   fi
-  if [ -n "$OUTDIR" ]; then mkdir -p "$OUTDIR" && cp "$work"/*.log "$OUTDIR"/ 2>/dev/null || true; fi
-  rm -rf "$work"
+  return 0
 }
-trap cleanup EXIT
-trap 'exit 143' TERM INT HUP
+keep_logs() { [ -z "$OUTDIR" ] || { mkdir -p "$OUTDIR" && cp "$work"/*.log "$OUTDIR"/; } || true; }
+on_exit rm -rf "$work"
+on_exit keep_logs
+on_exit stop_qemu
 
 # One VM at a time: the lock is held until this script exits.
 exec 9>"$CACHE/vm.lock"
@@ -60,7 +64,7 @@ cat "$guest/base.cpio.gz" "$work/payload.cpio.gz" >"$work/initrd"
 t2=$(date +%s.%N)
 
 timeout_s=${MINI_VM_TIMEOUT:-540}
-nice -n 15 qemu-system-x86_64 -accel tcg -cpu max -smp "${MINI_VM_SMP:-2}" -m "${MINI_VM_MEM:-1024}" \
+nice -n 15 timeout -s KILL "$((timeout_s + 10))" qemu-system-x86_64 -accel tcg -cpu max -smp "${MINI_VM_SMP:-2}" -m "${MINI_VM_MEM:-1024}" \
   -nodefaults -display none -monitor none -no-reboot \
   -serial "file:$work/console.log" -serial "file:$work/results.log" \
   -kernel "$guest/vmlinuz" -initrd "$work/initrd" \
@@ -71,7 +75,7 @@ deadline=$(($(date +%s) + timeout_s))
 while kill -0 "$QEMU_PID" 2>/dev/null; do
   if [ "$(date +%s)" -ge "$deadline" ]; then
     echo "run.sh: the guest did not power off within ${timeout_s} s: killing QEMU" >&2
-    kill -KILL "$QEMU_PID" 2>/dev/null || true
+    stop_qemu
     break
   fi
   sleep 1

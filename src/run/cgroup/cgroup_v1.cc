@@ -66,6 +66,10 @@ class CgroupV1 : public Cgroup {
         WriteCgroupFile(memory_, "memory.swappiness", "0");
       }
     }
+    if (res.oom_kill_disable) {
+      if (memory_.empty()) memory_ = Make("memory");
+      WriteCgroupFile(memory_, "memory.oom_control", "1");
+    }
     if (res.cpus || res.cpu_shares) {
       std::string cpu = Make("cpu");
       if (res.cpus) {
