@@ -3,7 +3,8 @@
 # skips elsewhere): memory (OOM -> 137, recorded), memory+swap, --cpus throttles a busy loop
 # about 4x, --cpuset-cpus pins it, --pids-limit stops a fork bomb, the BPF device program
 # (a node made with mknod cannot be opened, /dev/null can; --privileged lifts it),
-# --oom-kill-disable discarded with Docker's warning, pause/unpause through cgroup.freeze,
+# --oom-kill-disable discarded with Docker's warning, pause/unpause through cgroup.freeze (and
+# stop of a paused container),
 # exec joins the container's cgroup, and nothing is left under /sys/fs/cgroup/mini.
 source "$SRC_DIR/tests/integration/lib.sh"
 [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || { echo "skip: /sys/fs/cgroup is not cgroup2"; exit 77; }
@@ -127,6 +128,17 @@ grep -x "frozen 0" $CG/$id/cgroup.events >/dev/null || fail "not thawed: $(cat $
 [ "$(cpu_percent "$pid" 1)" -gt 20 ] || fail "the loop did not resume"
 mini pause "$id" >/dev/null
 mini rm -f "$id" >/dev/null
+no_cgroup_left "$id"
+
+# stop of a paused container: the kill reaches frozen tasks (v2 lets SIGKILL through).
+id=$(mini run -d busybox sleep 1000)
+mini pause "$id" >/dev/null
+read -r t0 _ </proc/uptime
+mini stop -t 1 "$id" >/dev/null
+read -r t1 _ </proc/uptime
+expect_eq "$(mini inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id")" "exited 137" "stop of a paused container"
+awk -v a="$t0" -v b="$t1" 'BEGIN {exit !(b - a < 15)}' || fail "stop of a paused container took $t0 -> $t1"
+mini rm "$id" >/dev/null
 no_cgroup_left "$id"
 
 # --rm, run after run: nothing is left in the tree.
