@@ -3,12 +3,13 @@
 # cache has none for these inputs. The guest is Debian 12's cloud kernel (vmlinuz from the .deb,
 # unpacked with dpkg-deb -x, never installed on the host) and one initramfs, base.cpio.gz:
 # busybox-static, bash, getconf and coreutils stat, the libraries mini loads (and dlopens), the
-# kernel modules mini's tests use (overlay, veth, bridge, nf_tables, zram) and guest/init. run.sh appends the per-run
-# payload (mini, the test scripts, the test list) as a second cpio archive.
+# kernel modules mini's tests use (overlay, veth, bridge, nf_tables, zram, virtio_blk),
+# guest/init and guest/run-tests. run.sh appends the per-run payload (mini, the test scripts,
+# the test list) as a second cpio archive.
 #
 # Cache: $MINI_VM_CACHE (default /var/cache/mini-test)/guest-<hash>, the hash of every input
-# (kernel package and version, this script, guest/init, the host's busybox, bash and
-# libraries), so a change rebuilds; older guest-* directories are removed then.
+# (kernel package and version, this script, guest/init and run-tests, the host's busybox,
+# bash and libraries), so a change rebuilds; older guest-* directories are removed then.
 # Exit 77 when the kernel package can be neither found in the cache nor downloaded.
 set -euo pipefail
 MINI_BIN=${1:?usage: build_guest.sh MINI_BINARY (its libraries go into the guest)}
@@ -39,7 +40,7 @@ LIBS_OF=("${HOST_BINS[@]}" "${LAZY[@]}" "$MINI_BIN")
 libs() { for f in "$@"; do [ -n "$f" ] && ldd "$f" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'; done | sort -u; }
 LIBS=$(libs "${LIBS_OF[@]}")
 
-key=$( { basename "$deb"; sha256sum "$HERE/build_guest.sh" "$HERE/guest/init" /bin/busybox "${HOST_BINS[@]}"; \
+key=$( { basename "$deb"; sha256sum "$HERE/build_guest.sh" "$HERE"/guest/{init,run-tests} /bin/busybox "${HOST_BINS[@]}"; \
          for l in $LIBS "${LAZY[@]}"; do sha256sum "$(readlink -f "$l")"; done; } | sha256sum | cut -c1-16)
 OUT=$CACHE/guest-$key
 if [ -f "$OUT/base.cpio.gz" ] && [ -f "$OUT/vmlinuz" ]; then echo "$OUT"; exit 0; fi
@@ -65,7 +66,7 @@ done
 mkdir -p "$r/lib64" && cp -L /lib64/ld-linux-x86-64.so.2 "$r/lib64/"
 
 # Modules: the wanted ones and everything they depend on, per modules.dep.
-WANT="overlay veth bridge nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_redir nft_fib_inet nf_nat zram lzo-rle"
+WANT="overlay veth bridge nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_redir nft_fib_inet nf_nat zram lzo-rle virtio_pci virtio_blk"
 /bin/busybox depmod -b "$work/k" "$kv"  # the .deb ships no modules.dep (its postinst makes it)
 cp "$kdir"/modules.{dep,alias,symbols,builtin,order,builtin.modinfo} "$r/lib/modules/$kv/" 2>/dev/null || true
 declare -A seen=()
@@ -85,7 +86,8 @@ for m in $WANT; do
 done
 
 cp "$HERE/guest/init" "$r/init"
-chmod 755 "$r/init"
+mkdir -p "$r/vm" && cp "$HERE/guest/run-tests" "$r/vm/run-tests"
+chmod 755 "$r/init" "$r/vm/run-tests"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
 echo "$kv" >"$r/etc/mini-vm-kernel"

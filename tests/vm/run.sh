@@ -8,6 +8,8 @@
 #   SRC_DIR       the source tree (default: two levels up from here)
 #   MINI_VM_TIMEOUT  seconds before QEMU is killed (default 540)
 #   MINI_VM_MEM, MINI_VM_SMP  guest memory (MiB, default 1024) and cpus (default 2)
+#   MINI_VM_GUEST    cgroupfs (default: guest/init is PID 1, no systemd) or systemd (the
+#                    root image of build_guest_systemd.sh, booted by systemd)
 # The guest has no network device. One VM at a time on this host (flock on the cache); QEMU
 # runs under nice -n 15 and is killed on any exit of this script (cleanups: on_exit.bash).
 set -euo pipefail
@@ -48,6 +50,16 @@ guest=$(bash "$HERE/build_guest.sh" "$MINI")
 rc=$?
 set -e
 [ $rc = 0 ] || exit $rc
+drive=() append=""
+if [ "${MINI_VM_GUEST:-cgroupfs}" = systemd ]; then
+  set +e
+  rootimg=$(bash "$HERE/build_guest_systemd.sh")
+  rc=$?
+  set -e
+  [ $rc = 0 ] || exit $rc
+  drive=(-drive "file=$rootimg,format=raw,if=virtio,snapshot=on")
+  append=" mini.root=/dev/vda"
+fi
 t1=$(date +%s.%N)
 
 # The payload: mini without debug info, the test sources, the test list.
@@ -63,12 +75,13 @@ env | grep -E '^MINI_VM_TEST_' | sed "s/=\(.*\)/='\1'/" >"$p/vm/env" || true
 cat "$guest/base.cpio.gz" "$work/payload.cpio.gz" >"$work/initrd"
 t2=$(date +%s.%N)
 
+: >"$work/results.log"
 timeout_s=${MINI_VM_TIMEOUT:-540}
-nice -n 15 timeout -s KILL "$((timeout_s + 10))" qemu-system-x86_64 -accel tcg -cpu max -smp "${MINI_VM_SMP:-2}" -m "${MINI_VM_MEM:-1024}" \
+TMPDIR=$work nice -n 15 timeout -s KILL "$((timeout_s + 10))" qemu-system-x86_64 -accel tcg -cpu max -smp "${MINI_VM_SMP:-2}" -m "${MINI_VM_MEM:-1024}" \
   -nodefaults -display none -monitor none -no-reboot \
   -serial "file:$work/console.log" -serial "file:$work/results.log" \
-  -kernel "$guest/vmlinuz" -initrd "$work/initrd" \
-  -append "console=ttyS0 panic=-1 quiet rdinit=/init" &
+  -kernel "$guest/vmlinuz" -initrd "$work/initrd" "${drive[@]}" \
+  -append "console=ttyS0 panic=-1 quiet rdinit=/init$append" &
 QEMU_PID=$!
 # Wait for QEMU (the guest powers off) or the timeout, whichever comes first.
 deadline=$(($(date +%s) + timeout_s))
