@@ -10,6 +10,7 @@ PKGS=(
   uidmap slirp4netns
   skopeo umoci docker.io
   docker-registry apache2-utils openssl
+  qemu-system-x86  # tests/vm: the kernel .deb itself is only downloaded (apt-get download), never installed
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -23,6 +23,7 @@
 #include "common/timing.h"
 #include "net/network_endpoint.h"
 #include "registry/pull_on_demand.h"
+#include "run/cgroup/cgroup.h"
 #include "run/container.h"
 #include "run/launch/exit_status.h"
 #include "run/lifecycle.h"
@@ -83,6 +84,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
     spec.resources.memory_swap = o.memory_swap == "-1" ? -1 : run::ParseSize(o.memory_swap);
   if (spec.resources.memory_swap && !spec.resources.memory)
     throw Error("You should always set the Memory limit when using Memoryswap limit");
+  for (const auto& w : run::DiscardUnsupported(&spec.resources)) std::cerr << "WARNING: " << w << "\n";
   for (const auto& so : o.security_opts) ApplySecurityOpt(so, &spec);
   for (const auto& f : o.label_files) {
     std::vector<std::string> lines;
@@ -167,6 +169,7 @@ void RegisterRun(CLI::App& app, Globals& g, bool create) {
   cmd->add_option("--cpuset-cpus", s.resources.cpuset_cpus, "cpus allowed (0-3, 0,1)");
   cmd->add_option("--cpuset-mems", s.resources.cpuset_mems, "memory nodes allowed");
   cmd->add_option("--pids-limit", s.resources.pids_limit, "process limit (-1 = unlimited)");
+  cmd->add_flag("--oom-kill-disable", s.resources.oom_kill_disable, "disable the OOM killer (cgroup v1 only)");
   cmd->add_option("--cap-add", s.cap_add, "add a capability")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_option("--cap-drop", s.cap_drop, "drop a capability")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)->allow_extra_args(false);
   cmd->add_flag("--privileged", s.privileged, "all capabilities, no masked paths, all devices");

@@ -185,6 +185,7 @@ nlohmann::json ToJson(const ContainerConfig& c) {
   PutOpt(host, "CpusetCpus", r.cpuset_cpus);
   PutOpt(host, "CpusetMems", r.cpuset_mems);
   PutOpt(host, "PidsLimit", r.pids_limit);
+  if (r.oom_kill_disable) host["OomKillDisable"] = true;
   host["Supervise"] = SuperviseJson(s.supervise);
   host["Log"] = LogJson(s.log);
   host["View"] = ViewJson(s.view);
@@ -249,6 +250,7 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   GetOpt(h, "CpusetCpus", &r.cpuset_cpus);
   GetOpt(h, "CpusetMems", &r.cpuset_mems);
   GetOpt(h, "PidsLimit", &r.pids_limit);
+  r.oom_kill_disable = h.value("OomKillDisable", false);
   s.supervise = SuperviseFromJson(h.value("Supervise", nlohmann::json()));
   s.log = LogFromJson(h.value("Log", nlohmann::json()));
   s.view = ViewFromJson(h.value("View", nlohmann::json()));

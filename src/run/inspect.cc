@@ -93,6 +93,7 @@ json HostConfigJson(const ContainerConfig& c, const std::string& volumes_dir) {
           {"CpusetCpus", r.cpuset_cpus.value_or("")},
           {"CpusetMems", r.cpuset_mems.value_or("")},
           {"PidsLimit", r.pids_limit ? json(*r.pids_limit) : json(nullptr)},
+          {"OomKillDisable", r.oom_kill_disable},
           // Docker's field ("" = host); the map itself is mini's.
           {"UsernsMode", c.idmap.enabled() ? s.userns : ""},
           {"IdMap", c.idmap.enabled() ? json{{"UidBase", c.idmap.uid_base}, {"GidBase", c.idmap.gid_base},

@@ -40,6 +40,7 @@ struct Resources {
   std::optional<std::string> cpuset_cpus;
   std::optional<std::string> cpuset_mems;
   std::optional<int64_t> pids_limit;   ///< <= 0 = unlimited
+  bool oom_kill_disable = false;       ///< v1 memory.oom_control; cgroup v2 has no such knob
 };
 
 /// Supervision by the container's monitor (restart policy, healthcheck, init, stop). Raw

@@ -38,6 +38,15 @@ const std::vector<DeviceRule>& DefaultDeviceRules() {
   return k;
 }
 
+std::vector<std::string> DiscardUnsupported(Resources* res) {
+  std::vector<std::string> warnings;
+  if (res->oom_kill_disable && DetectCgroupMode() == CgroupMode::kV2) {
+    res->oom_kill_disable = false;
+    warnings.push_back("Your kernel does not support OomKillDisable. OomKillDisable discarded.");
+  }
+  return warnings;
+}
+
 void WriteCgroupFile(const std::string& dir, const std::string& file, const std::string& value) {
   std::string path = dir + "/" + file;
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));

@@ -82,6 +82,10 @@ void RemoveCgroupPaths(const std::vector<std::string>& paths);
 /// exec`). Throws Error naming the file.
 void JoinCgroupPaths(const std::vector<std::string>& paths);
 
+/// Clears what this host's cgroups cannot do and returns Docker's warning for each (printed as
+/// "WARNING: ..." at create time): --oom-kill-disable on cgroup v2.
+std::vector<std::string> DiscardUnsupported(Resources* res);
+
 /// Writes `value` to `dir/file`; throws Error("write <dir/file>: <errno>").
 void WriteCgroupFile(const std::string& dir, const std::string& file, const std::string& value);
 /// v2 weight for v1 shares (runc's conversion): 1 + ((shares - 2) * 9999) / 262142.

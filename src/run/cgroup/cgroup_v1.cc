@@ -150,6 +150,7 @@ void ApplyResourcesV1(const std::vector<std::string>& dirs, const Resources& res
       WriteCgroupFile(mem, "memory.swappiness", "0");
     }
   }
+  if (res.oom_kill_disable) WriteCgroupFile(need("memory"), "memory.oom_control", "1");
   if (res.cpus || res.cpu_shares) {
     std::string cpu = need("cpu");
     if (res.cpus) {
