@@ -50,9 +50,11 @@ std::vector<std::string> Strings(const json& v, const std::string& where, const 
 
 void WarnUnknown(const json& t, std::initializer_list<const char*> known, const std::string& where,
                  const std::string& source) {
-  for (const auto& [k, v] : t.items())
+  for (const auto& item : t.items()) {
+    const std::string& k = item.key();  // a named variable: clang's lambdas cannot capture bindings
     if (std::none_of(known.begin(), known.end(), [&](const char* n) { return k == n; }))
       Warn(source + ": " + where + "\"" + k + "\" is not supported by mini, ignored");
+  }
 }
 
 RegistryEntry ParseEntry(const json& t, const std::string& source) {

@@ -9,25 +9,16 @@ namespace mini::run {
 
 void StartAllRestarting(const Layout& layout, const std::function<void(const std::string&)>& started,
                         const std::function<void(const std::string&, const std::string&)>& failed) {
-  ContainerStore store(layout);
-  for (const auto& id : store.ListIds()) {
-    ContainerConfig c;
-    ContainerState st;
-    try {
-      c = store.LoadConfig(id);
-      st = store.LoadState(id);
-    } catch (const Error&) {
-      continue;
-    }
-    if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) continue;
-    if (!StartsAtBoot(RestartPolicyOf(c), ManuallyStopped(layout, id))) continue;
+  ContainerStore(layout).ForEach([&](const std::string& id, const ContainerConfig& c, const ContainerState& st) {
+    if (st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) return;
+    if (!StartsAtBoot(RestartPolicyOf(c), ManuallyStopped(layout, id))) return;
     try {
       StartContainer(layout, id, false, false, nullptr);
       started(c.name);
     } catch (const std::exception& e) {
       failed(c.name, e.what());
     }
-  }
+  });
 }
 
 }  // namespace mini::run

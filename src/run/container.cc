@@ -72,6 +72,15 @@ bool ValidName(const std::string& n) {
 
 std::string ContainerLeaseName(const std::string& id) { return "container-" + id; }
 
+LeaseResources ContainerLeaseResources(const std::string& id, const std::string& image_id, const std::string& top_layer,
+                                       bool build_step) {
+  LeaseResources held;
+  if (auto t = Digest::TryParse(top_layer)) held.layers.insert(*t);
+  if (auto img = Digest::TryParse(image_id); img && !build_step) held.images.insert(*img);
+  held.dirs = {id, id + "-init"};
+  return held;
+}
+
 ContainerStore::ContainerStore(const Layout& layout) : layout_(layout), runtime_(RuntimeRoot(layout)) {
   EnsureRuntimeRoot(layout);
 }
@@ -120,6 +129,21 @@ std::vector<std::string> ContainerStore::ListIds() const {
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+void ContainerStore::ForEach(
+    const std::function<void(const std::string& id, const ContainerConfig& c, const ContainerState& st)>& fn) const {
+  for (const auto& id : ListIds()) {
+    ContainerConfig c;
+    ContainerState st;
+    try {
+      c = LoadConfig(id);
+      st = LoadState(id);
+    } catch (const Error&) {
+      continue;  // being created or removed
+    }
+    fn(id, c, st);
+  }
 }
 
 void ContainerStore::Create(ContainerConfig* cfg, bool owned) {

@@ -4,6 +4,7 @@
 /// prefix. A "running" state whose monitor is gone is reported as exited.
 #include <sys/types.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "run/run_spec.h"
 #include "run/userns/userns.h"
 #include "store/layout.h"
+#include "store/lease.h"
 
 namespace mini::run {
 
@@ -79,6 +81,10 @@ ContainerState StateFromJson(const nlohmann::json& j);
 /// The name of container `id`'s lease in the store (store/lease.h): it holds the image, the
 /// layers under the container and its own layer directories for as long as the container exists.
 std::string ContainerLeaseName(const std::string& id);
+/// What a container's lease holds: its top layer (and so those under it), its image unless it is
+/// a build step (`rmi` conflicts name containers users made), its own overlay2 directories.
+LeaseResources ContainerLeaseResources(const std::string& id, const std::string& image_id, const std::string& top_layer,
+                                       bool build_step);
 
 /// Containers on disk and on tmpfs (see runtime_dir.h): a --rm container lives only in its
 /// runtime dir; any other has containers/<id>/{config.json,<id>-json.log,state.json (its last end)} in
@@ -96,6 +102,9 @@ class ContainerStore {
   /// Finds by full id, unique id prefix or name; throws Error("No such container: x").
   std::string Resolve(const std::string& name_or_id) const;
   std::vector<std::string> ListIds() const;
+  /// Calls `fn` for every container whose config and state can be read; one being created or
+  /// removed meanwhile is passed over.
+  void ForEach(const std::function<void(const std::string& id, const ContainerConfig& c, const ContainerState& st)>& fn) const;
   ContainerConfig LoadConfig(const std::string& id) const;
   /// `rename`: Docker's name rules and conflict message (Create's); the old name is free after.
   void Rename(const std::string& id, const std::string& name);

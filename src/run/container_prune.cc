@@ -10,13 +10,10 @@ namespace mini::run {
 std::vector<std::string> PruneContainers(const Layout& layout, uint64_t* reclaimed,
                                          const std::function<void(const Error&)>& on_error) {
   CollectContainers(layout);
-  ContainerStore store(layout);
   std::vector<std::string> gone;
-  for (const auto& id : store.ListIds()) {
+  ContainerStore(layout).ForEach([&](const std::string& id, const ContainerConfig& c, const ContainerState& st) {
+    if (c.spec.build || st.status == ContainerStatus::kRunning || st.status == ContainerStatus::kRestarting) return;
     try {
-      ContainerConfig c = store.LoadConfig(id);
-      ContainerStatus now = store.LoadState(id).status;
-      if (c.spec.build || now == ContainerStatus::kRunning || now == ContainerStatus::kRestarting) continue;
       uint64_t size = TreeSize(layout.LayerDiff(id));
       RemoveContainer(layout, id, false);
       *reclaimed += size;
@@ -24,7 +21,7 @@ std::vector<std::string> PruneContainers(const Layout& layout, uint64_t* reclaim
     } catch (const Error& e) {
       on_error(e);  // started meanwhile, or being removed by someone else
     }
-  }
+  });
   return gone;
 }
 

@@ -59,17 +59,6 @@ void CheckNetworkRequest(const Layout& layout, const RunSpec& spec) {
     throw Error(ErrorKind::kInvalidInput, "network-scoped alias is supported only for containers in user defined networks");
 }
 
-/// What a container's lease holds: its top layer (and so those under it), its image unless it is
-/// a build step (`rmi` conflicts name containers users made), its own overlay2 directories.
-LeaseResources ContainerLeaseResources(const std::string& id, const std::string& image_id, const std::string& top_layer,
-                                       bool build_step) {
-  LeaseResources held;
-  if (auto t = Digest::TryParse(top_layer)) held.layers.insert(*t);
-  if (auto img = Digest::TryParse(image_id); img && !build_step) held.images.insert(*img);
-  held.dirs = {id, id + "-init"};
-  return held;
-}
-
 /// Waits up to `ms` (-1 = forever) for a process that is not our child to exit. True if gone.
 bool WaitForExit(pid_t pid, uint64_t start, int ms) {
   if (!ProcessAlive(pid, start)) return true;
@@ -447,56 +436,6 @@ void StartContainer(const Layout& layout, const std::string& id, bool attach, bo
   io.in = interactive ? 0 : -1;
   int code = RunAttached(layout, c, io);
   if (exit_code) *exit_code = code;
-}
-
-namespace {
-
-/// The lease of a container made before leases existed: its image and top layer from its
-/// config (the first lower link names the top layer's directory).
-void EnsureContainerLease(const Layout& layout, const ContainerConfig& c) {
-  if (PathExists(layout.LeaseFile(ContainerLeaseName(c.id)))) return;
-  std::string top = c.image.top_layer;
-  if (top.empty() && !c.image.lowers.empty()) {
-    char buf[512];
-    ssize_t n = readlink((layout.Overlay2Dir() + "/" + c.image.lowers[0]).c_str(), buf, sizeof buf - 1);
-    std::string target = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";  // ../<chain hex>/diff
-    if (target.size() == 3 + 64 + 5 && target.compare(0, 3, "../") == 0) top = "sha256:" + target.substr(3, 64);
-  }
-  LeaseResources held = ContainerLeaseResources(c.id, c.image.id, top, c.spec.build);
-  try {
-    mini::Lease::CreatePersistent(layout, ContainerLeaseName(c.id), "container", c.id, held);
-  } catch (const Error& e) {
-    Warn("container " + c.id.substr(0, 12) + ": " + e.what());
-  }
-}
-
-}  // namespace
-
-void CollectContainers(const Layout& layout) {
-  ContainerStore store(layout);
-  for (const auto& id : store.ListIds()) {
-    ContainerConfig c;
-    ContainerState st;
-    try {
-      c = store.LoadConfig(id);
-      st = store.LoadState(id);
-    } catch (const Error&) {
-      continue;  // being created or removed
-    }
-    bool monitor_gone = st.status == ContainerStatus::kExited && !ProcessAlive(st.monitor_pid, st.monitor_start);
-    bool owner_gone = st.status == ContainerStatus::kCreated && st.owner_pid != 0 && !ProcessAlive(st.owner_pid, st.owner_start);
-    if ((c.spec.remove || c.spec.build) && (monitor_gone || owner_gone)) {
-      Debug("collecting container " + id.substr(0, 12) + " (its " + (owner_gone ? "owner" : "monitor") + " is gone)");
-      try {
-        RunInRootlessUserNamespace([&] { store.Remove(id); });
-        RemoveAnonymousVolumes(layout, c);
-      } catch (const Error& e) {
-        Warn("remove container " + id.substr(0, 12) + ": " + e.what());
-      }
-      continue;
-    }
-    EnsureContainerLease(layout, c);
-  }
 }
 
 namespace {

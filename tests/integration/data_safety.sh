@@ -4,8 +4,8 @@
 # - a build whose base is untagged and pruned mid-build completes
 # - a --rm container's writes are disk, not RAM: 400 MB under --memory 256m succeed
 # - kill -9 of a foreground `mini run --rm`: the container runs to its end and is removed
-# - system prune keeps a stopped container's writable layer; a killed monitor's --rm container
-#   is collected by the next ps
+# - image prune keeps a stopped container's writable layer, system prune a running one's; a
+#   killed monitor's --rm container is collected by the next ps
 # Env: MINI=<binary>. Exit 0 pass, 77 skip, anything else fail.
 source "$(dirname "$0")/lib.sh"
 on_exit remove_all_containers
@@ -76,11 +76,17 @@ for _ in $(seq 50); do [ -z "$(mini ps -a | grep ' mon$' || true)" ] && break; s
 [ -z "$(mini ps -a | grep ' mon$' || true)" ] || fail "a --rm container whose monitor was killed stays: $(mini ps -a)"
 expect_eq "$(ls "$R/leases")" "" "no lease left after the collection"
 
-echo "== system prune keeps a stopped container's layer"
+echo "== image prune keeps a stopped container's layer; system prune a running one's"
+# (system prune removes stopped containers, as Docker's does; the store's garbage collection,
+# which both run, must never take a container's own directories.)
 mini run --network none --name keep busybox sh -c 'echo mine > /data' >/dev/null
-mini system prune -f -a >/dev/null
-expect_eq "$(mini start -a keep >/dev/null; mini export keep | tar -xO data)" mine "the container's data after prune"
+mini image prune -f -a >/dev/null
+expect_eq "$(mini start -a keep >/dev/null; mini export keep | tar -xO data)" mine "the stopped container's data after image prune"
 mini rm keep >/dev/null
+mini run -d --network none --name keep busybox sh -c 'echo mine > /data; sleep 60' >/dev/null
+mini system prune -f -a >/dev/null
+expect_eq "$(mini exec keep cat /data)" mine "the running container's data after system prune"
+mini rm -f keep >/dev/null
 mini system prune -f -a >/dev/null
 expect_eq "$(ls "$R/overlay2" | grep -v '^l$' || true)" "" "everything goes once the container is removed"
 mini system check >/dev/null || fail "system check: $(mini system check)"

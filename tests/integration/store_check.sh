@@ -143,7 +143,9 @@ mini run --network none --name keeper two sh -c 'echo kept >/kept'
 check_is_clean "with a container"
 mini system check --repair >/dev/null
 mini start -a keeper >/dev/null || fail "container broken by repair"
-mini system prune -f >/dev/null  # prune's collection of overlay2 dirs without a record, too
+# prune's collection of overlay2 dirs without a record, too (image prune: system prune removes
+# stopped containers, as Docker's does)
+mini image prune -f >/dev/null
 mini start -a keeper >/dev/null || fail "container broken by prune"
 mini rm keeper >/dev/null
 
