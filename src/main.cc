@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
     // Rootless: into the user namespace before any command touches the store.
     if (!app.get_subcommands().empty()) mini::cli::EnterRootlessForCommand(app.get_subcommands()[0]->get_name());
   });
+  std::vector<std::string> words = mini::cli::RewriteManagementAliases(argc, argv);
+  g.command = mini::cli::CommandWord(words);
   mini::cli::RegisterImageCommands(app, g);
   mini::cli::RegisterRunCommands(app, g);
   mini::cli::RegisterRegistryCommands(app, g);
@@ -38,7 +40,6 @@ int main(int argc, char** argv) {
   mini::cli::RegisterEventsCommands(app, g);
   mini::cli::RegisterStatsCommands(app, g);
   mini::cli::RegisterCpCommands(app, g);
-  std::vector<std::string> words = mini::cli::RewriteManagementAliases(argc, argv);
   std::vector<char*> wargv;
   for (auto& w : words) wargv.push_back(w.data());
   argc = static_cast<int>(wargv.size());

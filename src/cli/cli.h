@@ -11,7 +11,15 @@ struct Globals {
   std::string root;  ///< store root: --root, else $MINI_ROOT, else DefaultStoreRoot() (common/rootless.h)
   bool debug = false;
   int exit_code = 0;  ///< a command sets this for a non-zero exit without an error (e.g. run)
+  /// The command the command line names ("" when none, e.g. `mini --help`): a command with many
+  /// flags registers them only when it is the one that runs (CLI11 checks every new flag against
+  /// the others, which costs `run --rm` startup time).
+  std::string command;
 };
+
+/// The command word of `words` (argv after the management aliases): the first word that is not
+/// a global flag or its value; "" when there is none or a word is not understood.
+std::string CommandWord(const std::vector<std::string>& words);
 
 /// Each file in src/cli registers its commands here.
 void RegisterImageCommands(CLI::App& app, Globals& g);  // images.cc

@@ -270,4 +270,20 @@ std::vector<std::string> RewriteManagementAliases(int argc, char** argv) {
   return out;
 }
 
+std::string CommandWord(const std::vector<std::string>& words) {
+  for (size_t i = 1; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w == "--root") {
+      ++i;  // its value
+    } else if (w.starts_with("--root=") || w == "--debug") {
+      continue;
+    } else if (w.starts_with("-")) {
+      return "";  // --help, --version or a flag not understood here: register everything
+    } else {
+      return w;
+    }
+  }
+  return "";
+}
+
 }  // namespace mini::cli
