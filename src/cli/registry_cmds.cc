@@ -55,15 +55,9 @@ void RegisterPull(CLI::App& app, Globals& g) {
       po.max_concurrent = o->max_downloads;
       Progress progress(Progress::ModeFor(stdout, o->quiet), stdout);
       if (HasNoTag(o->ref)) progress.Message("Using default tag: latest");
-      ConfiguredPull r = PullAsConfigured(conf, o->ref, RegistryOptionsFromEnv(o->tls_verify), s.layout, s.layers,
-                                          s.images, po, progress, [&](const Reference& c) {
-                                            progress.Message((c.digest ? c.digest->str() : c.tag) + ": Pulling from " + c.path);
-                                          });
+      ConfiguredPull r =
+          PullShowingStatus(conf, o->ref, RegistryOptionsFromEnv(o->tls_verify), s.layout, s.layers, s.images, po, progress);
       name = r.ref.String();
-      progress.Finish();
-      progress.Message("Digest: " + r.result.pulled_digest.str());
-      progress.Message(std::string(r.result.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
-                       r.ref.Familiar());
       RecordEvent(s.layout, {"image", "pull", r.ref.Familiar(), {{"name", r.ref.FamiliarName()}}});
     });
     std::printf("%s\n", name.c_str());

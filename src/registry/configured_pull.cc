@@ -72,4 +72,17 @@ ConfiguredPull PullAsConfigured(const RegistriesConfig& conf, const std::string&
   }
 }
 
+ConfiguredPull PullShowingStatus(const RegistriesConfig& conf, const std::string& input, const RegistryOptions& base,
+                                 const Layout& layout, LayerStore& layers, ImageStore& images, const PullOptions& opts,
+                                 Progress& progress) {
+  ConfiguredPull r = PullAsConfigured(conf, input, base, layout, layers, images, opts, progress, [&](const Reference& c) {
+    progress.Message((c.digest ? c.digest->str() : c.tag) + ": Pulling from " + c.path);
+  });
+  progress.Finish();
+  progress.Message("Digest: " + r.result.pulled_digest.str());
+  progress.Message(std::string(r.result.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
+                   r.ref.Familiar());
+  return r;
+}
+
 }  // namespace mini::registry

@@ -27,6 +27,13 @@ ConfiguredPull PullAsConfigured(const RegistriesConfig& conf, const std::string&
                                 const Layout& layout, LayerStore& layers, ImageStore& images, const PullOptions& opts,
                                 Progress& progress, const std::function<void(const Reference&)>& on_candidate = {});
 
+/// PullAsConfigured with `mini pull`'s progress lines, in Docker's words: "TAG: Pulling from
+/// PATH" for each candidate, the layers' rows, then "Digest: ..." and "Status: Downloaded newer
+/// image for NAME" (or "Image is up to date for NAME"). `mini pull` and run's pull on demand.
+ConfiguredPull PullShowingStatus(const RegistriesConfig& conf, const std::string& input, const RegistryOptions& base,
+                                 const Layout& layout, LayerStore& layers, ImageStore& images, const PullOptions& opts,
+                                 Progress& progress);
+
 /// The options for talking to the registry of `name` ("host/repo", or "host" for login) itself:
 /// insecure when configured so. Throws Error when it is blocked.
 RegistryOptions OptionsForRegistry(const RegistriesConfig& conf, const std::string& name, RegistryOptions base);

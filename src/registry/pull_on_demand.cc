@@ -32,15 +32,8 @@ ImageRecord ImageForRun(const Layout& layout, LayerStore& layers, ImageStore& im
   Progress progress(Progress::Mode::kPlain, out);
   if (!have) progress.Message("Unable to find image '" + ref->Familiar() + "' locally");
   ConfiguredPull r = WithContext("pull " + ref->Familiar(), [&] {
-    return PullAsConfigured(conf, name, RegistryOptionsFromEnv(true), layout, layers, images, po, progress,
-                            [&](const Reference& c) {
-                              progress.Message((c.digest ? c.digest->str() : c.tag) + ": Pulling from " + c.path);
-                            });
+    return PullShowingStatus(conf, name, RegistryOptionsFromEnv(true), layout, layers, images, po, progress);
   });
-  progress.Finish();
-  progress.Message("Digest: " + r.result.pulled_digest.str());
-  progress.Message(std::string(r.result.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
-                   r.ref.Familiar());
   return images.Resolve(r.result.image_id.str());
 }
 
