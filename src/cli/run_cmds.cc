@@ -81,7 +81,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
   for (const auto& m : o.mount_flags) spec.mounts.push_back(run::ParseMountFlag(m));
   if (!o.memory.empty()) spec.resources.memory = run::ParseSize(o.memory);
   if (!o.memory_swap.empty())
-    spec.resources.memory_swap = o.memory_swap == "-1" ? -1 : run::ParseSize(o.memory_swap);
+    spec.resources.memory_swap = run::ParseMemorySwap(o.memory_swap);
   if (spec.resources.memory_swap && !spec.resources.memory)
     throw Error("You should always set the Memory limit when using Memoryswap limit");
   for (const auto& w : run::DiscardUnsupported(&spec.resources)) std::cerr << "WARNING: " << w << "\n";

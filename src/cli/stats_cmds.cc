@@ -150,7 +150,7 @@ void RegisterUpdate(CLI::App& app, Globals& g) {
   cmd->callback([&g, o] {
     run::UpdateRequest req;
     if (!o->memory.empty()) req.resources.memory = run::ParseSize(o->memory);
-    if (!o->memory_swap.empty()) req.resources.memory_swap = o->memory_swap == "-1" ? -1 : run::ParseSize(o->memory_swap);
+    if (!o->memory_swap.empty()) req.resources.memory_swap = run::ParseMemorySwap(o->memory_swap);
     req.resources.cpus = o->cpus;
     req.resources.cpu_shares = o->cpu_shares;
     req.resources.cpuset_cpus = o->cpuset_cpus;

@@ -242,10 +242,20 @@ void RegisterManagementCommands(CLI::App& app, Globals& g) {
   RegisterImageGroup(app, g);
 }
 
+namespace {
+
+/// The index of the command word in `words` (argv): past the global flags and --root's value.
+size_t CommandIndex(const std::vector<std::string>& words) {
+  size_t i = 1;
+  while (i < words.size() && words[i].starts_with("-")) i += words[i] == "--root" ? 2 : 1;
+  return i;
+}
+
+}  // namespace
+
 std::vector<std::string> RewriteManagementAliases(int argc, char** argv) {
   std::vector<std::string> a(argv, argv + argc);
-  size_t i = 1;
-  while (i < a.size() && a[i].starts_with("-")) i += a[i] == "--root" ? 2 : 1;
+  size_t i = CommandIndex(a);
   if (i + 1 >= a.size()) return a;
   const std::string& group = a[i];
   const std::string verb = a[i + 1];
@@ -271,19 +281,13 @@ std::vector<std::string> RewriteManagementAliases(int argc, char** argv) {
 }
 
 std::string CommandWord(const std::vector<std::string>& words) {
-  for (size_t i = 1; i < words.size(); ++i) {
-    const std::string& w = words[i];
-    if (w == "--root") {
-      ++i;  // its value
-    } else if (w.starts_with("--root=") || w == "--debug") {
-      continue;
-    } else if (w.starts_with("-")) {
-      return "";  // --help, --version or a flag not understood here: register everything
-    } else {
-      return w;
-    }
-  }
-  return "";
+  size_t i = CommandIndex(words);
+  if (i >= words.size()) return "";
+  // --help, --version or a flag not understood here: "" (everything is registered).
+  for (size_t j = 1; j < i; ++j)
+    if (words[j] == "--root") ++j;  // and its value
+    else if (!words[j].starts_with("--root=") && words[j] != "--debug") return "";
+  return words[i];
 }
 
 }  // namespace mini::cli

@@ -204,6 +204,8 @@ int64_t ParseSize(const std::string& in) {
   return static_cast<int64_t>(r);
 }
 
+int64_t ParseMemorySwap(const std::string& s) { return s == "-1" ? -1 : ParseSize(s); }
+
 const std::vector<std::string>& MaskedPaths() {
   static const std::vector<std::string> k = {
       "/proc/asound",        "/proc/acpi",          "/proc/interrupts", "/proc/kcore",

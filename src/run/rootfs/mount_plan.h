@@ -46,6 +46,8 @@ MountRequest ParseTmpfsSpec(const std::string& s);
 
 /// "32m", "1g", "512k", "100" (bytes), "1.5g" -> bytes; throws Error on bad input.
 int64_t ParseSize(const std::string& s);
+/// --memory-swap's value: "-1" (unlimited swap) or a size as ParseSize reads it.
+int64_t ParseMemorySwap(const std::string& s);
 
 /// Docker's default masked paths (a /dev/null or an empty read-only tmpfs goes over them).
 const std::vector<std::string>& MaskedPaths();
