@@ -13,7 +13,7 @@ hex=${id#sha256:}
 out=$(mini images)
 echo "$out"
 head -1 <<<"$out" | grep -E '^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE$' >/dev/null || fail "images header"
-grep -Eq "^busybox +latest +${hex:0:12} +(Less than a second|[0-9]+ seconds) ago +[0-9.]+[kM]B$" <<<"$out" || fail "images row"
+grep -Eq "^busybox +latest +${hex:0:12} +(Less than a second|1 second|[0-9]+ seconds) ago +[0-9.]+[kM]B$" <<<"$out" || fail "images row"
 expect_eq "$(mini images -q)" "${hex:0:12}"
 grep DIGEST >/dev/null <<<"$(mini images --digests | head -1)" || fail "images --digests"
 mini images --format json | python3 -c 'import json,sys; j=json.loads(sys.stdin.readline()); assert j["Repository"]=="busybox" and j["Tag"]=="latest", j'
