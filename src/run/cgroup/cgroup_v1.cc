@@ -7,7 +7,6 @@
 #include <climits>
 #include <cmath>
 #include <cstdlib>
-#include <set>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -33,22 +32,26 @@ class CgroupV1 : public Cgroup {
   CgroupV1(std::string root, std::string id) : root_(std::move(root)), id_(std::move(id)) {}
   ~CgroupV1() override { Destroy(); }
 
-  /// Creates mini/<id> under `ctrl` and returns its path; the parent mini/ is made on first use.
-  std::string Make(const std::string& ctrl) {
-    // Co-mounted controllers (cpu -> cpu,cpuacct) share one directory.
+  /// The controller's mount point with symlinks resolved (cpu -> cpu,cpuacct), or "" when the
+  /// controller is not mounted.
+  std::string MountOf(const std::string& ctrl) const {
+    char real[PATH_MAX];
     std::string base = root_ + "/" + ctrl;
-    if (char* real = realpath(base.c_str(), nullptr)) {
-      base = real;
-      free(real);
-    }
+    return realpath(base.c_str(), real) ? std::string(real) : std::string();
+  }
+
+  /// Creates mini/<id> under the controller mounted at `base` (MountOf) and returns its path;
+  /// the parent mini/ is made on first use.
+  std::string Make(const std::string& base, bool cpuset) {
     for (const auto& d : dirs_)
-      if (d == base + "/mini/" + id_) return d;
+      if (d == base + "/mini/" + id_) return d;  // co-mounted controllers share one directory
     std::string parent = base + "/mini";
     if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + parent);
-    if (ctrl == "cpuset") InheritCpuset(base, parent);
+    if (cpuset) InheritCpuset(base, parent);
     std::string dir = parent + "/" + id_;
     if (mkdir(dir.c_str(), 0755) != 0) ThrowErrno("mkdir " + dir);
     dirs_.push_back(dir);
+    if (cpuset) InheritCpuset(parent, dir);
     return dir;
   }
 
@@ -61,24 +64,31 @@ class CgroupV1 : public Cgroup {
   }
 
   void Apply(const Resources& res, bool privileged, const std::vector<DeviceRule>& devices) {
-    std::string dev = Make("devices");
+    std::string dev_base = MountOf("devices");
+    if (dev_base.empty()) throw Error("the devices controller is not mounted under " + root_);
+    std::string dev = Make(dev_base, false);
     if (privileged) {
       WriteCgroupFile(dev, "devices.allow", "a");
     } else {
       WriteCgroupFile(dev, "devices.deny", "a");
-      for (const auto& r : DefaultDeviceRules()) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
-      for (const auto& r : devices) WriteCgroupFile(dev, "devices.allow", RuleV1(r));
+      // One open for the whole list: the kernel takes one rule per write.
+      std::string allow = dev + "/devices.allow";
+      UniqueFd fd(open(allow.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!fd) ThrowErrno("write " + allow);
+      auto put = [&](const DeviceRule& r) {
+        std::string rule = RuleV1(r);
+        if (write(fd.get(), rule.data(), rule.size()) < 0) ThrowErrno("write " + allow + " (" + rule + ")");
+      };
+      for (const auto& r : DefaultDeviceRules()) put(r);
+      for (const auto& r : devices) put(r);
     }
     // Every accounting controller, limited or not (Docker's way): `stats` reads them and
     // `update` writes limits into them later.
-    std::set<std::string> seen;
     for (const char* ctrl : {"memory", "cpu", "cpuacct", "cpuset", "pids", "blkio"}) {
-      char real[PATH_MAX];
-      std::string base = root_ + "/" + ctrl;
-      if (!realpath(base.c_str(), real) || !seen.insert(real).second) continue;  // absent, or co-mounted
-      std::string dir = Make(ctrl);
+      std::string base = MountOf(ctrl);
+      if (base.empty()) continue;  // not mounted
+      std::string dir = Make(base, std::string(ctrl) == "cpuset");
       if (std::string(ctrl) == "memory") memory_ = dir;
-      if (std::string(ctrl) == "cpuset") InheritCpuset(root_ + "/cpuset/mini", dir);
     }
     ApplyResourcesV1(dirs_, res, /*update=*/false);
   }
