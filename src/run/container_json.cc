@@ -12,7 +12,8 @@ nlohmann::json MountsJson(const std::vector<MountRequest>& ms) {
   auto a = nlohmann::json::array();
   for (const auto& m : ms)
     a.push_back({{"Type", m.kind == MountRequest::Kind::kBind ? "bind" : m.kind == MountRequest::Kind::kVolume ? "volume" : "tmpfs"},
-                 {"Source", m.source}, {"Destination", m.target}, {"RW", !m.read_only}, {"Options", m.options}});
+                 {"Source", m.source}, {"Destination", m.target}, {"RW", !m.read_only}, {"Options", m.options},
+                 {"Propagation", m.propagation}});
   return a;
 }
 
@@ -27,6 +28,7 @@ std::vector<MountRequest> MountsFromJson(const nlohmann::json& a) {
     m.target = j.value("Destination", "");
     m.read_only = !j.value("RW", true);
     m.options = j.value("Options", "");
+    m.propagation = j.value("Propagation", "");
     out.push_back(m);
   }
   return out;

@@ -106,7 +106,8 @@ json MountsJson(const ContainerConfig& c, const std::string& volumes_dir) {
   for (const auto& m : c.spec.mounts) {
     if (m.kind == MountRequest::Kind::kBind) {
       out.push_back({{"Type", "bind"}, {"Source", m.source}, {"Destination", m.target},
-                     {"Mode", m.read_only ? "ro" : ""}, {"RW", !m.read_only}, {"Propagation", "rprivate"}});
+                     {"Mode", m.read_only ? "ro" : ""}, {"RW", !m.read_only},
+                     {"Propagation", m.propagation.empty() ? "rprivate" : m.propagation}});
     } else if (m.kind == MountRequest::Kind::kVolume) {
       out.push_back({{"Type", "volume"}, {"Name", m.source}, {"Source", volumes_dir + "/" + m.source + "/_data"},
                      {"Destination", m.target}, {"Driver", "local"}, {"Mode", m.read_only ? "ro" : "z"},

@@ -29,6 +29,9 @@ struct MountRequest {
   /// `-v /host/path:...`: a missing host directory is made at create time, as Docker does
   /// (`--mount type=bind` requires it to exist).
   bool create_source = false;
+  /// Binds: "" (rprivate), private, rprivate, shared, rshared, slave, rslave
+  /// (run/rootfs/mount_propagation.h).
+  std::string propagation;
 };
 
 /// Resource limits; unset fields mean "no limit".

@@ -63,11 +63,17 @@ TEST(MountPlan, MountFlag) {
   MountRequest anon = ParseMountFlag("type=volume,dst=/a");
   EXPECT_EQ(anon.kind, MountRequest::Kind::kVolume);
   EXPECT_EQ(anon.source, "");
+  EXPECT_EQ(ParseMountFlag("type=bind,src=/a,dst=/b,bind-propagation=rshared").propagation, "rshared");
+  EXPECT_EQ(ParseVolumeSpec("/a:/b:ro,rslave").propagation, "rslave");
+  EXPECT_TRUE(ParseVolumeSpec("/a:/b:ro,rslave").read_only);
+  EXPECT_EQ(ParseVolumeSpec("/a:/b").propagation, "");
+  EXPECT_THROW(ParseVolumeSpec("vol:/b:shared"), Error);
   MountRequest t = ParseMountFlag("type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1700");
   EXPECT_EQ(t.kind, MountRequest::Kind::kTmpfs);
   EXPECT_EQ(t.options, "size=1048576,mode=1700");
   for (const char* bad : {"type=bind,dst=/c", "type=bind,src=rel,dst=/c", "src=data", "type=nfs,dst=/x", "dst=/x,bogus=1",
-                          "type=tmpfs,src=x,dst=/t", "src=v,dst=/t,tmpfs-size=1m", "type=bind,src=/a,dst=/b,bind-propagation=shared",
+                          "type=tmpfs,src=x,dst=/t", "src=v,dst=/t,tmpfs-size=1m", "type=bind,src=/a,dst=/b,bind-propagation=bogus",
+                          "type=volume,src=v,dst=/b,bind-propagation=rslave",
                           "src=bad name,dst=/x", "type=bind,src=/a,dst=/"})
     EXPECT_THROW(ParseMountFlag(bad), Error) << bad;
   try {

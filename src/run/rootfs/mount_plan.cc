@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/path.h"
+#include "run/rootfs/mount_propagation.h"
 #include "run/process_spec.h"
 
 namespace mini::run {
@@ -78,9 +79,15 @@ MountRequest ParseVolumeSpec(const std::string& s) {
       std::string opt = parts[2].substr(a, b - a);
       if (opt == "ro") m.read_only = true;
       else if (opt == "rw") m.read_only = false;
+      else if (opt == "private" || opt == "rprivate" || opt == "shared" || opt == "rshared" || opt == "slave" ||
+               opt == "rslave")
+        m.propagation = opt;
+      else if (opt == "nocopy" || opt == "z" || opt == "Z") continue;  // Docker accepts these; no SELinux here
       else throw Error(ErrorKind::kInvalidInput, "invalid mode: " + opt);
     }
   }
+  if (!m.propagation.empty() && (anonymous || m.source[0] != '/'))
+    throw Error(ErrorKind::kInvalidInput, "invalid volume specification: '" + s + "': propagation mode is only for bind mounts");
   if (anonymous) {
     m.kind = MountRequest::Kind::kVolume;  // named at create time (run/anonymous_volumes.h)
   } else if (!m.source.empty() && m.source[0] == '/') {
@@ -126,7 +133,12 @@ MountRequest ParseMountFlag(const std::string& s) {
     } else if (k == "readonly" || k == "ro") {
       m.read_only = boolean(k, v, bare);
     } else if (k == "bind-propagation") {
-      if (v != "rprivate" && v != "private") throw bad("bind-propagation " + v + " is not supported (mini's mounts are private)");
+      try {
+        CheckPropagationName(v);
+      } catch (const Error&) {
+        throw bad("invalid propagation mode: " + v);
+      }
+      m.propagation = v;
     } else if (k == "volume-nocopy") {
       boolean(k, v, bare);
     } else if (k == "tmpfs-size") {
@@ -142,6 +154,7 @@ MountRequest ParseMountFlag(const std::string& s) {
   }
   if (!have_target) throw bad("target is required");
   if (m.target == "/") throw bad("destination can't be '/'");
+  if (!m.propagation.empty() && type != "bind") throw bad("cannot mix 'bind-propagation' with mount type \"" + type + "\"");
   if (type == "bind") {
     if (m.source.empty() || m.source[0] != '/') throw bad("invalid mount config for type \"bind\": field Source must not be empty (and absolute)");
     m.kind = MountRequest::Kind::kBind;

@@ -18,6 +18,7 @@
 #include "run/rootfs/cgroup_view.h"
 #include "run/rootfs/layered_mount.h"
 #include "run/rootfs/mount_call.h"
+#include "run/rootfs/mount_propagation.h"
 #include "run/rootfs/rootless_dev.h"
 #include "run/rootfs/volume_seed.h"
 #include "run/userns/userns.h"
@@ -77,7 +78,7 @@ void SetupDev(const InRoot& root, const RootfsConfig& cfg) {
   MakeDeviceNodes(root, cfg.view.devices, cfg.userns || IsRootless());
 }
 
-void SetupUserMounts(const InRoot& root, const RootfsConfig& cfg) {
+void SetupUserMounts(const InRoot& root, const RootfsConfig& cfg, const std::string& root_mode) {
   // Parents before children: sort by depth, keep the given order otherwise.
   std::vector<size_t> order(cfg.mounts.size());
   for (size_t i = 0; i < order.size(); i++) order[i] = i;
@@ -109,6 +110,14 @@ void SetupUserMounts(const InRoot& root, const RootfsConfig& cfg) {
       if (i < cfg.seed.size() && cfg.seed[i]) SeedVolume(root, m.target, m.source);
       UniqueFd t = root.EnsureMountTarget(m.target, S_ISDIR(st.st_mode));
       Mount(m.source, FdPath(t.get()), nullptr, MS_BIND | MS_REC, "", "bind " + m.source);
+      // Under a private root a bind is already rprivate; under a slave or shared one it is
+      // what its source is until told otherwise.
+      std::string prop = m.propagation.empty() && root_mode != "private" ? "rprivate" : m.propagation;
+      if (!prop.empty()) {
+        UniqueFd top = root.Open(m.target, O_PATH);
+        if (!top) ThrowErrno("reopen");
+        ApplyPropagation(FdPath(top.get()), prop);
+      }
       if (m.read_only) {
         UniqueFd top = root.Open(m.target, O_PATH);
         if (!top) ThrowErrno("reopen");
@@ -175,7 +184,11 @@ void MaskPaths() {
 }  // namespace
 
 void SetupRootfs(const RootfsConfig& given) {
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ThrowErrno("make mounts private");
+  const std::string root_mode = RootPropagation(given.mounts);
+  if (root_mode != "private")
+    for (const auto& m : given.mounts)
+      if (m.kind != MountRequest::Kind::kTmpfs) CheckSourcePropagation(m.source, m.propagation);
+  PrepareRootPropagation(root_mode, given.overlay2_dir);  // merged is under it
   // Relative lowerdirs keep the option string under a page (Docker's mountFrom).
   if (chdir(given.overlay2_dir.c_str()) != 0) ThrowErrno("chdir " + given.overlay2_dir);
   if (given.overlay_fd < 0)
@@ -206,6 +219,11 @@ void SetupRootfs(const RootfsConfig& given) {
   if (mount("sysfs", FdPath(sys.get()).c_str(), "sysfs", sysflags, nullptr) != 0) {
     // Without a new network namespace sysfs may refuse a fresh instance: bind the host's.
     Mount("/sys", FdPath(sys.get()), nullptr, MS_BIND | MS_REC, "", "/sys");
+    if (root_mode != "private") {  // the host's /sys must not become a peer of the container's
+      UniqueFd top = root.Open("/sys", O_PATH);
+      if (!top) ThrowErrno("reopen /sys");
+      ApplyPropagation(FdPath(top.get()), "rprivate");
+    }
     if (!cfg.privileged) {
       UniqueFd top = root.Open("/sys", O_PATH);
       Mount("", FdPath(top.get()), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | sysflags, "", "/sys read-only");
@@ -215,7 +233,7 @@ void SetupRootfs(const RootfsConfig& given) {
   if (cfg.view.cgroup_view) MountCgroupView(root, cfg.privileged, IsRootless(), cfg.view.cgroup_dirs);
   TimingMark("child: /sys/fs/cgroup");
   SetupDev(root, cfg);
-  SetupUserMounts(root, cfg);
+  SetupUserMounts(root, cfg, root_mode);
   PivotRoot(root.fd());
   if (!cfg.privileged) MaskPaths();
   if (cfg.read_only && mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0)
