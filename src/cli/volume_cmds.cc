@@ -51,13 +51,12 @@ void RegisterVolume(CLI::App& app, Globals& g) {
     cmd->add_option("--name", o->name, "volume name");
     cmd->add_option("-d,--driver", o->driver, "volume driver (only local)");
     cmd->add_option("--label", o->labels, "KEY=VALUE label (repeatable)")->allow_extra_args(false);
-    cmd->add_option("-o,--opt", o->opts, "driver options (none supported)")->allow_extra_args(false);
+    cmd->add_option("-o,--opt", o->opts, "local driver options: type=, device=, o= (as mount(8))")->allow_extra_args(false);
     cmd->callback([&g, o] {
       if (o->driver != "local") throw Error(ErrorKind::kInvalidInput, "create " + o->name + ": volume driver \"" + o->driver + "\" is not supported (only local)");
-      if (!o->opts.empty()) throw Error(ErrorKind::kInvalidInput, "create " + o->name + ": driver options are not supported (" + o->opts[0] + ")");
       std::string name = o->name.empty() ? Sha256Of(RandomString(32)).hex() : o->name;  // Docker: 64 hex digits
       StoreHandle s(g.root);
-      std::printf("%s\n", run::CreateVolume(s.layout, name, Labels(o->labels)).name.c_str());
+      std::printf("%s\n", run::CreateVolume(s.layout, name, Labels(o->labels), Labels(o->opts)).name.c_str());
     });
   }
   {

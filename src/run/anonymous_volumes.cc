@@ -35,10 +35,18 @@ AnonymousVolumes::AnonymousVolumes(const Layout& layout, const nlohmann::json& i
     }
   try {
     for (auto& m : spec->mounts) {
-      if (m.kind != MountRequest::Kind::kVolume || !m.source.empty()) continue;
-      m.source = NewRandomId();
-      CreateVolume(layout, m.source, {{kAnonymousVolumeLabel, ""}});
-      made_.push_back(m.source);
+      if (m.kind != MountRequest::Kind::kVolume) continue;
+      if (m.source.empty()) {
+        m.source = NewRandomId();
+        auto labels = m.volume_labels;
+        labels[kAnonymousVolumeLabel] = "";
+        CreateVolume(layout, m.source, labels, m.volume_options);
+        made_.push_back(m.source);
+      } else if ((!m.volume_options.empty() || !m.volume_labels.empty()) && !VolumeExists(layout, m.source)) {
+        // --mount's volume-opt= and volume-label= apply when the mount creates the volume.
+        CreateVolume(layout, m.source, m.volume_labels, m.volume_options);
+        made_.push_back(m.source);
+      }
     }
   } catch (...) {
     Undo();

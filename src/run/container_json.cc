@@ -13,7 +13,8 @@ nlohmann::json MountsJson(const std::vector<MountRequest>& ms) {
   for (const auto& m : ms)
     a.push_back({{"Type", m.kind == MountRequest::Kind::kBind ? "bind" : m.kind == MountRequest::Kind::kVolume ? "volume" : "tmpfs"},
                  {"Source", m.source}, {"Destination", m.target}, {"RW", !m.read_only}, {"Options", m.options},
-                 {"Propagation", m.propagation}});
+                 {"Propagation", m.propagation}, {"NonRecursive", m.non_recursive},
+                 {"NoCopy", m.no_copy}});
   return a;
 }
 
@@ -29,6 +30,8 @@ std::vector<MountRequest> MountsFromJson(const nlohmann::json& a) {
     m.read_only = !j.value("RW", true);
     m.options = j.value("Options", "");
     m.propagation = j.value("Propagation", "");
+    m.non_recursive = j.value("NonRecursive", false);
+    m.no_copy = j.value("NoCopy", false);
     out.push_back(m);
   }
   return out;

@@ -3,6 +3,7 @@
 /// runner. No behaviour here.
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ struct MountRequest {
   /// Binds: "" (rprivate), private, rprivate, shared, rshared, slave, rslave
   /// (run/rootfs/mount_propagation.h).
   std::string propagation;
+  /// Binds: `bind-nonrecursive`, the mounts under the source are not bound along.
+  bool non_recursive = false;
+  /// Volumes: `nocopy` / `volume-nocopy`, an empty volume is not seeded from the image.
+  bool no_copy = false;
+  /// Volumes: `volume-opt=` and `volume-label=` of --mount, used when this mount creates the
+  /// volume (create time only; not kept in config.json).
+  std::map<std::string, std::string> volume_options, volume_labels;
 };
 
 /// Resource limits; unset fields mean "no limit".

@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "run/container.h"
+#include "run/volume_mounts.h"
 #include "store/event_log.h"
 #include "store/store_lock.h"
 
@@ -29,13 +30,16 @@ VolumeInfo Load(const Layout& layout, const std::string& name) {
   struct stat st;
   if (stat(v.mountpoint.c_str(), &st) != 0) throw Error(ErrorKind::kNotFound, "get " + name + ": no such volume");
   v.created = FormatRfc3339Nano(st.st_mtim);
-  std::string meta = Dir(layout, name) + "/labels.json";
-  if (PathExists(meta)) {
+  auto read_map = [&](const std::string& file, std::map<std::string, std::string>* out) {
+    std::string meta = Dir(layout, name) + "/" + file;
+    if (!PathExists(meta)) return;
     json j = json::parse(ReadFile(meta, 1 << 20), nullptr, false);
     if (j.is_object())
       for (const auto& [k, val] : j.items())
-        if (val.is_string()) v.labels[k] = val.get<std::string>();
-  }
+        if (val.is_string()) (*out)[k] = val.get<std::string>();
+  };
+  read_map("labels.json", &v.labels);
+  read_map("options.json", &v.options);
   return v;
 }
 
@@ -43,7 +47,8 @@ VolumeInfo Load(const Layout& layout, const std::string& name) {
 
 json VolumeJson(const VolumeInfo& v) {
   return {{"CreatedAt", v.created}, {"Driver", "local"}, {"Labels", v.labels.empty() ? json(nullptr) : json(v.labels)},
-          {"Mountpoint", v.mountpoint}, {"Name", v.name}, {"Options", nullptr}, {"Scope", "local"}};
+          {"Mountpoint", v.mountpoint}, {"Name", v.name},
+          {"Options", v.options.empty() ? json(nullptr) : json(v.options)}, {"Scope", "local"}};
 }
 
 void CheckVolumeName(const std::string& name) {
@@ -55,8 +60,28 @@ void CheckVolumeName(const std::string& name) {
                                               "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed");
 }
 
-VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std::map<std::string, std::string>& labels) {
+void CheckVolumeOptions(const std::map<std::string, std::string>& options) {
+  for (const auto& [k, v] : options)
+    if (k != "type" && k != "device" && k != "o") throw Error(ErrorKind::kInvalidInput, "invalid option key: \"" + k + "\"");
+}
+
+std::map<std::string, std::string> VolumeOptions(const Layout& layout, const std::string& name) {
+  std::map<std::string, std::string> out;
+  auto s = ReadFileIfExists(Dir(layout, name) + "/options.json", 1 << 20);
+  if (!s) return out;
+  json j = json::parse(*s, nullptr, false);
+  if (j.is_object())
+    for (const auto& [k, val] : j.items())
+      if (val.is_string()) out[k] = val.get<std::string>();
+  return out;
+}
+
+bool VolumeExists(const Layout& layout, const std::string& name) { return IsDirectory(Dir(layout, name) + "/_data"); }
+
+VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std::map<std::string, std::string>& labels,
+                        const std::map<std::string, std::string>& options) {
   CheckVolumeName(name);
+  CheckVolumeOptions(options);
   layout.Ensure();
   StoreLock lock(layout);
   std::string dir = Dir(layout, name);
@@ -65,6 +90,7 @@ VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std
   if (fresh) {
     MakeDirs(dir, 0755);
     if (!labels.empty()) WriteFileAtomic(dir + "/labels.json", json(labels).dump());
+    if (!options.empty()) WriteFileAtomic(dir + "/options.json", json(options).dump());
     MakeDirs(dir + "/_data", 0755);
     RecordEvent(layout, {"volume", "create", name, {{"driver", "local"}}});
   }
@@ -109,6 +135,8 @@ namespace {
 /// Under the store lock: moves the volume out of sight first, so that no reader sees half of it.
 uint64_t RemoveLocked(const Layout& layout, const std::string& name) {
   std::string dir = Dir(layout, name);
+  // A driver mount left by a monitor that was killed: never delete through it (an nfs export).
+  UnmountStaleVolume(dir + "/_data");
   uint64_t size = TreeSize(dir + "/_data");
   std::string gone = layout.VolumesDir() + "/.removing-" + name;
   if (rename(dir.c_str(), gone.c_str()) != 0) ThrowErrno("remove volume " + name);

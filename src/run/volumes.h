@@ -16,7 +16,13 @@ struct VolumeInfo {
   std::string mountpoint;  ///< volumes/<name>/_data
   std::string created;     ///< RFC 3339
   std::map<std::string, std::string> labels;
+  /// The local driver's options (`-o type=tmpfs -o device=tmpfs -o o=size=64m`): the volume is
+  /// that mount, made on _data while containers use it (run/volume_mounts.h).
+  std::map<std::string, std::string> options;
 };
+
+/// Docker's local driver keys: type, device, o. Throws Error("invalid option key: ...").
+void CheckVolumeOptions(const std::map<std::string, std::string>& options);
 
 /// Docker's `volume inspect` object.
 nlohmann::json VolumeJson(const VolumeInfo& v);
@@ -24,8 +30,14 @@ nlohmann::json VolumeJson(const VolumeInfo& v);
 /// Docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+. Throws Error naming the rule.
 void CheckVolumeName(const std::string& name);
 
-/// Creates the volume (idempotent, as Docker); labels are recorded. Returns it.
-VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std::map<std::string, std::string>& labels);
+/// Creates the volume (idempotent, as Docker: an existing volume keeps its labels and options);
+/// labels and driver options are recorded. Returns it.
+VolumeInfo CreateVolume(const Layout& layout, const std::string& name, const std::map<std::string, std::string>& labels,
+                        const std::map<std::string, std::string>& options = {});
+/// The driver options of a volume (none for a plain or a missing volume).
+std::map<std::string, std::string> VolumeOptions(const Layout& layout, const std::string& name);
+/// Whether the volume exists.
+bool VolumeExists(const Layout& layout, const std::string& name);
 /// Every volume, by name.
 std::vector<VolumeInfo> ListVolumes(const Layout& layout);
 /// Throws Error(kNotFound, "get NAME: no such volume").

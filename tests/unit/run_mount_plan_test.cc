@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
 #include "common/error.h"
 #include "run/rootfs/init_layer.h"
 #include "run/rootfs/mount_plan.h"
+#include "run/volume_mounts.h"
 
 namespace mini::run {
 namespace {
@@ -68,6 +70,21 @@ TEST(MountPlan, MountFlag) {
   EXPECT_TRUE(ParseVolumeSpec("/a:/b:ro,rslave").read_only);
   EXPECT_EQ(ParseVolumeSpec("/a:/b").propagation, "");
   EXPECT_THROW(ParseVolumeSpec("vol:/b:shared"), Error);
+  MountRequest vo = ParseMountFlag("src=v,dst=/v,volume-opt=type=tmpfs,\"volume-opt=o=size=1m,uid=0\",volume-label=a=b,volume-nocopy");
+  EXPECT_EQ(vo.volume_options.at("type"), "tmpfs");
+  EXPECT_EQ(vo.volume_options.at("o"), "size=1m,uid=0");
+  EXPECT_EQ(vo.volume_labels.at("a"), "b");
+  EXPECT_THROW(ParseMountFlag("src=v,dst=/v,\"volume-opt=o=x"), Error);
+  EXPECT_TRUE(vo.no_copy);
+  EXPECT_TRUE(ParseVolumeSpec("v:/v:nocopy").no_copy);
+  EXPECT_TRUE(ParseMountFlag("type=bind,src=/a,dst=/b,bind-nonrecursive").non_recursive);
+  EXPECT_THROW(ParseMountFlag("type=bind,src=/a,dst=/b,volume-opt=type=tmpfs"), Error);
+  EXPECT_THROW(ParseMountFlag("src=v,dst=/v,volume-driver=nfs"), Error);
+  unsigned long flags = 0;
+  std::string data;
+  ParseMountOptions("ro,nosuid,size=8m,rw,uid=1000,bind", &flags, &data);
+  EXPECT_EQ(flags, static_cast<unsigned long>(MS_NOSUID | MS_BIND));
+  EXPECT_EQ(data, "size=8m,uid=1000");
   MountRequest t = ParseMountFlag("type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1700");
   EXPECT_EQ(t.kind, MountRequest::Kind::kTmpfs);
   EXPECT_EQ(t.options, "size=1048576,mode=1700");

@@ -25,6 +25,8 @@
 #include "run/rootfs/cgroup_view.h"
 #include "run/launch/supervise.h"
 #include "run/runtime_dir.h"
+#include "run/volume_mounts.h"
+#include "run/volumes.h"
 #include "run/security/seccomp_default.h"
 #include "run/security/security.h"
 #include "run/userns/userns_rootfs.h"
@@ -78,13 +80,17 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     a.rootfs.overlay_fd = userns_overlay.get();
     a.rootfs.userns = true;
   }
+  std::vector<std::unique_ptr<VolumeMountUse>> volume_mounts;  // driver mounts, while it runs
   for (const auto& m : spec.mounts) {
     MountRequest r = m;
     bool seed = false;
     if (m.kind == MountRequest::Kind::kVolume) {
-      seed = EnsureVolume(layout, m.source, &r.source);
+      if (auto opts = VolumeOptions(layout, m.source); !opts.empty())
+        volume_mounts.push_back(std::make_unique<VolumeMountUse>(layout, m.source, opts, c.id));
+      bool fresh = EnsureVolume(layout, m.source, &r.source);
+      seed = fresh && !m.no_copy;
       // A new volume belongs to the container's root.
-      if (seed && c.idmap.enabled() && chown(r.source.c_str(), c.idmap.uid_base, c.idmap.gid_base) != 0)
+      if (fresh && c.idmap.enabled() && chown(r.source.c_str(), c.idmap.uid_base, c.idmap.gid_base) != 0)
         ThrowErrno("chown " + r.source);
       r.kind = MountRequest::Kind::kBind;
     }

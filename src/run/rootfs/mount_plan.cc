@@ -82,7 +82,8 @@ MountRequest ParseVolumeSpec(const std::string& s) {
       else if (opt == "private" || opt == "rprivate" || opt == "shared" || opt == "rshared" || opt == "slave" ||
                opt == "rslave")
         m.propagation = opt;
-      else if (opt == "nocopy" || opt == "z" || opt == "Z") continue;  // Docker accepts these; no SELinux here
+      else if (opt == "nocopy") m.no_copy = true;
+      else if (opt == "z" || opt == "Z") continue;  // SELinux relabelling: no SELinux here
       else throw Error(ErrorKind::kInvalidInput, "invalid mode: " + opt);
     }
   }
@@ -115,10 +116,25 @@ MountRequest ParseMountFlag(const std::string& s) {
     if (v == "false" || v == "0") return false;
     throw bad("invalid value for " + k + ": " + v);
   };
-  for (size_t a = 0, b; a <= s.size(); a = b + 1) {
-    b = s.find(',', a);
-    if (b == std::string::npos) b = s.size();
-    std::string field = s.substr(a, b - a);
+  // Docker reads the value as one CSV record: a field in double quotes may hold commas
+  // ("volume-opt=o=size=64m,uid=1000"), and "" in it is one quote.
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); i++) {
+    char c = s[i];
+    if (c == '"' && quoted && i + 1 < s.size() && s[i + 1] == '"') {
+      fields.back() += '"';
+      i++;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  if (quoted) throw bad("unterminated quote");
+  for (const std::string& field : fields) {
     size_t eq = field.find('=');
     std::string k = field.substr(0, eq), v = eq == std::string::npos ? "" : field.substr(eq + 1);
     bool bare = eq == std::string::npos;
@@ -140,20 +156,30 @@ MountRequest ParseMountFlag(const std::string& s) {
       }
       m.propagation = v;
     } else if (k == "volume-nocopy") {
-      boolean(k, v, bare);
+      m.no_copy = boolean(k, v, bare);
     } else if (k == "tmpfs-size") {
       tmpfs_opts += (tmpfs_opts.empty() ? "" : ",") + std::string("size=") + std::to_string(ParseSize(v));
     } else if (k == "tmpfs-mode") {
       if (v.empty() || v.find_first_not_of("01234567") != std::string::npos) throw bad("invalid tmpfs-mode " + v);
       tmpfs_opts += (tmpfs_opts.empty() ? "" : ",") + std::string("mode=") + v;
-    } else if (k == "volume-opt" || k == "volume-driver" || k == "volume-label" || k == "bind-nonrecursive") {
-      throw bad(k + " is not supported");
+    } else if (k == "volume-opt" || k == "volume-label") {
+      size_t e2 = v.find('=');
+      if (v.empty() || e2 == 0) throw bad("invalid " + k + " " + v);
+      auto& map = k == "volume-opt" ? m.volume_options : m.volume_labels;
+      map[v.substr(0, e2)] = e2 == std::string::npos ? "" : v.substr(e2 + 1);
+    } else if (k == "volume-driver") {
+      if (v != "local") throw bad("volume driver \"" + v + "\" is not supported (only local)");
+    } else if (k == "bind-nonrecursive") {
+      m.non_recursive = boolean(k, v, bare);
     } else {
       throw bad("unexpected key '" + k + "' in '" + field + "'");
     }
   }
   if (!have_target) throw bad("target is required");
   if (m.target == "/") throw bad("destination can't be '/'");
+  if ((!m.volume_options.empty() || !m.volume_labels.empty()) && type != "volume")
+    throw bad("cannot mix 'volume-*' options with mount type \"" + type + "\"");
+  if (m.non_recursive && type != "bind") throw bad("cannot mix 'bind-nonrecursive' with mount type \"" + type + "\"");
   if (!m.propagation.empty() && type != "bind") throw bad("cannot mix 'bind-propagation' with mount type \"" + type + "\"");
   if (type == "bind") {
     if (m.source.empty() || m.source[0] != '/') throw bad("invalid mount config for type \"bind\": field Source must not be empty (and absolute)");

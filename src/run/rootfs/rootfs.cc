@@ -109,7 +109,7 @@ void SetupUserMounts(const InRoot& root, const RootfsConfig& cfg, const std::str
       if (stat(m.source.c_str(), &st) != 0) ThrowErrno("bind source " + m.source);
       if (i < cfg.seed.size() && cfg.seed[i]) SeedVolume(root, m.target, m.source);
       UniqueFd t = root.EnsureMountTarget(m.target, S_ISDIR(st.st_mode));
-      Mount(m.source, FdPath(t.get()), nullptr, MS_BIND | MS_REC, "", "bind " + m.source);
+      Mount(m.source, FdPath(t.get()), nullptr, MS_BIND | (m.non_recursive ? 0 : MS_REC), "", "bind " + m.source);
       // Under a private root a bind is already rprivate; under a slave or shared one it is
       // what its source is until told otherwise.
       std::string prop = m.propagation.empty() && root_mode != "private" ? "rprivate" : m.propagation;
