@@ -5,7 +5,7 @@ PKGS=(
   build-essential cmake pkg-config
   clang libclang-rt-14-dev
   libarchive-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libgtest-dev
-  libzstd-dev zlib1g-dev libseccomp-dev libisal-dev libdeflate-dev libnftables-dev
+  libzstd-dev zlib1g-dev libseccomp-dev libisal-dev libdeflate-dev libnftables-dev libsystemd-dev
   busybox-static iproute2 attr nftables iptables git python3
   uidmap slirp4netns
   skopeo umoci docker.io

@@ -12,6 +12,8 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/rootless.h"
+#include "run/cgroup/cgroup_manager.h"
+#include "run/cgroup/cgroup_systemd.h"
 
 namespace mini::run {
 
@@ -85,8 +87,9 @@ void UpdateCgroupResources(const std::vector<std::string>& paths, const Resource
 }
 
 std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged,
-                                     const std::vector<DeviceRule>& devices) {
+                                     const std::vector<DeviceRule>& devices, const std::string& manager) {
   if (IsRootless()) return CreateRootlessCgroup(id, res);
+  if (CgroupManagerFromRecord(manager) == CgroupManager::kSystemd) return CreateSystemdCgroup(id, res, privileged, devices);
   if (DetectCgroupMode() == CgroupMode::kV2) return CreateCgroupV2(kCgroupRoot, id, res, privileged, devices);
   return CreateCgroupV1(kCgroupRoot, id, res, privileged, devices);
 }
