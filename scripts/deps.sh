@@ -11,6 +11,7 @@ PKGS=(
   skopeo umoci docker.io
   docker-registry apache2-utils openssl
   qemu-system-x86  # tests/vm: the kernel .deb itself is only downloaded (apt-get download), never installed
+  debootstrap  # tests/vm: the systemd guest's root image (integration.vm_systemd), cached in /var/cache/mini-test
 )
 missing=()
 for p in "${PKGS[@]}"; do

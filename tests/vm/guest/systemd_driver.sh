@@ -81,6 +81,29 @@ kill -0 "$cpid" || fail "container process $cpid is gone"
 mini rm -f from-unit >/dev/null
 nothing_left "$cid"
 
+# A restart by the policy reuses the scope its monitor is in; a build's RUN steps get scopes too.
+mkdir -p "$T/d"
+counter='n=$(cat /d/n 2>/dev/null || echo 0); n=$((n+1)); echo $n >/d/n; [ $n -ge 3 ]'
+rc=0; mini run --name f3 --restart on-failure:3 -v "$T/d:/d" busybox sh -c "$counter" || rc=$?
+expect_eq "$rc" 1 "attached run with a restart policy: the first exit"
+for _ in $(seq 100); do [ "$(mini inspect -f '{{.State.Status}}' f3)" = exited ] && break; sleep 0.2; done
+expect_eq "$(mini inspect -f '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' f3)" "exited 2 0" "on-failure:3 in its scope"
+fid=$(mini inspect -f '{{.Id}}' f3)
+mini rm f3 >/dev/null
+nothing_left "$fid"
+mkdir -p "$T/ctx" && printf 'FROM busybox\nRUN cat /proc/self/cgroup >/cg\nRUN echo two >/two\n' >"$T/ctx/Minifile"
+mini build -q -t cgbuild "$T/ctx" >/dev/null || fail "build under the systemd driver: $(mini build "$T/ctx" 2>&1 | tail -5)"
+grep -E "^0::/$|^0::/mini.slice/mini-[0-9a-f]{64}.scope/container$" <<<"$(mini run --rm cgbuild cat /cg)" >/dev/null ||
+  fail "a RUN step's cgroup: $(mini run --rm cgbuild cat /cg)"
+expect_eq "$(systemctl list-units --all --plain --no-legend 'mini-*.scope')" "" "scopes after a build"
+
+# The cost of the scope: run --rm busybox true, three times each (TCG: compare, not absolute).
+for m in cgroupfs systemd; do
+  t0=$(date +%s%N)
+  for _ in 1 2 3; do mini --cgroup-manager $m run --rm busybox true; done
+  echo "run --rm busybox true with $m: $(( ($(date +%s%N) - t0) / 3000000 )) ms each"
+done
+
 # --cgroup-manager cgroupfs: mini's own tree; start, update and rm without the flag use the
 # manager the container recorded.
 id=$(mini --cgroup-manager cgroupfs create -m 48m busybox sleep 1000)
