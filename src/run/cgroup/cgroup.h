@@ -48,9 +48,10 @@ class Cgroup {
 };
 
 /// Creates mini/<id> with `res` applied and the device rules (allow-all when privileged), or with
-/// `manager` "systemd" the scope of cgroup_systemd.h (cgroup_manager.h chooses; rootless mini
-/// always uses its delegated directory). Throws Error naming the file that could not be written;
-/// nothing is left behind on failure. `devices` (--device) are allowed after the defaults.
+/// `manager` "systemd" the scope of cgroup_systemd.h (defined in cgroup_manager.cc, which also
+/// chooses the manager; rootless mini always uses its delegated directory). Throws Error naming
+/// the file that could not be written; nothing is left behind on failure. `devices` (--device)
+/// are allowed after the defaults.
 std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged,
                                      const std::vector<DeviceRule>& devices = {}, const std::string& manager = "");
 std::unique_ptr<Cgroup> CreateCgroupV1(const std::string& root, const std::string& id,

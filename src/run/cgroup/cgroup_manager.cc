@@ -9,6 +9,7 @@
 #include "common/fs.h"
 #include "common/rootless.h"
 #include "run/cgroup/cgroup.h"
+#include "run/cgroup/cgroup_systemd.h"
 
 namespace mini::run {
 namespace {
@@ -80,6 +81,14 @@ CgroupManager CgroupManagerForNewContainers() {
     chosen = ChooseCgroupManager(requested, source, ProbeCgroupHost());
   }
   return *chosen;
+}
+
+std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged,
+                                     const std::vector<DeviceRule>& devices, const std::string& manager) {
+  if (IsRootless()) return CreateRootlessCgroup(id, res);
+  if (CgroupManagerFromRecord(manager) == CgroupManager::kSystemd) return CreateSystemdCgroup(id, res, privileged, devices);
+  if (DetectCgroupMode() == CgroupMode::kV2) return CreateCgroupV2("/sys/fs/cgroup", id, res, privileged, devices);
+  return CreateCgroupV1("/sys/fs/cgroup", id, res, privileged, devices);
 }
 
 }  // namespace mini::run
