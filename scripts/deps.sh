@@ -5,12 +5,13 @@ PKGS=(
   build-essential cmake pkg-config
   clang libclang-rt-14-dev
   libarchive-dev libssl-dev nlohmann-json3-dev libcurl4-openssl-dev libcli11-dev libgtest-dev
-  libzstd-dev zlib1g-dev libseccomp-dev libisal-dev libdeflate-dev libnftables-dev
+  libzstd-dev zlib1g-dev libseccomp-dev libisal-dev libdeflate-dev libnftables-dev libsystemd-dev
   busybox-static iproute2 attr nftables iptables git python3
   uidmap slirp4netns
   skopeo umoci docker.io
   docker-registry apache2-utils openssl
   qemu-system-x86  # tests/vm: the kernel .deb itself is only downloaded (apt-get download), never installed
+  debootstrap  # tests/vm: the systemd guest's root image (integration.vm_systemd), cached in /var/cache/mini-test
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "common/rootless.h"
+#include "run/cgroup/cgroup_manager.h"
 
 int main(int argc, char** argv) {
   mini::IsRootless();  // decided once, before any namespace changes; forks inherit it
@@ -20,9 +21,13 @@ int main(int argc, char** argv) {
   g.root = env_root && *env_root ? env_root : "";  // empty: mini::DefaultStoreRoot(), after parsing
   app.add_option("--root", g.root, "store root (default /var/lib/mini, ~/.local/share/mini rootless, or $MINI_ROOT)");
   app.add_flag("--debug", g.debug, "print debug output");
+  app.add_option("--cgroup-manager", g.cgroup_manager,
+                 "cgroupfs or systemd: who makes new containers' cgroups (default: $MINI_CGROUP_MANAGER, else "
+                 "systemd on a pure cgroup v2 host booted by systemd, else cgroupfs)");
   app.set_version_flag("-v,--version", mini::cli::VersionLine(), "print the version and exit");
   app.parse_complete_callback([&g, &app] {
     mini::SetDebug(g.debug);
+    mini::run::SetCgroupManagerFlag(g.cgroup_manager);
     if (g.root.empty()) g.root = mini::DefaultStoreRoot();
     // Rootless: into the user namespace before any command touches the store.
     if (!app.get_subcommands().empty()) mini::cli::EnterRootlessForCommand(app.get_subcommands()[0]->get_name());

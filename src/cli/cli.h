@@ -10,12 +10,16 @@ namespace mini::cli {
 struct Globals {
   std::string root;  ///< store root: --root, else $MINI_ROOT, else DefaultStoreRoot() (common/rootless.h)
   bool debug = false;
+  std::string cgroup_manager;  ///< --cgroup-manager (run/cgroup/cgroup_manager.h); "" when not given
   int exit_code = 0;  ///< a command sets this for a non-zero exit without an error (e.g. run)
   /// The command the command line names ("" when none, e.g. `mini --help`): a command with many
   /// flags registers them only when it is the one that runs (CLI11 checks every new flag against
   /// the others, which costs `run --rm` startup time).
   std::string command;
 };
+
+/// True for a global option whose value is the next word: --root, --cgroup-manager.
+inline bool GlobalOptionTakesValue(const std::string& w) { return w == "--root" || w == "--cgroup-manager"; }
 
 /// The command word of `words` (argv after the management aliases): the first word that is not
 /// a global flag or its value; "" when there is none or a word is not understood.

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/cli.h"
 #include "run/launch/exit_status.h"
 
 namespace mini::cli {
@@ -29,7 +30,7 @@ std::vector<CLI::App*> CommandPath(CLI::App& app, int argc, char** argv, std::st
   CLI::App* cur = &app;
   for (int i = 1; i < argc; i++) {
     std::string w = argv[i];
-    if (w == "--root") {  // the one global option with a value
+    if (GlobalOptionTakesValue(w)) {  // --root, --cgroup-manager
       i++;
       continue;
     }

@@ -20,6 +20,7 @@
 #include "mini_version.h"
 #include "registry/registries_conf.h"
 #include "run/cgroup/cgroup.h"
+#include "run/cgroup/cgroup_manager.h"
 #include "run/container.h"
 #include "run/lifecycle.h"
 #include "run/volumes.h"
@@ -127,7 +128,7 @@ nlohmann::json Info(StoreHandle& s) {
           {"Volumes", run::ListVolumes(s.layout).size()},
           {"Driver", "overlay2"},
           {"DriverStatus", {{"Backing Filesystem", BackingFilesystem(s.layout.root())}, {"Supports d_type", "true"}}},
-          {"CgroupDriver", "cgroupfs"},
+          {"CgroupDriver", run::CgroupManagerName(run::CgroupManagerForNewContainers())},
           {"CgroupVersion", v2 ? "2" : "1"},
           {"KernelVersion", u.release},
           {"OperatingSystem", OsName()},
@@ -187,7 +188,7 @@ void RegisterVersionCommands(CLI::App& app, Globals& g) {
     std::printf(" Images: %s\n Volumes: %s\n Server Version: %s (daemonless)\n", str(i["Images"]).c_str(),
                 str(i["Volumes"]).c_str(), MINI_VERSION);
     std::printf(" Storage Driver: overlay2\n  Backing Filesystem: %s\n", str(i["DriverStatus"]["Backing Filesystem"]).c_str());
-    std::printf(" Cgroup Driver: cgroupfs\n Cgroup Version: %s\n", str(i["CgroupVersion"]).c_str());
+    std::printf(" Cgroup Driver: %s\n Cgroup Version: %s\n", str(i["CgroupDriver"]).c_str(), str(i["CgroupVersion"]).c_str());
     std::printf(" Security Options:\n  seccomp\n   Profile: builtin\n%s", i["Rootless"].get<bool>() ? "  rootless\n" : "");
     std::printf(" Kernel Version: %s\n Operating System: %s\n OSType: linux\n Architecture: %s\n",
                 str(i["KernelVersion"]).c_str(), str(i["OperatingSystem"]).c_str(), str(i["Architecture"]).c_str());

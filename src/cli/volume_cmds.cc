@@ -243,10 +243,10 @@ void RegisterManagementCommands(CLI::App& app, Globals& g) {
 
 namespace {
 
-/// The index of the command word in `words` (argv): past the global flags and --root's value.
+/// The index of the command word in `words` (argv): past the global flags and their values.
 size_t CommandIndex(const std::vector<std::string>& words) {
   size_t i = 1;
-  while (i < words.size() && words[i].starts_with("-")) i += words[i] == "--root" ? 2 : 1;
+  while (i < words.size() && words[i].starts_with("-")) i += GlobalOptionTakesValue(words[i]) ? 2 : 1;
   return i;
 }
 
@@ -284,8 +284,9 @@ std::string CommandWord(const std::vector<std::string>& words) {
   if (i >= words.size()) return "";
   // --help, --version or a flag not understood here: "" (everything is registered).
   for (size_t j = 1; j < i; ++j)
-    if (words[j] == "--root") ++j;  // and its value
-    else if (!words[j].starts_with("--root=") && words[j] != "--debug") return "";
+    if (GlobalOptionTakesValue(words[j])) ++j;  // and its value
+    else if (!words[j].starts_with("--root=") && !words[j].starts_with("--cgroup-manager=") && words[j] != "--debug")
+      return "";
   return words[i];
 }
 

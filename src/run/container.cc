@@ -19,6 +19,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "run/cgroup/cgroup.h"
+#include "run/cgroup/cgroup_systemd.h"
 #include "run/cgroup/freezer.h"
 #include "run/rootfs/init_layer.h"
 #include "run/runtime_dir.h"
@@ -268,6 +269,7 @@ void ContainerStore::Remove(const std::string& id) const {
     if (j.is_object()) RemoveCgroupPaths(StateFromJson(j).cgroup_paths);
   }
   RemoveCgroupPaths({V1FreezerDir(id)});  // made by a pause on cgroup v1 (run/cgroup/freezer.h)
+  StopSystemdScope(id);                   // the systemd driver's scope, if still there
   RemoveContainerLayers(layout_, id);
   umount2((RuntimeDir(id) + "/shm").c_str(), MNT_DETACH);  // --ipc shareable (a killed monitor's)
   RemoveTree(RuntimeDir(id));

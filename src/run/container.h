@@ -40,6 +40,7 @@ struct ContainerConfig {
   RunSpec spec;
   ProcessSpec process;
   IdMap idmap;  ///< the user namespace's map (size 0: none), chosen once at create time
+  std::string cgroup_manager;  ///< "systemd" or "cgroupfs" ("" in older records): run/cgroup/cgroup_manager.h
 };
 
 /// A container's status; on disk and in `inspect` as Docker's names ("created", "running",

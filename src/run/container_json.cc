@@ -174,6 +174,7 @@ nlohmann::json ToJson(const ContainerConfig& c) {
                          {"Mounts", MountsJson(s.mounts)}, {"Tty", s.tty}, {"Interactive", s.interactive},
                          {"Detach", s.detach}, {"Seccomp", s.seccomp}};
   if (s.build) host["BuildStep"] = true;
+  if (!c.cgroup_manager.empty()) host["CgroupManager"] = c.cgroup_manager;
   if (c.idmap.enabled()) {
     host["UsernsMode"] = s.userns;
     host["IdMap"] = {{"UidBase", c.idmap.uid_base}, {"GidBase", c.idmap.gid_base}, {"Size", c.idmap.size}};
@@ -228,6 +229,7 @@ ContainerConfig ConfigFromJson(const nlohmann::json& j) {
   RunSpec& s = c.spec;
   s.remove = h.value("AutoRemove", false);
   s.build = h.value("BuildStep", false);
+  c.cgroup_manager = h.value("CgroupManager", "");
   s.network = h.value("NetworkMode", "none");
   s.privileged = h.value("Privileged", false);
   s.read_only = h.value("ReadonlyRootfs", false);

@@ -24,6 +24,7 @@
 #include "net/rootless_net.h"
 #include "run/anonymous_volumes.h"
 #include "run/cgroup/cgroup.h"
+#include "run/cgroup/cgroup_manager.h"
 #include "run/cgroup/freezer.h"
 #include "run/launch/attach.h"
 #include "run/container_events.h"
@@ -171,6 +172,7 @@ ContainerConfig CreateContainer(const Layout& layout, const ImageInfo& image, co
   c.hostname = spec.hostname.empty() ? c.id.substr(0, 12) : spec.hostname;
   c.image = image;
   c.spec = spec;
+  c.cgroup_manager = CgroupManagerName(CgroupManagerForNewContainers());  // throws for one this host lacks
   AnonymousVolumes anonymous(layout, image.config, &c.spec);  // removed again if the create fails
   if (IsRootless()) {
     c.spec.network = net::RootlessNetworkMode(spec.network);

@@ -11,7 +11,6 @@
 
 #include "common/error.h"
 #include "common/fs.h"
-#include "common/rootless.h"
 
 namespace mini::run {
 
@@ -82,13 +81,6 @@ void UpdateCgroupResources(const std::vector<std::string>& paths, const Resource
   if (paths.empty()) throw Error("the container has no cgroup");
   if (DetectCgroupMode() == CgroupMode::kV2) return ApplyResourcesV2(paths.front(), res);
   ApplyResourcesV1(paths, res, /*update=*/true);
-}
-
-std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged,
-                                     const std::vector<DeviceRule>& devices) {
-  if (IsRootless()) return CreateRootlessCgroup(id, res);
-  if (DetectCgroupMode() == CgroupMode::kV2) return CreateCgroupV2(kCgroupRoot, id, res, privileged, devices);
-  return CreateCgroupV1(kCgroupRoot, id, res, privileged, devices);
 }
 
 }  // namespace mini::run

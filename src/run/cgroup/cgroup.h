@@ -47,17 +47,25 @@ class Cgroup {
   virtual std::vector<std::string> Paths() const = 0;
 };
 
-/// Creates mini/<id> with `res` applied and the device rules (allow-all when privileged).
-/// Throws Error naming the file that could not be written; nothing is left behind on failure.
-/// `devices` (--device) are allowed after the defaults.
+/// Creates mini/<id> with `res` applied and the device rules (allow-all when privileged), or with
+/// `manager` "systemd" the scope of cgroup_systemd.h (defined in cgroup_manager.cc, which also
+/// chooses the manager; rootless mini always uses its delegated directory). Throws Error naming
+/// the file that could not be written; nothing is left behind on failure. `devices` (--device)
+/// are allowed after the defaults.
 std::unique_ptr<Cgroup> CreateCgroup(const std::string& id, const Resources& res, bool privileged,
-                                     const std::vector<DeviceRule>& devices = {});
+                                     const std::vector<DeviceRule>& devices = {}, const std::string& manager = "");
 std::unique_ptr<Cgroup> CreateCgroupV1(const std::string& root, const std::string& id,
                                        const Resources& res, bool privileged,
                                        const std::vector<DeviceRule>& devices = {});
 std::unique_ptr<Cgroup> CreateCgroupV2(const std::string& root, const std::string& id,
                                        const Resources& res, bool privileged,
                                        const std::vector<DeviceRule>& devices = {});
+/// A v2 cgroup at `dir`, under `chain` (the directories above it, top first, each enabling the
+/// controllers for the next; all but the first made when missing): the systemd driver's
+/// container/ inside its scope. CreateCgroupV2 is this with {root, root/mini}, root/mini/<id>.
+std::unique_ptr<Cgroup> CreateCgroupV2Under(const std::vector<std::string>& chain, const std::string& dir,
+                                            const Resources& res, bool privileged,
+                                            const std::vector<DeviceRule>& devices = {});
 /// The cgroup of a rootless container: a v2 cgroup under the delegated directory when there is
 /// one (no device program: a user namespace may not load BPF; /dev holds only bind mounts of
 /// harmless nodes), else an empty one and, when `res` has limits, the warning

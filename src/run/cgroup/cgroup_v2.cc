@@ -1,4 +1,4 @@
-// cgroup v2 driver: one directory <root>/mini/<id>; devices through a BPF program.
+// cgroup v2 driver: one directory <root>/mini/<id> (or a given one); devices through a BPF program.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,7 +34,9 @@ void EnableControllers(const std::string& dir, const std::vector<std::string>& w
 
 class CgroupV2 : public Cgroup {
  public:
-  CgroupV2(std::string root, std::string id) : root_(std::move(root)), id_(std::move(id)) {}
+  /// `chain`: the directories above `dir`, top first, each enabling controllers for the next
+  /// (all but the first are made when missing).
+  CgroupV2(std::vector<std::string> chain, std::string dir) : chain_(std::move(chain)), leaf_(std::move(dir)) {}
   ~CgroupV2() override { Destroy(); }
 
   void Apply(const Resources& res, bool privileged, const std::vector<DeviceRule>& devices) {
@@ -43,20 +45,22 @@ class CgroupV2 : public Cgroup {
     if (res.cpus || res.cpu_shares) want.push_back("cpu");
     if (res.cpuset_cpus || res.cpuset_mems) want.push_back("cpuset");
     if (res.pids_limit) want.push_back("pids");
-    std::string parent = root_ + "/mini";
     // The accounting controllers too, limited or not (Docker's way), for `stats` and `update`;
     // best effort: a host that refuses one still runs containers.
     try {
-      EnableControllers(root_, {"memory", "pids", "io", "cpu"});
-      if (mkdir(parent.c_str(), 0755) == 0 || errno == EEXIST) EnableControllers(parent, {"memory", "pids", "io", "cpu"});
+      for (size_t i = 0; i < chain_.size(); i++) {
+        if (i > 0 && mkdir(chain_[i].c_str(), 0755) != 0 && errno != EEXIST) break;
+        EnableControllers(chain_[i], {"memory", "pids", "io", "cpu"});
+      }
     } catch (const Error&) {
     }
-    if (!want.empty()) EnableControllers(root_, want);
-    if (mkdir(parent.c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + parent);
-    if (!want.empty()) EnableControllers(parent, want);
-    std::string dir = parent + "/" + id_;
-    if (mkdir(dir.c_str(), 0755) != 0) ThrowErrno("mkdir " + dir);
-    dir_ = dir;
+    for (size_t i = 0; i < chain_.size(); i++) {
+      if (i > 0 && mkdir(chain_[i].c_str(), 0755) != 0 && errno != EEXIST) ThrowErrno("mkdir " + chain_[i]);
+      if (!want.empty()) EnableControllers(chain_[i], want);
+    }
+    if (mkdir(leaf_.c_str(), 0755) != 0) ThrowErrno("mkdir " + leaf_);
+    dir_ = leaf_;
+    std::string dir = dir_;
 
     ApplyResourcesV2(dir, res);
     if (!privileged) {
@@ -89,7 +93,8 @@ class CgroupV2 : public Cgroup {
   }
 
  private:
-  std::string root_, id_, dir_;
+  std::vector<std::string> chain_;
+  std::string leaf_, dir_;
 };
 
 }  // namespace
@@ -119,7 +124,13 @@ void ApplyResourcesV2(const std::string& dir, const Resources& res) {
 std::unique_ptr<Cgroup> CreateCgroupV2(const std::string& root, const std::string& id,
                                        const Resources& res, bool privileged,
                                        const std::vector<DeviceRule>& devices) {
-  auto cg = std::make_unique<CgroupV2>(root, id);
+  return CreateCgroupV2Under({root, root + "/mini"}, root + "/mini/" + id, res, privileged, devices);
+}
+
+std::unique_ptr<Cgroup> CreateCgroupV2Under(const std::vector<std::string>& chain, const std::string& dir,
+                                            const Resources& res, bool privileged,
+                                            const std::vector<DeviceRule>& devices) {
+  auto cg = std::make_unique<CgroupV2>(chain, dir);
   WithContext("cgroup", [&] { cg->Apply(res, privileged, devices); });
   return cg;
 }

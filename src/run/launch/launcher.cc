@@ -148,7 +148,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     endpoint = std::make_unique<net::Endpoint>(layout, req, init + "/etc/hosts");
     a.net = endpoint->ChildConfig();
   }
-  std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged, view.device_rules);
+  std::unique_ptr<Cgroup> cgroup = CreateCgroup(c.id, spec.resources, spec.privileged, view.device_rules, c.cgroup_manager);
   a.rootfs.view.cgroup_dirs = CgroupViewDirs(cgroup->Paths());
   TimingMark("create cgroup");
   UniqueFd sync_r, sync_w, err_r, err_w;

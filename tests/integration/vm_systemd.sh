@@ -1,0 +1,12 @@
+#!/bin/bash
+# The systemd cgroup driver on a real host booted by systemd: boots the tests/vm systemd guest
+# (QEMU TCG, Debian 12 rootfs, pure cgroup v2) and runs tests/vm/guest/systemd_driver.sh inside.
+# Skips when qemu-system-x86_64 or debootstrap is missing. The root image is cached in
+# /var/cache/mini-test (a cold build: debootstrap from the Debian mirror, minutes).
+source "$SRC_DIR/tests/integration/lib.sh"
+command -v qemu-system-x86_64 >/dev/null || { echo "skip: qemu-system-x86_64 is not installed"; exit 77; }
+"$MINI" --root "$T/root" --cgroup-manager systemd info 2>&1 | grep -F "built without libsystemd" >/dev/null &&
+  { echo "skip: mini was built without libsystemd"; exit 77; }
+MINI_VM_GUEST=systemd MINI=$MINI SRC_DIR=$SRC_DIR bash "$SRC_DIR/tests/vm/run.sh" -o "$T/logs" \
+  tests/vm/guest/systemd_driver.sh
+echo PASS
