@@ -119,11 +119,14 @@ for i in $(seq "$RUNS"); do
   fi
 done
 
-# Layer sizes: mini's blob of the new layer against gzip -6 of the same tar.
+# Layer sizes: mini's blob of the new layer (made at the first push or save) against gzip -6 of
+# the same tar.
 RS=$OUT/rs
 "$MINI" --root "$RS" load -q -i "$T/busybox.tar" >/dev/null
 "$MINI" --root "$RS" run --name cm -v "$SRC:/src:ro" busybox sh -c "$WRITE"
 "$MINI" --root "$RS" commit cm sized >/dev/null
+# commit defers compression (as Docker's): an OCI save makes the blob, as a push would.
+"$MINI" --root "$RS" save --format oci -o /dev/null sized
 big=$(ls -S "$RS"/blobs/sha256/* | head -n1)
 gz=$(stat -c %s "$big")
 tarsz=$(gzip -dc "$big" | wc -c)
@@ -134,7 +137,8 @@ echo "$SIZES"
 rm -rf "$RS"
 
 # A build step: RUN writes the same files (from a COPY of them); the pack rate of its layer (the
-# largest one) is the builder's own measure, from `mini --debug`.
+# largest one) is the builder's own measure, from `mini --debug` (tar generated and hashed, the
+# upper dir moved into the layer graph; compression is deferred to push/save).
 mkdir -p "$T/ctx"
 cp -a "$SRC" "$T/ctx/src"
 printf 'FROM busybox:latest\nCOPY src /src\nRUN %s\n' "$WRITE" >"$T/ctx/Minifile"

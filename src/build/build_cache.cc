@@ -7,6 +7,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "store/blob_store.h"
+#include "store/deferred_layer.h"
 
 namespace mini::build {
 
@@ -31,7 +32,9 @@ std::optional<CacheEntry> BuildCache::Lookup(const Digest& key, const LayerStore
   if (j.contains("layer") && j["layer"].is_string()) {
     auto d = Digest::TryParse(j["layer"].get<std::string>());
     if (!d || !layers.Has(*d)) return std::nullopt;
-    if (!BlobStore(layout).Has(layers.Get(*d).blob_digest)) return std::nullopt;
+    LayerInfo info = layers.Get(*d);
+    BlobStore blobs(layout);
+    if (!blobs.Has(info.blob_digest) && !IsDeferredLayer(blobs, info)) return std::nullopt;
     e.chain_id = *d;
   }
   return e;

@@ -20,6 +20,7 @@
 #include "run/container.h"
 #include "store/blob_store.h"
 #include "store/concurrent_stage.h"
+#include "store/deferred_layer.h"
 #include "store/lease.h"
 #include "store/tar_generate.h"
 
@@ -121,35 +122,31 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
   if (!IsDirectory(upper)) throw Error("commit " + container + ": the container has no layer directory");
 
   std::string what = "commit " + container;  // context for what fails below (e.g. a full disk)
-  TempDir tmp(layout.TmpDir(), "commit-");
-  std::string blob_path = tmp.path() + "/blob";
   std::optional<Digest> parent;
   if (!base.chain_ids.empty()) parent = base.chain_ids.back();
   // The container keeps its upper dir: the new layer is unpacked from the tar as it is packed
-  // (on another thread), so the blob is never inflated again.
+  // (on another thread). No blob is written: compression waits for a push or save
+  // (store/deferred_layer.h), as Docker's commit.
   PackResult pr;
   StagedLayer staged;
   {
     std::unique_ptr<Freezer> freeze;
     if (opts.pause && state.status == run::ContainerStatus::kRunning) freeze = std::make_unique<Freezer>(state.cgroup_paths);
-    UniqueFd out(open(blob_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!out) ThrowErrno("create " + blob_path);
     ConcurrentStage stage(layers, UnpackOptions{});
     PackOptions po;
     po.shift = {cfg.idmap.uid_base, cfg.idmap.gid_base, cfg.idmap.size};  // --userns: back to image ids
     po.tar_copy = [&stage](const void* data, size_t n) { stage.Write(data, n); };
-    pr = WithContext(what, [&] { return PackLayer(upper, out.get(), po); });
+    po.hash_tar = false;  // the unpacker hashes the same bytes: its diff id is the layer's
+    pr = WithContext(what, [&] { return PackLayer(upper, -1, po); });
     staged = WithContext(what, [&] { return stage.Finish(); });
-    if (fsync(out.get()) != 0) ThrowErrno("fsync " + blob_path);
   }
-  if (!(staged.result.diff_id == pr.diff_id))
-    throw Error(what + ": the unpacked layer's diff id " + staged.result.diff_id.str() + " is not the packed " +
-                pr.diff_id.str());
-  staged.result.blob_digest = pr.blob_digest;
-  staged.result.blob_size = pr.blob_size;
-  BlobStore blobs(layout);
-  if (!blobs.Has(pr.blob_digest)) blobs.Adopt(blob_path, pr.blob_digest);
+  if (staged.result.tar_size != pr.tar_size)
+    throw Error(what + ": the unpacker read " + std::to_string(staged.result.tar_size) + " bytes of tar, " +
+                std::to_string(pr.tar_size) + " were packed");
+  staged.result.blob_digest = staged.result.diff_id;  // deferred: the blob is the tar, until compressed
+  staged.result.blob_size = pr.tar_size;
   LayerInfo info = WithContext(what, [&] { return layers.CommitStaged(staged, parent); });
+  BlobStore blobs(layout);
 
   json config = base.config;
   json& c = config["config"];
@@ -181,7 +178,7 @@ Digest CommitContainer(const Layout& layout, LayerStore& layers, ImageStore& ima
   const json& ml = base.manifest["layers"];
   if (ml.is_array())
     for (const auto& l : ml) descs.push_back(ParseDescriptor(l));
-  descs.push_back({media::kOciLayerGzip, pr.blob_digest, pr.blob_size, nullptr, nullptr});
+  descs.push_back(StoredLayerDescriptor(blobs, info));
   return WithContext(what, [&] { return images.CreateImage(config, descs); });
 }
 

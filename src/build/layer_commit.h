@@ -1,7 +1,8 @@
 #pragma once
 /// Turns a finished directory (a COPY staging dir, a container's upper dir) into a layer:
-/// pack it (whiteouts -> `.wh.`, deterministic gzip) into a blob, then move the directory into
-/// the overlay2 graph. The files are never copied again.
+/// pack it (whiteouts -> `.wh.`) only to hash the tar (diff id), then move the directory into
+/// the overlay2 graph. The files are never copied again, and the gzip blob is made only when a
+/// push or save needs it (store/deferred_layer.h).
 #include <optional>
 #include <string>
 
@@ -16,12 +17,12 @@ namespace mini::build {
 struct LayerRef {
   Digest chain_id;
   Digest diff_id;
-  Descriptor blob;  ///< media type, digest and size of the compressed blob
+  Descriptor blob;  ///< the manifest's descriptor: the gzip blob's, or the tar's while deferred
 };
 
-/// Packs `diff_dir` and registers it on top of `parent`. The directory is moved into the store
-/// (or removed when an identical layer already exists). Throws Error; on failure the blob temp
-/// file is removed and `diff_dir` is left for its owner to clean up.
+/// Packs (hashes) `diff_dir` and registers it on top of `parent`. The directory is moved into the
+/// store (or removed when an identical layer already exists). Throws Error; on failure
+/// `diff_dir` is left for its owner to clean up.
 LayerRef CommitLayerDir(const Layout& layout, LayerStore& layers, const std::string& diff_dir,
                         const std::optional<Digest>& parent);
 

@@ -10,6 +10,7 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "store/blob_store.h"
+#include "store/deferred_layer.h"
 #include "store/lease.h"
 #include "store/oci_types.h"
 
@@ -65,7 +66,8 @@ PushResult PushImage(RegistryClient& client, const Layout& layout, ImageStore& i
   LeaseScope scope(layout, "push");  // an rmi or prune meanwhile leaves the blobs being sent
   images.Hold(scope.lease(), rec);
   BlobStore blobs(layout);
-  std::string stored = blobs.Read(rec.manifest_digest);
+  // Layers committed without a blob (commit, build steps) are compressed now, once.
+  std::string stored = ManifestForExport(layout, images, rec, blobs.Read(rec.manifest_digest));
   std::string media_type;
   std::string bytes = ConvertManifest(stored, rec.manifest_media_type, opts.format, &media_type);
   Manifest m = ParseManifest(bytes, media_type);

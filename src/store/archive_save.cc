@@ -18,6 +18,8 @@
 #include "store/archive.h"
 #include "store/blob_store.h"
 #include "store/compression.h"
+#include "store/deferred_layer.h"
+#include "store/lease.h"
 #include "store/oci_types.h"
 
 namespace mini {
@@ -169,9 +171,15 @@ void WriteBlob(TarWriter& w, const Layout& layout, const Digest& d, const std::s
 
 /// Writes the uncompressed tar of one layer: the stored blob decompressed on the fly, `tar_size`
 /// bytes that must hash to the layer's diff id (else the output is abandoned with an error).
-void WriteLayerTar(TarWriter& w, const Layout& layout, const Digest& blob, const LayerInfo& info,
+void WriteLayerTar(TarWriter& w, const Layout& layout, LayerStore& layers, const Digest& blob, const LayerInfo& info,
                    const std::string& name, time_t mtime) {
   std::string what = "layer " + info.diff_id.str();
+  BlobStore blobs(layout);
+  if (blob == info.diff_id && !blobs.Has(blob)) {  // a deferred layer's tar: from the layer's directory
+    w.BeginFile(name, info.tar_size, mtime);
+    GenerateLayerTar(layers, info, [&w](const void* data, size_t n) { w.Data(data, n); });
+    return;
+  }
   UniqueFd fd = OpenBlob(layout, blob);
   FdSource raw(fd.get(), layout.Blob(blob));
   auto src = NewDecompressingSource(raw, "blob " + blob.str());
@@ -221,7 +229,7 @@ void SaveDockerArchive(TarWriter& w, const Layout& layout, LayerStore& layers, c
         w.AddDir(id, mtime);
         w.AddFile(id + "/VERSION", "1.0", mtime);
         w.AddFile(id + "/json", v1.dump(), mtime);
-        WriteLayerTar(w, layout, descs[i].digest, info, id + "/layer.tar", mtime);
+        WriteLayerTar(w, layout, layers, descs[i].digest, info, id + "/layer.tar", mtime);
       }
       parent = id;
     }
@@ -238,7 +246,7 @@ void SaveDockerArchive(TarWriter& w, const Layout& layout, LayerStore& layers, c
   if (!repositories.empty()) w.AddFile("repositories", repositories.dump(), 0);
 }
 
-void SaveOciArchive(TarWriter& w, const Layout& layout, const std::vector<SaveItem>& items) {
+void SaveOciArchive(TarWriter& w, const Layout& layout, ImageStore& images, const std::vector<SaveItem>& items) {
   json index = {{"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", json::array()}};
   // Also a manifest.json, as newer `docker save` writes, so Docker's loader can read this archive.
   json docker_manifest = json::array();
@@ -249,16 +257,20 @@ void SaveOciArchive(TarWriter& w, const Layout& layout, const std::vector<SaveIt
   BlobStore store(layout);
   for (const auto& item : items) {
     const ImageRecord& rec = item.rec;
-    Descriptor desc{rec.manifest_media_type, rec.manifest_digest, store.Size(rec.manifest_digest), nullptr, nullptr};
+    // Layers committed without a blob (commit, build steps) are compressed now, once.
+    std::string stored = store.Read(rec.manifest_digest);
+    std::string bytes = ManifestForExport(layout, images, rec, stored);
+    Digest md = bytes == stored ? rec.manifest_digest : Sha256Of(bytes);  // stored by now
+    Descriptor desc{rec.manifest_media_type, md, bytes.size(), nullptr, nullptr};
     if (item.tags.empty()) index["manifests"].push_back(DescriptorToJson(desc));
     for (const auto& t : item.tags) {
       desc.annotations = {{"io.containerd.image.name", t.String()}, {"org.opencontainers.image.ref.name", t.tag}};
       index["manifests"].push_back(DescriptorToJson(desc));
     }
-    add_blob(rec.manifest_digest);
+    add_blob(md);
     add_blob(rec.id);
     json layer_paths = json::array();
-    for (const auto& l : ManifestLayers(rec)) {
+    for (const auto& l : WithContext("image " + rec.id.str(), [&] { return ParseManifest(bytes).layers; })) {
       add_blob(l.digest);
       layer_paths.push_back("blobs/sha256/" + l.digest.hex());
     }
@@ -282,12 +294,14 @@ void SaveImages(const Layout& layout, ImageStore& images, LayerStore& layers, co
                 ArchiveFormat format, int out_fd) {
   if (names.empty()) throw Error("save: no images given");
   std::vector<SaveItem> items = ResolveNames(images, names);
+  LeaseScope scope(layout, "save");  // what is saved, and the blobs compressed for it, stay meanwhile
+  for (const auto& item : items) images.Hold(scope.lease(), item.rec);
   WithContext("save", [&] {
     TarWriter w(out_fd);
     if (format == ArchiveFormat::kDockerArchive)
       SaveDockerArchive(w, layout, layers, items);
     else
-      SaveOciArchive(w, layout, items);
+      SaveOciArchive(w, layout, images, items);
     w.Close();
   });
 }

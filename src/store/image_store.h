@@ -94,6 +94,13 @@ class ImageStore {
   /// The containers that use image `id`, running ones first (from their leases).
   std::vector<ImageUser> Users(const Digest& id) const;
 
+  LayerStore& layers() const { return layers_; }
+
+  /// Points image `id` at another manifest of the same config, already in the blob store: a
+  /// committed image's, once its deferred layers have gzip blobs (deferred_layer.h). One atomic
+  /// write under the store lock; nothing if the image was removed meanwhile.
+  void ReplaceManifest(const Digest& id, const Digest& manifest_digest);
+
   /// Removes those of `layers` and `blobs` that nothing holds, ignoring the current lease (the
   /// undo of a failed pull or load, which made them).
   PruneResult CollectUnused(const std::vector<Digest>& layers, const std::vector<Digest>& blobs);

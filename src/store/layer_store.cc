@@ -212,6 +212,17 @@ LayerInfo LayerStore::CreateFromDiffDir(const std::string& diff_dir, const std::
   return Get(info.chain_id);
 }
 
+void LayerStore::RecordBlob(const Digest& chain_id, const Digest& blob_digest, uint64_t blob_size) {
+  StoreLock lock(layout_);
+  if (!Has(chain_id)) throw Error("layer " + chain_id.str() + ": not found");
+  LayerInfo info = Get(chain_id);
+  info.blob_digest = blob_digest;
+  HoldInCurrentLease(info);
+  std::string meta = layout_.LayerMeta(chain_id);
+  WriteFileAtomic(meta + "/blob-size", std::to_string(blob_size));
+  WriteFileAtomic(meta + "/blob-digest", blob_digest.str());
+}
+
 void LayerStore::Remove(const Digest& chain_id) {
   std::string hex = chain_id.hex();
   RemoveTree(layout_.LayerMeta(chain_id));

@@ -80,8 +80,14 @@ class LayerStore {
                               const Digest& blob_digest, uint64_t blob_size, const Digest& diff_id,
                               uint64_t tar_size, std::optional<uint64_t> tree_size = std::nullopt);
 
+  /// Records the compressed blob made later for a layer registered without one (a deferred
+  /// layer, store/deferred_layer.h), under the store lock and in the current lease. blob-size is
+  /// written before blob-digest: a kill in between leaves a record that is still deferred.
+  void RecordBlob(const Digest& chain_id, const Digest& blob_digest, uint64_t blob_size);
+
   /// overlay2/<chain hex>/diff
   std::string DiffDir(const Digest& chain_id) const { return layout_.LayerDiff(chain_id.hex()); }
+  const Layout& layout() const { return layout_; }
   /// The "l/<short>" names of this layer and all its ancestors, top (this layer) first: the
   /// lowerdir list for mounting with overlay2/ as the working directory.
   std::vector<std::string> LowerLinks(const Digest& chain_id) const;

@@ -92,21 +92,22 @@ class Packer {
  public:
   Packer(const std::string& dir, int out_fd, const PackOptions& opts)
       : dir_(dir), out_fd_(out_fd), opts_(opts),
-        sink_(NewCompressingSinkTo(
-            opts.compression,
-            [this](const void* data, size_t n) {
-              blob_sha_.Update(data, n);
-              WriteAll(out_fd_, data, n, "layer output");
-              blob_size_ += n;
-              StartWriteback();
-            },
-            "pack " + dir)),
+        sink_(out_fd < 0 ? nullptr
+                         : NewCompressingSinkTo(
+                               opts.compression,
+                               [this](const void* data, size_t n) {
+                                 blob_sha_.Update(data, n);
+                                 WriteAll(out_fd_, data, n, "layer output");
+                                 blob_size_ += n;
+                                 StartWriteback();
+                               },
+                               "pack " + dir)),
         tar_(TarStream::Format::kPax,
              [this](const void* data, size_t n) {
-               tar_sha_.Update(data, n);
+               if (opts_.hash_tar) tar_sha_.Update(data, n);
                tar_size_ += n;
                if (opts_.tar_copy) opts_.tar_copy(data, n);
-               sink_->Write(data, n);
+               if (sink_) sink_->Write(data, n);
              },
              "pack: ", "packing") {}
   Packer(const Packer&) = delete;
@@ -120,12 +121,12 @@ class Packer {
     if (opts_.convert_whiteouts && IsOpaqueDir(dir_)) EmitOpaqueMarker("", st);
     WalkDir(root.get(), "");
     tar_.Close();
-    sink_->Finish();
+    if (sink_) sink_->Finish();
     PackResult r;
-    r.diff_id = tar_sha_.Finish();
+    if (opts_.hash_tar) r.diff_id = tar_sha_.Finish();
     r.tar_size = tar_size_;
-    r.blob_digest = blob_sha_.Finish();
-    r.blob_size = blob_size_;
+    r.blob_digest = sink_ ? blob_sha_.Finish() : r.diff_id;
+    r.blob_size = sink_ ? blob_size_ : tar_size_;
     r.tree_size = tree_size_;
     return r;
   }

@@ -37,6 +37,9 @@ struct PackOptions {
   /// When set, every byte of the tar goes here too, in order, on the packing thread (commit
   /// unpacks the new layer from it while packing). What it throws fails the pack.
   std::function<void(const void* data, size_t n)> tar_copy;
+  /// Off: the tar is not hashed (diff_id left empty), for a caller whose tar_copy hashes it
+  /// anyway (commit: the unpacker computes the diff id of the same bytes).
+  bool hash_tar = true;
 };
 
 struct PackResult {
@@ -49,7 +52,9 @@ struct PackResult {
   uint64_t tree_size = 0;
 };
 
-/// Packs the tree under `dir` (not following symlinks) into out_fd. Packing the same tree twice
+/// Packs the tree under `dir` (not following symlinks) into out_fd; out_fd -1 packs without
+/// writing or compressing anything (the tar goes only to tar_copy; commit and build steps defer
+/// compression: blob_digest is then the diff_id and blob_size the tar_size). Packing the same tree twice
 /// yields identical bytes. The tar is generated, hashed and (written to out_fd) on the calling
 /// thread while gzip runs on every core; writeback of out_fd starts as it is written, so the
 /// caller's fsync finds little left to do. Entry names are relative ("etc/passwd", dirs end with "/"), user and

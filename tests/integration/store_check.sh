@@ -8,7 +8,12 @@ source "$(dirname "$0")/lib.sh"
 import_busybox
 mkdir -p "$T/ctx"
 printf 'FROM busybox\nRUN echo two >/two\n' >"$T/ctx/Minifile"
-build_two() { mini build --network none -t two "$T/ctx" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "build two"; }; }
+# The RUN's layer has no blob until a push or save needs one (deferred compression): an OCI
+# save makes it, so that there is a layer blob to corrupt.
+build_two() {
+  mini build --network none -t two "$T/ctx" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "build two"; }
+  mini save --format oci -o /dev/null two || fail "save two"
+}
 build_two
 
 image_id() { mini inspect "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Id"])'; }
