@@ -12,6 +12,13 @@ cleanup_root() {
   # Unmount anything left under the test dir, deepest first, then remove it.
   grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$T"
+  # A test that breaks the host's /dev/null (a mount leaked out of a container, then removed
+  # through) would poison every later test: say so here, and mend it.
+  if [ ! -c /dev/null ]; then
+    rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+    echo "FAIL: this test left the host's /dev/null broken (mended)" >&2
+    return 1
+  fi
 }
 on_exit cleanup_root
 mini() { "$MINI" --root "$R" "$@"; }
