@@ -116,3 +116,10 @@ for k in cold cached changed; do
 done
 printf '\ncache mount (%s package cache, mini): first build %s ms, second build (--no-cache, cache reused) %s ms (%s)\n' \
   "$pm_cache" "${MS[mini.pm1]}" "${MS[mini.pm2]}" "$(ratio "${MS[mini.pm1]}" "${MS[mini.pm2]}") faster"
+# bench/all.sh's one table: work, mini, docker, podman (buildah).
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+  for k in cold cached; do
+    case $k in cold) label="build, no cache" ;; cached) label="build, fully cached" ;; esac
+    printf '%s\t%s ms\t%s ms\t%s ms\n' "$label" "${MS[mini.$k]:--}" "${MS[docker.$k]:--}" "${MS[buildah.$k]:--}" >>"$BENCH_SUMMARY"
+  done
+fi

@@ -172,3 +172,8 @@ fi
 echo "$SIZES"
 [ -z "$rates" ] || echo "build step pack + register: median $(echo "$rates" | median) MB/s of tar"
 echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg); wall times on a shared machine are noisy, CPU times less so)"
+# bench/all.sh's one table: work, mini, docker, podman.
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+  printf 'commit of ~200 MB of new files\t%.2f s\t%.2f s\t-\n' "$(wmed "mini commit")" "$(wmed "docker commit")" >>"$BENCH_SUMMARY"
+  printf 'commit + push of that layer\t%.2f s\t%.2f s\t-\n' "$(sum wmed mini)" "$(sum wmed docker)" >>"$BENCH_SUMMARY"
+fi

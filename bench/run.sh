@@ -101,3 +101,11 @@ awk -F'\t' 'NR == 1 { base = $2 }
       printf "| %-22s | %10.2f | %10.2f | %7.1fx |\n", f[1], f[2], f[3], f[2] / base
     }
   }' "$W/results"
+# bench/all.sh's one table: work, mini, docker, podman.
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+  awk -F'\t' '{ m[$1] = sprintf("%.1f ms", $2) }
+    END {
+      printf "run --rm busybox true, --network none\t%s\t%s\t%s\n", m["mini --network none"], m["docker run --rm"], m["podman run --rm"]
+      printf "run --rm busybox true, bridge network\t%s\t%s\t%s\n", m["mini --network bridge"], m["docker run bridge"], "-"
+    }' "$W/results" >>"$BENCH_SUMMARY"
+fi
