@@ -58,7 +58,6 @@ void RegisterPull(CLI::App& app, Globals& g) {
       ConfiguredPull r =
           PullShowingStatus(conf, o->ref, RegistryOptionsFromEnv(o->tls_verify), s.layout, s.layers, s.images, po, progress);
       name = r.ref.String();
-      RecordEvent(s.layout, {"image", "pull", r.ref.Familiar(), {{"name", r.ref.FamiliarName()}}});
     });
     std::printf("%s\n", name.c_str());
   });

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "registry/credentials.h"
+#include "store/event_log.h"
 
 namespace mini::registry {
 
@@ -82,6 +83,8 @@ ConfiguredPull PullShowingStatus(const RegistriesConfig& conf, const std::string
   progress.Message("Digest: " + r.result.pulled_digest.str());
   progress.Message(std::string(r.result.updated ? "Status: Downloaded newer image for " : "Status: Image is up to date for ") +
                    r.ref.Familiar());
+  // Docker's event for every pull, `mini pull`'s and run/create/build's pulls on demand alike.
+  RecordEvent(layout, {"image", "pull", r.ref.Familiar(), {{"name", r.ref.FamiliarName()}}});
   return r;
 }
 

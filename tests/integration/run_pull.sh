@@ -14,12 +14,14 @@ mini rmi "$REG/bb:1" busybox:latest >/dev/null
 store_is_empty || fail "rmi left things behind"
 
 echo "== run of a missing image pulls it; stdout is the container's"
+t0=$(date +%s)
 out=$(mini run --rm --network none "$REG/bb:1" echo hi 2>"$T/r1.err") || fail "run: $(cat "$T/r1.err")"
 expect_eq "$out" hi "stdout holds only the container's output"
 head -2 "$T/r1.err"
 expect_eq "$(head -1 "$T/r1.err")" "Unable to find image '$REG/bb:1' locally" "Docker's first line"
 grep -x "Status: Downloaded newer image for $REG/bb:1" "$T/r1.err" >/dev/null || fail "no status line: $(cat "$T/r1.err")"
 expect_eq "$(id_of "$REG/bb:1")" "$ID" "the pulled image, as mini pull stores it"
+expect_eq "$(mini events --since "$t0" --until 0s --filter event=pull --format '{{.Actor.ID}}')" "$REG/bb:1" "run's pull event"
 
 echo "== present: no pull; --pull always: pulled again; --pull never"
 mini run --rm --network none "$REG/bb:1" true 2>"$T/r2.err" || fail "run present"
