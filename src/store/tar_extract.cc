@@ -4,6 +4,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -42,8 +43,8 @@ constexpr size_t kReadChunk = 1024 * 1024;
 /// Regular files up to this size are written by ExtractWorkers (their data copied out of the
 /// tar); bigger ones by the extractor itself, streamed. Each worker holds up to kWorkerBytes of
 /// such data and kWorkerTasks files before the extractor waits for it.
-constexpr int64_t kSmallFile = 256 * 1024;
-constexpr size_t kWorkerBytes = 4 << 20;
+constexpr int64_t kSmallFile = 64 * 1024;
+constexpr size_t kWorkerBytes = 1 << 20;
 constexpr size_t kWorkerTasks = 4096;
 /// The extractor drains the workers after this many queued files, which bounds what it
 /// remembers of them (whatever the number of files in the layer).
@@ -118,6 +119,24 @@ class ArchiveReader {
   struct archive* a_;
   std::exception_ptr error_;
 };
+
+/// Whether the directory `fd` has no entries (a directory that cannot be read counts as not empty).
+bool IsEmptyDir(int fd) {
+  UniqueFd dup(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dup) return false;
+  DIR* d = fdopendir(dup.get());
+  if (!d) return false;
+  dup.release();
+  bool empty = true;
+  while (dirent* e = readdir(d)) {
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+      empty = false;
+      break;
+    }
+  }
+  closedir(d);
+  return empty;
+}
 
 /// Owner, mode, xattrs and times of one entry, as the tar states them.
 struct Meta {
@@ -197,7 +216,8 @@ void ForEntry(const std::string& name, F&& f) {
 /// whiteout, the queue is drained: the result is the same as writing every entry in tar order.
 class Extractor {
  public:
-  Extractor(const std::string& dest, const UnpackOptions& opts) : root_(dest), opts_(opts) {}
+  Extractor(const std::string& dest, const UnpackOptions& opts)
+      : root_(dest), opts_(opts), dest_was_empty_(IsEmptyDir(root_.fd())) {}
 
   void Extract(ArchiveReader& reader, archive_entry* e, const std::string& name);
   /// Waits for the workers (throws their first error), then sets the directories' modes and times.
@@ -238,6 +258,9 @@ class Extractor {
   std::vector<std::string> parent_comps_;
   std::vector<Deferred> dirs_;
   std::map<std::string, size_t> dir_index_;
+  /// Every inode in an empty dest is this layer's (the common case: a fresh staging dir): then
+  /// created_ is not kept, which would grow with the number of files.
+  const bool dest_was_empty_;
   std::mutex created_mu_;  // workers add to created_
   std::set<std::pair<dev_t, ino_t>> created_;  // inodes this layer made: hard link targets
   // Hashes of the paths of the files queued since the last drain, and of their ancestors; a
@@ -506,7 +529,7 @@ void Extractor::ExtractHardlink(archive_entry* e, int parent_fd, const std::vect
   struct stat tst;
   if (fstatat(tparent.get(), tcomps.back().c_str(), &tst, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno(what);
   if (S_ISDIR(tst.st_mode)) throw Error(what + " is a directory");
-  if (!created_.count({tst.st_dev, tst.st_ino})) throw Error(what + " is not in this layer");
+  if (!dest_was_empty_ && !created_.count({tst.st_dev, tst.st_ino})) throw Error(what + " is not in this layer");
   const std::string& base = comps.back();
   struct stat st;
   if (fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == tst.st_dev &&
@@ -531,7 +554,7 @@ void Extractor::ApplyToNode(int parent_fd, const std::string& base, const Meta& 
   struct stat st;
   if (fstat(fd.get(), &st) != 0) ThrowErrno("stat");
   if ((st.st_mode & S_IFMT) != expect_type) throw Error("changed type while being created");
-  {
+  if (!dest_was_empty_) {
     std::lock_guard<std::mutex> l(created_mu_);
     created_.insert({st.st_dev, st.st_ino});
   }
@@ -562,8 +585,10 @@ void Extractor::SetXattrs(int fd, const std::string& path, const Meta& m, bool s
 struct stat Extractor::Remember(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0) ThrowErrno("stat");
-  std::lock_guard<std::mutex> l(created_mu_);
-  created_.insert({st.st_dev, st.st_ino});
+  if (!dest_was_empty_) {
+    std::lock_guard<std::mutex> l(created_mu_);
+    created_.insert({st.st_dev, st.st_ino});
+  }
   return st;
 }
 
