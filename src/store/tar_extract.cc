@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -222,6 +223,12 @@ class Extractor {
   void Extract(ArchiveReader& reader, archive_entry* e, const std::string& name);
   /// Waits for the workers (throws their first error), then sets the directories' modes and times.
   void Finish();
+  /// What TreeSize(dest) would count, when the entries' sizes tell it: dest was empty and no
+  /// entry replaced another.
+  std::optional<uint64_t> TreeSize() const {
+    if (!dest_was_empty_ || replaced_) return std::nullopt;
+    return tree_bytes_.load();
+  }
 
  private:
   struct Deferred {
@@ -239,6 +246,11 @@ class Extractor {
                       const Meta& m);
   friend struct SmallFile;
   void WriteSmallFile(SmallFile& f);
+  /// Creates `base` for writing (see the definition).
+  UniqueFd CreateFileAt(int parent_fd, const std::string& base, mode_t perm);
+  /// Removes what is at `base` before an entry is made there (noting that the entries' sizes no
+  /// longer add up to the tree's).
+  void ClearFor(int parent_fd, const std::string& base);
   /// Sparse tail, owner, mode, xattrs and times of a file just written through `fd`.
   void FinishFile(int fd, const Meta& m, int64_t want, int64_t end);
 
@@ -261,6 +273,8 @@ class Extractor {
   /// Every inode in an empty dest is this layer's (the common case: a fresh staging dir): then
   /// created_ is not kept, which would grow with the number of files.
   const bool dest_was_empty_;
+  std::atomic<bool> replaced_{false};      ///< an entry replaced another
+  std::atomic<uint64_t> tree_bytes_{0};    ///< sizes of the files and symlinks made (hard links: 0)
   std::mutex created_mu_;  // workers add to created_
   std::set<std::pair<dev_t, ino_t>> created_;  // inodes this layer made: hard link targets
   // Hashes of the paths of the files queued since the last drain, and of their ancestors; a
@@ -348,8 +362,9 @@ void Extractor::Extract(ArchiveReader& reader, archive_entry* e, const std::stri
       const char* target = archive_entry_symlink(e);
       if (!target || !*target) throw Error("symlink without a target");
       if (strlen(target) > kMaxPathLen) throw Error("symlink target longer than 4096 bytes");
-      RemoveEntryAt(parent_fd->get(), base);
+      ClearFor(parent_fd->get(), base);
       if (symlinkat(target, parent_fd->get(), base.c_str()) != 0) ThrowErrno("symlink");
+      tree_bytes_ += strlen(target);
       if (fchownat(parent_fd->get(), base.c_str(), m.uid, m.gid, AT_SYMLINK_NOFOLLOW) != 0) ThrowChown(m);
       UniqueFd fd(openat(parent_fd->get(), base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       if (!fd) ThrowErrno("open");
@@ -387,7 +402,7 @@ void Extractor::ExtractDir(int parent_fd, const std::vector<std::string>& comps,
   struct stat st;
   bool keep = fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
   if (!keep) {
-    RemoveEntryAt(parent_fd, base);
+    ClearFor(parent_fd, base);
     if (mkdirat(parent_fd, base.c_str(), 0700) != 0) ThrowErrno("mkdir");
   }
   UniqueFd fd(openat(parent_fd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -401,11 +416,11 @@ void Extractor::ExtractDir(int parent_fd, const std::vector<std::string>& comps,
 /// Creates `base` for writing, with its final permission bits (less the umask) so that fchmod is
 /// mostly not needed; the staging directory is private until commit. Most names are new: tried
 /// before removing what is there.
-UniqueFd CreateFileAt(int parent_fd, const std::string& base, mode_t perm) {
+UniqueFd Extractor::CreateFileAt(int parent_fd, const std::string& base, mode_t perm) {
   const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
   UniqueFd fd(openat(parent_fd, base.c_str(), flags, perm & 0777));
   if (!fd && errno == EEXIST) {
-    RemoveEntryAt(parent_fd, base);
+    ClearFor(parent_fd, base);
     fd.reset(openat(parent_fd, base.c_str(), flags, perm & 0777));
   }
   if (!fd) ThrowErrno("create");
@@ -508,6 +523,7 @@ void Extractor::ExtractFile(ArchiveReader& reader, archive_entry* e, int parent_
 
 void Extractor::FinishFile(int fd, const Meta& m, int64_t want, int64_t end) {
   if (want > end && ftruncate(fd, want) != 0) ThrowErrno("truncate");  // sparse tail
+  tree_bytes_ += static_cast<uint64_t>(std::max(want, end));
   struct stat st = Remember(fd);
   // Owner and mode only when they differ from what creation gave (root:root and the bits less
   // the umask, usually the whole mode): two syscalls fewer for most files.
@@ -535,12 +551,19 @@ void Extractor::ExtractHardlink(archive_entry* e, int parent_fd, const std::vect
   if (fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == tst.st_dev &&
       st.st_ino == tst.st_ino)
     return;  // already that inode (a link to itself)
-  RemoveEntryAt(parent_fd, base);
+  ClearFor(parent_fd, base);
   if (linkat(tparent.get(), tcomps.back().c_str(), parent_fd, base.c_str(), 0) != 0) ThrowErrno("link to " + what);
 }
 
-void Extractor::ExtractSpecial(int parent_fd, const std::string& base, mode_t type, dev_t rdev, const Meta& m) {
+void Extractor::ClearFor(int parent_fd, const std::string& base) {
+  struct stat st;
+  if (fstatat(parent_fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) return;
+  replaced_ = true;
   RemoveEntryAt(parent_fd, base);
+}
+
+void Extractor::ExtractSpecial(int parent_fd, const std::string& base, mode_t type, dev_t rdev, const Meta& m) {
+  ClearFor(parent_fd, base);
   if (mknodat(parent_fd, base.c_str(), type | (m.perm & 0777), rdev) != 0) ThrowErrno("mknod");
   ApplyToNode(parent_fd, base, m, type, true);
 }
@@ -653,6 +676,7 @@ UnpackResult UnpackLayer(ByteSource& src, const std::string& dest, const UnpackO
   Drain(tar);  // padding after the end-of-archive blocks belongs to the diff_id too
   Drain(blob);
   ex.Finish();
+  res.tree_size = ex.TreeSize();
   res.blob_size = blob.count();
   if (opts.hash_blob) res.blob_digest = blob.Finish();
   res.tar_size = tar.count();

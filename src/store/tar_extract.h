@@ -2,6 +2,7 @@
 /// Safe, streaming layer unpack: compressed bytes -> sha256(blob) -> decompress -> sha256(tar) ->
 /// extract into a directory, in one pass. See ../shared/SECURITY.md "Unpacking a layer".
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/digest.h"
@@ -25,6 +26,9 @@ struct UnpackResult {
   Digest diff_id;          ///< sha256 of the decompressed tar stream, to its very end
   uint64_t tar_size = 0;   ///< size of the decompressed tar stream
   Compression compression = Compression::kNone;
+  /// The apparent size of what was unpacked as TreeSize counts it, known without walking the tree
+  /// when `dest` was empty and no entry replaced another; else empty.
+  std::optional<uint64_t> tree_size;
 };
 
 /// Extracts the (possibly compressed) tar read from `src` into the existing directory `dest`.

@@ -9,6 +9,7 @@
 /// in order, on the same thread, so two entries of one path land in tar order. Everything else
 /// about ordering is the caller's: it drains the pool before an entry that may touch what a
 /// queued task touches.
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -37,7 +38,8 @@ class ExtractWorkers {
   ExtractWorkers& operator=(const ExtractWorkers&) = delete;
 
   /// Queues `job` (which holds `cost` bytes) on the shard of `key`; waits while that shard is
-  /// full. Throws the first error a job threw, if one did (the job is then not queued).
+  /// full. Throws the first error a job threw, if one did (the job is then not queued). Jobs
+  /// are handed to the worker in batches: only Drain makes sure all of them run.
   void Submit(size_t key, size_t cost, std::unique_ptr<Job> job);
   /// Waits until every queued task has run; throws the first error a task threw. Tasks queued
   /// after a failure are dropped, not run.
@@ -51,6 +53,8 @@ class ExtractWorkers {
     std::unique_ptr<Job> job;
   };
   struct Shard {
+    std::vector<Task> batch;  ///< the caller's, not yet queued (no lock)
+    size_t batch_bytes = 0;
     std::deque<Task> queue;
     size_t bytes = 0;
     bool running = false;
@@ -58,6 +62,8 @@ class ExtractWorkers {
     std::condition_variable wake;  ///< the worker: a task or the stop
   };
   void Loop(Shard& s);
+  /// Queues the shard's batch; waits while the shard is full.
+  void Flush(Shard& s);
   void ThrowIfFailed();  // with mu_ held
 
   const size_t max_bytes_;
@@ -66,6 +72,7 @@ class ExtractWorkers {
   std::condition_variable idle_;  ///< the caller: room in a shard, a shard done, or a failure
   std::vector<Shard> shards_;
   std::exception_ptr error_;
+  std::atomic<bool> failed_{false};  ///< error_ is set (read without the lock)
   bool stop_ = false;
   bool submitted_ = false;
   std::vector<std::thread> threads_;  // last: started once everything above exists

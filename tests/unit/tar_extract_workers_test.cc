@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/fs.h"
 #include "store/tar_extract.h"
 #include "tar_test_util.h"
 
@@ -150,6 +151,23 @@ TEST_F(UnpackParallelTest, AWorkersErrorNamesItsEntry) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "layer entry \"" + longname + "\": create: File name too long");
   }
+}
+
+TEST_F(UnpackParallelTest, TheTreeSizeIsCountedWhileUnpacking) {
+  TarBuilder t;
+  t.Dir("d").File("d/a", "12345").File("d/big", std::string(100 * 1024, 'b')).Symlink("d/l", "a");
+  t.Hardlink("d/h", "d/a");
+  for (int f = 0; f < 50; f++) t.File("e/f" + std::to_string(f), std::string(static_cast<size_t>(f), 'x'));
+  std::string tar = t.Finish();
+  UnpackResult r = Unpack(tar);
+  ASSERT_TRUE(r.tree_size.has_value());
+  EXPECT_EQ(*r.tree_size, TreeSize(dest_));
+  EXPECT_EQ(*r.tree_size, 5u + 100 * 1024 + 1 + 49 * 50 / 2);
+  // Into a directory that is not empty, or with an entry that replaces another: not known.
+  StringSource again(tar);
+  EXPECT_FALSE(UnpackLayer(again, dest_, {}).tree_size.has_value());
+  RemoveTree(dest_);
+  EXPECT_FALSE(Unpack(TarBuilder().File("x", "1").File("x", "22").Finish()).tree_size.has_value());
 }
 
 }  // namespace
