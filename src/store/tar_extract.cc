@@ -6,6 +6,8 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -139,6 +141,17 @@ bool IsEmptyDir(int fd) {
   return empty;
 }
 
+/// Sets FS_TOPDIR_FL on the directory `fd` (see UnpackOptions::spread_directories); a
+/// filesystem without it is left alone.
+void SpreadDirectories(int fd) {
+  UniqueFd dir(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int flags = 0;
+  if (!dir || ioctl(dir.get(), FS_IOC_GETFLAGS, &flags) != 0) return;
+  if (flags & FS_TOPDIR_FL) return;
+  flags |= FS_TOPDIR_FL;
+  if (ioctl(dir.get(), FS_IOC_SETFLAGS, &flags) != 0) Debug("layer: cannot set FS_TOPDIR_FL, skipped");
+}
+
 /// Owner, mode, xattrs and times of one entry, as the tar states them.
 struct Meta {
   uid_t uid = 0;
@@ -218,7 +231,9 @@ void ForEntry(const std::string& name, F&& f) {
 class Extractor {
  public:
   Extractor(const std::string& dest, const UnpackOptions& opts)
-      : root_(dest), opts_(opts), dest_was_empty_(IsEmptyDir(root_.fd())) {}
+      : root_(dest), opts_(opts), dest_was_empty_(IsEmptyDir(root_.fd())) {
+    if (opts_.spread_directories && dest_was_empty_) SpreadDirectories(root_.fd());
+  }
 
   void Extract(ArchiveReader& reader, archive_entry* e, const std::string& name);
   /// Waits for the workers (throws their first error), then sets the directories' modes and times.

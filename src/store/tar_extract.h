@@ -18,6 +18,12 @@ struct UnpackOptions {
   /// Off: the caller hashes the compressed bytes itself (the puller does, on its download
   /// thread, to spread the work over two cores); blob_digest is then left empty.
   bool hash_blob = true;
+  /// Marks `dest` as a top of a directory hierarchy (FS_TOPDIR_FL, where the filesystem has it,
+  /// as ext4 does) when it is empty, so its subdirectories are spread over the block groups as
+  /// those of "/" are: the files of a layer then land in groups of their own, not among the
+  /// inodes of a store that was just emptied by rmi or prune, which ext4 (without a journal)
+  /// skips one by one for a minute, costing seconds per thousand new files. For fresh layers.
+  bool spread_directories = false;
 };
 
 struct UnpackResult {
