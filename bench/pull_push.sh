@@ -14,6 +14,11 @@
 # Usage: MINI=build/mini bench/pull_push.sh [ROUNDS]   (as root; default 5 rounds)
 #   TOOLS="mini docker skopeo podman" picks the pullers; SKIP_PUSH=1 skips the push part;
 #   MINI_BASELINE=old/mini times an older build too (before/after).
+#   IMAGE=small pulls a one-layer image of 100,000 small files (20-800 bytes) in 100 directories
+#   (a node_modules-like tree) instead of the 4 layers; AFTER_DELETE=N makes and deletes N files
+#   on the output filesystem before each timed pull (outside the clock), as a user meets the
+#   store right after an rmi or prune: with BENCH_FS=host on an ext4 without a journal that makes
+#   inode allocation slow (see below), on the loop fs (with a journal) it costs nothing.
 set -euo pipefail
 MINI=${MINI:-$(cd "$(dirname "$0")/.." && pwd)/build/mini}
 export MINI
@@ -25,6 +30,18 @@ source "$HERE/dockerd.bash"
 
 start_registry bench
 LAYERS=(/usr/lib/python3.11 /usr/include /usr/share/doc /usr/share/locale)
+if [ "${IMAGE:-big}" = small ]; then
+  python3 - "$T/small" <<'PY'
+import os, sys
+for d in range(100):
+    p = os.path.join(sys.argv[1], "pkg%03d" % d)
+    os.makedirs(p)
+    for f in range(1000):
+        with open(os.path.join(p, "f%04d.js" % f), "w") as fh:
+            fh.write(("module.exports = %d;\n" % (d * 1000 + f)) * (1 + (f * 7) % 40))
+PY
+  LAYERS=("$T/small")
+fi
 diffs="" layers="" total=0
 for i in "${!LAYERS[@]}"; do
   tar -C "${LAYERS[$i]}" --sort=name -cf "$T/l$i.tar" . 2>/dev/null || true
@@ -34,6 +51,7 @@ for i in "${!LAYERS[@]}"; do
   diffs="$diffs${diffs:+,}\"sha256:$(sha_of "$T/l$i.tar")\""
   layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"digest\":\"$d\",\"size\":$s}"
 done
+rm -rf "$T/small"
 printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[%s]}}' "$diffs" >"$T/cfg.json"
 c=$(upload_blob big "$T/cfg.json")
 printf '{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
@@ -45,7 +63,9 @@ echo "image: ${#LAYERS[@]} layers, $((total / 1000000)) MB gzip, $(($(cat "$T"/l
 now() { date +%s.%N; }
 # sync, then drop the page cache: nobody pays for the previous command's writeback or reads from
 # its cache.
-cold() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+# With AFTER_DELETE, the files are deleted after that: their inodes are then "recently deleted"
+# (in the cache, freed seconds ago) for the command, as they are after an rmi.
+cold() { sync; echo 3 >/proc/sys/vm/drop_caches; churn; }
 # Every run writes into a new directory under $OUT; they are removed only after all rounds. On
 # ext4 without a journal (this machine's root fs) allocating inodes within a minute or so of
 # deleting many costs a lot of system time (ext4 skips "recently deleted" inodes, scanning the
@@ -72,19 +92,32 @@ if [ "${BENCH_FS:-loop}" = loop ]; then
 fi
 echo "output filesystem: $(findmnt -n -o SOURCE,FSTYPE -T "$OUT" | tr -s ' ')"
 fresh() { mktemp -d "$OUT/$1.XXXXXX"; }
+# AFTER_DELETE=N: N files made and removed on $OUT just before the clock.
+churn() {
+  local n=${AFTER_DELETE:-0}
+  ((n > 0)) || return 0
+  mkdir "$OUT/churn"
+  python3 -c 'import os, sys
+for i in range(int(sys.argv[2])):
+    d = os.path.join(sys.argv[1], str(i // 1000))
+    if i % 1000 == 0: os.mkdir(d)
+    open(os.path.join(d, str(i)), "w").close()' "$OUT/churn" "$n"
+  rm -rf "$OUT/churn"
+}
 declare -A walls=() cpus=()
-# timed TOOL ROUND CMD...: runs CMD, records its wall time and its CPU time (user + system).
+# timed TOOL ROUND CMD...: runs CMD, records its wall time and its CPU time (user + system), and
+# prints its peak RSS.
 timed() {
   local tool=$1 round=$2
   shift 2
-  /usr/bin/time -f '%e %U %S' -o "$T/time" "$@" >/dev/null 2>"$T/err" || { cat "$T/err"; return 1; }
-  read -r w u sy <"$T/time"
-  add "$tool" "$round" "$w" "$(echo "$u + $sy" | bc)"
+  /usr/bin/time -f '%e %U %S %M' -o "$T/time" "$@" >/dev/null 2>"$T/err" || { cat "$T/err"; return 1; }
+  read -r w u sy rss <"$T/time"
+  add "$tool" "$round" "$w" "$(echo "$u + $sy" | bc)" "$rss"
 }
-add() {  # add TOOL ROUND WALL CPU
+add() {  # add TOOL ROUND WALL CPU [RSS_KB]
   walls[$1]="${walls[$1]:-} $3"
   cpus[$1]="${cpus[$1]:-} $4"
-  printf '  round %s  %-30s %6.2fs wall %6.2fs cpu\n' "$2" "$1" "$3" "$4"
+  printf '  round %s  %-30s %6.2fs wall %6.2fs cpu%s\n' "$2" "$1" "$3" "$4" "${5:+ $(($5 / 1024)) MB peak RSS}"
 }
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # CPU seconds (user + system) a process has used so far.
@@ -142,7 +175,7 @@ pull_skopeo() {
   timed "skopeo copy" "$i" skopeo copy -q --src-tls-verify=false "docker://$REG/big:1" "oci:$dir/oci:x"
   command -v umoci >/dev/null || return 0
   # umoci starts from a cold cache too; its time is added to skopeo's.
-  read -r w1 u sy <"$T/time"; c1=$(echo "$u + $sy" | bc)
+  read -r w1 u sy _ <"$T/time"; c1=$(echo "$u + $sy" | bc)
   cold
   /usr/bin/time -f '%e %U %S' -o "$T/time" umoci unpack --image "$dir/oci:x" "$dir/bundle" >/dev/null 2>&1
   read -r w2 u sy <"$T/time"; c2=$(echo "$u + $sy" | bc)

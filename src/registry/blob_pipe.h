@@ -17,7 +17,8 @@ namespace mini::registry {
 
 class BlobPipe : public ByteSource {
  public:
-  explicit BlobPipe(size_t capacity = 8 << 20) : capacity_(capacity) {}
+  /// 4 MiB smooths the network against extraction; each concurrent download holds one.
+  explicit BlobPipe(size_t capacity = 4 << 20) : capacity_(capacity) {}
 
   /// Writer side. Blocks while the pipe is full. Returns false once the reader cancelled.
   bool Write(const char* data, size_t n);

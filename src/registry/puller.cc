@@ -194,13 +194,16 @@ class Puller {
         UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
         if (!fd) ThrowErrno("open " + path);
         FdSource src(fd.get(), path);
-        job.staged = layers_.StageFromStream(src, job.desc.digest, job.desc.size, job.diff_id);
+        UnpackOptions opts;
+        opts.spread_directories = true;
+        job.staged = layers_.StageFromStream(src, job.desc.digest, job.desc.size, job.diff_id, opts);
         progress_.State(job.row, "Download complete");
         return;
       }
       case JobKind::kDownload: {
         UnpackOptions opts;
         opts.hash_blob = false;  // Stream hashes and checks it on the download thread
+        opts.spread_directories = true;
         Stream(job, [&](ByteSource& src) {
           job.staged = layers_.StageFromStream(src, job.desc.digest, job.desc.size, job.diff_id, opts);
         });

@@ -164,7 +164,7 @@ StagedLayer LayerStore::StageFromStream(ByteSource& src, const std::optional<Dig
   if (expect_diff_id && !(r.diff_id == *expect_diff_id))
     throw Error(name + ": diff id mismatch: expected " + expect_diff_id->str() + ", got " + r.diff_id.str());
   staged.result = r;
-  staged.size = TreeSize(diff);
+  staged.size = r.tree_size ? *r.tree_size : TreeSize(diff);  // the unpack counted it, mostly
   Debug("unpacked " + name + " (" + std::to_string(r.tar_size) + " bytes of tar)");
   return staged;
 }

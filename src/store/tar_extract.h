@@ -2,6 +2,7 @@
 /// Safe, streaming layer unpack: compressed bytes -> sha256(blob) -> decompress -> sha256(tar) ->
 /// extract into a directory, in one pass. See ../shared/SECURITY.md "Unpacking a layer".
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/digest.h"
@@ -17,6 +18,12 @@ struct UnpackOptions {
   /// Off: the caller hashes the compressed bytes itself (the puller does, on its download
   /// thread, to spread the work over two cores); blob_digest is then left empty.
   bool hash_blob = true;
+  /// Marks `dest` as a top of a directory hierarchy (FS_TOPDIR_FL, where the filesystem has it,
+  /// as ext4 does) when it is empty, so its subdirectories are spread over the block groups as
+  /// those of "/" are: the files of a layer then land in groups of their own, not among the
+  /// inodes of a store that was just emptied by rmi or prune, which ext4 (without a journal)
+  /// skips one by one for a minute, costing seconds per thousand new files. For fresh layers.
+  bool spread_directories = false;
 };
 
 struct UnpackResult {
@@ -25,6 +32,9 @@ struct UnpackResult {
   Digest diff_id;          ///< sha256 of the decompressed tar stream, to its very end
   uint64_t tar_size = 0;   ///< size of the decompressed tar stream
   Compression compression = Compression::kNone;
+  /// The apparent size of what was unpacked as TreeSize counts it, known without walking the tree
+  /// when `dest` was empty and no entry replaced another; else empty.
+  std::optional<uint64_t> tree_size;
 };
 
 /// Extracts the (possibly compressed) tar read from `src` into the existing directory `dest`.
