@@ -213,6 +213,12 @@ for k in "mini pull (3 concurrent)" "mini pull (1 concurrent)" "baseline mini (3
   printf '%-30s %8.2fs %8s %8.2fs %8s\n' "$k" "$w" "$rw" "$c" "$rc"
 done
 echo "(load average during the rounds: $(cut -d' ' -f1-3 /proc/loadavg); wall times on a shared machine are noisy, CPU times less so)"
+# bench/all.sh's one table: work, mini, docker, podman.
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+  cell() { if [ -n "${walls[$1]:-}" ]; then printf '%.2f s' "$(echo "${walls[$1]}" | median)"; else echo -; fi; }
+  printf 'cold pull, %s image\t%s\t%s\t%s\n' "${IMAGE:-4-layer}" "$(cell "mini pull (3 concurrent)")" \
+    "$(cell "docker pull")" "$(cell "podman pull")" >>"$BENCH_SUMMARY"
+fi
 rm -rf "${OUT:?}"/*
 [ "${SKIP_PUSH:-}" = 1 ] && exit 0
 
