@@ -103,18 +103,7 @@ void ExportTar(const std::vector<std::string>& dirs, const std::string& dest) {
     WriteMergedTar(dirs, STDOUT_FILENO);
     return;
   }
-  std::string tmp = dest + ".mini-tmp-" + RandomString(8);
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd) ThrowErrno("create " + tmp);
-  try {
-    WriteMergedTar(dirs, fd.get());
-    if (fsync(fd.get()) != 0) ThrowErrno("fsync " + tmp);
-    fd.reset();
-    if (rename(tmp.c_str(), dest.c_str()) != 0) ThrowErrno("rename to " + dest);
-  } catch (...) {
-    unlink(tmp.c_str());
-    throw;
-  }
+  WriteOutputFile(dest, "--output type=tar", [&](int fd) { WriteMergedTar(dirs, fd); });
 }
 
 }  // namespace

@@ -43,19 +43,7 @@ void RegisterSave(CLI::App& app, Globals& g) {
       SaveImages(s.layout, s.images, s.layers, o->names, fmt, STDOUT_FILENO);
       return;
     }
-    // Write next to the target and rename, so a failed save leaves no half archive.
-    std::string tmp = o->output + ".mini-tmp-" + RandomString(8);
-    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!fd) ThrowErrno("save: create " + tmp);
-    try {
-      SaveImages(s.layout, s.images, s.layers, o->names, fmt, fd.get());
-      if (fsync(fd.get()) != 0) ThrowErrno("save: fsync " + tmp);
-      fd.reset();
-      if (rename(tmp.c_str(), o->output.c_str()) != 0) ThrowErrno("save: rename to " + o->output);
-    } catch (...) {
-      unlink(tmp.c_str());
-      throw;
-    }
+    WriteOutputFile(o->output, "save", [&](int fd) { SaveImages(s.layout, s.images, s.layers, o->names, fmt, fd); });
   });
 }
 

@@ -143,19 +143,7 @@ void RegisterExport(CLI::App& app, Globals& g) {
       build::ExportContainer(s.layout, o->container, STDOUT_FILENO);
       return;
     }
-    // Write next to the target and rename, so a failed export leaves no half archive.
-    std::string tmp = o->output + ".mini-tmp-" + RandomString(8);
-    UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (!fd) ThrowErrno("export: create " + tmp);
-    try {
-      build::ExportContainer(s.layout, o->container, fd.get());
-      if (fsync(fd.get()) != 0) ThrowErrno("export: fsync " + tmp);
-      fd.reset();
-      if (rename(tmp.c_str(), o->output.c_str()) != 0) ThrowErrno("export: rename to " + o->output);
-    } catch (...) {
-      unlink(tmp.c_str());
-      throw;
-    }
+    WriteOutputFile(o->output, "export", [&](int fd) { build::ExportContainer(s.layout, o->container, fd); });
   });
 }
 

@@ -84,6 +84,29 @@ void WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode
   }
 }
 
+void WriteOutputFile(const std::string& path, const std::string& what, const std::function<void(int fd)>& write) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) throw Error(what + ": " + path + " is a directory");
+    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) ThrowErrno(what + ": open " + path);
+    write(fd.get());
+    return;
+  }
+  std::string tmp = path + ".mini-tmp-" + RandomString(8);
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd) ThrowErrno(what + ": create " + tmp);
+  try {
+    write(fd.get());
+    if (fsync(fd.get()) != 0) ThrowErrno(what + ": fsync " + tmp);
+    fd.reset();
+    if (rename(tmp.c_str(), path.c_str()) != 0) ThrowErrno(what + ": rename to " + path);
+  } catch (...) {
+    unlink(tmp.c_str());
+    throw;
+  }
+}
+
 void MakeDirs(const std::string& path, mode_t mode) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,6 +46,11 @@ std::string ReadFile(const std::string& path, uint64_t max_size = UINT64_MAX);
 std::optional<std::string> ReadFileIfExists(const std::string& path, uint64_t max_size = UINT64_MAX);
 /// Writes `data` to path via a temp file in the same directory, fsync, rename. Atomic.
 void WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+/// A command's output file (`save -o`, `export -o`, `build --output type=tar,dest=`): `write`
+/// gets an fd to write into. A new or regular file is written beside the target and renamed over
+/// it, so a failed write leaves no half archive; an existing non-regular file (/dev/null, a
+/// FIFO, a tty) is written in place, never replaced. `what` names the command in errors.
+void WriteOutputFile(const std::string& path, const std::string& what, const std::function<void(int fd)>& write);
 /// Writes all of `data` to fd; throws on error.
 void WriteAll(int fd, const void* data, size_t n, const std::string& what);
 /// Reads up to n bytes, retrying on EINTR; returns bytes read (0 at EOF).

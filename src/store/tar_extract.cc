@@ -34,15 +34,22 @@
 #include "common/log.h"
 #include "common/path.h"
 #include "common/rootless.h"
+#include "store/tar_extract_internal.h"
 #include "store/tar_extract_workers.h"
 
 namespace mini {
 namespace {
 
+using tar_detail::ArchiveReader;
+using tar_detail::IsEmptyDir;
+using tar_detail::kReadChunk;
+using tar_detail::Meta;
+using tar_detail::ReadMeta;
+using tar_detail::SpreadDirectories;
+using tar_detail::StartsWith;
+using tar_detail::ThrowChown;
+
 constexpr size_t kMaxPathLen = 4096;
-/// Decompressed tar is handed to libarchive in pieces this big; file data reaches pwrite in
-/// pieces up to this size, straight from this buffer.
-constexpr size_t kReadChunk = 1024 * 1024;
 /// Regular files up to this size are written by ExtractWorkers (their data copied out of the
 /// tar); bigger ones by the extractor itself, streamed. Each worker holds up to kWorkerBytes of
 /// such data and kWorkerTasks files before the extractor waits for it.
@@ -55,145 +62,7 @@ constexpr size_t kMaxQueuedFiles = 32768;
 constexpr const char kWhiteoutPrefix[] = ".wh.";
 constexpr const char kOpaqueMarker[] = ".wh..wh..opq";
 
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 size_t PathHash(std::string_view path) { return std::hash<std::string_view>()(path); }
-
-/// xattrs overlayfs would interpret are never written from a layer.
-bool IsOverlayXattr(std::string_view name) {
-  return StartsWith(name, "trusted.overlay.") || StartsWith(name, "user.overlay.");
-}
-
-/// libarchive reading from a ByteSource through a callback. Exceptions thrown by the source are
-/// kept and rethrown once libarchive reports the failure.
-class ArchiveReader {
- public:
-  explicit ArchiveReader(ByteSource& src) : src_(src), buf_(kReadChunk), a_(archive_read_new()) {
-    if (!a_) throw Error("layer: cannot initialise libarchive");
-    archive_read_support_format_tar(a_);
-    if (archive_read_open(a_, this, nullptr, &ArchiveReader::ReadCb, nullptr) != ARCHIVE_OK) {
-      try {
-        Fail("layer");
-      } catch (...) {
-        archive_read_free(a_);  // the destructor does not run when the constructor throws
-        throw;
-      }
-    }
-  }
-  ~ArchiveReader() { archive_read_free(a_); }
-  ArchiveReader(const ArchiveReader&) = delete;
-  ArchiveReader& operator=(const ArchiveReader&) = delete;
-
-  struct archive* get() const { return a_; }
-
-  /// Next header, or nullptr at the end of the archive.
-  archive_entry* Next(const std::string& previous) {
-    archive_entry* e = nullptr;
-    int r = archive_read_next_header(a_, &e);
-    if (r == ARCHIVE_EOF) return nullptr;
-    if (r < ARCHIVE_WARN)
-      Fail(previous.empty() ? std::string("layer") : "layer: after entry \"" + previous + "\"");
-    return e;
-  }
-
-  /// Throws the source's own error if there was one, else libarchive's message.
-  [[noreturn]] void Fail(const std::string& context) {
-    if (error_) std::rethrow_exception(error_);
-    const char* msg = archive_error_string(a_);
-    throw Error(context + ": " + (msg ? msg : "unreadable tar data"));
-  }
-
- private:
-  static la_ssize_t ReadCb(struct archive* a, void* self_ptr, const void** out) {
-    auto* self = static_cast<ArchiveReader*>(self_ptr);
-    try {
-      size_t n = self->src_.Read(self->buf_.data(), self->buf_.size());
-      *out = self->buf_.data();
-      return static_cast<la_ssize_t>(n);
-    } catch (...) {
-      self->error_ = std::current_exception();
-      archive_set_error(a, EIO, "read failed");
-      return -1;
-    }
-  }
-
-  ByteSource& src_;
-  std::vector<char> buf_;
-  struct archive* a_;
-  std::exception_ptr error_;
-};
-
-/// Whether the directory `fd` has no entries (a directory that cannot be read counts as not empty).
-bool IsEmptyDir(int fd) {
-  UniqueFd dup(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dup) return false;
-  DIR* d = fdopendir(dup.get());
-  if (!d) return false;
-  dup.release();
-  bool empty = true;
-  while (dirent* e = readdir(d)) {
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-      empty = false;
-      break;
-    }
-  }
-  closedir(d);
-  return empty;
-}
-
-/// Sets FS_TOPDIR_FL on the directory `fd` (see UnpackOptions::spread_directories); a
-/// filesystem without it is left alone.
-void SpreadDirectories(int fd) {
-  UniqueFd dir(openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  int flags = 0;
-  if (!dir || ioctl(dir.get(), FS_IOC_GETFLAGS, &flags) != 0) return;
-  if (flags & FS_TOPDIR_FL) return;
-  flags |= FS_TOPDIR_FL;
-  if (ioctl(dir.get(), FS_IOC_SETFLAGS, &flags) != 0) Debug("layer: cannot set FS_TOPDIR_FL, skipped");
-}
-
-/// Owner, mode, xattrs and times of one entry, as the tar states them.
-struct Meta {
-  uid_t uid = 0;
-  gid_t gid = 0;
-  mode_t perm = 0;
-  timespec times[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};  // atime, mtime
-  std::vector<std::pair<std::string, std::string>> xattrs;
-};
-
-/// A failed chown of an entry to its owner; EINVAL in rootless mode means the owner is not
-/// mapped in mini's user namespace (no or too small /etc/subuid range).
-[[noreturn]] void ThrowChown(const Meta& m) {
-  int err = errno;
-  if (err == EINVAL && IsRootless())
-    throw Error("chown to " + std::to_string(m.uid) + ":" + std::to_string(m.gid) +
-                ": not mapped in the rootless user namespace (see /etc/subuid and /etc/subgid)");
-  ThrowErrno("chown", err);
-}
-
-Meta ReadMeta(archive_entry* e) {
-  Meta m;
-  m.uid = static_cast<uid_t>(archive_entry_uid(e));
-  m.gid = static_cast<gid_t>(archive_entry_gid(e));
-  m.perm = archive_entry_perm(e) & 07777;
-  if (archive_entry_mtime_is_set(e)) {
-    m.times[1] = {archive_entry_mtime(e), archive_entry_mtime_nsec(e)};
-    m.times[0] = m.times[1];
-  }
-  if (archive_entry_atime_is_set(e)) m.times[0] = {archive_entry_atime(e), archive_entry_atime_nsec(e)};
-  archive_entry_xattr_reset(e);
-  const char* name;
-  const void* value;
-  size_t size;
-  while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-    if (IsOverlayXattr(name)) {
-      Debug(std::string("layer: dropping xattr ") + name);
-      continue;
-    }
-    m.xattrs.emplace_back(name, std::string(static_cast<const char*>(value), size));
-  }
-  return m;
-}
 
 class Extractor;
 

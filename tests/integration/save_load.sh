@@ -78,4 +78,13 @@ if command -v skopeo >/dev/null; then
 else
   echo "skopeo not installed: skipping the skopeo checks"
 fi
+# -o onto a device or a FIFO writes into it, as docker save does; it never replaces it.
+mini --root "$R" save -o /dev/null busybox || fail "save -o /dev/null"
+[ -c /dev/null ] || { rm -f /dev/null; mknod -m 666 /dev/null c 1 3; fail "save -o /dev/null replaced the device"; }
+mkfifo "$W/fifo"
+cat "$W/fifo" >"$W/from-fifo.tar" &
+mini --root "$R" save -o "$W/fifo" busybox || fail "save -o FIFO"
+wait
+[ -p "$W/fifo" ] || fail "save -o replaced the FIFO"
+tar -tf "$W/from-fifo.tar" manifest.json >/dev/null || fail "the archive through the FIFO"
 echo PASS

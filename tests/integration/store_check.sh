@@ -12,7 +12,7 @@ printf 'FROM busybox\nRUN echo two >/two\n' >"$T/ctx/Minifile"
 # save makes it, so that there is a layer blob to corrupt.
 build_two() {
   mini build --network none -t two "$T/ctx" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "build two"; }
-  mini save --format oci -o /dev/null two || fail "save two"
+  mini save --format oci -o "$T/two.tar" two || fail "save two"
 }
 build_two
 

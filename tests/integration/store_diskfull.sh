@@ -82,9 +82,15 @@ echo "--- build"
 printf 'FROM busybox\nRUN dd if=/dev/urandom of=/big bs=1M count=60\n' >"$T/ctx/Minifile"
 expect_enospc "RUN dd" mini build --network none -t full "$T/ctx"
 
-echo "--- build: the RUN's writes fit, storing its layer does not"
+echo "--- build: the RUN's writes fit, and so does its layer (the upper dir, moved: no copy, no blob)"
 printf 'FROM busybox\nRUN dd if=/dev/urandom of=/big bs=1M count=24\n' >"$T/ctx/Minifile"
-expect_enospc "RUN dd" mini build --network none -t full "$T/ctx"
+mini build --network none -t full "$T/ctx" >"$T/out" 2>&1 || { cat "$T/out"; fail "a build whose RUN fits the disk"; }
+snapshot >"$T/before"   # now with the built image
+echo "--- save: the layer's blob, made at the first save, does not fit"
+expect_enospc save mini save --format oci -o "$T/full.tar" full
+rm -f "$T/full.tar"
+mini rmi full >/dev/null
+snapshot >"$T/before"
 
 echo "--- commit"
 mini run --network none --name filler busybox sh -c 'dd if=/dev/urandom of=/big bs=1M count=60 2>/dev/null; true' || true
