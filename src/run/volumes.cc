@@ -23,6 +23,18 @@ namespace {
 
 std::string Dir(const Layout& layout, const std::string& name) { return layout.VolumesDir() + "/" + name; }
 
+/// A volume's labels.json or options.json: string keys to string values; none when absent.
+std::map<std::string, std::string> ReadStringMap(const Layout& layout, const std::string& name, const char* file) {
+  std::map<std::string, std::string> out;
+  auto s = ReadFileIfExists(Dir(layout, name) + "/" + file, 1 << 20);
+  if (!s) return out;
+  json j = json::parse(*s, nullptr, false);
+  if (j.is_object())
+    for (const auto& [k, val] : j.items())
+      if (val.is_string()) out[k] = val.get<std::string>();
+  return out;
+}
+
 VolumeInfo Load(const Layout& layout, const std::string& name) {
   VolumeInfo v;
   v.name = name;
@@ -30,16 +42,8 @@ VolumeInfo Load(const Layout& layout, const std::string& name) {
   struct stat st;
   if (stat(v.mountpoint.c_str(), &st) != 0) throw Error(ErrorKind::kNotFound, "get " + name + ": no such volume");
   v.created = FormatRfc3339Nano(st.st_mtim);
-  auto read_map = [&](const std::string& file, std::map<std::string, std::string>* out) {
-    std::string meta = Dir(layout, name) + "/" + file;
-    if (!PathExists(meta)) return;
-    json j = json::parse(ReadFile(meta, 1 << 20), nullptr, false);
-    if (j.is_object())
-      for (const auto& [k, val] : j.items())
-        if (val.is_string()) (*out)[k] = val.get<std::string>();
-  };
-  read_map("labels.json", &v.labels);
-  read_map("options.json", &v.options);
+  v.labels = ReadStringMap(layout, name, "labels.json");
+  v.options = ReadStringMap(layout, name, "options.json");
   return v;
 }
 
@@ -66,14 +70,7 @@ void CheckVolumeOptions(const std::map<std::string, std::string>& options) {
 }
 
 std::map<std::string, std::string> VolumeOptions(const Layout& layout, const std::string& name) {
-  std::map<std::string, std::string> out;
-  auto s = ReadFileIfExists(Dir(layout, name) + "/options.json", 1 << 20);
-  if (!s) return out;
-  json j = json::parse(*s, nullptr, false);
-  if (j.is_object())
-    for (const auto& [k, val] : j.items())
-      if (val.is_string()) out[k] = val.get<std::string>();
-  return out;
+  return ReadStringMap(layout, name, "options.json");
 }
 
 bool VolumeExists(const Layout& layout, const std::string& name) { return IsDirectory(Dir(layout, name) + "/_data"); }

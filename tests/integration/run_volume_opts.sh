@@ -8,6 +8,16 @@ source "$SRC_DIR/tests/integration/lib.sh"
 import_busybox
 on_exit remove_all_containers
 is_mount() { findmnt -M "$1" >/dev/null; }
+# kill_a_user_of_bv: a container using volume bv whose monitor dies by SIGKILL (no release).
+kill_a_user_of_bv() {
+  local id pid mon
+  id=$(mini run -d -v bv:/b busybox sleep 60)
+  pid=$(mini inspect -f '{{.State.Pid}}' "$id")
+  mon=$(awk '$1 == "PPid:" {print $2}' "/proc/$pid/status")
+  kill -9 "$mon" "$pid"
+  sleep 0.2
+  mini rm -f "$id" >/dev/null 2>&1 || true
+}
 
 echo "== a tmpfs volume shared by two containers, unmounted after the last"
 mini volume create -o type=tmpfs -o device=tmpfs -o o=size=8m,uid=1000 tv >/dev/null
@@ -42,21 +52,11 @@ mini volume create -o type=none -o o=bind -o "device=$T/src" bv >/dev/null
 expect_eq "$(mini run --rm -v bv:/b busybox cat /b/h)" host "the bind volume's file"
 bdata=$(mini volume inspect -f '{{.Mountpoint}}' bv)
 on_exit "umount '$bdata' 2>/dev/null || true"
-id=$(mini run -d -v bv:/b busybox sleep 60)
-pid=$(mini inspect -f '{{.State.Pid}}' "$id")
-mon=$(awk '$1 == "PPid:" {print $2}' "/proc/$pid/status")
-kill -9 "$mon" "$pid"
-sleep 0.2
-mini rm -f "$id" >/dev/null 2>&1 || true
+kill_a_user_of_bv
 is_mount "$bdata" || fail "expected the killed monitor's mount to be left (else this part tests nothing)"
 expect_eq "$(mini run --rm -v bv:/b busybox cat /b/h)" host "the left mount is reused"
 is_mount "$bdata" && fail "the next user did not unmount the left mount"
-id=$(mini run -d -v bv:/b busybox sleep 60)
-pid=$(mini inspect -f '{{.State.Pid}}' "$id")
-mon=$(awk '$1 == "PPid:" {print $2}' "/proc/$pid/status")
-kill -9 "$mon" "$pid"
-sleep 0.2
-mini rm -f "$id" >/dev/null 2>&1 || true
+kill_a_user_of_bv
 mini volume rm bv >/dev/null
 expect_eq "$(cat "$T/src/h")" host "the bound directory's file after volume rm"
 is_mount "$bdata" && fail "volume rm left the mount"

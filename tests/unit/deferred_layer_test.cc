@@ -32,20 +32,14 @@ std::string MakeTempDir() {
   return t;
 }
 
-void Put(const std::string& path, const std::string& data) {
-  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) ThrowErrno("create " + path);
-  WriteAll(fd.get(), data.data(), data.size(), path);
-}
-
 /// A layer of two files (one hard-linked) and a symlink, committed as a build step does.
 build::LayerRef CommitTree(Store& s, const std::string& tag) {
   std::string dir = s.layout.TmpDir() + "/tree-" + tag;
   MakeDirs(dir + "/d");
   std::string big;
   for (int i = 0; i < 200000; i++) big += std::to_string(i) + "\n";
-  Put(dir + "/d/big", big);
-  Put(dir + "/tag", tag);
+  WriteFileAtomic(dir + "/d/big", big);
+  WriteFileAtomic(dir + "/tag", tag);
   if (link((dir + "/d/big").c_str(), (dir + "/d/hard").c_str()) != 0) ThrowErrno("link");
   if (symlink("big", (dir + "/d/sym").c_str()) != 0) ThrowErrno("symlink");
   struct timespec t[2] = {{1700000000, 0}, {1700000000, 0}};  // the same tree in any store
@@ -121,7 +115,7 @@ TEST(DeferredLayer, ARecordCutBetweenItsWritesIsStillDeferred) {
 TEST(DeferredLayer, ADirectoryThatNoLongerPacksToItsDiffIdIsRefused) {
   Store s(MakeTempDir());
   build::LayerRef l = CommitTree(s, "c");
-  Put(s.layers.DiffDir(l.chain_id) + "/tag", "changed");
+  WriteFileAtomic(s.layers.DiffDir(l.chain_id) + "/tag", "changed");
   try {
     EnsureLayerBlob(s.layout, s.layers, l.chain_id);
     FAIL() << "compressed a changed layer";
