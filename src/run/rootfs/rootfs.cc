@@ -113,17 +113,13 @@ void SetupUserMounts(const InRoot& root, const RootfsConfig& cfg, const std::str
       // Under a private root a bind is already rprivate; under a slave or shared one it is
       // what its source is until told otherwise.
       std::string prop = m.propagation.empty() && root_mode != "private" ? "rprivate" : m.propagation;
-      if (!prop.empty()) {
-        UniqueFd top = root.Open(m.target, O_PATH);
-        if (!top) ThrowErrno("reopen");
-        ApplyPropagation(FdPath(top.get()), prop);
-      }
-      if (m.read_only) {
-        UniqueFd top = root.Open(m.target, O_PATH);
-        if (!top) ThrowErrno("reopen");
+      if (prop.empty() && !m.read_only) return;
+      UniqueFd top = root.Open(m.target, O_PATH);  // the bind itself, not the dir under it
+      if (!top) ThrowErrno("reopen");
+      if (!prop.empty()) ApplyPropagation(FdPath(top.get()), prop);
+      if (m.read_only)
         Mount("", FdPath(top.get()), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "",
               "read-only " + m.source);
-      }
     });
   }
 }
