@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include <cstdio>
+#include <vector>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -151,6 +152,33 @@ Endpoint::Endpoint(const Layout& layout, const EndpointRequest& req, const std::
   TimingMark("network: lease, hosts");
 }
 
+namespace {
+
+struct Deferred {
+  bool active = false;
+  std::vector<std::string> names;
+};
+Deferred& DeferredVeths() {
+  static Deferred d;
+  return d;
+}
+
+}  // namespace
+
+void DeferVethDeletion() { DeferredVeths().active = true; }
+
+void DeleteDeferredVeths() noexcept {
+  Deferred& d = DeferredVeths();
+  for (const auto& name : d.names) {
+    try {
+      Netlink().DeleteLink(name);
+    } catch (const std::exception& e) {
+      Warn(std::string("network teardown: ") + e.what());
+    }
+  }
+  d.names.clear();
+}
+
 Endpoint::~Endpoint() { Teardown(); }
 
 void Endpoint::Plug(pid_t pid) {
@@ -198,6 +226,10 @@ void Endpoint::Teardown() noexcept {
   lease_hold_.reset();
   TimingMark("network: release lease");
   if (!plugged_) return;
+  if (DeferredVeths().active) {
+    DeferredVeths().names.push_back(lease_.host_veth);
+    return;
+  }
   // Deleting a veth takes ~15 ms of kernel time (RCU barriers), longer than a whole
   // `run --rm`: a detached grandchild, in its own session, deletes it. (The address may be
   // leased again meanwhile: the allocator hands out the next address first, not this one.)

@@ -283,8 +283,12 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
     auto report = [&](int code, const std::string& what) {
       std::string m = std::to_string(code) + " " + what;
       (void)!write(err_w.get(), m.data(), m.size());
+      net::DeleteDeferredVeths();
       _exit(code);
     };
+    // --rm: the client goes as soon as the container is removed (the exit code on the pipe),
+    // and this monitor deletes the host veth after that, as its last work.
+    if (c.spec.remove) net::DeferVethDeletion();
     try {
       IoSpec mio = io;
       std::unique_ptr<IoRelay> relay = StartMonitorRelay(layout, c, &plan, &mio);
@@ -305,6 +309,12 @@ int RunAttached(const Layout& layout, const ContainerConfig& c, const IoSpec& io
       LaunchResult r = Supervise(layout, c, mio, nullptr, on_restart);
       TimingMark(c.spec.remove ? "remove container" : "save final state");
       if (relay) relay->Finish(r.exit_code);
+      if (c.spec.remove && err_w) {
+        std::string m = "=" + std::to_string(r.exit_code);
+        (void)!write(err_w.get(), m.data(), m.size());
+        err_w.reset();
+        net::DeleteDeferredVeths();
+      }
       _exit(r.exit_code);
     } catch (const StartError& e) {
       report(e.code(), e.what());

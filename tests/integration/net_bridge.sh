@@ -83,4 +83,19 @@ for i in $(seq 50); do [ -z "$(ip -o link show type veth | grep -E 'veth(web|oth
 expect_eq "$(ls "$R/networks/mini/leases")" "" "leases left"
 for i in $(seq 50); do [ -z "$(ip -o link show master mini0)" ] && break; sleep 0.1; done
 expect_eq "$(ip -o link show master mini0)" "" "veths left on mini0"
+
+# An attached `run --rm` returns before its monitor deletes the host veth; the veth still
+# goes, even while a --network container: joiner keeps the netns (and so the pair) alive. As
+# with Docker, the joiner is left with only lo.
+mini run --rm --name rmweb busybox sh -c 'sleep 2' &
+rmpid=$!
+for i in $(seq 50); do [ -n "$(ip -o link show master mini0)" ] && break; sleep 0.1; done
+hveth=$(ip -o link show master mini0 | awk -F': ' '{print $2}' | cut -d@ -f1)
+[ -n "$hveth" ] || fail "no veth for the --rm container"
+mini run -d --name joiner --network container:rmweb busybox sleep 1000 >/dev/null
+wait "$rmpid" || fail "run --rm rmweb failed"
+for i in $(seq 50); do ip link show dev "$hveth" >/dev/null 2>&1 || break; sleep 0.1; done
+ip link show dev "$hveth" >/dev/null 2>&1 && fail "veth $hveth of the --rm container left while a joiner holds its netns"
+expect_eq "$(mini exec joiner ls /sys/class/net | tr '\n' ' ')" "lo " "the joiner's interfaces after the owner ended"
+mini rm -f joiner >/dev/null
 echo ok

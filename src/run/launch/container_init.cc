@@ -142,12 +142,15 @@ int ChildMain(const ChildArgs& a) {
   try {
     // Die with the parent (the monitor), and do not go on if it is already gone.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    char c;
-    ssize_t n;
-    do n = read(a.sync_fd, &c, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) return kExitMiniFailure;
-    close(a.sync_fd);
+    auto wait_for_parent = [&a] {
+      char c;
+      ssize_t n;
+      do n = read(a.sync_fd, &c, 1);
+      while (n < 0 && errno == EINTR);
+      return n == 1;
+    };
+    if (!wait_for_parent()) return kExitMiniFailure;
+    if (!a.net) close(a.sync_fd);
 
     // Into its cgroup, then make that the root of a new cgroup namespace.
     if (a.cgroup) WithContext("join cgroup", [&] { a.cgroup->JoinSelf(); });
@@ -161,6 +164,8 @@ int ChildMain(const ChildArgs& a) {
     SetHostname(a.hostname);
     if (a.view) SetDomainname(a.view->domainname);
     if (a.net) {
+      if (!wait_for_parent()) return kExitMiniFailure;  // the veth failed: the parent reports it
+      close(a.sync_fd);
       net::ConfigureContainerNetwork(*a.net);
       TimingMark("child: network (lo, eth0, route)");
     } else if (a.new_net) {

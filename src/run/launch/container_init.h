@@ -25,7 +25,10 @@ struct ChildArgs {
   ProcessSpec process;
   CapSet caps = 0;
   int last_cap = 40;
-  int sync_fd = -1;             ///< read end: one byte when the parent is done (cgroup), EOF = abort
+  /// Read end: one byte when the parent is done with the id maps, then (with `net`) a second
+  /// one when eth0 is in the netns, read just before configuring it, so the parent makes the
+  /// veth while the child sets up its root. EOF = abort.
+  int sync_fd = -1;
   int err_fd = -1;              ///< write end, O_CLOEXEC
   int stdio[3] = {-1, -1, -1};  ///< fds to put on 0 1 2 (ignored with a tty)
   int tty_slave = -1;           ///< the pty slave for -t, made the controlling terminal

@@ -174,9 +174,23 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   sync_r.reset();
   err_w.reset();
   pty.slave.reset();
-  if (endpoint) endpoint->Plug(pid);
-
+  // The child sets up its root meanwhile; it waits for the second byte before eth0.
   if (write(sync_w.get(), "1", 1) != 1) ThrowErrno("sync with container");
+  if (endpoint) {
+    try {
+      endpoint->Plug(pid);
+    } catch (const Error&) {
+      // A child that failed first (and so took its netns away) says why; else the veth's error.
+      sync_w.reset();
+      std::string msg = ReadAllFd(err_r.get());
+      if (msg.empty()) throw;
+      int code;
+      std::string text;
+      ParseChildError(msg, c.process.argv[0], &code, &text);
+      throw StartError(code, text);
+    }
+    if (write(sync_w.get(), "2", 1) != 1) ThrowErrno("sync with container");
+  }
   sync_w.reset();
   std::string msg = ReadAllFd(err_r.get());
   if (!msg.empty()) {
