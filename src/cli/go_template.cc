@@ -29,11 +29,11 @@ Error TemplateError(const std::string& msg) { return Error(ErrorKind::kInvalidIn
 }  // namespace
 
 struct GoTemplate::Node {
-  enum Kind { kList, kText, kAction, kRange, kIf } kind = kList;
+  enum Kind { kList, kText, kAction, kRange, kIf, kWith } kind = kList;
   std::string text;
   Command cmd;
   std::vector<std::unique_ptr<Node>> children;       ///< kList; kRange/kIf: the body
-  std::vector<std::unique_ptr<Node>> else_children;  ///< kRange/kIf: the else branch
+  std::vector<std::unique_ptr<Node>> else_children;  ///< kRange/kIf/kWith: the else branch
 };
 
 namespace {
@@ -179,8 +179,8 @@ std::string ParseList(const std::vector<Piece>& pieces, size_t& i, std::vector<s
     std::vector<std::string> w = Words(p.body);
     if (w.empty()) throw TemplateError("missing value for command");
     if (w[0] == "end" || w[0] == "else") return w[0];
-    if (w[0] == "range" || w[0] == "if") {
-      n->kind = w[0] == "range" ? Node::kRange : Node::kIf;
+    if (w[0] == "range" || w[0] == "if" || w[0] == "with") {
+      n->kind = w[0] == "range" ? Node::kRange : w[0] == "if" ? Node::kIf : Node::kWith;
       n->cmd = ParseCommand(p.body.substr(p.body.find(w[0]) + w[0].size()));
       std::string stop = ParseList(pieces, i, n->children);
       if (stop == "else") stop = ParseList(pieces, i, n->else_children);
@@ -234,7 +234,8 @@ bool Truthy(const json& v) {
   if (v.is_null()) return false;
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_number()) return v != 0;
-  if (v.is_string() || v.is_array() || v.is_object()) return !v.empty();
+  if (v.is_string()) return !v.get_ref<const std::string&>().empty();  // json's empty() is false for any string
+  if (v.is_array() || v.is_object()) return !v.empty();
   return true;
 }
 
@@ -305,6 +306,12 @@ void Render(const std::vector<std::unique_ptr<Node>>& list, const json& dot, std
       case Node::kText: out += n->text; break;
       case Node::kAction: out += Show(Eval(n->cmd, dot)); break;
       case Node::kIf: Render(Truthy(Eval(n->cmd, dot)) ? n->children : n->else_children, dot, out); break;
+      case Node::kWith: {  // the body with dot set to the value, when it is not empty
+        json v = Eval(n->cmd, dot);
+        if (Truthy(v)) Render(n->children, v, out);
+        else Render(n->else_children, dot, out);
+        break;
+      }
       case Node::kRange: {
         json v = Eval(n->cmd, dot);
         if (!Truthy(v)) {

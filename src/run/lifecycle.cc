@@ -558,7 +558,9 @@ void RemoveContainer(const Layout& layout, const std::string& id, bool force, bo
       throw Error(ErrorKind::kConflict, std::string("You cannot remove a ") + ToString(st.status) + " container " + id +
                   ". Stop the container before attempting removal or force remove");
     MarkManuallyStopped(layout, c);
-    if (ProcessAlive(st.pid, st.pid_start)) kill(st.pid, SIGKILL);
+    // Docker's rm -f: kill (signal=9), die, destroy.
+    if (ProcessAlive(st.pid, st.pid_start) && kill(st.pid, SIGKILL) == 0)
+      RecordContainerEvent(layout, c, "kill", {{"signal", "9"}});
     ThawAfterSignal(id, st);
     WaitForExit(st.pid, st.pid_start, 10000);
     WaitForExit(st.monitor_pid, st.monitor_start, 10000);

@@ -51,6 +51,13 @@ t2=$(date +%s.%N)
 evs=$(mini events --since "$t1" --until "$t2" --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}')
 expect_eq "$(tr '\n' ',' <<<"$evs")" "container create ev,container start ev,container kill ev,container kill ev,container die ev,container stop ev,container destroy ev,"
 expect_eq "$(mini events --since "$t1" --until "$t2" --filter event=die --format '{{.Actor.Attributes.exitCode}}')" 137
+# rm -f of a running container: kill (signal=9), die, destroy, as Docker's.
+t3=$(date +%s.%N)
+mini run -d --name evf busybox sleep 60 >/dev/null
+mini rm -f evf >/dev/null
+t4=$(date +%s.%N)
+evs=$(mini events --since "$t3" --until "$t4" --filter container=evf --format '{{.Action}}{{with .Actor.Attributes.signal}}={{.}}{{end}}')
+expect_eq "$(tr '\n' ',' <<<"$evs")" "create,start,kill=9,die,destroy," "rm -f's events"
 expect_eq "$(mini events --since "$t1" --until "$t2" --filter container=ev --filter event=start --filter event=stop | wc -l)" 2
 expect_eq "$(mini events --since "$t1" --until "$t2" --filter label=team=a | wc -l)" 7
 expect_eq "$(mini events --since "$t1" --until "$t2" --filter label=team=b | wc -l)" 0

@@ -36,7 +36,16 @@ TEST(GoTemplate, RangeIfAndTrim) {
   EXPECT_EQ(R("{{range .Nets}}{{.IP}} {{end}}", d), "10.0.0.2 10.0.1.2 ");
   EXPECT_EQ(R("{{range .E}}x{{else}}none{{end}}", d), "none");
   EXPECT_EQ(R("{{if .T}}yes{{else}}no{{end}}/{{if .E}}yes{{else}}no{{end}}", d), "yes/no");
+  EXPECT_EQ(R("{{if .Empty}}yes{{else}}no{{end}}", json{{"Empty", ""}}), "no");  // Go: "" is false
   EXPECT_EQ(R("a  {{- .T -}}  b", d), "atrueb");
+}
+
+TEST(GoTemplate, WithSetsDot) {
+  json d = {{"A", {{"signal", "9"}}}, {"E", ""}, {"S", "x"}};
+  EXPECT_EQ(R("{{with .A.signal}}sig={{.}}{{end}}", d), "sig=9");
+  EXPECT_EQ(R("{{with .E}}set{{else}}empty {{.S}}{{end}}", d), "empty x");
+  EXPECT_EQ(R("{{with .A.missing}}set{{end}}.", d), ".");
+  EXPECT_THROW(R("{{with .A}}x", d), Error);
 }
 
 TEST(GoTemplate, Errors) {
