@@ -27,7 +27,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("-v,--version", mini::cli::VersionLine(), "print the version and exit");
   app.parse_complete_callback([&g, &app] {
     mini::SetDebug(g.debug);
-    mini::run::SetCgroupManagerFlag(g.cgroup_manager);
+    try {
+      mini::run::SetCgroupManagerFlag(g.cgroup_manager);
+    } catch (mini::Error& e) {
+      e.WithExitCode(mini::cli::kExitFlag);  // a bad flag value, for every command
+      throw;
+    }
     if (g.root.empty()) g.root = mini::DefaultStoreRoot();
     // Rootless: into the user namespace before any command touches the store.
     if (!app.get_subcommands().empty()) mini::cli::EnterRootlessForCommand(app.get_subcommands()[0]->get_name());
@@ -63,10 +68,10 @@ int main(int argc, char** argv) {
     return mini::cli::ReportParseError(app, e, argc, argv);
   } catch (const mini::Error& e) {
     mini::cli::PrintError(e);
-    return mini::cli::ExitCodeFor(e);
+    return mini::cli::ExitCodeFor(e, g.command);
   } catch (const std::exception& e) {
     mini::cli::PrintError(e);
-    return mini::cli::ExitCodeFor(mini::Error(e.what()));
+    return mini::cli::ExitCodeFor(mini::Error(e.what()), g.command);
   }
   return g.exit_code;
 }

@@ -8,11 +8,12 @@
 
 namespace mini::cli {
 
-int ExitCodeFor(const Error& e) {
+int ExitCodeFor(const Error& e, const std::string& command) {
   if (e.exit_code() != 0) return e.exit_code();
-  // Every kind exits like `docker run` does when the tool failed; kinds matter to callers
-  // (retry, conflict, not found) and to ForEachName's status, not to this one.
-  return run::kExitMiniFailure;
+  // Docker's CLI: run and create exit 125 when the tool itself failed, every other command 1.
+  // Kinds matter to callers (retry, conflict, not found), not to the status.
+  if (command.empty() || command == "run" || command == "create") return run::kExitMiniFailure;
+  return 1;
 }
 
 void PrintError(const std::string& message) {

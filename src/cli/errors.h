@@ -13,11 +13,13 @@ namespace mini::cli {
 inline constexpr int kExitSomeFailed = 1;  ///< a verb over several names (rm, stop, rmi...) where one failed
 inline constexpr int kExitFlag = 125;      ///< a flag did not parse (unknown, bad value): Docker's status
 
-/// Docker's exit status for a command that failed with `e`: the status the error carries
-/// (126/127 when a container's command could not be executed, its own 125), else 125, the
-/// status of `docker run` when the tool itself failed, which mini uses for every command
-/// that fails outright. Verbs over several names exit kExitSomeFailed instead (ForEachName).
-int ExitCodeFor(const Error& e);
+/// Docker's exit status for `command` (the first command word, "run", "rm", ...) that failed
+/// with `e`: the status the error carries (126/127 when a container's command could not be
+/// executed, 125 for a bad flag value), else 125 for run and create (the status of `docker
+/// run` when the tool itself failed; also when the command is not known yet), else 1, as
+/// Docker's CLI exits for every other command. Verbs over several names exit kExitSomeFailed
+/// (ForEachName).
+int ExitCodeFor(const Error& e, const std::string& command);
 
 /// Prints "mini: error: <message>" on stderr, after flushing what stdout holds so the lines
 /// come out in order.

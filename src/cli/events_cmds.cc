@@ -54,7 +54,7 @@ void RegisterEvents(CLI::App& app, Globals& g) {
     EventFilter filter(o->filters);
     std::optional<GoTemplate> tmpl;
     bool json = o->format == "{{json .}}" || o->format == "json";
-    if (!o->format.empty() && !json) tmpl.emplace(o->format);
+    if (!o->format.empty() && !json) tmpl.emplace(ParseFormatExit64(o->format));
     StoreHandle s(g.root);
     EventCursor cursor;
     // Without --since, past events are not shown (Docker streams from now on).

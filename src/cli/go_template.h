@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/error.h"
+
 namespace mini::cli {
 
 /// A parsed template; parse once, render per row.
@@ -28,6 +30,16 @@ class GoTemplate {
  private:
   std::unique_ptr<Node> root_;
 };
+
+/// A --format of inspect, version or events: Docker's CLI exits 64 when it does not parse.
+inline GoTemplate ParseFormatExit64(const std::string& text) {
+  try {
+    return GoTemplate(text);
+  } catch (Error& e) {
+    e.WithExitCode(64);
+    throw;
+  }
+}
 
 /// "table {{.A}}\t{{.B}}" -> true and `rest` = "{{.A}}\t{{.B}}".
 bool IsTable(const std::string& format, std::string* rest);

@@ -239,7 +239,7 @@ void RegisterInspect(CLI::App& app, Globals& g) {
       ->check(CLI::IsMember({"image", "container"}));
   cmd->callback([&g, o] {
     std::optional<GoTemplate> tmpl;
-    if (!o->format.empty() && o->format != "json") tmpl.emplace(o->format);
+    if (!o->format.empty() && o->format != "json") tmpl.emplace(ParseFormatExit64(o->format));
     StoreHandle s(g.root);
     json out = json::array();
     std::string missing;

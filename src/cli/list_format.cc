@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "cli/errors.h"
 #include "cli/go_template.h"
 #include "common/error.h"
 
@@ -41,7 +42,7 @@ void PrintInspected(const json& objects, const std::optional<GoTemplate>& tmpl) 
 Filters::Filters(const std::vector<std::string>& specs, const std::set<std::string>& allowed) {
   for (const auto& s : specs) {
     size_t eq = s.find('=');
-    if (eq == std::string::npos) throw Error(ErrorKind::kInvalidInput, "bad format of filter (expected name=value)");
+    if (eq == std::string::npos) throw Error(ErrorKind::kInvalidInput, "bad format of filter (expected name=value)").WithExitCode(kExitFlag);  // a flag value: pflag's 125
     std::string key = s.substr(0, eq);
     if (!allowed.count(key)) throw Error(ErrorKind::kInvalidInput, "invalid filter '" + key + "'");
     values_[key].push_back(s.substr(eq + 1));

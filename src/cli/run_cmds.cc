@@ -132,7 +132,7 @@ void DoRun(Globals& g, RunOpts& o, const std::vector<std::string>& rest, bool cr
     g.exit_code = run::RunAttached(s.layout, c, io);
   } catch (const run::StartError& e) {
     PrintError(e);
-    g.exit_code = ExitCodeFor(e);
+    g.exit_code = ExitCodeFor(e, g.command);
   }
 }
 

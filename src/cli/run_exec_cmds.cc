@@ -25,7 +25,7 @@ void WithStartStatus(Globals& g, F fn) {
     fn();
   } catch (const run::StartError& e) {
     PrintError(e);
-    g.exit_code = ExitCodeFor(e);
+    g.exit_code = ExitCodeFor(e, g.command);
   }
 }
 

@@ -155,7 +155,7 @@ void RegisterVersionCommands(CLI::App& app, Globals& g) {
   cmd->callback([format] {
     nlohmann::json v = VersionInfo();
     if (!format->empty()) {
-      std::printf("%s\n", GoTemplate(*format).Render(v).c_str());
+      std::printf("%s\n", ParseFormatExit64(*format).Render(v).c_str());
       return;
     }
     const auto& c = v["Client"];

@@ -16,7 +16,7 @@ expect_eq "$n2" "$n1" "no progress while paused"
 rc=0; err=$(mini pause ticker 2>&1) || rc=$?
 expect_eq "$rc:$err" "1:mini: error: Container $id is already paused"
 rc=0; err=$(mini exec ticker true 2>&1) || rc=$?
-expect_eq "$rc:$err" "125:mini: error: Container $id is paused, unpause the container before exec"
+expect_eq "$rc:$err" "1:mini: error: Container $id is paused, unpause the container before exec"
 expect_eq "$(mini unpause ticker)" "ticker"
 sleep 0.3; n3=$(wc -l <"$R/overlay2/$id/diff/tmp/t")
 [ "$n3" -gt "$n2" ] || fail "no progress after unpause ($n2 -> $n3)"
@@ -33,10 +33,10 @@ grep -F "sh -c while true" <<<"$out" >/dev/null || fail "top: $out"
 mini rename ticker clock
 expect_eq "$(mini ps --format '{{.Names}}')" "clock"
 rc=0; err=$(mini rename clock clock 2>&1) || rc=$?
-expect_eq "$rc:$err" "125:mini: error: Renaming a container with the same name as its current name"
+expect_eq "$rc:$err" "1:mini: error: Renaming a container with the same name as its current name"
 mini create --name other busybox true >/dev/null
 rc=0; err=$(mini rename clock other 2>&1) || rc=$?
-[[ $rc == 125 && $err == *'The container name "/other" is already in use by container'* ]] || fail "rename conflict: $rc $err"
+[[ $rc == 1 && $err == *'The container name "/other" is already in use by container'* ]] || fail "rename conflict: $rc $err"
 pid1=$(mini inspect -f '{{.State.Pid}}' clock)
 expect_eq "$(mini restart -t 1 clock)" "clock"
 pid2=$(mini inspect -f '{{.State.Pid}}' clock)

@@ -63,7 +63,7 @@ expect_eq "$(mini cp cp_running:/tmp/tree - | tar t | sort | head -3 | tr '\n' '
 tar -C "$H/src" -c a sub | mini cp - cp_running:/root
 expect_eq "$(mini exec cp_running cat /root/sub/d)" deep
 rc=0; err=$(tar -C "$H/src" -c a | mini cp - cp_running:/root/sub/d 2>&1) || rc=$?
-expect_eq "$rc:$err" "125:mini: error: destination \"cp_running:/root/sub/d\" must be a directory"
+expect_eq "$rc:$err" "1:mini: error: destination \"cp_running:/root/sub/d\" must be a directory"
 
 # Symlinks in the container to / and ../../ : copies to and from them stay in its root.
 mini exec cp_running sh -c 'ln -s / /tmp/up; ln -s ../../../../../ /tmp/up2; echo inside >/marker; mkdir /tmp/d; ln -s ../../../../etc /tmp/d/etc'
@@ -83,7 +83,7 @@ mini cp -L cp_running:/tmp/d/etc "$o/etcdir"
 [ -f "$o/etcdir/passwd" ] && grep '^user:' "$o/etcdir/passwd" >/dev/null || fail "-L: not the container's /etc"
 
 # Docker's messages.
-check() { local want=$1; shift; local rc=0 err; err=$(mini "$@" 2>&1) || rc=$?; expect_eq "$rc:$err" "125:mini: error: $want" "cp $*"; }
+check() { local want=$1; shift; local rc=0 err; err=$(mini "$@" 2>&1) || rc=$?; expect_eq "$rc:$err" "1:mini: error: $want" "cp $*"; }
 check "Could not find the file /nonexist in container cp_running" cp cp_running:/nonexist "$o/x"
 check "no such directory" cp "$H/src/a" cp_running:/nonexist/
 check "Could not find the file /nonexist in container cp_running" cp "$H/src/a" cp_running:/nonexist/x

@@ -70,7 +70,7 @@ python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert list(d)==["status
   fail "json: $j"
 expect_eq "$(mini events --since 10m --until 0s --filter type=image --format '{{.Action}}' | head -2 | tr '\n' ' ')" "tag import "
 rc=0; err=$(mini events --filter foo=bar --until 0s 2>&1) || rc=$?
-expect_eq "$rc:$err" "125:mini: error: Invalid filter 'foo'"
+expect_eq "$rc:$err" "1:mini: error: Invalid filter 'foo'"
 # Without --until it follows: an event appended later is printed.
 "$MINI" --root "$R" events --filter type=volume --format '{{.Action}} {{.Actor.ID}}' >"$T/follow" 2>&1 &
 fp=$!; on_exit "kill $fp 2>/dev/null || true"

@@ -10,7 +10,7 @@ expect_eq "$(mini volume create --label team=web web)" "web"
 anon=$(mini volume create)
 [[ $anon =~ ^[0-9a-f]{64}$ ]] || fail "anonymous volume name: $anon"
 rc=0; err=$(mini volume create 'bad/name' 2>&1) || rc=$?
-expect_eq "$rc" 125 "bad volume name"
+expect_eq "$rc" 1 "bad volume name"
 expect_eq "$err" 'mini: error: create bad/name: "bad/name" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed'
 mini run --rm -v data:/d busybox sh -c 'echo kept >/d/f'
 expect_eq "$(mini run --name reader -v data:/d busybox cat /d/f)" "kept" "the volume outlives --rm"

@@ -24,7 +24,7 @@ mini network ls -q | grep -x "${id:0:12}" >/dev/null || fail "ls -q"
 set +e
 out=$(mini network create --subnet "$subnet" clash-$$ 2>&1); rc=$?
 set -e
-[ $rc = 125 ] || fail "clashing subnet accepted ($rc)"
+[ $rc = 1 ] || fail "clashing subnet accepted ($rc)"
 [[ "$out" == *"overlaps"* ]] || fail "clash message: $out"
 [ ! -e "$R/networks/clash-$$" ] || fail "clashing network left a directory"
 set +e

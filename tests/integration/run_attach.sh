@@ -39,7 +39,7 @@ drive sleep:0.3 'send:exit 3\r' exit:3 -- "${M[@]}" attach sh1 || fail "attach e
 expect_eq "$(mini wait sh1)" 3 "sh1's exit code"
 drive 'expect:/ #' 'send:exit 7\r' exit:7 -- "${M[@]}" run -it --rm busybox sh || fail "run -it exit status"
 set +e; mini attach sh1 2>"$T/stopped.err"; rc=$?; set -e
-expect_eq "$rc" 125 "attach to a stopped container"
+expect_eq "$rc" 1 "attach to a stopped container"
 expect_eq "$(cat "$T/stopped.err")" "mini: error: You cannot attach to a stopped container, start it first"
 
 echo "== attach to a non-tty container: output; ^C is proxied, or with --sig-proxy=false leaves"

@@ -30,7 +30,7 @@ set +e
 mini exec box sh -c 'exit 5'; expect_eq $? 5 "exec exit code"
 mini exec box nosuchcmd 2>/dev/null; expect_eq $? 127 "exec not found"
 mini exec box /etc 2>/dev/null; expect_eq $? 126 "exec not executable"
-mini exec nosuch true 2>/dev/null; expect_eq $? 125 "exec in a missing container"
+mini exec nosuch true 2>/dev/null; expect_eq $? 1 "exec in a missing container"
 set -e
 
 # inspect: Docker's shape.
@@ -53,7 +53,7 @@ if mini inspect --type image box >/dev/null 2>&1; then fail "--type image found 
 mini stop -t 1 box >/dev/null
 expect_eq "$(mini inspect box | sed -n 's/^ *"Status": "\(.*\)",*/\1/p')" exited
 set +e; mini exec box true 2>/dev/null; rc=$?; set -e
-expect_eq $rc 125 "exec in a stopped container"
+expect_eq $rc 1 "exec in a stopped container"
 
 # start: again with its stored config; the container's files survive.
 mini start box >/dev/null

@@ -46,7 +46,7 @@ expect_eq "$(mini logs --since 1h "$id2" | wc -l)" 4 "--since 1h"
 expect_eq "$(mini logs --since $(($(date +%s) + 100)) "$id2")" "" "--since unix seconds"
 expect_eq "$(mini logs --until 1h "$id2")" "" "--until 1h ago"
 set +e; mini logs --since soon "$id2" 2>"$T/since.err"; rc=$?; set -e
-expect_eq "$rc" 125 "bad --since"
+expect_eq "$rc" 1 "bad --since"
 expect_eq "$(cat "$T/since.err")" 'mini: error: failed to parse value as time or duration: "soon"'
 
 echo "== an attached run is logged too; a start appends"
@@ -88,7 +88,7 @@ echo "== --log-driver none, bad options"
 mini run --name nolog --log-driver none busybox echo hi >/dev/null
 ls "$R/containers/$(mini inspect -f '{{.Id}}' nolog)" | grep json.log && fail "none wrote a log"
 set +e; mini logs nolog 2>"$T/none.err"; rc=$?; set -e
-expect_eq "$rc" 125 "logs of driver none"
+expect_eq "$rc" 1 "logs of driver none"
 expect_eq "$(cat "$T/none.err")" "mini: error: configured logging driver does not support reading"
 n=$(mini ps -a -q | wc -l)
 for bad in "--log-opt foo=1|unknown log opt 'foo' for json-file log driver" \

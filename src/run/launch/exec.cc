@@ -51,7 +51,7 @@ class Namespaces {
         if (flag == CLONE_NEWPID && setns(fd.get(), CLONE_NEWPID) != 0) ThrowErrno("setns pid");
     }
     // The pid may have been reused between reading the state and opening it.
-    if (!ProcessAlive(pid, start)) throw StartError(kExitMiniFailure, "container is not running");
+    if (!ProcessAlive(pid, start)) throw Error(ErrorKind::kConflict, "container is not running");
   }
 
   /// Joins the other namespaces (the user namespace first); runs in the child, which then is
@@ -105,9 +105,9 @@ int ExecInContainer(const Layout& layout, const std::string& id, const ExecSpec&
   ContainerConfig c = store.LoadConfig(id);
   ContainerState st = store.LoadState(id);
   if (st.status == ContainerStatus::kRestarting)
-    throw StartError(kExitMiniFailure, "Container " + id + " is restarting, wait until the container is running");
+    throw Error(ErrorKind::kConflict, "Container " + id + " is restarting, wait until the container is running");
   if (st.status != ContainerStatus::kRunning || !ProcessAlive(st.pid, st.pid_start))
-    throw StartError(kExitMiniFailure, "container " + id.substr(0, 12) + " is not running");
+    throw Error(ErrorKind::kConflict, "Container " + id + " is not running");  // Docker's words; exit 1
   ProcessSpec process = ExecProcessSpec(c, spec);
   int last_cap = LastCap();
   CapSet caps = ComputeCaps(c.spec.privileged || spec.privileged, c.spec.cap_add, c.spec.cap_drop, last_cap);
