@@ -15,6 +15,7 @@
 #include "common/fs.h"
 #include "run/container.h"
 #include "run/launch/attach.h"
+#include "run/log_attrs.h"
 #include "run/log_file.h"
 
 namespace mini::cli {
@@ -25,13 +26,14 @@ using run::ContainerStore;
 /// Writes entries to stdout and stderr (by their stream), in order, buffered.
 class EntryPrinter {
  public:
-  explicit EntryPrinter(bool timestamps) : timestamps_(timestamps) {}
+  EntryPrinter(bool timestamps, bool details) : timestamps_(timestamps), details_(details) {}
   ~EntryPrinter() { Flush(); }
   void Print(const run::LogEntry& e) {
     std::string& other = e.is_stderr ? out_ : err_;
     if (!other.empty()) Flush();  // keep the order across the two streams
     std::string& b = e.is_stderr ? err_ : out_;
     if (timestamps_) b += run::Rfc3339NanoFixed(e.time_ns) + " ";
+    if (details_) b += run::DetailsPrefix(e.attrs);
     b += e.log;
     if (b.size() > (1 << 16)) Flush();
   }
@@ -43,7 +45,7 @@ class EntryPrinter {
   }
 
  private:
-  bool timestamps_;
+  bool timestamps_, details_;
   std::string out_, err_;
 };
 
@@ -108,7 +110,7 @@ void PrintLogs(const ContainerStore& store, const std::string& id, const LogsOpt
     return;
   }
 
-  EntryPrinter out(o.timestamps);
+  EntryPrinter out(o.timestamps, o.details);
   bool past_until = false;
   auto print = [&](std::string_view line) {
     std::optional<run::LogEntry> e = run::ParseJsonLogLine(line);
@@ -171,7 +173,7 @@ void RegisterLogs(CLI::App& app, Globals& g) {
   cmd->add_option("--until", o->until, "show logs before a time (2013-01-02T13:23:37Z) or relative (42m)");
   cmd->add_option("-n,--tail", o->tail, "number of lines to show from the end (default all)");
   cmd->add_flag("-t,--timestamps", o->timestamps, "show timestamps");
-  cmd->add_flag("--details", o->details, "show extra details (none are kept: ignored)");
+  cmd->add_flag("--details", o->details, "show the extra attributes of each line (--log-opt labels=, env=, tag=)");
   cmd->add_option("container", o->name)->required();
   cmd->callback([&g, o] {
     StoreHandle s(g.root);

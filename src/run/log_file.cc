@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <regex>
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -224,8 +225,13 @@ LogOptions ParseLogOptions(const LogSpec& spec) {
       if (o.max_size <= 0) throw Error(ErrorKind::kInvalidInput, "max-size must be a positive number");
     } else if (key == "max-file") {
       max_file = value;
-    } else if (key != "compress" && key != "labels" && key != "labels-regex" && key != "env" && key != "env-regex" &&
-               key != "tag") {
+    } else if (key == "labels-regex" || key == "env-regex") {
+      try {
+        std::regex re(value, std::regex::ECMAScript);
+      } catch (const std::regex_error&) {
+        throw Error(ErrorKind::kInvalidInput, "invalid log opt " + key + "=" + value + ": not a regular expression");
+      }
+    } else if (key != "compress" && key != "labels" && key != "env" && key != "tag") {
       throw Error(ErrorKind::kInvalidInput, "unknown log opt '" + key + "' for json-file log driver");
     }
   }
@@ -256,12 +262,14 @@ std::vector<std::string_view> SplitLogChunk(std::string_view chunk) {
   return out;
 }
 
-std::string JsonLogLine(std::string_view text, bool is_stderr, int64_t time_ns) {
+std::string JsonLogLine(std::string_view text, bool is_stderr, int64_t time_ns, std::string_view attrs_json) {
   std::string out;
-  out.reserve(text.size() + 80);
+  out.reserve(text.size() + 80 + attrs_json.size());
   out.append("{\"log\":\"");
   AppendEscaped(&out, text);
-  out.append(is_stderr ? "\",\"stream\":\"stderr\",\"time\":\"" : "\",\"stream\":\"stdout\",\"time\":\"");
+  out.append(is_stderr ? "\",\"stream\":\"stderr\"," : "\",\"stream\":\"stdout\",");
+  if (!attrs_json.empty()) out.append("\"attrs\":").append(attrs_json).append(",");
+  out.append("\"time\":\"");
   struct timespec ts = {static_cast<time_t>(time_ns / 1000000000), static_cast<long>(time_ns % 1000000000)};
   out.append(FormatRfc3339Nano(ts));
   out.append("\"}\n");
@@ -302,6 +310,9 @@ std::optional<LogEntry> ParseJsonLogLine(std::string_view line) {
   LogEntry e;
   e.log = j["log"].get<std::string>();
   e.is_stderr = j.value("stream", "") == "stderr";
+  if (j.contains("attrs") && j["attrs"].is_object())
+    for (auto& [k, v] : j["attrs"].items())
+      if (v.is_string()) e.attrs.emplace_back(k, v.get<std::string>());
   if (j.contains("time") && j["time"].is_string())
     e.time_ns = ParseRfc3339Nano(j["time"].get<std::string>()).value_or(0);
   return e;
@@ -346,7 +357,7 @@ void JsonLogWriter::Write(bool is_stderr, std::string_view chunk) { WriteAt(is_s
 void JsonLogWriter::WriteAt(bool is_stderr, std::string_view chunk, int64_t time_ns) {
   std::string buf;
   for (std::string_view piece : SplitLogChunk(chunk)) {
-    std::string line = JsonLogLine(piece, is_stderr, time_ns);
+    std::string line = JsonLogLine(piece, is_stderr, time_ns, opts_.attrs_json);
     int64_t have = size_ + static_cast<int64_t>(buf.size());
     if (opts_.max_size > 0 && have > 0 && have + static_cast<int64_t>(line.size()) > opts_.max_size) {
       Flush(&buf);

@@ -22,12 +22,13 @@ struct LogOptions {
   bool enabled = true;     ///< false for --log-driver none
   int64_t max_size = -1;   ///< bytes; -1 = no rotation
   int max_file = 1;        ///< files kept (the live one included); only with max_size
+  std::string attrs_json;  ///< "attrs" of every line ({"k":"v"}, log_attrs.h), or empty
 };
 
 /// Docker's rules and messages: drivers json-file and none ("logger: no log driver named 'x'
 /// is registered"), options max-size (go-units sizes: 10k, 10m, 1g; "max-size must be a
 /// positive number") and max-file ("max-file cannot be less than 1"); Docker's other json-file
-/// options (compress, labels, env, tag...) are accepted and ignored; anything else is
+/// options (compress; labels, env and tag make the lines' attrs: log_attrs.h) are accepted; anything else is
 /// "unknown log opt 'foo' for json-file log driver". Throws Error(kInvalidInput).
 LogOptions ParseLogOptions(const LogSpec& spec);
 
@@ -46,7 +47,8 @@ std::vector<std::string_view> SplitLogChunk(std::string_view chunk);
 /// One json-file line (with its "\n"): Go's JSON string escaping (<, >, & and control
 /// characters as \u00XX, invalid UTF-8 as \ufffd) and the time as Go's RFC3339Nano in UTC
 /// (trailing zeros trimmed). Pure.
-std::string JsonLogLine(std::string_view text, bool is_stderr, int64_t time_ns);
+/// `attrs_json`, when not empty, is written as the line's "attrs" (before "time", as Docker).
+std::string JsonLogLine(std::string_view text, bool is_stderr, int64_t time_ns, std::string_view attrs_json = {});
 
 /// "2026-12-01T14:00:00.123456789Z", always 9 digits (docker logs -t). Pure.
 std::string Rfc3339NanoFixed(int64_t time_ns);
@@ -64,6 +66,7 @@ struct LogEntry {
   std::string log;
   bool is_stderr = false;
   int64_t time_ns = 0;
+  std::vector<std::pair<std::string, std::string>> attrs;  ///< the line's "attrs"
 };
 /// Parses one json-file line; nullopt for a line that is not one (torn or foreign).
 std::optional<LogEntry> ParseJsonLogLine(std::string_view line);

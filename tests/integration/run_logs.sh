@@ -102,6 +102,21 @@ for bad in "--log-opt foo=1|unknown log opt 'foo' for json-file log driver" \
 done
 expect_eq "$(mini ps -a -q | wc -l)" "$n" "a refused run left a container"
 
+echo "== --log-opt labels/env/tag make each line's attrs; logs --details shows them"
+mini run --name attrs --label team=ops --label other=x -e STAGE=prod --log-opt labels=team,absent \
+  --log-opt env=STAGE --log-opt 'tag={{.Name}}' busybox echo hi >/dev/null
+expect_eq "$(mini logs --details attrs)" "STAGE=prod,tag=attrs,team=ops hi" "logs --details"
+expect_eq "$(mini logs attrs)" "hi" "logs without --details"
+grep -F '"stream":"stdout","attrs":{"STAGE":"prod","tag":"attrs","team":"ops"},"time":' \
+  "$R/containers/$(mini inspect -f '{{.Id}}' attrs)/$(mini inspect -f '{{.Id}}' attrs)-json.log" >/dev/null ||
+  fail "attrs in the json-file line: $(cat "$R"/containers/"$(mini inspect -f '{{.Id}}' attrs)"/*json.log)"
+mini run --name noattrs busybox echo plain >/dev/null
+expect_eq "$(mini logs --details noattrs)" " plain" "logs --details without attributes: a leading space, as Docker"
+expect_eq "$(mini logs -t --details attrs | cut -d' ' -f2-)" "STAGE=prod,tag=attrs,team=ops hi" "-t before the details"
+set +e; err=$(mini run --rm --log-opt 'labels-regex=(' busybox true 2>&1); rc=$?; set -e
+expect_eq "$rc:$err" "125:mini: error: invalid log opt labels-regex=(: not a regular expression"
+mini rm attrs noattrs >/dev/null
+
 echo "== a container from before json-file logs"
 old=$(mini create busybox true)
 printf 'old raw output\n' >"$R/containers/$old/log"

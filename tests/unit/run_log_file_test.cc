@@ -8,6 +8,7 @@
 #include "common/fs.h"
 #include "error_of.h"
 #include "run/launch/attach.h"
+#include "run/log_attrs.h"
 #include "run/log_file.h"
 
 namespace mini::run {
@@ -150,6 +151,34 @@ TEST(DetachKeys, DockerFormat) {
   EXPECT_EQ(ParseDetachKeys("a,ctrl-@,ctrl-[,ctrl-\\,ctrl-_"), std::string("a\0\x1b\x1c\x1f", 5));
   EXPECT_EQ(ErrorOf([] { ParseDetachKeys("ctrl-1"); }), "Invalid detach keys (ctrl-1) provided");
   EXPECT_EQ(ErrorOf([] { ParseDetachKeys("ab"); }), "Invalid detach keys (ab) provided");
+}
+
+TEST(LogFile, AttrsAsDockerWritesAndShowsThem) {
+  ContainerConfig c;
+  c.id = std::string(64, 'a');
+  c.name = "web";
+  c.image.id = "sha256:" + std::string(64, 'b');
+  c.image.name = "busybox";
+  c.image.config = {{"Labels", {{"team", "img"}, {"tier", "front"}}}};
+  c.spec.view.labels = {"team=ops", "com.x.a=1", "com.x.b=2"};
+  c.process.env = {"PATH=/bin", "STAGE=prod", "ZONE=eu west"};
+  c.spec.log.opts = {"labels=team,absent", "labels-regex=^com\\.x\\.", "env=STAGE", "env-regex=^ZO", "tag={{.Name}}/{{.ID}}"};
+  std::map<std::string, std::string> want = {{"team", "ops"},      {"com.x.a", "1"},        {"com.x.b", "2"},
+                                             {"STAGE", "prod"},    {"ZONE", "eu west"},     {"tag", "web/aaaaaaaaaaaa"}};
+  EXPECT_EQ(LogAttributes(c), want);
+  c.spec.log.opts = {"max-size=1m"};
+  EXPECT_TRUE(LogAttributes(c).empty());
+  EXPECT_EQ(ErrorOf([] { ParseLogOptions(Spec({"env-regex=("})); }), "invalid log opt env-regex=(: not a regular expression");
+
+  int64_t t = 1796133600000000000;
+  std::string line = JsonLogLine("hi\n", false, t, R"({"a":"1"})");
+  EXPECT_EQ(line, "{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"attrs\":{\"a\":\"1\"},\"time\":\"2026-12-01T14:00:00Z\"}\n");
+  auto e = ParseJsonLogLine(line);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->attrs, (std::vector<std::pair<std::string, std::string>>{{"a", "1"}}));
+  // Sorted by key, url.QueryEscape'd, then a space; a space alone without attributes.
+  EXPECT_EQ(DetailsPrefix({{"z", "a b"}, {"a", "x/y=z"}}), "a=x%2Fy%3Dz,z=a+b ");
+  EXPECT_EQ(DetailsPrefix({}), " ");
 }
 
 TEST(DetachKeys, MatcherHoldsAPartialSequence) {

@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "common/process.h"
 #include "run/launch/pty.h"
+#include "run/log_attrs.h"
 
 namespace mini::run {
 namespace {
@@ -354,6 +355,7 @@ std::unique_ptr<IoRelay> StartMonitorRelay(const Layout& layout, const Container
   ContainerStore store(layout);
   RelayOptions o;
   o.log = ParseLogOptions(c.spec.log);
+  if (std::map<std::string, std::string> attrs = LogAttributes(c); !attrs.empty()) o.log.attrs_json = nlohmann::json(attrs).dump();
   // An attached --rm run's log would be removed unread with it: none (see attach.h).
   if (o.log.enabled && !(plan && c.spec.remove)) o.log_path = store.LogPath(c.id);
   o.socket_dir = store.RuntimeDir(c.id);
