@@ -124,6 +124,21 @@ mini run --rm --network none --ipc none busybox sh -c "grep ' /dev/shm ' /proc/s
 mini rm -f donor private >/dev/null
 grep -F "/shm " /proc/self/mountinfo | grep -F "/mini/" >/dev/null && fail "a shareable /dev/shm is still mounted"
 
+echo "== --network container: shares the donor's /etc/hosts and resolv.conf, live (Docker binds the same files)"
+mini network create viewnet-$$ >/dev/null
+on_exit "mini rm -f netjoiner latepeer netdonor >/dev/null 2>&1; mini network rm viewnet-$$ >/dev/null 2>&1 || true"
+mini run -d --name netdonor --network viewnet-$$ busybox sleep 300 >/dev/null
+mini run -d --name netjoiner --network container:netdonor busybox sleep 300 >/dev/null
+expect_eq "$(mini exec netjoiner cat /etc/hosts)" "$(mini exec netdonor cat /etc/hosts)" "the joiner's /etc/hosts"
+expect_eq "$(mini exec netjoiner cat /etc/resolv.conf)" "$(mini exec netdonor cat /etc/resolv.conf)" "the joiner's resolv.conf"
+mini run -d --name latepeer --network viewnet-$$ busybox sleep 300 >/dev/null
+for i in $(seq 50); do mini exec netdonor grep -w latepeer /etc/hosts >/dev/null && break; sleep 0.1; done
+mini exec netjoiner grep -w latepeer /etc/hosts >/dev/null || fail "the joiner's /etc/hosts went stale: $(mini exec netjoiner cat /etc/hosts)"
+echo "127.0.0.1 mine" >"$T/myhosts"
+expect_eq "$(mini run --rm --network container:netdonor -v "$T/myhosts:/etc/hosts" busybox cat /etc/hosts)" "127.0.0.1 mine" "a -v on /etc/hosts wins"
+mini rm -f netjoiner latepeer netdonor >/dev/null
+mini network rm viewnet-$$ >/dev/null
+
 echo "== inspect: Docker's names and shapes"
 mini create --name insp --add-host a:1.2.3.4 --dns 1.1.1.1 --dns-search x.example --dns-option ndots:3 \
   --ulimit nofile=10:20 --shm-size 1g --device /dev/zero:/dev/z:r --group-add 7 --sysctl kernel.shmmax=99 \

@@ -11,7 +11,9 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "common/path.h"
 #include "common/process.h"
+#include "run/runtime_dir.h"
 
 namespace mini::run {
 namespace {
@@ -43,6 +45,28 @@ std::string SharedShmPath(const Layout& layout, const std::string& id) {
 
 SharedShm::~SharedShm() {
   if (!path.empty()) umount2(path.c_str(), MNT_DETACH);
+}
+
+std::vector<MountRequest> SharedNetworkFileBinds(const Layout& layout, const RunSpec& spec) {
+  View v = ParseView(spec);
+  if (!v.net_container) return {};
+  ContainerStore store(layout);
+  std::string id = store.Resolve(*v.net_container);
+  ContainerConfig other = store.LoadConfig(id);
+  std::string init = other.spec.remove ? EphemeralLayersFor(layout, id, store.RuntimeDir(id)).init
+                                       : layout.LayerDiff(id + "-init");
+  std::vector<MountRequest> binds;
+  for (const char* f : {"/etc/hosts", "/etc/resolv.conf"}) {
+    bool own = false;
+    for (const auto& m : spec.mounts) own |= CleanAbsPath(m.target) == f;
+    if (own || !PathExists(init + f)) continue;
+    MountRequest b;
+    b.kind = MountRequest::Kind::kBind;
+    b.source = init + f;
+    b.target = f;
+    binds.push_back(b);
+  }
+  return binds;
 }
 
 LaunchView PrepareLaunchView(const Layout& layout, const ContainerConfig& c, RootfsView* rootfs) {

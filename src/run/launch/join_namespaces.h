@@ -59,6 +59,11 @@ void SetDomainname(const std::string& name);
 /// setrlimit of each --ulimit (before the privileges are dropped). Throws Error.
 void ApplyUlimits(const std::vector<Ulimit>& ulimits);
 
+/// --network container:NAME: binds of the other container's /etc/hosts and /etc/resolv.conf
+/// (the files of its init layer, which its network rewrites in place), as Docker shares them;
+/// none for a path the container mounts something on itself. Empty for other network modes.
+std::vector<MountRequest> SharedNetworkFileBinds(const Layout& layout, const RunSpec& spec);
+
 /// Runs `clone_fn` with the children's pid namespace set to `pid_ns` (an open ns fd; -1: as
 /// is), then restores our own. Throws Error.
 pid_t CloneInPidNamespace(int pid_ns, const std::function<pid_t()>& clone_fn);

@@ -80,6 +80,10 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     a.rootfs.overlay_fd = userns_overlay.get();
     a.rootfs.userns = true;
   }
+  for (MountRequest& b : SharedNetworkFileBinds(layout, spec)) {
+    a.rootfs.mounts.push_back(std::move(b));
+    a.rootfs.seed.push_back(false);
+  }
   std::vector<std::unique_ptr<VolumeMountUse>> volume_mounts;  // driver mounts, while it runs
   for (const auto& m : spec.mounts) {
     MountRequest r = m;
