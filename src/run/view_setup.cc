@@ -10,21 +10,14 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "net/network_store.h"
+#include "run/launch/join_namespaces.h"
 #include "run/runtime_dir.h"
 
 namespace mini::run {
 
 View CheckViewRequest(const Layout& layout, ContainerConfig* c) {
   View v = ParseView(c->spec);
-  for (const auto& d : v.devices) {
-    struct stat st;
-    if (stat(d.host.c_str(), &st) != 0)
-      throw Error(ErrorKind::kInvalidInput, "error gathering device information while adding custom device \"" +
-                                                d.host + "\": " + std::strerror(errno));
-    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-      throw Error(ErrorKind::kInvalidInput, "error gathering device information while adding custom device \"" +
-                                                d.host + "\": not a device node");
-  }
+  for (const auto& d : v.devices) DevicesFromPath(d);  // Docker's checks, at create time
   const std::string& cid = c->spec.view.cidfile;
   if (!cid.empty() && PathExists(cid))
     throw Error(ErrorKind::kInvalidInput,

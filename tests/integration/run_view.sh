@@ -124,6 +124,20 @@ mini run --rm --network none --ipc none busybox sh -c "grep ' /dev/shm ' /proc/s
 mini rm -f donor private >/dev/null
 grep -F "/shm " /proc/self/mountinfo | grep -F "/mini/" >/dev/null && fail "a shareable /dev/shm is still mounted"
 
+echo "== --device DIR: every device node under it (symlinks not followed), with its cgroup rule"
+mkdir -p "$T/devs/sub"
+mknod "$T/devs/lc" c 10 237
+mknod "$T/devs/sub/zero" c 1 5
+ln -s /dev/null "$T/devs/link"
+touch "$T/devs/plain"
+out=$(mini run --rm --device "$T/devs:/dev/mine" busybox sh -c 'find /dev/mine | sort | tr "\n" " "; exec 3</dev/mine/lc && echo opened')
+expect_eq "$out" "/dev/mine /dev/mine/lc /dev/mine/sub /dev/mine/sub/zero opened" "--device of a directory"
+expect_eq "$(mini run --rm --device "$T/devs/sub/.." busybox sh -c "ls $T/devs $T/devs/sub | tr '\n' ' '")" \
+  "$T/devs: lc sub  $T/devs/sub: zero " "--device DIR/.. without a container path"
+mkdir -p "$T/nodevs"
+rc=0; err=$(mini run --rm --device "$T/nodevs" busybox true 2>&1) || rc=$?
+expect_eq "$rc:$err" "125:mini: error: error gathering device information while adding custom device \"$T/nodevs\": not a device node"
+
 echo "== --network container: shares the donor's /etc/hosts and resolv.conf, live (Docker binds the same files)"
 mini network create viewnet-$$ >/dev/null
 on_exit "mini rm -f netjoiner latepeer netdonor >/dev/null 2>&1; mini network rm viewnet-$$ >/dev/null 2>&1 || true"

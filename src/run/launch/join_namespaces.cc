@@ -1,6 +1,8 @@
 #include "run/launch/join_namespaces.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -8,7 +10,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <limits.h>
+
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <functional>
 
 #include "common/error.h"
 #include "common/path.h"
@@ -45,6 +53,42 @@ std::string SharedShmPath(const Layout& layout, const std::string& id) {
 
 SharedShm::~SharedShm() {
   if (!path.empty()) umount2(path.c_str(), MNT_DETACH);
+}
+
+std::vector<DeviceNode> DevicesFromPath(const DeviceMapping& d) {
+  auto failure = [&](const std::string& why) {
+    return Error(ErrorKind::kInvalidInput,
+                 "error gathering device information while adding custom device \"" + d.host + "\": " + why);
+  };
+  struct stat st;
+  if (stat(d.host.c_str(), &st) != 0) throw failure(std::strerror(errno));
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return {{d.host, d.container, st.st_mode, st.st_rdev}};
+  if (!S_ISDIR(st.st_mode)) throw failure("not a device node");
+  char resolved[PATH_MAX];
+  if (!realpath(d.host.c_str(), resolved)) throw failure(std::strerror(errno));
+  std::vector<DeviceNode> found;
+  std::string top = resolved;
+  std::function<void(const std::string&, const std::string&, int)> walk = [&](const std::string& dir, const std::string& in,
+                                                                              int depth) {
+    if (depth > 32) return;
+    DIR* dp = opendir(dir.c_str());
+    if (!dp) return;  // Docker ignores what it cannot read
+    std::vector<std::string> names;
+    while (struct dirent* e = readdir(dp))
+      if (std::string n = e->d_name; n != "." && n != "..") names.push_back(n);
+    closedir(dp);
+    std::sort(names.begin(), names.end());  // filepath.Walk's lexical order
+    for (const auto& n : names) {
+      std::string p = dir + "/" + n;
+      struct stat s;
+      if (lstat(p.c_str(), &s) != 0) continue;
+      if (S_ISCHR(s.st_mode) || S_ISBLK(s.st_mode)) found.push_back({p, in + "/" + n, s.st_mode, s.st_rdev});
+      else if (S_ISDIR(s.st_mode)) walk(p, in + "/" + n, depth + 1);
+    }
+  };
+  walk(top, d.container == "/" ? "" : d.container, 0);
+  if (found.empty()) throw failure("not a device node");
+  return found;
 }
 
 std::vector<MountRequest> SharedNetworkFileBinds(const Layout& layout, const RunSpec& spec) {
@@ -110,17 +154,12 @@ LaunchView PrepareLaunchView(const Layout& layout, const ContainerConfig& c, Roo
   }
   rootfs->shm_size = v.shm_size;
   rootfs->sysctls = v.sysctls;
-  for (const auto& d : v.devices) {
-    struct stat st;
-    if (stat(d.host.c_str(), &st) != 0)
-      ThrowErrno("error gathering device information while adding custom device \"" + d.host + "\"");
-    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-      throw Error(ErrorKind::kInvalidInput, "error gathering device information while adding custom device \"" +
-                                                d.host + "\": not a device node");
-    rootfs->devices.push_back({d.host, d.container, st.st_mode, st.st_rdev});
-    lv.device_rules.push_back({S_ISCHR(st.st_mode) ? 'c' : 'b', static_cast<long>(major(st.st_rdev)),
-                               static_cast<long>(minor(st.st_rdev)), d.perms});
-  }
+  for (const auto& d : v.devices)
+    for (DeviceNode& n : DevicesFromPath(d)) {
+      lv.device_rules.push_back({S_ISCHR(n.mode) ? 'c' : 'b', static_cast<long>(major(n.rdev)),
+                                 static_cast<long>(minor(n.rdev)), d.perms});
+      rootfs->devices.push_back(std::move(n));
+    }
   lv.child.join_net = lv.net ? lv.net.get() : -1;
   lv.child.join_ipc = lv.ipc ? lv.ipc.get() : -1;
   lv.child.ulimits = v.ulimits;

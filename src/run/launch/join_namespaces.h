@@ -59,6 +59,12 @@ void SetDomainname(const std::string& name);
 /// setrlimit of each --ulimit (before the privileges are dropped). Throws Error.
 void ApplyUlimits(const std::vector<Ulimit>& ulimits);
 
+/// The device nodes --device `d` names, as Docker's DevicesFromPath: the node itself (a symlink
+/// to one followed), or for a directory every character or block node under it (symlinks not
+/// followed), each at the same place under `d.container`. Throws Error, with Docker's "error
+/// gathering device information while adding custom device" message, when there is none.
+std::vector<DeviceNode> DevicesFromPath(const DeviceMapping& d);
+
 /// --network container:NAME: binds of the other container's /etc/hosts and /etc/resolv.conf
 /// (the files of its init layer, which its network rewrites in place), as Docker shares them;
 /// none for a path the container mounts something on itself. Empty for other network modes.
