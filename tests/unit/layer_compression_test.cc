@@ -1,0 +1,198 @@
+/// Tests of layer compression for export (store/layer_compression.h, store/layer_blobs.h): the
+/// flags' rules and messages, the compressed-blobs record (format, parse, old records without
+/// it), and a committed layer exported as zstd: an OCI manifest of a zstd blob that inflates to
+/// the layer's tar, made once and recorded, the same bytes in another store, the image's own
+/// manifest untouched, and a gzip layer recompressed only when forced.
+#include "store/layer_compression.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/layer_commit.h"
+#include "common/fs.h"
+#include "error_of.h"
+#include "store/blob_store.h"
+#include "store/deferred_layer.h"
+#include "store/layer_blobs.h"
+
+namespace mini {
+namespace {
+
+TEST(CompressionOptions, Defaults) {
+  CompressionOptions o = ParseCompressionOptions("", std::nullopt, std::nullopt);
+  EXPECT_FALSE(o.format);
+  EXPECT_FALSE(o.force);
+  o = ParseCompressionOptions("zstd", std::nullopt, std::nullopt);
+  EXPECT_EQ(o.format, Compression::kZstd);
+  EXPECT_EQ(o.level, 3);
+  EXPECT_TRUE(o.force);  // podman: an explicit format forces it
+  o = ParseCompressionOptions("zstd", 19, false);
+  EXPECT_EQ(o.level, 19);
+  EXPECT_FALSE(o.force);
+  o = ParseCompressionOptions("gzip", std::nullopt, std::nullopt);
+  EXPECT_EQ(o.format, Compression::kGzip);
+  EXPECT_TRUE(o.force);
+  EXPECT_FALSE(ParseCompressionOptions("", std::nullopt, false).force);
+}
+
+TEST(CompressionOptions, ExactErrors) {
+  EXPECT_EQ(ErrorOf([] { ParseCompressionOptions("lz4", std::nullopt, std::nullopt); }),
+            "invalid --compression-format \"lz4\": use gzip or zstd");
+  EXPECT_EQ(ErrorOf([] { ParseCompressionOptions("zstd", 0, std::nullopt); }),
+            "invalid --compression-level 0: zstd levels are 1-20");
+  EXPECT_EQ(ErrorOf([] { ParseCompressionOptions("zstd", 21, std::nullopt); }),
+            "invalid --compression-level 21: zstd levels are 1-20");
+  EXPECT_EQ(ErrorOf([] { ParseCompressionOptions("gzip", 6, std::nullopt); }),
+            "--compression-level applies to zstd only (--compression-format zstd): mini's gzip has one level, "
+            "libdeflate 3 in parallel members");
+  EXPECT_EQ(ErrorOf([] { ParseCompressionOptions("", std::nullopt, true); }),
+            "--force-compression needs --compression-format (gzip or zstd)");
+  EXPECT_EQ(ErrorOf([] { ParseCompressionOptions("zstd:chunked", std::nullopt, std::nullopt); }),
+            "invalid --compression-format \"zstd:chunked\": mini makes gzip or zstd layers");
+  // build --output keys have no "--" and call the format "compression".
+  EXPECT_EQ(ErrorOf([] { ParseCompressionOptions("xz", std::nullopt, std::nullopt, ""); }),
+            "invalid compression \"xz\": use gzip or zstd");
+  try {
+    ParseCompressionOptions("lz4", std::nullopt, std::nullopt);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
+  }
+}
+
+TEST(LayerBlobs, FormatIsSortedAndParsesBack) {
+  Digest a = Sha256Of("a"), b = Sha256Of("b");
+  std::vector<LayerBlob> v{{Compression::kZstd, 19, b, 7}, {Compression::kGzip, 0, a, 5}, {Compression::kZstd, 3, a, 6}};
+  std::string text = FormatLayerBlobs(v);
+  EXPECT_EQ(text, "gzip 0 " + a.str() + " 5\nzstd 3 " + a.str() + " 6\nzstd 19 " + b.str() + " 7\n");
+  std::vector<LayerBlob> back = ParseLayerBlobs(text);
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(FormatLayerBlobs(back), text);
+  EXPECT_EQ(FindLayerBlob(back, Compression::kZstd, 19)->digest, b);
+  EXPECT_EQ(FindLayerBlob(back, Compression::kGzip, 0)->size, 5u);
+  EXPECT_FALSE(FindLayerBlob(back, Compression::kZstd, 5));
+  EXPECT_TRUE(ParseLayerBlobs("").empty());
+  EXPECT_EQ(FormatLayerBlobs({}), "");
+}
+
+TEST(LayerBlobs, ExactParseErrors) {
+  std::string d = Sha256Of("a").str();
+  EXPECT_EQ(ErrorOf([&] { ParseLayerBlobs("gzip 0 " + d + " 5\nlz4 0 " + d + " 5\n"); }),
+            "compressed-blobs line 2: \"lz4 0 " + d + " 5\": unknown format \"lz4\"");
+  EXPECT_EQ(ErrorOf([&] { ParseLayerBlobs("zstd x " + d + " 5"); }),
+            "compressed-blobs line 1: \"zstd x " + d + " 5\": bad level \"x\"");
+  EXPECT_EQ(ErrorOf([] { ParseLayerBlobs("zstd 3 sha256:zz 5"); }),
+            "compressed-blobs line 1: \"zstd 3 sha256:zz 5\": bad digest \"sha256:zz\"");
+  EXPECT_EQ(ErrorOf([&] { ParseLayerBlobs("zstd 3 " + d + " -1"); }),
+            "compressed-blobs line 1: \"zstd 3 " + d + " -1\": bad size \"-1\"");
+  EXPECT_EQ(ErrorOf([] { ParseLayerBlobs("zstd 3"); }),
+            "compressed-blobs line 1: \"zstd 3\": expected \"FORMAT LEVEL DIGEST SIZE\"");
+}
+
+struct Store {
+  std::string root;
+  Layout layout;
+  LayerStore layers;
+  ImageStore images;
+  explicit Store(const std::string& r) : root(r), layout(r), layers(layout), images(layout, layers) { layout.Ensure(); }
+  ~Store() { RemoveTree(root); }
+};
+
+std::string MakeTempDir() {
+  std::string t = "/tmp/mini-zstd-XXXXXX";
+  if (!mkdtemp(t.data())) ThrowErrno("mkdtemp");
+  return t;
+}
+
+build::LayerRef CommitTree(Store& s) {
+  std::string dir = s.layout.TmpDir() + "/tree";
+  MakeDirs(dir + "/d");
+  std::string big;
+  for (int i = 0; i < 300000; i++) big += std::to_string(i * 7) + "\n";
+  WriteFileAtomic(dir + "/d/big", big);
+  struct timespec t[2] = {{1700000000, 0}, {1700000000, 0}};
+  for (const char* p : {"/d/big", "/d"})
+    if (utimensat(AT_FDCWD, (dir + p).c_str(), t, AT_SYMLINK_NOFOLLOW) != 0) ThrowErrno("utimensat");
+  return build::CommitLayerDir(s.layout, s.layers, dir, std::nullopt);
+}
+
+ImageRecord ImageOf(Store& s, const build::LayerRef& l) {
+  nlohmann::json config = {{"architecture", "amd64"}, {"os", "linux"},
+                           {"rootfs", {{"type", "layers"}, {"diff_ids", {l.diff_id.str()}}}}};
+  return s.images.Get(s.images.CreateImage(config, {l.blob}));
+}
+
+Digest InflatedDigest(const Layout& layout, const Digest& blob) {
+  UniqueFd fd(open(layout.Blob(blob).c_str(), O_RDONLY | O_CLOEXEC));
+  FdSource raw(fd.get(), "blob");
+  Compression c;
+  auto src = NewDecompressingSource(raw, "blob", &c);
+  EXPECT_EQ(c, Compression::kZstd);
+  Sha256 h;
+  std::string buf(1 << 16, '\0');
+  while (size_t n = src->Read(buf.data(), buf.size())) h.Update(buf.data(), n);
+  return h.Finish();
+}
+
+TEST(LayerCompression, ADeferredLayerExportsAsZstdOnceAndTheSameEverywhere) {
+  Store s(MakeTempDir());
+  BlobStore blobs(s.layout);
+  build::LayerRef l = CommitTree(s);
+  ImageRecord rec = ImageOf(s, l);
+  std::string stored = blobs.Read(rec.manifest_digest);
+  CompressionOptions zstd = ParseCompressionOptions("zstd", std::nullopt, std::nullopt);
+  std::string type;
+  std::string out = ManifestWithCompression(s.layout, s.images, rec, stored, zstd, &type);
+  EXPECT_EQ(type, media::kOciManifest);
+  Manifest m = ParseManifest(out);
+  ASSERT_EQ(m.layers.size(), 1u);
+  EXPECT_EQ(m.layers[0].media_type, media::kOciLayerZstd);
+  EXPECT_EQ(blobs.Size(m.layers[0].digest), m.layers[0].size);
+  EXPECT_EQ(InflatedDigest(s.layout, m.layers[0].digest), l.diff_id);
+  // Recorded beside the layer; the layer stays deferred for gzip; the image keeps its manifest.
+  LayerInfo info = s.layers.Get(l.chain_id);
+  ASSERT_EQ(info.extra_blobs.size(), 1u);
+  EXPECT_EQ(info.extra_blobs[0], (LayerBlob{Compression::kZstd, 3, m.layers[0].digest, m.layers[0].size}));
+  EXPECT_TRUE(IsDeferredLayer(blobs, info));
+  EXPECT_EQ(s.images.Get(rec.id).manifest_digest, rec.manifest_digest);
+  // Again: the same bytes, nothing new. Another level: another blob.
+  EXPECT_EQ(ManifestWithCompression(s.layout, s.images, rec, stored, zstd, &type), out);
+  EXPECT_EQ(s.layers.Get(l.chain_id).extra_blobs.size(), 1u);
+  std::string out9 = ManifestWithCompression(s.layout, s.images, rec, stored,
+                                             ParseCompressionOptions("zstd", 9, std::nullopt), &type);
+  EXPECT_NE(out9, out);
+  EXPECT_EQ(s.layers.Get(l.chain_id).extra_blobs.size(), 2u);
+
+  // Another store, the same files: the same manifest.
+  Store s2(MakeTempDir());
+  build::LayerRef l2 = CommitTree(s2);
+  ImageRecord rec2 = ImageOf(s2, l2);
+  EXPECT_EQ(ManifestWithCompression(s2.layout, s2.images, rec2, BlobStore(s2.layout).Read(rec2.manifest_digest), zstd, &type),
+            out);
+
+  // gzip (the default export) next: gzip manifest; then zstd without force keeps that gzip
+  // layer, with force (the default once named) it is zstd again, the recorded blob reused.
+  std::string gz = ManifestForExport(s.layout, s.images, rec, stored);
+  ImageRecord after = s.images.Get(rec.id);
+  std::string gz_stored = blobs.Read(after.manifest_digest);
+  EXPECT_EQ(gz_stored, gz);
+  EXPECT_EQ(ManifestWithCompression(s.layout, s.images, after, gz_stored,
+                                    ParseCompressionOptions("zstd", std::nullopt, false), &type),
+            gz_stored);
+  EXPECT_EQ(ManifestWithCompression(s.layout, s.images, after, gz_stored, zstd, &type), out);
+}
+
+TEST(LayerCompression, ARecordWithoutCompressedBlobsLoadsAndABadOneNamesTheLayer) {
+  Store s(MakeTempDir());
+  build::LayerRef l = CommitTree(s);
+  std::string file = s.layout.LayerMeta(l.chain_id) + "/" + kLayerBlobsFile;
+  EXPECT_FALSE(PathExists(file));  // a commit writes none: older stores look the same
+  EXPECT_TRUE(s.layers.Get(l.chain_id).extra_blobs.empty());
+  WriteFileAtomic(file, "zstd 3 nonsense 1\n");
+  EXPECT_EQ(ErrorOf([&] { s.layers.Get(l.chain_id); }),
+            "layer " + l.chain_id.str() + ": compressed-blobs line 1: \"zstd 3 nonsense 1\": bad digest \"nonsense\"");
+}
+
+}  // namespace
+}  // namespace mini
