@@ -108,6 +108,27 @@ set -e
 expect_eq "$rc" 125 "docker-archive with zstd: exit code"
 [ -e "$T/d.tar" ] && fail "a refused save left its file"
 
+# build --output: an image output keeps its layers zstd (a plain push then sends them); type=oci
+# writes the OCI archive; a bad value is one line, exit 125.
+mkdir -p "$T/ctx"
+printf 'FROM busybox:latest\nRUN seq 1 7000 >/f\n' >"$T/ctx/Minifile"
+mini build -q -t bz:1 --output type=image,compression=zstd,compression-level=5 "$T/ctx" >/dev/null || fail "build zstd"
+mini tag bz:1 "$REG/bz:1"
+mini push -q "$REG/bz:1" >/dev/null || fail "push the zstd build"
+expect_eq "$(manifest bz 1 | layer_types)" "application/vnd.oci.image.layer.v1.tar+zstd " "the zstd build's layers"
+mini build -q --output type=oci,dest="$T/b.tar",compression=zstd,force-compression=true,oci-mediatypes=true "$T/ctx" \
+  >/dev/null || fail "build type=oci"
+mkdir -p "$T/b" && tar -C "$T/b" -xf "$T/b.tar"
+bmd=$(jq -r '.manifests[0].digest' "$T/b/index.json")
+expect_eq "$(layer_types <"$T/b/blobs/sha256/${bmd#sha256:}")" "application/vnd.oci.image.layer.v1.tar+zstd " "type=oci layers"
+set +e
+out=$(mini build -q --output type=image,compression=lz4 "$T/ctx" 2>&1); rc=$?
+set -e
+expect_eq "$rc" 125 "build compression=lz4: exit code"
+expect_eq "$out" 'mini: error: invalid --output "type=image,compression=lz4": invalid compression "lz4": use gzip or zstd' \
+  "build compression=lz4"
+mini rmi bz:1 "$REG/bz:1" >/dev/null || fail "rmi bz"
+
 # rmi frees the zstd blobs with the layers; nothing else goes.
 mini rm c1 >/dev/null
 mini rmi z:1 "$REG/z:1" "$REG/z:2" "$REG/z:gz" >/dev/null || fail "rmi"

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/build_output.h"
 #include "build/layer_commit.h"
 #include "common/fs.h"
 #include "error_of.h"
@@ -59,6 +60,33 @@ TEST(CompressionOptions, ExactErrors) {
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
   }
+}
+
+TEST(CompressionOptions, BuildOutputKeys) {
+  build::OutputSpec o = build::ParseOutputSpecs(
+      {"type=image,name=a,compression=zstd,compression-level=12,force-compression=false,oci-mediatypes=true"});
+  EXPECT_EQ(o.compression.format, Compression::kZstd);
+  EXPECT_EQ(o.compression.level, 12);
+  EXPECT_FALSE(o.compression.force);
+  o = build::ParseOutputSpecs({"type=oci,dest=x.tar,compression=gzip"});
+  EXPECT_EQ(o.type, build::OutputSpec::Type::kOci);
+  EXPECT_EQ(o.dest, "x.tar");
+  EXPECT_EQ(o.compression.format, Compression::kGzip);
+  EXPECT_TRUE(o.compression.force);
+  EXPECT_FALSE(build::ParseOutputSpecs({"type=image"}).compression.format);
+  EXPECT_EQ(ErrorOf([] { build::ParseOutputSpecs({"type=oci"}); }), "invalid --output \"type=oci\": dest is required for type=oci");
+  EXPECT_EQ(ErrorOf([] { build::ParseOutputSpecs({"type=image,compression=estargz"}); }),
+            "invalid --output \"type=image,compression=estargz\": invalid compression \"estargz\": use gzip or zstd");
+  EXPECT_EQ(ErrorOf([] { build::ParseOutputSpecs({"type=image,compression=zstd,compression-level=x"}); }),
+            "invalid --output \"type=image,compression=zstd,compression-level=x\": compression-level must be a number, not \"x\"");
+  EXPECT_EQ(ErrorOf([] { build::ParseOutputSpecs({"type=image,compression=zstd,compression-level=25"}); }),
+            "invalid --output \"type=image,compression=zstd,compression-level=25\": invalid compression-level 25: zstd levels are 1-20");
+  EXPECT_EQ(ErrorOf([] { build::ParseOutputSpecs({"type=image,oci-mediatypes=false"}); }),
+            "invalid --output \"type=image,oci-mediatypes=false\": oci-mediatypes=false is not supported: mini's images are OCI");
+  EXPECT_EQ(ErrorOf([] { build::ParseOutputSpecs({"type=local,dest=d,compression=zstd"}); }),
+            "invalid --output \"type=local,dest=d,compression=zstd\": unknown key \"compression\" for type=local");
+  EXPECT_EQ(ErrorOf([] { build::ParseOutputSpecs({"type=image,force-compression=yes"}); }),
+            "invalid --output \"type=image,force-compression=yes\": force-compression must be true or false, not \"yes\"");
 }
 
 TEST(LayerBlobs, FormatIsSortedAndParsesBack) {
