@@ -211,6 +211,36 @@ TEST(LayerCompression, ADeferredLayerExportsAsZstdOnceAndTheSameEverywhere) {
   EXPECT_EQ(ManifestWithCompression(s.layout, s.images, after, gz_stored, zstd, &type), out);
 }
 
+TEST(LayerCompression, ADockerManifestBecomesOciForZstdAndStaysDockerForGzip) {
+  Store s(MakeTempDir());
+  BlobStore blobs(s.layout);
+  build::LayerRef l = CommitTree(s);
+  ImageRecord oci = ImageOf(s, l);
+  nlohmann::json m = ParseJson(blobs.Read(oci.manifest_digest), "manifest");
+  m["mediaType"] = media::kDockerManifest;
+  m["config"]["mediaType"] = media::kDockerConfig;
+  m["layers"][0]["mediaType"] = media::kDockerLayer;
+  std::string docker_bytes = CanonicalJson(m);
+  s.images.ReplaceManifest(oci.id, blobs.PutBytes(docker_bytes));
+  ImageRecord rec = s.images.Get(oci.id);
+  ASSERT_EQ(rec.manifest_media_type, media::kDockerManifest);
+  std::string type;
+  nlohmann::json z = ParseJson(ManifestWithCompression(s.layout, s.images, rec, docker_bytes,
+                                                       ParseCompressionOptions("zstd", std::nullopt, std::nullopt), &type),
+                               "zstd");
+  EXPECT_EQ(type, media::kOciManifest);
+  EXPECT_EQ(z["mediaType"], media::kOciManifest);
+  EXPECT_EQ(z["config"]["mediaType"], media::kOciConfig);
+  EXPECT_EQ(z["layers"][0]["mediaType"], media::kOciLayerZstd);
+  nlohmann::json g = ParseJson(ManifestWithCompression(s.layout, s.images, rec, docker_bytes,
+                                                       ParseCompressionOptions("gzip", std::nullopt, std::nullopt), &type),
+                               "gzip");
+  EXPECT_EQ(type, media::kDockerManifest);
+  EXPECT_EQ(g["mediaType"], media::kDockerManifest);
+  EXPECT_EQ(g["layers"][0]["mediaType"], media::kDockerLayerGzip);
+  EXPECT_EQ(g["layers"][0]["digest"], s.layers.Get(l.chain_id).blob_digest.str());  // the layer's first blob
+}
+
 TEST(LayerCompression, ARecordWithoutCompressedBlobsLoadsAndABadOneNamesTheLayer) {
   Store s(MakeTempDir());
   build::LayerRef l = CommitTree(s);
