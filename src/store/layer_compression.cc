@@ -138,6 +138,16 @@ LayerBlob MakeBlob(const Layout& layout, LayerStore& layers, const LayerInfo& in
   return b;
 }
 
+/// The compression of a stored blob, from its first bytes.
+Compression BlobCompression(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) ThrowErrno("open " + path);
+  unsigned char head[4];
+  ssize_t n = pread(fd.get(), head, sizeof head, 0);
+  if (n < 0) ThrowErrno("read " + path);
+  return DetectCompression(head, static_cast<size_t>(n));
+}
+
 /// A Docker schema2 manifest becomes OCI (it cannot name zstd layers).
 void ConvertToOci(nlohmann::json& m) {
   m["mediaType"] = media::kOciManifest;
@@ -197,8 +207,7 @@ Descriptor LayerBlobIn(const Layout& layout, LayerStore& layers, const Digest& c
   if (format == Compression::kGzip && info.blob_digest != info.diff_id && blobs.Has(info.blob_digest) &&
       LayerMediaCompression(current.media_type) != Compression::kGzip) {
     // A deferred layer's gzip made by an earlier push, named by the record only.
-    std::string head = ReadFile(blobs.Path(info.blob_digest), 2);
-    if (DetectCompression(head.data(), head.size()) == Compression::kGzip)
+    if (BlobCompression(blobs.Path(info.blob_digest)) == Compression::kGzip)
       return {type, info.blob_digest, info.blob_size, nullptr, nullptr};
   }
   LayerBlob b = WithContext("compress layer " + chain_id.str() + " to " + CompressionName(format),

@@ -209,6 +209,15 @@ TEST(LayerCompression, ADeferredLayerExportsAsZstdOnceAndTheSameEverywhere) {
                                     ParseCompressionOptions("zstd", std::nullopt, false), &type),
             gz_stored);
   EXPECT_EQ(ManifestWithCompression(s.layout, s.images, after, gz_stored, zstd, &type), out);
+
+  // An image whose manifest names the zstd blob (a build output), forced back to gzip: the
+  // layer's first blob (that gzip), no second gzip blob.
+  s.images.ReplaceManifest(rec.id, blobs.PutBytes(out));
+  ImageRecord z = s.images.Get(rec.id);
+  EXPECT_EQ(ManifestWithCompression(s.layout, s.images, z, out, ParseCompressionOptions("gzip", std::nullopt, std::nullopt),
+                                    &type),
+            gz);
+  EXPECT_FALSE(FindLayerBlob(s.layers.Get(l.chain_id).extra_blobs, Compression::kGzip, 0));
 }
 
 TEST(LayerCompression, ADockerManifestBecomesOciForZstdAndStaysDockerForGzip) {
