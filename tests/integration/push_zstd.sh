@@ -76,6 +76,11 @@ for d in $(jq -r '.layers[].digest' <<<"$m1"); do
   [ -f "$T/sk/blobs/sha256/${d#sha256:}" ] || fail "skopeo did not copy $d"
 done
 skopeo inspect --tls-verify=false "docker://$REG/z:1" >/dev/null || fail "skopeo inspect"
+# skopeo's (Go) zstd decoder inflates every layer to its diff id.
+skopeo copy -q --src-tls-verify=false --dest-decompress "docker://$REG/z:1" "dir:$T/skd" || fail "skopeo decompress"
+for d in $(mini inspect -f '{{json .RootFS.Layers}}' z:1 | jq -r '.[]'); do
+  [ -f "$T/skd/${d#sha256:}" ] || fail "skopeo's decompressed layers: no $d in $(ls "$T/skd" | tr '\n' ' ')"
+done
 if command -v podman >/dev/null; then
   podman --root "$T/podman" --runroot "$T/podman-run" pull -q --tls-verify=false "$REG/z:1" >/dev/null || fail "podman pull"
 fi
