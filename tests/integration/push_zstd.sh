@@ -141,6 +141,12 @@ zb=$(jq -r '.layers[-1].digest' <<<"$m1")
 [ -e "$R/blobs/sha256/${zb#sha256:}" ] && fail "the committed layer's zstd blob outlived its image"
 bb=$(jq -r '.layers[0].digest' <<<"$m1")
 [ -e "$R/blobs/sha256/${bb#sha256:}" ] || fail "busybox:latest's layer lost its zstd blob"
+# system prune (every unreferenced layer and blob) keeps it too, while busybox:latest is tagged.
+mini system prune -f >/dev/null || fail "system prune"
+[ -e "$R/blobs/sha256/${bb#sha256:}" ] || fail "system prune removed busybox:latest's zstd blob"
+mini rmi busybox:latest >/dev/null || fail "rmi busybox"
+[ -e "$R/blobs/sha256/${bb#sha256:}" ] && fail "busybox's zstd blob outlived its image"
+expect_eq "$(ls "$R/blobs/sha256" | wc -l)" 0 "blobs left after every image is gone"
 mini system check >"$T/check" || { cat "$T/check"; fail "system check after rmi"; }
 expect_eq "$(MINI3 run --rm "$REG/re:zstd" cat /d/sym | tail -n1)" 50000 "the recompressed store still runs"
 rm -rf "$R2" "$R3"
