@@ -31,12 +31,12 @@ const char* ZstdOrGzipMediaType(Compression c, bool docker) {
 
 /// zstd at `level` with a checksum, multi-threaded: the bytes do not depend on the number of
 /// workers (>= 1), so every machine makes the same blob. Hands out compressed bytes to `out`.
-class ZstdWriter {
+class ZstdWriter : public CompressingSink {
  public:
-  ZstdWriter(int level, std::function<void(const void*, size_t)> out, const std::string& name)
+  ZstdWriter(int level, ChunkWriter out, const std::string& name, unsigned workers)
       : out_(std::move(out)), name_(name), cctx_(ZSTD_createCCtx()) {
     if (!cctx_) throw Error(name_ + ": cannot initialise zstd");
-    unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+    if (workers == 0) workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
     Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level));
     Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1));
     // Without workers (a libzstd built single-threaded) the bytes differ: refuse rather than
@@ -44,15 +44,15 @@ class ZstdWriter {
     Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, static_cast<int>(workers)));
     buf_.resize(ZSTD_CStreamOutSize());
   }
-  ~ZstdWriter() { ZSTD_freeCCtx(cctx_); }
+  ~ZstdWriter() override { ZSTD_freeCCtx(cctx_); }
   ZstdWriter(const ZstdWriter&) = delete;
   ZstdWriter& operator=(const ZstdWriter&) = delete;
 
-  void Write(const void* data, size_t n) {
+  void Write(const void* data, size_t n) override {
     ZSTD_inBuffer ib{data, n, 0};
     while (ib.pos < ib.size) Run(&ib, ZSTD_e_continue);
   }
-  void Finish() {
+  void Finish() override {
     ZSTD_inBuffer ib{nullptr, 0, 0};
     while (Run(&ib, ZSTD_e_end) != 0) {
     }
@@ -69,7 +69,7 @@ class ZstdWriter {
     if (ob.pos) out_(buf_.data(), ob.pos);
     return r;
   }
-  std::function<void(const void*, size_t)> out_;
+  ChunkWriter out_;
   std::string name_;
   ZSTD_CCtx* cctx_;
   std::string buf_;
@@ -94,14 +94,9 @@ LayerBlob MakeBlob(const Layout& layout, LayerStore& layers, const LayerInfo& in
     size += n;
     WriteAll(out.get(), data, n, path);
   };
-  std::unique_ptr<ZstdWriter> zstd;
-  std::unique_ptr<CompressingSink> gzip;
-  if (format == Compression::kZstd) zstd = std::make_unique<ZstdWriter>(level, emit, name);
-  else gzip = NewCompressingSinkTo(Compression::kGzip, emit, name);
-  auto write = [&](const void* data, size_t n) {
-    if (zstd) zstd->Write(data, n);
-    else gzip->Write(data, n);
-  };
+  std::unique_ptr<CompressingSink> sink = format == Compression::kZstd ? NewZstdLayerSink(emit, name, level)
+                                                                       : NewCompressingSinkTo(Compression::kGzip, emit, name);
+  auto write = [&](const void* data, size_t n) { sink->Write(data, n); };
   if (blobs.Has(current.digest)) {
     UniqueFd in(open(blobs.Path(current.digest).c_str(), O_RDONLY | O_CLOEXEC));
     if (!in) ThrowErrno("open blob " + current.digest.str());
@@ -122,8 +117,7 @@ LayerBlob MakeBlob(const Layout& layout, LayerStore& layers, const LayerInfo& in
   } else {
     GenerateLayerTar(layers, info, write);
   }
-  if (zstd) zstd->Finish();
-  else gzip->Finish();
+  sink->Finish();
   if (fsync(out.get()) != 0) ThrowErrno("fsync " + path);
   out.reset();
   LayerBlob b{format, format == Compression::kZstd ? level : 0, sha.Finish(), size};
@@ -160,6 +154,10 @@ void ConvertToOci(nlohmann::json& m) {
 }
 
 }  // namespace
+
+std::unique_ptr<CompressingSink> NewZstdLayerSink(ChunkWriter out, const std::string& name, int level, unsigned workers) {
+  return std::make_unique<ZstdWriter>(level, std::move(out), name, workers);
+}
 
 CompressionOptions ParseCompressionOptions(const std::string& format, std::optional<int> level,
                                            std::optional<bool> force, const std::string& flag_prefix) {

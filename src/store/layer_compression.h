@@ -9,6 +9,7 @@
 /// the same bytes for any number of threads >= 1), recorded in its layer record
 /// (store/layer_blobs.h) and the current lease, and reused by the next push or save. zstd layers
 /// need an OCI manifest: a Docker schema2 manifest is converted to OCI, as podman does.
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,13 @@ struct CompressionOptions {
   int level = kDefaultZstdLevel;      ///< zstd only, 1-20
   bool force = false;                 ///< recompress layers stored in another format
 };
+
+/// The zstd compressor of layer blobs: `level`, a checksum, no timestamps or sizes in the frame
+/// header, `workers` threads (0: one per CPU, at most 8). The bytes depend on the input and the
+/// level only, never on `workers` (>= 1 always: libzstd's single-threaded mode would make other
+/// bytes). Writes compressed chunks to `out`, on the calling thread. Throws Error.
+std::unique_ptr<CompressingSink> NewZstdLayerSink(ChunkWriter out, const std::string& name, int level,
+                                                  unsigned workers = 0);
 
 /// Checks flag values and builds the options; pure. `format` "" means none given. `force` unset
 /// is true when a format is given (podman's rule), else false. Throws Error (kInvalidInput) whose

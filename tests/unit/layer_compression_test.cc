@@ -89,6 +89,31 @@ TEST(CompressionOptions, BuildOutputKeys) {
             "invalid --output \"type=image,force-compression=yes\": force-compression must be true or false, not \"yes\"");
 }
 
+TEST(ZstdLayerSink, TheBytesDoNotDependOnTheNumberOfThreads) {
+  std::string input;
+  for (int i = 0; input.size() < (24u << 20); i++) input += std::to_string(i * 2654435761u) + (i % 7 ? " " : "\n");
+  auto compress = [&](unsigned workers, int level) {
+    std::string out;
+    auto sink = NewZstdLayerSink([&](const void* d, size_t n) { out.append(static_cast<const char*>(d), n); }, "t",
+                                 level, workers);
+    for (size_t off = 0; off < input.size(); off += 100000) sink->Write(input.data() + off, std::min<size_t>(100000, input.size() - off));
+    sink->Finish();
+    return out;
+  };
+  std::string one = compress(1, 3);
+  ASSERT_GE(one.size(), 4u);
+  EXPECT_EQ(DetectCompression(one.data(), one.size()), Compression::kZstd);
+  EXPECT_EQ(Sha256Of(compress(2, 3)), Sha256Of(one));
+  EXPECT_EQ(Sha256Of(compress(5, 3)), Sha256Of(one));
+  EXPECT_NE(Sha256Of(compress(2, 4)), Sha256Of(one));
+  // It inflates back to the input.
+  StringSource src(one);
+  auto in = NewDecompressingSource(src, "t");
+  std::string back, buf(1 << 16, '\0');
+  while (size_t n = in->Read(buf.data(), buf.size())) back.append(buf.data(), n);
+  EXPECT_EQ(back, input);
+}
+
 TEST(LayerBlobs, FormatIsSortedAndParsesBack) {
   Digest a = Sha256Of("a"), b = Sha256Of("b");
   std::vector<LayerBlob> v{{Compression::kZstd, 19, b, 7}, {Compression::kGzip, 0, a, 5}, {Compression::kZstd, 3, a, 6}};
