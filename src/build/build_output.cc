@@ -15,6 +15,8 @@
 #include "common/io.h"
 #include "common/human.h"
 #include "common/strings.h"
+#include "store/archive.h"
+#include "store/blob_store.h"
 #include "store/tar_extract.h"
 
 namespace mini::build {
@@ -42,25 +44,50 @@ OutputSpec ParseOne(const std::string& value) {
     fields.emplace_back(f.substr(0, eq), f.substr(eq + 1));
     if (fields.back().first == "type") type = fields.back().second;
   }
-  if (type.empty()) throw Bad(value, "type is required (local, tar or image)");
+  if (type.empty()) throw Bad(value, "type is required (local, tar, oci or image)");
   if (type == "local") spec.type = OutputSpec::Type::kLocal;
   else if (type == "tar") spec.type = OutputSpec::Type::kTar;
+  else if (type == "oci") spec.type = OutputSpec::Type::kOci;
   else if (type == "image" || type == "docker") spec.type = OutputSpec::Type::kImage;
-  else throw Bad(value, "unknown type \"" + type + "\" (local, tar or image)");
+  else throw Bad(value, "unknown type \"" + type + "\" (local, tar, oci or image)");
+  bool image = spec.type == OutputSpec::Type::kImage || spec.type == OutputSpec::Type::kOci;
+  std::string compression;
+  std::optional<int> level;
+  std::optional<bool> force;
+  auto boolean = [&](const std::string& k, const std::string& v) {
+    if (v == "true" || v.empty()) return true;
+    if (v == "false") return false;
+    throw Bad(value, k + " must be true or false, not \"" + v + "\"");
+  };
   for (const auto& [k, v] : fields) {
     if (k == "type") continue;
     if (k == "dest" && spec.type != OutputSpec::Type::kImage) {
       if (v.empty()) throw Bad(value, "dest is empty");
       spec.dest = v;
       has_dest = true;
-    } else if (k == "name" && spec.type == OutputSpec::Type::kImage) {
+    } else if (k == "name" && image) {
       for (const auto& n : Split(v, ';'))
         if (!n.empty()) spec.names.push_back(n);
+    } else if (k == "compression" && image) {
+      compression = v;
+    } else if (k == "compression-level" && image) {
+      if (v.empty() || v.size() > 3 || v.find_first_not_of("0123456789") != std::string::npos)
+        throw Bad(value, "compression-level must be a number, not \"" + v + "\"");
+      level = std::stoi(v);
+    } else if (k == "force-compression" && image) {
+      force = boolean(k, v);
+    } else if (k == "oci-mediatypes" && image) {
+      if (!boolean(k, v)) throw Bad(value, "oci-mediatypes=false is not supported: mini's images are OCI");
     } else {
       throw Bad(value, "unknown key \"" + k + "\" for type=" + type);
     }
   }
   if (spec.type != OutputSpec::Type::kImage && !has_dest) throw Bad(value, "dest is required for type=" + type);
+  try {
+    spec.compression = ParseCompressionOptions(compression, level, force, "");
+  } catch (const Error& e) {
+    throw Bad(value, e.what());
+  }
   return spec;
 }
 
@@ -106,6 +133,33 @@ void ExportTar(const std::vector<std::string>& dirs, const std::string& dest) {
   WriteOutputFile(dest, "--output type=tar", [&](int fd) { WriteMergedTar(dirs, fd); });
 }
 
+/// An image output with a compression: its layers get blobs in it now, and the image the
+/// manifest that names them (what push and save then send, as BuildKit's image store keeps it).
+void StoreCompressed(ImageStore& images, const Digest& id, const CompressionOptions& c) {
+  const Layout& layout = images.layers().layout();
+  BlobStore blobs(layout);
+  ImageRecord rec = images.Get(id);
+  std::string stored = blobs.Read(rec.manifest_digest);
+  std::string type;
+  std::string bytes = ManifestWithCompression(layout, images, rec, stored, c, &type);
+  if (bytes != stored) images.ReplaceManifest(id, blobs.PutBytes(bytes));  // in the build's lease first
+}
+
+/// type=oci: the recorded image as an OCI layout tar (as `mini save --format oci`), under its
+/// names when it has some.
+void WriteOciOutput(ImageStore& images, const Digest& id, const std::vector<std::string>& names, const OutputSpec& spec) {
+  const Layout& layout = images.layers().layout();
+  std::vector<std::string> what = names.empty() ? std::vector<std::string>{id.str()} : names;
+  auto save = [&](int fd) { SaveImages(layout, images, images.layers(), what, ArchiveFormat::kOciArchive, fd, spec.compression); };
+  if (spec.dest == "-") {
+    if (isatty(STDOUT_FILENO))
+      throw Error(ErrorKind::kInvalidInput, "--output type=oci: refusing to write a tar to a terminal; use dest=FILE or redirect");
+    save(STDOUT_FILENO);
+    return;
+  }
+  WriteOutputFile(spec.dest, "--output type=oci", save);
+}
+
 }  // namespace
 
 OutputSpec ParseOutputSpecs(const std::vector<std::string>& values) {
@@ -139,7 +193,7 @@ Digest DeliverBuild(ImageStore& images, const LayerStore& layer_store, const nlo
   config["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
   const json& h = config["history"];
   config["created"] = h.is_array() && !h.empty() ? h.back().value("created", NowRfc3339()) : NowRfc3339();
-  if (output.type != OutputSpec::Type::kImage) {
+  if (output.type == OutputSpec::Type::kLocal || output.type == OutputSpec::Type::kTar) {
     bool local = output.type == OutputSpec::Type::kLocal;
     int v = progress.Start(local ? "exporting to client directory" : "exporting to client tarball");
     try {
@@ -154,10 +208,21 @@ Digest DeliverBuild(ImageStore& images, const LayerStore& layer_store, const nlo
   std::vector<std::string> names = tags;
   names.insert(names.end(), output.names.begin(), output.names.end());
   Digest id;
-  if (output.type == OutputSpec::Type::kImage || !names.empty()) {
-    int v = progress.Start("exporting to image");
+  bool oci = output.type == OutputSpec::Type::kOci;
+  if (output.type == OutputSpec::Type::kImage || oci || !names.empty()) {
+    int v = progress.Start(oci ? "exporting to oci image format" : "exporting to image");
     progress.Status(v, "exporting layers done");
     id = images.CreateImage(config, descs);
+    try {
+      if (oci) WriteOciOutput(images, id, names, output);
+      else if (output.compression.format) StoreCompressed(images, id, output.compression);
+    } catch (const std::exception& e) {
+      progress.Fail(v, e.what());
+      throw;
+    }
+    if (output.compression.format)
+      progress.Status(v, std::string("compressing layers to ") + CompressionName(*output.compression.format) + " done");
+    if (oci) progress.Status(v, "sending tarball done");
     progress.Status(v, "writing image " + id.str() + " done");
     for (const auto& t : names) {
       Reference ref = ParseReference(t);

@@ -20,14 +20,22 @@ namespace {
 void RegisterSave(CLI::App& app, Globals& g) {
   struct Opts {
     std::vector<std::string> names;
-    std::string output, format = "docker-archive";
+    std::string output, format = "docker-archive", compression;
+    std::optional<int> level;
+    bool force = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("save", "Save images to a tar archive (docker-archive or oci-archive)");
   cmd->add_option("image", o->names, "images to save")->required();
   cmd->add_option("-o,--output", o->output, "write to a file instead of stdout");
   cmd->add_option("--format", o->format, "docker-archive (default) or oci-archive");
-  cmd->callback([&g, o] {
+  cmd->add_option("--compression-format", o->compression, "oci-archive layer compression: gzip or zstd");
+  cmd->add_option("--compression-level", o->level, "zstd level, 1-20 (default 3)");
+  auto* force = cmd->add_flag("--force-compression", o->force,
+                              "recompress layers stored in another format (default true with --compression-format)");
+  cmd->callback([&g, o, force] {
+    CompressionOptions co =
+        ParseCompressionOptions(o->compression, o->level, force->count() ? std::optional<bool>(o->force) : std::nullopt);
     ArchiveFormat fmt;
     if (o->format == "docker-archive" || o->format == "docker") {
       fmt = ArchiveFormat::kDockerArchive;
@@ -40,10 +48,10 @@ void RegisterSave(CLI::App& app, Globals& g) {
     for (const auto& n : o->names) RecordEvent(s.layout, {"image", "save", n, {{"name", n}}});
     if (o->output.empty()) {
       if (isatty(STDOUT_FILENO)) throw Error("save: cowardly refusing to save to a terminal. Use the -o flag or redirect");
-      SaveImages(s.layout, s.images, s.layers, o->names, fmt, STDOUT_FILENO);
+      SaveImages(s.layout, s.images, s.layers, o->names, fmt, STDOUT_FILENO, co);
       return;
     }
-    WriteOutputFile(o->output, "save", [&](int fd) { SaveImages(s.layout, s.images, s.layers, o->names, fmt, fd); });
+    WriteOutputFile(o->output, "save", [&](int fd) { SaveImages(s.layout, s.images, s.layers, o->names, fmt, fd, co); });
   });
 }
 

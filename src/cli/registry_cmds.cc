@@ -65,9 +65,11 @@ void RegisterPull(CLI::App& app, Globals& g) {
 
 void RegisterPush(CLI::App& app, Globals& g) {
   struct Opts {
-    std::string ref, format;
+    std::string ref, format, compression;
     bool quiet = false, tls_verify = true;
     uint64_t chunk_size = 0;
+    std::optional<int> level;
+    bool force = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("push", "Upload an image to a registry");
@@ -77,7 +79,18 @@ void RegisterPush(CLI::App& app, Globals& g) {
   cmd->add_option("--format", o->format, "manifest format: oci or docker (default: as stored)")
       ->check(CLI::IsMember({"oci", "docker"}));
   cmd->add_option("--chunk-size", o->chunk_size, "upload blobs in PATCH chunks of this many bytes");
-  cmd->callback([o, &g] {
+  cmd->add_option("--compression-format", o->compression, "layer compression: gzip or zstd (zstd makes the manifest OCI)");
+  cmd->add_option("--compression-level", o->level, "zstd level, 1-20 (default 3)");
+  auto* force = cmd->add_flag("--force-compression", o->force,
+                              "recompress layers stored in another format (default true with --compression-format)");
+  cmd->callback([o, force, &g] {
+    PushOptions po;
+    po.chunk_size = o->chunk_size;
+    if (o->format == "oci") po.format = PushFormat::kOci;
+    if (o->format == "docker") po.format = PushFormat::kDocker;
+    po.compression =
+        ParseCompressionOptions(o->compression, o->level, force->count() ? std::optional<bool>(o->force) : std::nullopt);
+    CheckPushOptions(po);
     Reference ref = ParseReference(o->ref);
     WithContext("push " + ref.Familiar(), [&] {
       StoreHandle s(g.root);
@@ -86,10 +99,6 @@ void RegisterPush(CLI::App& app, Globals& g) {
       TokenCache tokens;
       RegistryOptions ro = OptionsForRegistry(LoadRegistriesConfig(), ref.Name(), RegistryOptionsFromEnv(o->tls_verify));
       RegistryClient client(*http, ref.domain, ref.path, ro, LookupCredential(ref.domain), tokens);
-      PushOptions po;
-      po.chunk_size = o->chunk_size;
-      if (o->format == "oci") po.format = PushFormat::kOci;
-      if (o->format == "docker") po.format = PushFormat::kDocker;
       Progress progress(Progress::ModeFor(stdout, o->quiet), stdout);
       progress.Message("The push refers to repository [" + ref.Name() + "]");
       PushResult r = PushImage(client, s.layout, s.images, rec, ref, po, progress);

@@ -61,15 +61,26 @@ std::vector<std::string> MountSources(const ImageRecord& rec, const Reference& d
 
 }  // namespace
 
+void CheckPushOptions(const PushOptions& opts) {
+  if (opts.format == PushFormat::kDocker && opts.compression.format == Compression::kZstd)
+    throw Error(ErrorKind::kInvalidInput,
+                "--compression-format zstd needs an OCI manifest: a Docker schema2 manifest cannot carry zstd layers "
+                "(use --format oci, or leave --format out)");
+}
+
 PushResult PushImage(RegistryClient& client, const Layout& layout, ImageStore& images, const ImageRecord& rec,
                      const Reference& dest, const PushOptions& opts, Progress& progress) {
+  CheckPushOptions(opts);
   LeaseScope scope(layout, "push");  // an rmi or prune meanwhile leaves the blobs being sent
   images.Hold(scope.lease(), rec);
   BlobStore blobs(layout);
-  // Layers committed without a blob (commit, build steps) are compressed now, once.
-  std::string stored = ManifestForExport(layout, images, rec, blobs.Read(rec.manifest_digest));
+  // Layers committed without a blob (commit, build steps) are compressed now, once; with a
+  // compression format, layers in another one too (store/layer_compression.h).
+  std::string stored_type;
+  std::string stored = ManifestWithCompression(layout, images, rec, blobs.Read(rec.manifest_digest), opts.compression,
+                                               &stored_type);
   std::string media_type;
-  std::string bytes = ConvertManifest(stored, rec.manifest_media_type, opts.format, &media_type);
+  std::string bytes = ConvertManifest(stored, stored_type, opts.format, &media_type);
   Manifest m = ParseManifest(bytes, media_type);
   std::vector<std::string> sources = MountSources(rec, dest);
 

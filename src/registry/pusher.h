@@ -12,6 +12,7 @@
 #include "registry/progress.h"
 #include "registry/registry_client.h"
 #include "store/image_store.h"
+#include "store/layer_compression.h"
 #include "store/layout.h"
 #include "store/reference.h"
 
@@ -23,6 +24,9 @@ struct PushOptions {
   PushFormat format = PushFormat::kKeep;  ///< kKeep: the stored manifest, byte for byte
   uint64_t chunk_size = 0;                ///< > 0: upload in PATCH chunks of this size
   int max_concurrent = 3;
+  /// --compression-format/-level, --force-compression (store/layer_compression.h); zstd makes
+  /// the manifest OCI, and refuses kDocker before any layer is compressed.
+  CompressionOptions compression;
 };
 
 struct PushResult {
@@ -34,6 +38,10 @@ struct PushResult {
 /// carry zstd layers: Error. Pure.
 std::string ConvertManifest(const std::string& bytes, const std::string& media_type, PushFormat format,
                             std::string* out_media_type);
+
+/// Refuses options that cannot go together (zstd layers in a Docker schema2 manifest) with
+/// Error (kInvalidInput), before anything is compressed or sent. Pure; PushImage calls it too.
+void CheckPushOptions(const PushOptions& opts);
 
 /// Pushes image `rec` as `dest` (its tag, or its digest when it has no tag). Records the pushed
 /// manifest digest as a RepoDigest of the image.

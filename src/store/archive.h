@@ -6,6 +6,7 @@
 
 #include "common/io.h"
 #include "store/image_store.h"
+#include "store/layer_compression.h"
 #include "store/layer_store.h"
 #include "store/layout.h"
 
@@ -19,8 +20,10 @@ enum class ArchiveFormat { kDockerArchive, kOciArchive };
 /// oci-archive: oci-layout + index.json + blobs/sha256/* with the exact stored blobs, so manifest
 /// and layer digests are the original ones; tags go in org.opencontainers.image.ref.name (and
 /// io.containerd.image.name, like containerd/docker) annotations.
+/// `compression` (store/layer_compression.h) applies to oci-archive only (Error otherwise).
 void SaveImages(const Layout& layout, ImageStore& images, LayerStore& layers,
-                const std::vector<std::string>& names, ArchiveFormat format, int out_fd);
+                const std::vector<std::string>& names, ArchiveFormat format, int out_fd,
+                const CompressionOptions& compression = {});
 
 /// Reads a docker-archive (legacy `docker save` and the newer OCI-style `docker save`) or an OCI
 /// layout tar from `src`, verifies every blob against its digest and every layer against the

@@ -19,6 +19,7 @@
 #include "store/blob_store.h"
 #include "store/compression.h"
 #include "store/deferred_layer.h"
+#include "store/layer_compression.h"
 #include "store/lease.h"
 #include "store/oci_types.h"
 
@@ -246,7 +247,8 @@ void SaveDockerArchive(TarWriter& w, const Layout& layout, LayerStore& layers, c
   if (!repositories.empty()) w.AddFile("repositories", repositories.dump(), 0);
 }
 
-void SaveOciArchive(TarWriter& w, const Layout& layout, ImageStore& images, const std::vector<SaveItem>& items) {
+void SaveOciArchive(TarWriter& w, const Layout& layout, ImageStore& images, const std::vector<SaveItem>& items,
+                    const CompressionOptions& compression) {
   json index = {{"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", json::array()}};
   // Also a manifest.json, as newer `docker save` writes, so Docker's loader can read this archive.
   json docker_manifest = json::array();
@@ -255,13 +257,16 @@ void SaveOciArchive(TarWriter& w, const Layout& layout, ImageStore& images, cons
     if (std::find(blobs.begin(), blobs.end(), d) == blobs.end()) blobs.push_back(d);
   };
   BlobStore store(layout);
+  std::map<Digest, std::string> unstored;  // manifests made for another compression (not in the store)
   for (const auto& item : items) {
     const ImageRecord& rec = item.rec;
     // Layers committed without a blob (commit, build steps) are compressed now, once.
     std::string stored = store.Read(rec.manifest_digest);
-    std::string bytes = ManifestForExport(layout, images, rec, stored);
-    Digest md = bytes == stored ? rec.manifest_digest : Sha256Of(bytes);  // stored by now
-    Descriptor desc{rec.manifest_media_type, md, bytes.size(), nullptr, nullptr};
+    std::string media_type;
+    std::string bytes = ManifestWithCompression(layout, images, rec, stored, compression, &media_type);
+    Digest md = bytes == stored ? rec.manifest_digest : Sha256Of(bytes);  // stored by now, unless recompressed
+    if (!store.Has(md)) unstored[md] = bytes;
+    Descriptor desc{media_type, md, bytes.size(), nullptr, nullptr};
     if (item.tags.empty()) index["manifests"].push_back(DescriptorToJson(desc));
     for (const auto& t : item.tags) {
       desc.annotations = {{"io.containerd.image.name", t.String()}, {"org.opencontainers.image.ref.name", t.tag}};
@@ -285,14 +290,20 @@ void SaveOciArchive(TarWriter& w, const Layout& layout, ImageStore& images, cons
   w.AddFile("manifest.json", docker_manifest.dump(), 0);
   w.AddDir("blobs", 0);
   w.AddDir("blobs/sha256", 0);
-  for (const auto& d : blobs) WriteBlob(w, layout, d, "blobs/sha256/" + d.hex(), 0);
+  for (const auto& d : blobs) {
+    if (auto it = unstored.find(d); it != unstored.end()) w.AddFile("blobs/sha256/" + d.hex(), it->second, 0);
+    else WriteBlob(w, layout, d, "blobs/sha256/" + d.hex(), 0);
+  }
 }
 
 }  // namespace
 
 void SaveImages(const Layout& layout, ImageStore& images, LayerStore& layers, const std::vector<std::string>& names,
-                ArchiveFormat format, int out_fd) {
+                ArchiveFormat format, int out_fd, const CompressionOptions& compression) {
   if (names.empty()) throw Error("save: no images given");
+  if (compression.format && format != ArchiveFormat::kOciArchive)
+    throw Error(ErrorKind::kInvalidInput, "save: --compression-format applies to --format oci-archive only "
+                                          "(a docker-archive holds uncompressed layers)");
   std::vector<SaveItem> items = ResolveNames(images, names);
   LeaseScope scope(layout, "save");  // what is saved, and the blobs compressed for it, stay meanwhile
   for (const auto& item : items) images.Hold(scope.lease(), item.rec);
@@ -301,7 +312,7 @@ void SaveImages(const Layout& layout, ImageStore& images, LayerStore& layers, co
     if (format == ArchiveFormat::kDockerArchive)
       SaveDockerArchive(w, layout, layers, items);
     else
-      SaveOciArchive(w, layout, images, items);
+      SaveOciArchive(w, layout, images, items, compression);
     w.Close();
   });
 }

@@ -348,7 +348,11 @@ void ImageStore::RemoveImageLocked(const Digest& id) {
   for (const auto& l : rec.manifest["layers"]) blobs.push_back(Digest::Parse(l["digest"].get<std::string>()));
   // A deferred layer's gzip blob, made for another image's push, is named by the layer record only.
   for (const auto& c : rec.chain_ids)
-    if (layers_.Has(c)) blobs.push_back(layers_.Get(c).blob_digest);
+    if (layers_.Has(c)) {
+      LayerInfo info = layers_.Get(c);
+      blobs.push_back(info.blob_digest);
+      for (const auto& b : info.extra_blobs) blobs.push_back(b.digest);  // zstd made for a push
+    }
   CollectGarbageLocked(&rec.chain_ids, &blobs, nullptr);
 }
 
@@ -379,6 +383,7 @@ ImageStore::PruneResult ImageStore::CollectGarbageLocked(const std::vector<Diges
     auto it = by_chain.find(c);
     if (it == by_chain.end()) continue;
     used_blobs.insert(it->second->blob_digest);
+    for (const auto& b : it->second->extra_blobs) used_blobs.insert(b.digest);
     if (it->second->parent && used_layers.insert(*it->second->parent).second) todo.push_back(*it->second->parent);
   }
   PruneResult res;

@@ -44,6 +44,8 @@ LayerInfo LayerStore::Get(const Digest& chain_id) const {
   info.tar_size = std::stoull(ReadTrimmed(meta + "/tar-size"));
   info.size = std::stoull(ReadTrimmed(meta + "/size"));
   info.short_id = ReadTrimmed(layout_.LayerDir(chain_id.hex()) + "/link");
+  if (auto extra = ReadFileIfExists(meta + "/" + kLayerBlobsFile))
+    info.extra_blobs = WithContext("layer " + chain_id.str(), [&] { return ParseLayerBlobs(*extra); });
   return info;
 }
 
@@ -127,6 +129,7 @@ void HoldInCurrentLease(const LayerInfo& info) {
   LeaseResources r;
   r.layers.insert(info.chain_id);
   r.blobs.insert(info.blob_digest);
+  for (const auto& b : info.extra_blobs) r.blobs.insert(b.digest);
   lease->AddLocked(r);
 }
 
@@ -221,6 +224,21 @@ void LayerStore::RecordBlob(const Digest& chain_id, const Digest& blob_digest, u
   std::string meta = layout_.LayerMeta(chain_id);
   WriteFileAtomic(meta + "/blob-size", std::to_string(blob_size));
   WriteFileAtomic(meta + "/blob-digest", blob_digest.str());
+}
+
+LayerBlob LayerStore::RecordExtraBlob(const Digest& chain_id, const LayerBlob& blob) {
+  StoreLock lock(layout_);
+  if (!Has(chain_id)) throw Error("layer " + chain_id.str() + ": not found");
+  LayerInfo info = Get(chain_id);
+  if (auto have = FindLayerBlob(info.extra_blobs, blob.format, blob.level)) {
+    info.extra_blobs = {*have};
+    HoldInCurrentLease(info);
+    return *have;
+  }
+  info.extra_blobs.push_back(blob);
+  HoldInCurrentLease(info);
+  WriteFileAtomic(layout_.LayerMeta(chain_id) + "/" + kLayerBlobsFile, FormatLayerBlobs(info.extra_blobs));
+  return blob;
 }
 
 void LayerStore::Remove(const Digest& chain_id) {

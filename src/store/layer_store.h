@@ -10,6 +10,7 @@
 
 #include "common/digest.h"
 #include "common/io.h"
+#include "store/layer_blobs.h"
 #include "store/layout.h"
 #include "store/tar_extract.h"
 
@@ -38,6 +39,8 @@ struct LayerInfo {
   uint64_t tar_size = 0;   ///< size of the uncompressed tar stream
   uint64_t size = 0;       ///< apparent size of the files in diff/
   std::string short_id;    ///< the 26-char link name
+  /// Blobs compressed later in other formats (store/layer_blobs.h); kept and freed with the layer.
+  std::vector<LayerBlob> extra_blobs;
 };
 
 /// Layer graph on disk. Thread-safe for concurrent creates (each unpacks into its own staging
@@ -84,6 +87,11 @@ class LayerStore {
   /// layer, store/deferred_layer.h), under the store lock and in the current lease. blob-size is
   /// written before blob-digest: a kill in between leaves a record that is still deferred.
   void RecordBlob(const Digest& chain_id, const Digest& blob_digest, uint64_t blob_size);
+
+  /// Adds `blob` (made from this layer's content, already in the blob store) to the layer's
+  /// compressed-blobs, under the store lock and in the current lease; one already recorded for
+  /// its format and level is kept (the same content gives the same bytes). Returns the recorded one.
+  LayerBlob RecordExtraBlob(const Digest& chain_id, const LayerBlob& blob);
 
   /// overlay2/<chain hex>/diff
   std::string DiffDir(const Digest& chain_id) const { return layout_.LayerDiff(chain_id.hex()); }

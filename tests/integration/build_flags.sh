@@ -80,7 +80,7 @@ tar -xOf "$T/fs2.tar" file.txt | grep -x payload >/dev/null || fail "-o - conten
 mini build -q --output type=image -t flags:img "$C" >/dev/null || fail "type=image"
 expect_eq "$(mini run --rm --network none flags:img)" built "type=image runs"
 err=$(mini build --output type=zip,dest=x "$C" 2>&1) && fail "type=zip accepted"
-expect_eq "$err" 'mini: error: invalid --output "type=zip,dest=x": unknown type "zip" (local, tar or image)' "unknown output type"
+expect_eq "$err" 'mini: error: invalid --output "type=zip,dest=x": unknown type "zip" (local, tar, oci or image)' "unknown output type"
 err=$(mini build --output type=local "$C" 2>&1) && fail "local without dest accepted"
 expect_eq "$err" 'mini: error: invalid --output "type=local": dest is required for type=local' "local without dest"
 err=$(mini build -o a -o b "$C" 2>&1) && fail "two outputs accepted"

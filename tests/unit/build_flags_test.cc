@@ -47,10 +47,10 @@ TEST(BuildOutputSpec, Forms) {
 
 TEST(BuildOutputSpec, Errors) {
   EXPECT_EQ(ErrorOf([] { ParseOutputSpecs({"type=zip,dest=x"}); }),
-            "invalid --output \"type=zip,dest=x\": unknown type \"zip\" (local, tar or image)");
+            "invalid --output \"type=zip,dest=x\": unknown type \"zip\" (local, tar, oci or image)");
   EXPECT_EQ(ErrorOf([] { ParseOutputSpecs({"type=local"}); }), "invalid --output \"type=local\": dest is required for type=local");
   EXPECT_EQ(ErrorOf([] { ParseOutputSpecs({"type=tar,dest="}); }), "invalid --output \"type=tar,dest=\": dest is empty");
-  EXPECT_EQ(ErrorOf([] { ParseOutputSpecs({"dest=x"}); }), "invalid --output \"dest=x\": type is required (local, tar or image)");
+  EXPECT_EQ(ErrorOf([] { ParseOutputSpecs({"dest=x"}); }), "invalid --output \"dest=x\": type is required (local, tar, oci or image)");
   EXPECT_EQ(ErrorOf([] { ParseOutputSpecs({"type=local,dest=x,mode=1"}); }),
             "invalid --output \"type=local,dest=x,mode=1\": unknown key \"mode\" for type=local");
   EXPECT_EQ(ErrorOf([] { ParseOutputSpecs({"type=local,,dest=x"}); }),
