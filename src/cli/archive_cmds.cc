@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/store_handle.h"
 #include "common/error.h"
 #include "common/fs.h"
@@ -34,16 +35,22 @@ void RegisterSave(CLI::App& app, Globals& g) {
   auto* force = cmd->add_flag("--force-compression", o->force,
                               "recompress layers stored in another format (default true with --compression-format)");
   cmd->callback([&g, o, force] {
-    CompressionOptions co =
-        ParseCompressionOptions(o->compression, o->level, force->count() ? std::optional<bool>(o->force) : std::nullopt);
-    ArchiveFormat fmt;
-    if (o->format == "docker-archive" || o->format == "docker") {
-      fmt = ArchiveFormat::kDockerArchive;
-    } else if (o->format == "oci-archive" || o->format == "oci") {
-      fmt = ArchiveFormat::kOciArchive;
-    } else {
-      throw Error("save: unknown --format \"" + o->format + "\" (use docker-archive or oci-archive)");
-    }
+    CompressionOptions co = CheckingFlags([&] {
+      return ParseCompressionOptions(o->compression, o->level, force->count() ? std::optional<bool>(o->force) : std::nullopt);
+    });
+    ArchiveFormat fmt = CheckingFlags([&] {
+      ArchiveFormat f;
+      if (o->format == "docker-archive" || o->format == "docker")
+        f = ArchiveFormat::kDockerArchive;
+      else if (o->format == "oci-archive" || o->format == "oci")
+        f = ArchiveFormat::kOciArchive;
+      else
+        throw Error("save: unknown --format \"" + o->format + "\" (use docker-archive or oci-archive)");
+      if (co.format && f != ArchiveFormat::kOciArchive)
+        throw Error(ErrorKind::kInvalidInput, "save: --compression-format applies to --format oci-archive only "
+                                              "(a docker-archive holds uncompressed layers)");
+      return f;
+    });
     StoreHandle s(g.root);
     for (const auto& n : o->names) RecordEvent(s.layout, {"image", "save", n, {{"name", n}}});
     if (o->output.empty()) {

@@ -21,6 +21,18 @@ inline constexpr int kExitFlag = 125;      ///< a flag did not parse (unknown, b
 /// (ForEachName).
 int ExitCodeFor(const Error& e, const std::string& command);
 
+/// Runs `fn`, which checks flag values: an Error it throws exits kExitFlag (Docker's status for
+/// a bad flag value, for every command).
+template <class F>
+auto CheckingFlags(F fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (Error& e) {
+    e.WithExitCode(kExitFlag);
+    throw;
+  }
+}
+
 /// Prints "mini: error: <message>" on stderr, after flushing what stdout holds so the lines
 /// come out in order.
 void PrintError(const std::string& message);

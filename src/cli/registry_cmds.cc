@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/errors.h"
 #include "cli/store_handle.h"
 #include "common/error.h"
 #include "registry/configured_pull.h"
@@ -88,9 +89,11 @@ void RegisterPush(CLI::App& app, Globals& g) {
     po.chunk_size = o->chunk_size;
     if (o->format == "oci") po.format = PushFormat::kOci;
     if (o->format == "docker") po.format = PushFormat::kDocker;
-    po.compression =
-        ParseCompressionOptions(o->compression, o->level, force->count() ? std::optional<bool>(o->force) : std::nullopt);
-    CheckPushOptions(po);
+    CheckingFlags([&] {
+      po.compression =
+          ParseCompressionOptions(o->compression, o->level, force->count() ? std::optional<bool>(o->force) : std::nullopt);
+      CheckPushOptions(po);
+    });
     Reference ref = ParseReference(o->ref);
     WithContext("push " + ref.Familiar(), [&] {
       StoreHandle s(g.root);
