@@ -15,6 +15,7 @@
 #include "common/fs.h"
 #include "common/human.h"
 #include "run/launch/exec.h"
+#include "run/lifecycle.h"
 #include "run/runtime_dir.h"
 #include "store/event_log.h"
 
@@ -64,6 +65,12 @@ void SleepNs(int64_t ns) {
   for (;;) {
     bool in_start = state.status == "starting" && NowNs(CLOCK_REALTIME) - started_ns < h.StartPeriodNs();
     SleepNs(in_start && h.start_interval > 0 ? h.StartIntervalNs() : h.IntervalNs());
+    // Docker stops probing a paused container (its monitor runs only while running and not
+    // paused): no failed exec counted against it.
+    try {
+      if (IsPaused(layout, c.id)) continue;
+    } catch (const std::exception&) {
+    }
     int64_t begin = NowNs(CLOCK_REALTIME);
     HealthResult r = RunHealthCheck(layout, c.id, argv, h.TimeoutNs());
     try {

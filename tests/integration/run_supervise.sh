@@ -97,6 +97,22 @@ mini inspect -f '{{json .State.Health.Log}}' h | grep '"ExitCode":1' >/dev/null 
 id=$(mini inspect -f '{{.Id}}' h)
 expect_eq "$(grep "\"ID\":\"$id\"" "$R/events.log" | grep -o '"Action":"health_status: [a-z]*"' | tr '\n' ' ')" \
   '"Action":"health_status: healthy" "Action":"health_status: unhealthy" ' "health_status events"
+# No checks while paused (Docker stops the monitor): a paused healthy container stays healthy
+# with no new log entries; after unpause the checks go on.
+mini run -d --name hp --network none --health-cmd true --health-interval 200ms --health-retries 1 busybox sleep 1000 >/dev/null
+for _ in $(seq 60); do [ "$(mini inspect -f '{{.State.Health.Status}}' hp)" = healthy ] && break; sleep 0.1; done
+mini pause hp >/dev/null
+sleep 0.3
+n1=$(mini inspect -f '{{len .State.Health.Log}} {{.State.Health.FailingStreak}}' hp)
+sleep 1
+expect_eq "$(mini inspect -f '{{.State.Health.Status}} {{len .State.Health.Log}} {{.State.Health.FailingStreak}}' hp)" "healthy $n1" \
+  "health while paused"
+mini unpause hp >/dev/null
+for _ in $(seq 30); do [ "$(mini inspect -f '{{len .State.Health.Log}}' hp)" != "${n1% *}" ] && break; sleep 0.1; done
+[ "$(mini inspect -f '{{len .State.Health.Log}}' hp)" != "${n1% *}" ] || [ "${n1% *}" = 5 ] || fail "no checks after unpause"
+expect_eq "$(mini inspect -f '{{.State.Health.Status}}' hp)" healthy "health after unpause"
+mini rm -f hp >/dev/null
+
 # A check that outlives its timeout is killed and counted as a failure.
 mini run -d --name ht --network none --health-cmd 'sleep 30' --health-interval 200ms --health-timeout 300ms \
   --health-retries 1 busybox sleep 1000 >/dev/null
