@@ -82,9 +82,9 @@ class CgroupV1 : public Cgroup {
       for (const auto& r : DefaultDeviceRules()) put(r);
       for (const auto& r : devices) put(r);
     }
-    // Every accounting controller, limited or not (Docker's way): `stats` reads them and
-    // `update` writes limits into them later.
-    for (const char* ctrl : {"memory", "cpu", "cpuacct", "cpuset", "pids", "blkio"}) {
+    // Every accounting controller, limited or not, and the freezer (Docker's way): `stats` reads them,
+    // `update` writes limits into them later, `pause` freezes the container where it already is.
+    for (const char* ctrl : {"memory", "cpu", "cpuacct", "cpuset", "pids", "blkio", "freezer"}) {
       std::string base = MountOf(ctrl);
       if (base.empty()) continue;  // not mounted
       std::string dir = Make(base, std::string(ctrl) == "cpuset");
