@@ -9,5 +9,5 @@ command -v qemu-system-x86_64 >/dev/null || { echo "skip: qemu-system-x86_64 is 
 "$MINI" --root "$T/root" --cgroup-manager systemd info 2>&1 | grep -F "built without libsystemd" >/dev/null &&
   { echo "skip: mini was built without libsystemd"; exit 77; }
 MINI_VM_GUEST=systemd MINI=$MINI SRC_DIR=$SRC_DIR bash "$SRC_DIR/tests/vm/run.sh" -o "$T/logs" \
-  tests/vm/guest/systemd_driver.sh tests/vm/guest/rootless_v2.sh
+  tests/vm/guest/systemd_driver.sh tests/vm/guest/rootless_v2.sh tests/vm/guest/userns_overlay.sh
 echo PASS
