@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/error.h"
@@ -116,8 +117,11 @@ void EnterUserScopeIfUndelegated() {
                         ".slice/user@" + std::to_string(getuid()) + ".service";
   if (!PathExists(service)) return;  // no systemd user instance
   std::string unit = "mini-" + std::to_string(getpid()) + ".scope";
+  // Without $XDG_RUNTIME_DIR (sudo -u, runuser) the instance's socket is in /run/user/<uid>.
+  const char* xdg = getenv("XDG_RUNTIME_DIR");
+  std::string rt = xdg && xdg[0] == '/' ? xdg : "/run/user/" + std::to_string(getuid());
   try {
-    SystemdBus::ConnectUser()->StartTransientUnit(unit, UserScopeProperties(getpid()), 10000);
+    SystemdBus::ConnectUser(rt)->StartTransientUnit(unit, UserScopeProperties(getpid()), 10000);
     Debug("rootless: moved into " + unit + " of user@" + std::to_string(getuid()) + ".service");
   } catch (const Error& e) {
     Debug(std::string("rootless: no scope of the user's systemd: ") + e.what());

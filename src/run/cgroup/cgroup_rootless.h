@@ -34,8 +34,8 @@ std::vector<UnitProperty> UserScopeProperties(pid_t pid);
 /// Called before the user namespace is entered (the user's systemd checks the D-Bus peer's
 /// uid). On pure cgroup v2, when this process's own cgroup is not delegated to the user (an ssh
 /// or su session's session-N.scope, a root service's cgroup) but the user's systemd instance
-/// runs (user@<uid>.service): moves this process into a new scope mini-<pid>.scope of that
-/// instance, as podman does for itself, so containers get their cgroups under the delegated
+/// runs (user@<uid>.service; its socket in $XDG_RUNTIME_DIR, else /run/user/<uid>): moves
+/// this process into a new scope mini-<pid>.scope of that instance, as podman does for itself, so containers get their cgroups under the delegated
 /// user@<uid>.service. Best effort: without the instance nothing changes (limits are then
 /// ignored with the warning). The scope goes when its last process exits.
 void EnterUserScopeIfUndelegated();

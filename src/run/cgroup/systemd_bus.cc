@@ -3,7 +3,6 @@
 #include <time.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 
 #include "common/error.h"
@@ -64,10 +63,8 @@ int AppendProperty(sd_bus_message* m, const UnitProperty& p) {
 
 std::unique_ptr<SystemdBus> SystemdBus::Connect() { return ConnectAt("/run/systemd/private", false); }
 
-std::unique_ptr<SystemdBus> SystemdBus::ConnectUser() {
-  const char* rt = getenv("XDG_RUNTIME_DIR");
-  if (!rt || rt[0] != '/') throw Error("systemd: connect to the user instance: $XDG_RUNTIME_DIR is not set");
-  return ConnectAt(std::string(rt) + "/systemd/private", true);
+std::unique_ptr<SystemdBus> SystemdBus::ConnectUser(const std::string& runtime_dir) {
+  return ConnectAt(runtime_dir + "/systemd/private", true);
 }
 
 std::unique_ptr<SystemdBus> SystemdBus::ConnectAt(const std::string& path, bool user) {
@@ -168,7 +165,7 @@ bool SystemdBus::StopUnit(const std::string& unit, int timeout_ms) {
 std::unique_ptr<SystemdBus> SystemdBus::Connect() {
   throw Error("the systemd cgroup manager: this mini was built without libsystemd (sd-bus)");
 }
-std::unique_ptr<SystemdBus> SystemdBus::ConnectUser() { return Connect(); }
+std::unique_ptr<SystemdBus> SystemdBus::ConnectUser(const std::string&) { return Connect(); }
 SystemdBus::~SystemdBus() = default;
 std::string SystemdBus::WaitForJob(const std::string&, const std::string&, const std::string&, int) { return ""; }
 void SystemdBus::StartTransientUnit(const std::string&, const std::vector<UnitProperty>&, int) {}

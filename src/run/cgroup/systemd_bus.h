@@ -28,9 +28,10 @@ class SystemdBus {
   /// Connects to systemd: its private socket /run/systemd/private (root; no bus daemon in
   /// between), else the system bus. Throws Error naming both attempts.
   static std::unique_ptr<SystemdBus> Connect();
-  /// Connects to the calling user's systemd instance: $XDG_RUNTIME_DIR/systemd/private, else
-  /// the user bus (rootless mini's own scope, cgroup_rootless.h). Throws Error like Connect.
-  static std::unique_ptr<SystemdBus> ConnectUser();
+  /// Connects to the calling user's systemd instance: <runtime_dir>/systemd/private (the
+  /// user's $XDG_RUNTIME_DIR, /run/user/<uid>), else the user bus (rootless mini's own scope,
+  /// cgroup_rootless.h). Throws Error like Connect.
+  static std::unique_ptr<SystemdBus> ConnectUser(const std::string& runtime_dir);
   ~SystemdBus();
   SystemdBus(const SystemdBus&) = delete;
   SystemdBus& operator=(const SystemdBus&) = delete;

@@ -78,6 +78,10 @@ expect_eq "$(leftovers)" "" "cgroups left after --rm"
 rc=0; plain run --rm -m 32m busybox sh -c 'x=a; while true; do x="$x$x"; done' 2>"$T/err" || rc=$?
 expect_eq "$rc:$(cat "$T/err")" "137:" "OOM kill from outside a delegated cgroup"
 uscopes() { runuser -u "$U" -- "${uenv[@]}" systemctl --user list-units --all --plain --no-legend 'mini-*.scope'; }
+# Without $XDG_RUNTIME_DIR (sudo -u, runuser -u as is): the instance in /run/user/<uid>.
+rc=0; runuser -u "$U" -- env -i PATH=/usr/bin:/bin HOME="/home/$U" /usr/local/bin/mini run --rm -m 32m busybox \
+  sh -c 'x=a; while true; do x="$x$x"; done' 2>"$T/err" || rc=$?
+expect_eq "$rc:$(grep -v 'notice: rootless: slirp4netns' "$T/err")" "137:" "OOM kill without \$XDG_RUNTIME_DIR"
 for _ in $(seq 25); do [ -z "$(uscopes)" ] && break; sleep 0.2; done
 expect_eq "$(uscopes)" "" "mini's scopes left in the user's systemd"
 # Without the user's systemd (another runtime dir): the warning, the container runs.
