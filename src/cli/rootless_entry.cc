@@ -1,6 +1,7 @@
 #include "cli/rootless_entry.h"
 
 #include "common/rootless.h"
+#include "run/cgroup/cgroup_rootless.h"
 #include "run/userns/rootless_userns.h"
 
 namespace mini::cli {
@@ -17,6 +18,9 @@ bool CommandEntersUserNamespace(const std::string& name) {
 
 void EnterRootlessForCommand(const std::string& command) {
   if (!IsRootless() || !CommandEntersUserNamespace(command)) return;
+  // Commands that may make a container's cgroup: into a delegated cgroup first (podman's way).
+  for (const char* n : {"run", "create", "start", "restart", "build", "builder", "container", "image"})
+    if (command == n) run::EnterUserScopeIfUndelegated();
   run::EnterRootlessUserNamespace();
 }
 

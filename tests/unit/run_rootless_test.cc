@@ -72,6 +72,22 @@ TEST(Rootless, DelegatedCgroupIsTheOutermostOwnedChain) {
   EXPECT_FALSE(DelegatedCgroupDir(self, "/sys/fs/cgroup", [](const std::string&) { return false; }));
 }
 
+TEST(Rootless, UserScopePropertiesDelegateToMiniItself) {
+  auto props = UserScopeProperties(4242);
+  std::set<std::string> names;
+  for (const auto& p : props) names.insert(p.name);
+  EXPECT_EQ(names, (std::set<std::string>{"Description", "PIDs", "Delegate", "CollectMode"}));
+  for (const auto& p : props) {
+    if (p.name == "PIDs") {
+      EXPECT_EQ(std::get<std::vector<uint32_t>>(p.value), std::vector<uint32_t>{4242});
+    } else if (p.name == "Delegate") {
+      EXPECT_TRUE(std::get<bool>(p.value));
+    } else if (p.name == "CollectMode") {
+      EXPECT_EQ(std::get<std::string>(p.value), "inactive-or-failed");
+    }
+  }
+}
+
 TEST(Rootless, HasLimits) {
   Resources r;
   EXPECT_FALSE(HasLimits(r));

@@ -22,12 +22,16 @@ start=$(date +%s.%N)
 work=$(mktemp -d "$CACHE/build-systemd.XXXXXX")
 source "$HERE/../integration/on_exit.bash"
 on_exit 'rm -rf "$work"'
-# The debootstrap itself is cached apart (minutes; the image around it takes seconds).
-base=$CACHE/debootstrap-bookworm
+# The debootstrap itself is cached apart (minutes; the image around it takes seconds), keyed by
+# its package list. busybox-static: the tests' images (lib.sh) and run-tests' poweroff; uidmap
+# (newuidmap, newgidmap) and dbus-user-session: the rootless tests' ordinary user, as podman
+# needs them on such a host.
+PKGS=systemd,systemd-sysv,dbus,dbus-user-session,uidmap,busybox-static,libarchive13,libnftables1,libseccomp2,libisal2,libdeflate0
+base=$CACHE/debootstrap-bookworm-$(echo "$PKGS" | sha256sum | cut -c1-8)
 if [ ! -e "$base/.complete" ]; then
   rm -rf "$base.tmp"
   nice -n 15 debootstrap --variant=minbase \
-    --include=systemd,systemd-sysv,dbus,libarchive13,libnftables1,libseccomp2,libisal2,libdeflate0 \
+    --include="$PKGS" \
     bookworm "$base.tmp" "$MIRROR" >"$work/debootstrap.log" 2>&1 || { tail -20 "$work/debootstrap.log" >&2; rm -rf "$base.tmp"; exit 1; }
   rm -rf "$base.tmp"/var/cache/apt/archives/*.deb "$base.tmp"/var/lib/apt/lists/*
   : >"$base.tmp/.complete"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "common/error.h"
@@ -27,6 +28,25 @@ class NoCgroup : public Cgroup {
   void Destroy() override {}
   std::vector<std::string> Paths() const override { return {}; }
 };
+
+constexpr const char* kCgroupMount = "/sys/fs/cgroup";
+
+/// Our delegated directory (DelegatedCgroupDir of this process), or nullopt; also when
+/// /sys/fs/cgroup is not cgroup v2.
+std::optional<std::string> OwnDelegatedDir() {
+  struct statfs s;
+  if (statfs(kCgroupMount, &s) != 0 || s.f_type != CGROUP2_SUPER_MAGIC) return std::nullopt;
+  auto text = ReadFileIfExists("/proc/self/cgroup", 1 << 16);
+  if (!text) return std::nullopt;
+  // Inside our user namespace the user shows as uid 0; outside as its own uid.
+  uid_t me = getuid();
+  return DelegatedCgroupDir(*text, kCgroupMount, [me](const std::string& d) {
+    struct stat st;
+    return stat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == me &&
+           access((d + "/cgroup.procs").c_str(), W_OK) == 0 &&
+           access((d + "/cgroup.subtree_control").c_str(), W_OK) == 0;
+  });
+}
 
 std::string UserName() {
   if (struct passwd* pw = getpwuid(HostUid())) return pw->pw_name;
@@ -64,21 +84,7 @@ std::optional<std::string> DelegatedCgroupDir(const std::string& proc_self_cgrou
 }
 
 std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resources& res) {
-  static const std::optional<std::string> delegated = []() -> std::optional<std::string> {
-    struct statfs s;
-    std::string mount = "/sys/fs/cgroup";
-    if (statfs(mount.c_str(), &s) != 0 || s.f_type != CGROUP2_SUPER_MAGIC) return std::nullopt;
-    auto text = ReadFileIfExists("/proc/self/cgroup", 1 << 16);
-    if (!text) return std::nullopt;
-    // Inside our user namespace the user shows as uid 0; outside as its own uid.
-    uid_t me = getuid();
-    return DelegatedCgroupDir(*text, mount, [me](const std::string& d) {
-      struct stat st;
-      return stat(d.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == me &&
-             access((d + "/cgroup.procs").c_str(), W_OK) == 0 &&
-             access((d + "/cgroup.subtree_control").c_str(), W_OK) == 0;
-    });
-  }();
+  static const std::optional<std::string> delegated = OwnDelegatedDir();
   if (delegated) {
     try {
       return CreateCgroupV2(*delegated, id, res, /*privileged=*/true);
@@ -92,6 +98,34 @@ std::unique_ptr<Cgroup> CreateRootlessCgroup(const std::string& id, const Resour
   if (HasLimits(res))
     Warn("resource limits are ignored: cgroups are not delegated to user " + UserName());
   return std::make_unique<NoCgroup>();
+}
+
+std::vector<UnitProperty> UserScopeProperties(pid_t pid) {
+  return {
+      {"Description", std::string("mini (rootless) ") + std::to_string(pid)},
+      {"PIDs", std::vector<uint32_t>{static_cast<uint32_t>(pid)}},
+      {"Delegate", true},
+      {"CollectMode", std::string("inactive-or-failed")},
+  };
+}
+
+void EnterUserScopeIfUndelegated() {
+  if (geteuid() == 0 || OwnDelegatedDir()) return;  // root, or delegated already
+  struct statfs s;
+  if (statfs(kCgroupMount, &s) != 0 || s.f_type != CGROUP2_SUPER_MAGIC) return;
+  std::string service = std::string(kCgroupMount) + "/user.slice/user-" + std::to_string(getuid()) +
+                        ".slice/user@" + std::to_string(getuid()) + ".service";
+  if (!PathExists(service)) return;  // no systemd user instance
+  std::string unit = "mini-" + std::to_string(getpid()) + ".scope";
+  // Without $XDG_RUNTIME_DIR (sudo -u, runuser) the instance's socket is in /run/user/<uid>.
+  const char* xdg = getenv("XDG_RUNTIME_DIR");
+  std::string rt = xdg && xdg[0] == '/' ? xdg : "/run/user/" + std::to_string(getuid());
+  try {
+    SystemdBus::ConnectUser(rt)->StartTransientUnit(unit, UserScopeProperties(getpid()), 10000);
+    Debug("rootless: moved into " + unit + " of user@" + std::to_string(getuid()) + ".service");
+  } catch (const Error& e) {
+    Debug(std::string("rootless: no scope of the user's systemd: ") + e.what());
+  }
 }
 
 }  // namespace mini::run

@@ -61,20 +61,26 @@ int AppendProperty(sd_bus_message* m, const UnitProperty& p) {
 
 }  // namespace
 
-std::unique_ptr<SystemdBus> SystemdBus::Connect() {
+std::unique_ptr<SystemdBus> SystemdBus::Connect() { return ConnectAt("/run/systemd/private", false); }
+
+std::unique_ptr<SystemdBus> SystemdBus::ConnectUser(const std::string& runtime_dir) {
+  return ConnectAt(runtime_dir + "/systemd/private", true);
+}
+
+std::unique_ptr<SystemdBus> SystemdBus::ConnectAt(const std::string& path, bool user) {
   sd_bus* bus = nullptr;
   int r = sd_bus_new(&bus);
   if (r < 0) throw Error("systemd: sd_bus_new: " + Errno(r));
-  r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
+  r = sd_bus_set_address(bus, ("unix:path=" + path).c_str());
   if (r >= 0) r = sd_bus_start(bus);
   bool client = false;
   if (r < 0) {
     std::string first = Errno(r);
     sd_bus_unref(bus);
     bus = nullptr;
-    r = sd_bus_open_system(&bus);
+    r = user ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
     if (r < 0)
-      throw Error("systemd: connect: /run/systemd/private: " + first + "; system bus: " + Errno(r));
+      throw Error("systemd: connect: " + path + ": " + first + (user ? "; user bus: " : "; system bus: ") + Errno(r));
     client = true;
   }
   std::unique_ptr<SystemdBus> b(new SystemdBus(bus, client));
@@ -159,6 +165,7 @@ bool SystemdBus::StopUnit(const std::string& unit, int timeout_ms) {
 std::unique_ptr<SystemdBus> SystemdBus::Connect() {
   throw Error("the systemd cgroup manager: this mini was built without libsystemd (sd-bus)");
 }
+std::unique_ptr<SystemdBus> SystemdBus::ConnectUser(const std::string&) { return Connect(); }
 SystemdBus::~SystemdBus() = default;
 std::string SystemdBus::WaitForJob(const std::string&, const std::string&, const std::string&, int) { return ""; }
 void SystemdBus::StartTransientUnit(const std::string&, const std::vector<UnitProperty>&, int) {}

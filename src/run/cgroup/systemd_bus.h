@@ -28,6 +28,10 @@ class SystemdBus {
   /// Connects to systemd: its private socket /run/systemd/private (root; no bus daemon in
   /// between), else the system bus. Throws Error naming both attempts.
   static std::unique_ptr<SystemdBus> Connect();
+  /// Connects to the calling user's systemd instance: <runtime_dir>/systemd/private (the
+  /// user's $XDG_RUNTIME_DIR, /run/user/<uid>), else the user bus (rootless mini's own scope,
+  /// cgroup_rootless.h). Throws Error like Connect.
+  static std::unique_ptr<SystemdBus> ConnectUser(const std::string& runtime_dir);
   ~SystemdBus();
   SystemdBus(const SystemdBus&) = delete;
   SystemdBus& operator=(const SystemdBus&) = delete;
@@ -43,6 +47,8 @@ class SystemdBus {
 
  private:
   SystemdBus(sd_bus* bus, bool bus_client) : bus_(bus), bus_client_(bus_client) {}
+  /// Connect and ConnectUser: the private socket `path`, else the system or the user bus.
+  static std::unique_ptr<SystemdBus> ConnectAt(const std::string& path, bool user);
   /// Waits for JobRemoved of `job`; returns its result ("done", "failed", ...).
   std::string WaitForJob(const std::string& verb, const std::string& unit, const std::string& job, int timeout_ms);
 

@@ -221,16 +221,34 @@ void ChownOne(const std::string& path, const IdMap& m) {
 namespace {
 
 /// fsopen/fsconfig/fsmount of the overlay; returns an invalid fd with errno set (and `detail`
-/// filled from the fs context's log) when the kernel refuses the configuration.
+/// filled from the fs context's log) when the kernel refuses the configuration. The layers go
+/// one "lowerdir+" each (Linux 6.8+). An older overlayfs (the legacy mount API: Debian 12's
+/// 6.1, Ubuntu 22.04's 5.15) refuses that key at create with EINVAL, 6.5-6.7's at once; with
+/// `may_join` they then go joined in one "lowerdir" (fsconfig takes at most 256 bytes there:
+/// about 14 layers). Not for detached (idmapped) trees: such an overlayfs cannot clone them
+/// ("failed to clone lowerpath"), and its failed attempt would leave work/incompat/volatile
+/// behind, which refuses the next mount.
 UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const std::string& upper,
-                      const std::string& work, bool volatile_upper, std::string* detail) {
+                      const std::string& work, bool volatile_upper, std::string* detail, bool may_join,
+                      bool joined = false) {
   UniqueFd fs(FsOpen("overlay", FSOPEN_CLOEXEC));
   if (!fs) ThrowErrno("fsopen overlay");
   auto set = [&](const char* key, const std::string& value) {
     if (FsConfig(fs.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) ThrowErrno(std::string("overlay ") + key);
   };
-  set("lowerdir+", FdProcPath(init_fd));
-  for (const auto& f : layers) set("lowerdir+", FdProcPath(f.get()));
+  std::string all = FdProcPath(init_fd);
+  for (const auto& f : layers) all += ":" + FdProcPath(f.get());
+  if (joined) {
+    set("lowerdir", all);
+  } else {
+    // 6.5-6.7: the new API without the key refuses it at once.
+    if (FsConfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir+", FdProcPath(init_fd).c_str(), 0) != 0) {
+      if (errno != EINVAL) ThrowErrno("overlay lowerdir+");
+      if (!may_join || all.size() >= 256) return {};
+      return MountOverlay(init_fd, layers, upper, work, volatile_upper, detail, true, true);
+    }
+    for (const auto& f : layers) set("lowerdir+", FdProcPath(f.get()));
+  }
   set("upperdir", upper);
   set("workdir", work);
   if (volatile_upper && FsConfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) ThrowErrno("overlay volatile");
@@ -239,6 +257,8 @@ UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const st
     char log[512];
     ssize_t n = read(fs.get(), log, sizeof(log) - 1);
     if (n > 0) *detail = ": " + std::string(log, static_cast<size_t>(n));
+    if (may_join && !joined && err == EINVAL && all.size() < 256)
+      return MountOverlay(init_fd, layers, upper, work, volatile_upper, detail, true, true);
     errno = err;
     return {};
   }
@@ -266,12 +286,13 @@ UniqueFd BuildUsernsOverlay(const Layout& layout, const std::string& init, const
     }
     TimingMark("userns: idmapped lowers");
     if (!g_idmap_unsupported) {
-      UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, volatile_upper, &detail);
+      UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, volatile_upper, &detail, false);
       if (mnt) {
         TimingMark("userns: overlay (fsmount)");
         return mnt;
       }
-      // Kernels 5.12-5.18 make idmapped mounts but overlayfs refuses them as layers.
+      // Kernels 5.12-5.18 make idmapped mounts but overlayfs refuses them as layers; up to
+      // 6.7 it takes no detached ones (MountOverlay).
       if (errno != EINVAL) ThrowErrno("mount overlay" + detail);
       Debug("userns: overlayfs refused idmapped lowers" + detail + ": using chowned copies");
       g_idmap_unsupported = true;
@@ -285,7 +306,7 @@ UniqueFd BuildUsernsOverlay(const Layout& layout, const std::string& init, const
     layer_fds.push_back(std::move(t));
   }
   TimingMark("userns: chowned layer copies");
-  UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, volatile_upper, &detail);
+  UniqueFd mnt = MountOverlay(init_fd.get(), layer_fds, upper, work, volatile_upper, &detail, true);
   if (!mnt) ThrowErrno("mount overlay" + detail);
   TimingMark("userns: overlay (fsmount)");
   return mnt;
