@@ -58,6 +58,26 @@ SeccompProgram SeccompFor(const Layout& layout, const RunSpec& spec, CapSet caps
   return SeccompProgram::ForProfile(layout, *profile, caps);
 }
 
+/// Writes one byte to the child's sync pipe; false with errno set when it fails (EPIPE when the
+/// child is gone, without the SIGPIPE that would end this monitor).
+static bool TellChild(int fd, char c) {
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  ssize_t n;
+  do n = write(fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  int err = errno;
+  if (n < 0 && err == EPIPE) {
+    struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_set, nullptr, &zero);  // the pending SIGPIPE of this write
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return n == 1;
+}
+
 LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, const IoSpec& io,
                              const StartedFn& started) {
   const RunSpec& spec = c.spec;
@@ -178,8 +198,9 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
   sync_r.reset();
   err_w.reset();
   pty.slave.reset();
-  // The child sets up its root meanwhile; it waits for the second byte before eth0.
-  if (write(sync_w.get(), "1", 1) != 1) ThrowErrno("sync with container");
+  // The child sets up its root meanwhile; it waits for the second byte before eth0. A child
+  // that failed meanwhile has said why on err_r: a byte it can no longer read is no error here.
+  if (!TellChild(sync_w.get(), '1')) ThrowErrno("sync with container");
   if (endpoint) {
     try {
       endpoint->Plug(pid);
@@ -193,7 +214,7 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
       ParseChildError(msg, c.process.argv[0], &code, &text);
       throw StartError(code, text);
     }
-    if (write(sync_w.get(), "2", 1) != 1) ThrowErrno("sync with container");
+    if (!TellChild(sync_w.get(), '2') && errno != EPIPE) ThrowErrno("sync with container");
   }
   sync_w.reset();
   std::string msg = ReadAllFd(err_r.get());
