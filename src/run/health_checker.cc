@@ -14,8 +14,9 @@
 
 #include "common/fs.h"
 #include "common/human.h"
+#include "run/cgroup/freezer.h"
+#include "run/container.h"
 #include "run/launch/exec.h"
-#include "run/lifecycle.h"
 #include "run/runtime_dir.h"
 #include "store/event_log.h"
 
@@ -68,7 +69,7 @@ void SleepNs(int64_t ns) {
     // Docker stops probing a paused container (its monitor runs only while running and not
     // paused): no failed exec counted against it.
     try {
-      if (IsPaused(layout, c.id)) continue;
+      if (IsFrozen(c.id, ContainerStore(layout).LoadState(c.id).cgroup_paths)) continue;
     } catch (const std::exception&) {
     }
     int64_t begin = NowNs(CLOCK_REALTIME);
