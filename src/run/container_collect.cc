@@ -6,7 +6,9 @@
 #include "common/fs.h"
 #include "common/log.h"
 #include "common/process.h"
+#include "common/rootless.h"
 #include "run/anonymous_volumes.h"
+#include "run/cgroup/cgroup.h"
 #include "run/container.h"
 #include "run/lifecycle.h"
 #include "run/userns/rootless_userns.h"
@@ -44,6 +46,8 @@ void CollectContainers(const Layout& layout) {
     if ((c.spec.remove || c.spec.build) && (monitor_gone || owner_gone)) {
       Debug("collecting container " + id.substr(0, 12) + " (its " + (owner_gone ? "owner" : "monitor") + " is gone)");
       try {
+        // A monitor or owner killed while it made the cgroups had not recorded them yet.
+        if (!IsRootless()) RemoveCgroupPaths(CgroupfsDirsOf(id));
         RunInRootlessUserNamespace([&] { store.Remove(id); });
         RemoveAnonymousVolumes(layout, c);
       } catch (const Error& e) {

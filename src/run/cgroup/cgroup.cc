@@ -1,13 +1,16 @@
 #include "run/cgroup/cgroup.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 
 #include "common/error.h"
 #include "common/fs.h"
@@ -70,6 +73,18 @@ void RemoveCgroupPaths(const std::vector<std::string>& paths) {
       nanosleep(&ts, nullptr);
     }
   }
+}
+
+std::vector<std::string> CgroupfsDirsOf(const std::string& id) {
+  std::vector<std::string> out;
+  for (const char* c : {"devices", "memory", "cpu", "cpuacct", "cpuset", "pids", "blkio", "freezer", "unified", ""}) {
+    char real[PATH_MAX];
+    std::string base = std::string("/sys/fs/cgroup") + (*c ? "/" : "") + c;
+    if (!realpath(base.c_str(), real)) continue;
+    std::string dir = std::string(real) + "/mini/" + id;
+    if (std::find(out.begin(), out.end(), dir) == out.end()) out.push_back(dir);
+  }
+  return out;
 }
 
 void JoinCgroupPaths(const std::vector<std::string>& paths) {

@@ -86,6 +86,11 @@ std::string CgroupV1DirFor(const std::vector<std::string>& dirs, const std::stri
 /// Removes cgroup directories recorded earlier (missing ones are fine). Best effort.
 void RemoveCgroupPaths(const std::vector<std::string>& paths);
 
+/// Every directory the cgroupfs driver may have made for container `id` under /sys/fs/cgroup
+/// (each v1 controller's mini/<id>, the v2 mini/<id>, hybrid's unified/mini/<id>): what a
+/// monitor killed between making them and recording them leaves. They need not exist.
+std::vector<std::string> CgroupfsDirsOf(const std::string& id);
+
 /// Moves the calling (single-threaded) process into each recorded cgroup directory (`mini
 /// exec`). Throws Error naming the file.
 void JoinCgroupPaths(const std::vector<std::string>& paths);
