@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/error.h"
@@ -220,12 +221,29 @@ void ChownOne(const std::string& path, const IdMap& m) {
 
 namespace {
 
+/// The process's cwd is /proc/self/fd while it lives (then back where it was), so that "N"
+/// names our fd N.
+class CwdInProcFds {
+ public:
+  CwdInProcFds() : old_(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) {
+    if (!old_) ThrowErrno("open the working directory");
+    if (chdir("/proc/self/fd") != 0) ThrowErrno("chdir /proc/self/fd");
+  }
+  ~CwdInProcFds() { (void)!fchdir(old_.get()); }
+  CwdInProcFds(const CwdInProcFds&) = delete;
+  CwdInProcFds& operator=(const CwdInProcFds&) = delete;
+
+ private:
+  UniqueFd old_;
+};
+
 /// fsopen/fsconfig/fsmount of the overlay; returns an invalid fd with errno set (and `detail`
 /// filled from the fs context's log) when the kernel refuses the configuration. The layers go
 /// one "lowerdir+" each (Linux 6.8+). An older overlayfs (the legacy mount API: Debian 12's
 /// 6.1, Ubuntu 22.04's 5.15) refuses that key at create with EINVAL, 6.5-6.7's at once; with
-/// `may_join` they then go joined in one "lowerdir" (fsconfig takes at most 256 bytes there:
-/// about 14 layers). Not for detached (idmapped) trees: such an overlayfs cannot clone them
+/// `may_join` they then go joined in one "lowerdir", named by their fd numbers relative to
+/// /proc/self/fd, our cwd meanwhile (fsconfig takes at most 256 bytes there: "/proc/self/fd/N"
+/// each held about 14 layers, "N" holds about 60). Not for detached (idmapped) trees: such an overlayfs cannot clone them
 /// ("failed to clone lowerpath"), and its failed attempt would leave work/incompat/volatile
 /// behind, which refuses the next mount.
 UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const std::string& upper,
@@ -236,9 +254,11 @@ UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const st
   auto set = [&](const char* key, const std::string& value) {
     if (FsConfig(fs.get(), FSCONFIG_SET_STRING, key, value.c_str(), 0) != 0) ThrowErrno(std::string("overlay ") + key);
   };
-  std::string all = FdProcPath(init_fd);
-  for (const auto& f : layers) all += ":" + FdProcPath(f.get());
+  std::string all = std::to_string(init_fd);  // relative to /proc/self/fd (CwdInProcFds)
+  for (const auto& f : layers) all += ":" + std::to_string(f.get());
+  std::optional<CwdInProcFds> cwd;  // the joined names resolve at set (6.5-6.7) or create (older)
   if (joined) {
+    cwd.emplace();
     set("lowerdir", all);
   } else {
     // 6.5-6.7: the new API without the key refuses it at once.

@@ -31,6 +31,13 @@ overlay" "$mode: id and the root's fs type"
   if [ $mode = copy ] || [ "$kv" -lt 608 ]; then [ "$copies" -gt 0 ] || fail "$mode: no chowned layer copies on $(uname -r)"; fi
 done
 unset MINI_USERNS_FORCE_COPY
+# Many layers: before 6.8 they go joined in one "lowerdir" of at most 256 bytes (named by fd
+# number: "/proc/self/fd/N" each held about 14).
+mkdir -p "$T/many"
+{ echo "FROM busybox"; for i in $(seq 30); do echo "l$i" >"$T/many/f$i"; echo "COPY f$i /m/f$i"; done; } >"$T/many/Minifile"
+mini build -q -t many "$T/many" >/dev/null || fail "build the 31-layer image"
+expect_eq "$(mini inspect -f '{{len .RootFS.Layers}}' many)" 31 "layers of the image"
+expect_eq "$(mini run --rm --userns=auto many sh -c 'cat /m/f1 /m/f30; id -u' | tr '\n' ' ')" "l1 l30 0 " "--userns=auto on 31 layers"
 c=$(mini run -d --userns=auto busybox sleep 100)
 expect_eq "$(mini exec "$c" id -u)" 0 "exec joins the user namespace"
 mini rm -f "$c" >/dev/null
