@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark in one go (as root, on an otherwise idle machine): bench/run.sh, build.sh,
-# commit.sh and pull_push.sh, each with its own fairness rules (see their headers and
+# commit.sh, apt_build.sh (APT_ROUNDS, default 1: it downloads from the Debian mirror) and pull_push.sh, each with its own fairness rules (see their headers and
 # bench/README.md). Their full output goes to OUT/<name>.txt; at the end one table of the
 # headline numbers, mini beside docker and podman, with mini/docker.
 # Usage: bench/all.sh [OUT]   (default /tmp/mini-bench-<date>; env MINI=<binary>, ROUNDS=3)
@@ -25,6 +25,7 @@ bench() {
 bench run bash "$HERE/run.sh" 50
 bench build bash "$HERE/build.sh"
 bench commit bash "$HERE/commit.sh" "$ROUNDS"
+bench apt_build bash "$HERE/apt_build.sh" "${APT_ROUNDS:-1}"
 bench pull_push bash "$HERE/pull_push.sh" "$ROUNDS"
 
 echo
