@@ -289,13 +289,22 @@ class GzipSink : public CompressingSink {
 
 class ZstdSink : public CompressingSink {
  public:
-  ZstdSink(ChunkWriter out, std::string name)
+  ZstdSink(ChunkWriter out, std::string name, int level, unsigned workers)
       : out_(std::move(out)), name_(std::move(name)), cctx_(ZSTD_createCCtx()) {
     if (!cctx_) throw Error(name_ + ": cannot initialise zstd");
-    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, 3);
-    ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1);
+    try {
+      Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level));
+      Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1));
+      // A libzstd built single-threaded refuses workers: better than other bytes.
+      if (workers > 0) Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, static_cast<int>(workers)));
+    } catch (...) {
+      ZSTD_freeCCtx(cctx_);
+      throw;
+    }
   }
   ~ZstdSink() override { ZSTD_freeCCtx(cctx_); }
+  ZstdSink(const ZstdSink&) = delete;
+  ZstdSink& operator=(const ZstdSink&) = delete;
   void Write(const void* data, size_t n) override {
     ZSTD_inBuffer ib{data, n, 0};
     while (ib.pos < ib.size) Run(&ib, ZSTD_e_continue);
@@ -307,11 +316,14 @@ class ZstdSink : public CompressingSink {
   }
 
  private:
+  void Check(size_t r) {
+    if (ZSTD_isError(r)) throw Error(name_ + ": zstd compression failed: " + ZSTD_getErrorName(r));
+  }
   size_t Run(ZSTD_inBuffer* ib, ZSTD_EndDirective end) {
     unsigned char buf[kChunk];
     ZSTD_outBuffer ob{buf, sizeof buf, 0};
     size_t r = ZSTD_compressStream2(cctx_, &ob, ib, end);
-    if (ZSTD_isError(r)) throw Error(name_ + ": zstd compression failed: " + ZSTD_getErrorName(r));
+    Check(r);
     if (ob.pos) out_(buf, ob.pos);
     return r;
   }
@@ -388,10 +400,14 @@ std::unique_ptr<CompressingSink> NewCompressingSinkTo(Compression c, ChunkWriter
   switch (c) {
     case Compression::kGzip:
       return std::make_unique<GzipSink>(std::move(out), name, speed);
-    case Compression::kZstd: return std::make_unique<ZstdSink>(std::move(out), name);
+    case Compression::kZstd: return std::make_unique<ZstdSink>(std::move(out), name, 3, 0);
     case Compression::kNone: break;
   }
   return std::make_unique<PlainSink>(std::move(out));
+}
+
+std::unique_ptr<CompressingSink> NewZstdSinkTo(ChunkWriter out, const std::string& name, int level, unsigned workers) {
+  return std::make_unique<ZstdSink>(std::move(out), name, level, workers);
 }
 
 std::unique_ptr<CompressingSink> NewCompressingSink(Compression c, int out_fd, const std::string& name) {

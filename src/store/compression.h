@@ -65,5 +65,10 @@ using ChunkWriter = std::function<void(const void* data, size_t n)>;
 enum class CompressionSpeed { kDefault, kFastest };
 std::unique_ptr<CompressingSink> NewCompressingSinkTo(Compression c, ChunkWriter out, const std::string& name,
                                                       CompressionSpeed speed = CompressionSpeed::kDefault);
+/// zstd at `level` with a checksum and no sizes or timestamps in the frame; `workers` > 0 makes
+/// it multi-threaded (libzstd's bytes then depend on the input and level only, not on the
+/// number of workers; single-threaded ones differ). NewCompressingSinkTo's zstd is level 3,
+/// single-threaded. Throws Error.
+std::unique_ptr<CompressingSink> NewZstdSinkTo(ChunkWriter out, const std::string& name, int level, unsigned workers);
 
 }  // namespace mini

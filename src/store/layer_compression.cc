@@ -29,52 +29,6 @@ const char* ZstdOrGzipMediaType(Compression c, bool docker) {
   return docker ? media::kDockerLayer : media::kOciLayer;
 }
 
-/// zstd at `level` with a checksum, multi-threaded: the bytes do not depend on the number of
-/// workers (>= 1), so every machine makes the same blob. Hands out compressed bytes to `out`.
-class ZstdWriter : public CompressingSink {
- public:
-  ZstdWriter(int level, ChunkWriter out, const std::string& name, unsigned workers)
-      : out_(std::move(out)), name_(name), cctx_(ZSTD_createCCtx()) {
-    if (!cctx_) throw Error(name_ + ": cannot initialise zstd");
-    if (workers == 0) workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
-    Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, level));
-    Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1));
-    // Without workers (a libzstd built single-threaded) the bytes differ: refuse rather than
-    // make a blob another machine would not make.
-    Check(ZSTD_CCtx_setParameter(cctx_, ZSTD_c_nbWorkers, static_cast<int>(workers)));
-    buf_.resize(ZSTD_CStreamOutSize());
-  }
-  ~ZstdWriter() override { ZSTD_freeCCtx(cctx_); }
-  ZstdWriter(const ZstdWriter&) = delete;
-  ZstdWriter& operator=(const ZstdWriter&) = delete;
-
-  void Write(const void* data, size_t n) override {
-    ZSTD_inBuffer ib{data, n, 0};
-    while (ib.pos < ib.size) Run(&ib, ZSTD_e_continue);
-  }
-  void Finish() override {
-    ZSTD_inBuffer ib{nullptr, 0, 0};
-    while (Run(&ib, ZSTD_e_end) != 0) {
-    }
-  }
-
- private:
-  void Check(size_t r) {
-    if (ZSTD_isError(r)) throw Error(name_ + ": zstd: " + ZSTD_getErrorName(r));
-  }
-  size_t Run(ZSTD_inBuffer* ib, ZSTD_EndDirective end) {
-    ZSTD_outBuffer ob{buf_.data(), buf_.size(), 0};
-    size_t r = ZSTD_compressStream2(cctx_, &ob, ib, end);
-    Check(r);
-    if (ob.pos) out_(buf_.data(), ob.pos);
-    return r;
-  }
-  ChunkWriter out_;
-  std::string name_;
-  ZSTD_CCtx* cctx_;
-  std::string buf_;
-};
-
 /// Streams the layer's tar (from its stored blob, decompressed and checked, or generated from
 /// its directory when deferred) through `format` into a new blob; returns it, stored and
 /// recorded. Throws Error.
@@ -156,7 +110,8 @@ void ConvertToOci(nlohmann::json& m) {
 }  // namespace
 
 std::unique_ptr<CompressingSink> NewZstdLayerSink(ChunkWriter out, const std::string& name, int level, unsigned workers) {
-  return std::make_unique<ZstdWriter>(level, std::move(out), name, workers);
+  if (workers == 0) workers = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  return NewZstdSinkTo(std::move(out), name, level, workers);
 }
 
 CompressionOptions ParseCompressionOptions(const std::string& format, std::optional<int> level,
