@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/staging.h"
 
 namespace mini {
 
@@ -268,21 +269,15 @@ uint64_t TreeSizer::Count(const struct stat& st) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-namespace {
-
-/// Names under construction: made, locked, then renamed to their real name, so that a cleaner
-/// never finds an entry unlocked while its creator still lives. A ".new-" entry older than this
-/// was left by a process killed between the two steps.
-constexpr const char kNewPrefix[] = ".new-";
-constexpr time_t kNewGraceSeconds = 600;
-
-}  // namespace
+// Names under construction are made as kNewEntryPrefix + name, locked, then renamed to their
+// real name, so that a cleaner never finds an entry unlocked while its creator still lives
+// (common/staging.h).
 
 TempDir::TempDir(const std::string& parent, const std::string& prefix) {
   MakeDirs(parent);
   for (int i = 0; i < 10; i++) {
     std::string name = prefix + RandomString(12);
-    std::string fresh = parent + "/" + kNewPrefix + name, p = parent + "/" + name;
+    std::string fresh = parent + "/" + kNewEntryPrefix + name, p = parent + "/" + name;
     if (mkdir(fresh.c_str(), 0700) != 0) {
       if (errno == EEXIST) continue;
       ThrowErrno("mkdir " + fresh);
@@ -303,7 +298,7 @@ UniqueFd CreateLockedFile(const std::string& dir, const std::string& prefix, std
   MakeDirs(dir);
   for (int i = 0; i < 10; i++) {
     std::string name = prefix + RandomString(16);
-    std::string fresh = dir + "/" + kNewPrefix + name, p = dir + "/" + name;
+    std::string fresh = dir + "/" + kNewEntryPrefix + name, p = dir + "/" + name;
     UniqueFd fd(open(fresh.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd) {
       if (errno == EEXIST) continue;
@@ -334,16 +329,10 @@ int RemoveStaleEntries(const std::string& dir, const std::string& prefix) {
   int removed = 0;
   for (const auto& n : ListDirNames(dir)) {
     std::string p = dir + "/" + n;
-    bool fresh = n.rfind(kNewPrefix, 0) == 0;
-    if ((fresh ? n.compare(sizeof kNewPrefix - 1, prefix.size(), prefix) : n.compare(0, prefix.size(), prefix)) != 0)
+    bool fresh = n.rfind(kNewEntryPrefix, 0) == 0;
+    if ((fresh ? n.compare(sizeof kNewEntryPrefix - 1, prefix.size(), prefix) : n.compare(0, prefix.size(), prefix)) != 0)
       continue;  // not one of the entries asked for
-    if (fresh) {
-      struct stat st;
-      if (lstat(p.c_str(), &st) != 0 || st.st_mtime + kNewGraceSeconds > time(nullptr)) continue;  // being made
-    } else {
-      UniqueFd fd(open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-      if (fd && flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // in use
-    }
+    if (IsEntryBeingMade(dir, n)) continue;  // being made, or in use
     RemoveTree(p);
     removed++;
   }

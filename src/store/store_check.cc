@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "common/human.h"
+#include "common/staging.h"
 #include "store/blob_store.h"
 #include "store/layer_store.h"
 #include "store/lease.h"
@@ -243,6 +244,9 @@ void Checker::CheckLayerRecords() {
   std::sort(names.begin(), names.end());
   for (const auto& n : names) {
     if (!Digest::IsValidHex(n)) {
+      // A record being written (a live writer's, or a killed one's within the grace time, which
+      // the stale-entry sweep removes later) is not a fault.
+      if (n.find(kLayerRecordTmpPrefix) != std::string::npos && IsEntryBeingMade(layout_.LayersMetaDir(), n)) continue;
       AddNamed(StoreFault::Kind::kStray, "layers/" + n, "not a layer record");
       continue;
     }

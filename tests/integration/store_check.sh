@@ -113,6 +113,13 @@ expect_fault "image $TWO: layer $TOP missing" \
 repair_then_clean "removed image $TWO (docker.io/library/two:latest)" "removed overlay2/${TOP#sha256:}" \
   "removed overlay2/l/$TOP_LINK"
 
+echo "--- a layer record being made (a writer killed between mkdir and rename): no fault in its grace time"
+mkdir "$R/layers/.new-.tmp-killedwriter"
+check_is_clean "with a young .new-.tmp- record dir"
+touch -d '-700 seconds' "$R/layers/.new-.tmp-killedwriter"
+expect_fault "layers/.new-.tmp-killedwriter: not a layer record"
+repair_then_clean
+
 echo "--- an orphan overlay2 dir, a dangling l/ link, a tag of a missing image"
 mkdir -p "$R/overlay2/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef/diff"
 ln -s ../gone/diff "$R/overlay2/l/ZZZZZZZZZZZZZZZZZZZZZZZZZZ"
