@@ -11,6 +11,10 @@ R=$T/root
 cleanup_root() {
   # Unmount anything left under the test dir, deepest first, then remove it.
   grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  # A user network the test left (it failed before its own cleanup) would outlive the store
+  # that names it: its bridge, and its nftables rules, which refuse a later network on the
+  # same subnet. Remove the unused ones properly (the shared default network stays).
+  if [ -d "$R/networks" ] && [ -n "${MINI:-}" ]; then "$MINI" --root "$R" network prune -f >/dev/null 2>&1 || true; fi
   rm -rf "$T"
   # A test that breaks the host's /dev/null (a mount leaked out of a container, then removed
   # through) would poison every later test: say so here, and mend it.
