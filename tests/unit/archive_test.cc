@@ -16,27 +16,14 @@
 #include "store/blob_store.h"
 #include "store/importer.h"
 #include "store/tar_generate.h"
+#include "temp_store.h"
 
 namespace mini {
 namespace {
 
 using nlohmann::json;
 
-/// A private store root under /tmp with its stores, removed afterwards.
-struct Store {
-  std::string root;
-  Layout layout;
-  LayerStore layers;
-  ImageStore images;
-  explicit Store(const std::string& r) : root(r), layout(r), layers(layout), images(layout, layers) { layout.Ensure(); }
-  ~Store() { RemoveTree(root); }
-};
-
-std::string MakeTempDir(const char* prefix) {
-  std::string t = std::string("/tmp/") + prefix + "XXXXXX";
-  if (!mkdtemp(t.data())) ThrowErrno("mkdtemp");
-  return t;
-}
+using Store = test::TempStore;  // a private store root under /tmp, removed afterwards
 
 void WriteFile(const std::string& path, const std::string& data) {
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -47,7 +34,7 @@ void WriteFile(const std::string& path, const std::string& data) {
 /// Packs a one-file tree as a layer tar (uncompressed or gzip); returns the packed bytes.
 std::string PackOneFile(const std::string& tmp, const std::string& name, const std::string& content, Compression c,
                         PackResult* res) {
-  std::string dir = MakeTempDir("mini-arc-tree-");
+  std::string dir = test::MakeTempDir("mini-arc-tree-");
   WriteFile(dir + "/" + name, content);
   std::string out = tmp + "/packed";
   UniqueFd fd(open(out.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -159,8 +146,8 @@ std::string LoadError(Store& s, const std::string& path) {
 
 class ArchiveTest : public ::testing::Test {
  protected:
-  Store a{MakeTempDir("mini-arc-a-")};
-  Store b{MakeTempDir("mini-arc-b-")};
+  Store a{test::MakeTempDir("mini-arc-a-")};
+  Store b{test::MakeTempDir("mini-arc-b-")};
 };
 
 TEST_F(ArchiveTest, DockerArchiveRoundTrip) {

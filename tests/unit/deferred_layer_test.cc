@@ -13,24 +13,12 @@
 #include "common/error.h"
 #include "common/fs.h"
 #include "store/compression.h"
+#include "temp_store.h"
 
 namespace mini {
 namespace {
 
-struct Store {
-  std::string root;
-  Layout layout;
-  LayerStore layers;
-  ImageStore images;
-  explicit Store(const std::string& r) : root(r), layout(r), layers(layout), images(layout, layers) { layout.Ensure(); }
-  ~Store() { RemoveTree(root); }
-};
-
-std::string MakeTempDir() {
-  std::string t = "/tmp/mini-deferred-XXXXXX";
-  if (!mkdtemp(t.data())) ThrowErrno("mkdtemp");
-  return t;
-}
+using Store = test::TempStore;
 
 /// A layer of two files (one hard-linked) and a symlink, committed as a build step does.
 build::LayerRef CommitTree(Store& s, const std::string& tag) {
@@ -55,7 +43,7 @@ Digest ImageOf(Store& s, const build::LayerRef& l) {
 }
 
 TEST(DeferredLayer, CommitStoresNoBlobAndExportCompressesOnce) {
-  Store s(MakeTempDir());
+  Store s(test::MakeTempDir("mini-deferred-"));
   BlobStore blobs(s.layout);
   build::LayerRef l = CommitTree(s, "a");
   EXPECT_EQ(l.blob.media_type, media::kOciLayer);
@@ -91,14 +79,14 @@ TEST(DeferredLayer, CommitStoresNoBlobAndExportCompressesOnce) {
   EXPECT_EQ(ManifestForExport(s.layout, s.images, after, blobs.Read(after.manifest_digest)), out);
 
   // Another store, the same files: the same blob and manifest bytes.
-  Store s2(MakeTempDir());
+  Store s2(test::MakeTempDir("mini-deferred-"));
   build::LayerRef l2 = CommitTree(s2, "a");
   ImageRecord rec2 = s2.images.Get(ImageOf(s2, l2));
   EXPECT_EQ(ManifestForExport(s2.layout, s2.images, rec2, BlobStore(s2.layout).Read(rec2.manifest_digest)), out);
 }
 
 TEST(DeferredLayer, ARecordCutBetweenItsWritesIsStillDeferred) {
-  Store s(MakeTempDir());
+  Store s(test::MakeTempDir("mini-deferred-"));
   BlobStore blobs(s.layout);
   build::LayerRef l = CommitTree(s, "b");
   // A kill after blob-size and before blob-digest.
@@ -113,7 +101,7 @@ TEST(DeferredLayer, ARecordCutBetweenItsWritesIsStillDeferred) {
 }
 
 TEST(DeferredLayer, ADirectoryThatNoLongerPacksToItsDiffIdIsRefused) {
-  Store s(MakeTempDir());
+  Store s(test::MakeTempDir("mini-deferred-"));
   build::LayerRef l = CommitTree(s, "c");
   WriteFileAtomic(s.layers.DiffDir(l.chain_id) + "/tag", "changed");
   try {

@@ -17,6 +17,7 @@
 #include "store/blob_store.h"
 #include "store/deferred_layer.h"
 #include "store/layer_blobs.h"
+#include "temp_store.h"
 
 namespace mini {
 namespace {
@@ -143,20 +144,7 @@ TEST(LayerBlobs, ExactParseErrors) {
             "compressed-blobs line 1: \"zstd 3\": expected \"FORMAT LEVEL DIGEST SIZE\"");
 }
 
-struct Store {
-  std::string root;
-  Layout layout;
-  LayerStore layers;
-  ImageStore images;
-  explicit Store(const std::string& r) : root(r), layout(r), layers(layout), images(layout, layers) { layout.Ensure(); }
-  ~Store() { RemoveTree(root); }
-};
-
-std::string MakeTempDir() {
-  std::string t = "/tmp/mini-zstd-XXXXXX";
-  if (!mkdtemp(t.data())) ThrowErrno("mkdtemp");
-  return t;
-}
+using Store = test::TempStore;
 
 build::LayerRef CommitTree(Store& s) {
   std::string dir = s.layout.TmpDir() + "/tree";
@@ -189,7 +177,7 @@ Digest InflatedDigest(const Layout& layout, const Digest& blob) {
 }
 
 TEST(LayerCompression, ADeferredLayerExportsAsZstdOnceAndTheSameEverywhere) {
-  Store s(MakeTempDir());
+  Store s(test::MakeTempDir("mini-zstd-"));
   BlobStore blobs(s.layout);
   build::LayerRef l = CommitTree(s);
   ImageRecord rec = ImageOf(s, l);
@@ -218,7 +206,7 @@ TEST(LayerCompression, ADeferredLayerExportsAsZstdOnceAndTheSameEverywhere) {
   EXPECT_EQ(s.layers.Get(l.chain_id).extra_blobs.size(), 2u);
 
   // Another store, the same files: the same manifest.
-  Store s2(MakeTempDir());
+  Store s2(test::MakeTempDir("mini-zstd-"));
   build::LayerRef l2 = CommitTree(s2);
   ImageRecord rec2 = ImageOf(s2, l2);
   EXPECT_EQ(ManifestWithCompression(s2.layout, s2.images, rec2, BlobStore(s2.layout).Read(rec2.manifest_digest), zstd, &type),
@@ -246,7 +234,7 @@ TEST(LayerCompression, ADeferredLayerExportsAsZstdOnceAndTheSameEverywhere) {
 }
 
 TEST(LayerCompression, ADockerManifestBecomesOciForZstdAndStaysDockerForGzip) {
-  Store s(MakeTempDir());
+  Store s(test::MakeTempDir("mini-zstd-"));
   BlobStore blobs(s.layout);
   build::LayerRef l = CommitTree(s);
   ImageRecord oci = ImageOf(s, l);
@@ -276,7 +264,7 @@ TEST(LayerCompression, ADockerManifestBecomesOciForZstdAndStaysDockerForGzip) {
 }
 
 TEST(LayerCompression, ARecordWithoutCompressedBlobsLoadsAndABadOneNamesTheLayer) {
-  Store s(MakeTempDir());
+  Store s(test::MakeTempDir("mini-zstd-"));
   build::LayerRef l = CommitTree(s);
   std::string file = s.layout.LayerMeta(l.chain_id) + "/" + kLayerBlobsFile;
   EXPECT_FALSE(PathExists(file));  // a commit writes none: older stores look the same

@@ -14,21 +14,16 @@
 #include "store/blob_store.h"
 #include "store/image_store.h"
 #include "store/store_check_internal.h"
+#include "temp_store.h"
 
 namespace mini {
 namespace {
 
 using nlohmann::json;
 
-std::string MakeTempDir() {
-  std::string t = "/tmp/mini-check-XXXXXX";
-  if (!mkdtemp(t.data())) ThrowErrno("mkdtemp");
-  return t;
-}
-
 /// A store with a two-layer image "two" (bottom, top) over layers made from plain directories.
 struct TwoLayerStore {
-  std::string root = MakeTempDir();
+  std::string root = test::MakeTempDir("mini-check-");
   Layout layout{root};
   LayerStore layers{layout};
   ImageStore images{layout, layers};
