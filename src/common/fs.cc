@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <set>
@@ -313,6 +314,23 @@ UniqueFd CreateLockedFile(const std::string& dir, const std::string& prefix, std
     return fd;
   }
   throw Error("cannot create a temp file in " + dir);
+}
+
+void RemoveTreeAway(const std::string& path, const std::string& prefix) {
+  UniqueFd lock(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!lock) {
+    if (errno == ENOENT) return;
+    ThrowErrno("open " + path);
+  }
+  if (flock(lock.get(), LOCK_EX) != 0) ThrowErrno("lock " + path);
+  std::string parent = path.substr(0, path.rfind('/'));
+  for (int i = 0; i < 10; i++) {
+    std::string gone = parent + "/" + prefix + RandomString(12);
+    if (renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, gone.c_str(), RENAME_NOREPLACE) == 0) return RemoveTree(gone);
+    if (errno == ENOENT) return;
+    if (errno != EEXIST) ThrowErrno("rename " + path);
+  }
+  throw Error("cannot rename " + path + " away");
 }
 
 TempDir::~TempDir() {

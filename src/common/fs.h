@@ -108,6 +108,12 @@ class TempDir {
 /// name (like TempDir), so a cleaner knows it is in use. Returns the fd; *path gets the name.
 UniqueFd CreateLockedFile(const std::string& dir, const std::string& prefix, std::string* path);
 
+/// Removes the record directory `path` so that no reader ever sees it half gone: holding an
+/// flock on it, renames it to `<parent>/<prefix><random>` in one step, then removes that. A
+/// process killed meanwhile leaves an unlocked `<prefix>` entry for RemoveStaleEntries. A
+/// missing path is fine. Throws Error.
+void RemoveTreeAway(const std::string& path, const std::string& prefix);
+
 /// Removes every entry of `dir` that nobody holds an flock on (staging leftovers of crashed
 /// processes; an entry still being made is left alone). Returns the number removed.
 /// With `prefix`, only entries named <prefix>... (temp dirs beside real entries, as the layer

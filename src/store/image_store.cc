@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <set>
@@ -77,8 +78,13 @@ Digest ImageStore::AddImage(const Digest& manifest_digest) {
   }
   std::string dir = layout_.ImageDir(m.config.digest);
   if (!PathExists(dir + "/manifest")) {
-    MakeDirs(dir);
-    WriteFileAtomic(dir + "/manifest", manifest_digest.str());
+    // Made whole, then renamed into place: a kill never leaves an image directory without
+    // its manifest. One found here (left by an older mini) was never visible: replaced.
+    TempDir staged(layout_.ImagesDir(), kImageRecordTmpPrefix);
+    WriteFileAtomic(staged.path() + "/manifest", manifest_digest.str());
+    RemoveTree(dir);
+    if (rename(staged.path().c_str(), dir.c_str()) != 0) ThrowErrno("rename image record into " + dir);
+    staged.Release();
   }
   return m.config.digest;
 }
@@ -343,7 +349,7 @@ void ImageStore::RemoveImageLocked(const Digest& id) {
     for (const auto& n : drop) refs[kind].erase(n);
   }
   WriteRefs(layout_, refs);
-  RemoveTree(layout_.ImageDir(id));
+  RemoveTreeAway(layout_.ImageDir(id), kImageRecordTmpPrefix);
   std::vector<Digest> blobs{rec.manifest_digest, rec.id};
   for (const auto& l : rec.manifest["layers"]) blobs.push_back(Digest::Parse(l["digest"].get<std::string>()));
   // A deferred layer's gzip blob, made for another image's push, is named by the layer record only.

@@ -243,7 +243,7 @@ LayerBlob LayerStore::RecordExtraBlob(const Digest& chain_id, const LayerBlob& b
 
 void LayerStore::Remove(const Digest& chain_id) {
   std::string hex = chain_id.hex();
-  RemoveTree(layout_.LayerMeta(chain_id));
+  RemoveTreeAway(layout_.LayerMeta(chain_id), kLayerRecordTmpPrefix);
   if (auto link = ReadFileIfExists(layout_.LayerDir(hex) + "/link")) {
     if (!link->empty() && link->find('/') == std::string::npos) unlink(layout_.Link(*link).c_str());
   }

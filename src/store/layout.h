@@ -6,9 +6,12 @@
 
 namespace mini {
 
-/// layers/<prefix><random>: a layer record being written (a TempDir, renamed into place whole);
-/// one left by a killed process is collected by CollectStale (store/lease.h).
+/// layers/<prefix><random>: a layer record being written (a TempDir, renamed into place whole)
+/// or being removed (RemoveTreeAway); one left by a killed process is collected by
+/// CollectStale (store/lease.h).
 inline constexpr const char kLayerRecordTmpPrefix[] = ".tmp-";
+/// images/<prefix><random>: the same for an image record (images/<id>/manifest).
+inline constexpr const char kImageRecordTmpPrefix[] = ".tmp-";
 
 /// Names every file and directory of one store root. Pure: creates nothing.
 class Layout {

@@ -190,12 +190,13 @@ void CollectStale(const Layout& layout) {
   RemoveStaleEntries(layout.TmpDir());
   RemoveStaleEntries(layout.LayersMetaDir(), kLayerRecordTmpPrefix);  // a record being written
   {
-    // Every writer of images/ (refs.json, images/<id>/manifest, each by WriteFileAtomic) holds
-    // the store lock: a temp file seen under it was left by a killed process.
+    // Every writer of images/ (refs.json and images/<id>/manifest, each by WriteFileAtomic; an
+    // image record made or removed whole, kImageRecordTmpPrefix) holds the store lock: a temp
+    // entry seen under it was left by a killed process.
     StoreLock lock(layout);
     auto sweep = [](const std::string& dir) {
       for (const auto& n : ListDirNames(dir))
-        if (n.find(".tmp-") != std::string::npos) unlink((dir + "/" + n).c_str());
+        if (n.find(".tmp-") != std::string::npos) RemoveTree(dir + "/" + n);
     };
     sweep(layout.ImagesDir());
     for (const auto& n : ListDirNames(layout.ImagesDir()))

@@ -368,6 +368,8 @@ void Checker::CheckImages() {
   std::sort(names.begin(), names.end());
   for (const auto& n : names) {
     if (n == "refs.json") continue;
+    // An image record being made or removed (a live writer's; a killed one's is swept later).
+    if (n.find(kImageRecordTmpPrefix) != std::string::npos && IsEntryBeingMade(layout_.ImagesDir(), n)) continue;
     if (Digest::IsValidHex(n))
       CheckImage(Digest::FromHex(n));
     else

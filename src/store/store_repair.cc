@@ -133,7 +133,7 @@ void ApplyPlan(const Layout& layout, const RepairPlan& plan, std::vector<std::st
         }
       }
     }
-    RemoveTree(layout.ImageDir(id));
+    RemoveTreeAway(layout.ImageDir(id), kImageRecordTmpPrefix);
     lines->push_back("removed image " + id.str() + (names.empty() ? "" : " (" + names + ")"));
   }
   for (const auto& r : plan.refs) {

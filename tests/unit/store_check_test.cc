@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "store/blob_store.h"
 #include "store/image_store.h"
+#include "store/lease.h"
 #include "store/store_check_internal.h"
 #include "temp_store.h"
 
@@ -235,6 +236,36 @@ TEST(StoreCheck, ExpectedLowerAndShortIds) {
   EXPECT_TRUE(check_internal::IsShortId("ABCDEFGHIJKLMNOPQRSTUVWXYZ"));
   EXPECT_FALSE(check_internal::IsShortId("ABCDEFGHIJKLMNOPQRSTUVWXY1"));
   EXPECT_FALSE(check_internal::IsShortId("ABC"));
+}
+
+// An image record is made and removed whole (renamed in and out of place as a ".tmp-" entry):
+// a kill never leaves images/<id> without its manifest. A live entry is not a fault; one left
+// by a killed process is, until the next operation's CollectStale sweeps it.
+TEST(StoreCheck, ImageRecordsAreMadeAndRemovedWhole) {
+  TwoLayerStore s;
+  {
+    TempDir live(s.layout.ImagesDir(), kImageRecordTmpPrefix);
+    EXPECT_TRUE(CheckStore(s.layout).clean());
+  }
+  std::string dead = s.layout.ImagesDir() + "/" + kImageRecordTmpPrefix + "killed";
+  MakeDirs(dead);
+  WriteFileAtomic(dead + "/manifest", "x");
+  EXPECT_EQ(Lines(CheckStore(s.layout)),
+            std::vector<std::string>{std::string("images/") + kImageRecordTmpPrefix + "killed: not an image record"});
+  CollectStale(s.layout);
+  EXPECT_FALSE(PathExists(dead));
+  EXPECT_TRUE(CheckStore(s.layout).clean());
+
+  // An image directory without its manifest (an older mini killed between the two) is replaced.
+  Digest m = ImageStore(s.layout, s.layers).Get(s.image).manifest_digest;
+  RemoveTree(s.layout.ImageDir(s.image) + "/manifest");
+  EXPECT_FALSE(CheckStore(s.layout).clean());
+  EXPECT_EQ(s.images.AddImage(m), s.image);
+  EXPECT_TRUE(CheckStore(s.layout).clean());
+
+  s.images.Delete("two:latest", false);
+  EXPECT_FALSE(PathExists(s.layout.ImageDir(s.image)));
+  EXPECT_EQ(ListDirNames(s.layout.ImagesDir()), std::vector<std::string>{"refs.json"});
 }
 
 }  // namespace
