@@ -3,9 +3,12 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "cli/cli.h"
 #include "cli/errors.h"
+#include "cli/go_template.h"
+#include "cli/list_format.h"
 #include "cli/store_handle.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -71,21 +74,28 @@ void RegisterLs(CLI::App& net, Globals& g) {
 }
 
 void RegisterInspect(CLI::App& net, Globals& g) {
-  auto names = std::make_shared<std::vector<std::string>>();
+  struct Opts {
+    std::vector<std::string> names;
+    std::string format;
+  };
+  auto o = std::make_shared<Opts>();
   auto* cmd = net.add_subcommand("inspect", "Show networks as JSON");
-  cmd->add_option("network", *names, "network name or id")->required();
-  cmd->callback([&g, names] {
+  cmd->add_option("network", o->names, "network name or id")->required();
+  cmd->add_option("-f,--format", o->format, "a Go template over each network ({{.IPAM.Config}}), or json");
+  cmd->callback([&g, o] {
+    std::optional<GoTemplate> tmpl;
+    if (!o->format.empty() && o->format != "json") tmpl.emplace(ParseFormatExit64(o->format));
     StoreHandle s(g.root);
     json out = json::array();
     std::string missing;
-    for (const auto& n : *names) {
+    for (const auto& n : o->names) {
       try {
         out.push_back(net::InspectNetwork(s.layout, n));
       } catch (const Error& e) {
         if (missing.empty()) missing = e.what();
       }
     }
-    std::printf("%s\n", out.dump(4).c_str());
+    PrintInspected(out, tmpl);
     if (!missing.empty()) throw Error(missing);
   });
 }

@@ -3,8 +3,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -239,11 +241,44 @@ std::string AsString(const nlohmann::json& j) { return j.is_string() ? j.get<std
 
 }  // namespace
 
+namespace {
+
+// True when the two canonical subnets share an address.
+bool Overlap(const std::string& a, const std::string& b) {
+  auto parse = [](const std::string& cidr, uint32_t* addr) {
+    in_addr x{};
+    inet_pton(AF_INET, cidr.substr(0, cidr.find('/')).c_str(), &x);
+    *addr = ntohl(x.s_addr);
+    return std::stoi(cidr.substr(cidr.find('/') + 1));
+  };
+  uint32_t x, y;
+  int len = std::min(parse(a, &x), parse(b, &y));
+  uint32_t mask = len >= 32 ? 0xffffffffu : ~(0xffffffffu >> len);
+  return (x & mask) == (y & mask);
+}
+
+// Before a network's rules are made: the rules of another network on an overlapping subnet
+// would make the kernel refuse ours ("File exists"). Those of a bridge that no longer exists
+// are stale (a store deleted without `network rm`, a bridge deleted by hand): removed. Those
+// of a live bridge belong to another store's network: refused by name.
+void ClearOverlappingRules(const std::string& br, const std::string& subnet) {
+  for (const NetworkRules& n : ListNetworkRules()) {
+    if (n.bridge == br || n.subnet_cidr.empty() || !Overlap(n.subnet_cidr, subnet)) continue;
+    if (if_nametoindex(n.bridge.c_str()) != 0)
+      throw Error("subnet " + subnet + " overlaps " + n.subnet_cidr + " of bridge " + n.bridge +
+                  " (a network of another mini store?)");
+    RemoveNetworkRules(n.bridge, n.subnet_cidr);
+  }
+}
+
+}  // namespace
+
 void EnsureNetworkRules(const std::string& bridge, const std::string& subnet_cidr) {
   WithContext("network rules for " + bridge, [&] {
     std::string br = CheckBridge(bridge), subnet = CanonicalSubnet(subnet_cidr);
     if (!Nft().TryRun(NetworkElements(br, subnet), nullptr, nullptr)) {
       Nft().Run(kSkeleton);
+      ClearOverlappingRules(br, subnet);
       Nft().Run(NetworkCommands(br, subnet));
     }
     EnsureFilterForward(br);

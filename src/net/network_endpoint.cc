@@ -30,8 +30,13 @@ int EnsureBridgeOf(Netlink& nl, const NetworkConfig& n) {
     return index;
   }
   int index = nl.EnsureBridge(n.bridge);
-  nl.AddAddress(index, n.gw, n.prefix, "bridge " + n.bridge, true);
-  EnsureNetworkRules(n.bridge, n.subnet);
+  try {
+    nl.AddAddress(index, n.gw, n.prefix, "bridge " + n.bridge, true);
+    EnsureNetworkRules(n.bridge, n.subnet);
+  } catch (...) {
+    nl.DeleteLink(n.bridge);  // a bridge without its rules (or address) is not left behind
+    throw;
+  }
   return index;
 }
 
