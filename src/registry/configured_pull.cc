@@ -45,7 +45,10 @@ PullResult PullFromEndpoints(const RegistriesConfig& conf, const Reference& ref,
       Debug("pulling " + ref.String() + " from mirror " + ep.domain + "/" + ep.repo);
       return PullImage(client, layout, layers, images, ref, opts, progress);
     } catch (const Error& e) {
-      if (e.kind() != ErrorKind::kNotFound && !IsRetryable(e)) throw;
+      // Docker's rule: whatever went wrong with a mirror (unreachable, lacking the image, 401
+      // or 403, a TLS error, bytes that fail verification) the next endpoint is tried; only
+      // what would fail at the origin as well (a full disk, a bad reference) stops the pull.
+      if (e.kind() == ErrorKind::kNoSpace || e.kind() == ErrorKind::kInvalidInput) throw;
       Debug("mirror " + ep.domain + ": " + e.what() + "; trying " + (i + 2 == endpoints.size() ? "the origin" : "the next mirror"));
     }
   }

@@ -20,8 +20,8 @@ struct ConfiguredPull {
 
 /// Pulls what the user typed. `base` holds the command's options (tls_verify=false makes every
 /// endpoint insecure). `on_candidate` is told each candidate before it is tried (progress
-/// lines). A mirror that cannot be reached or lacks the image (connection errors, 404, 5xx)
-/// is passed over; the last error is thrown, naming the reference. Credentials are looked up
+/// lines). A mirror that fails in any way the origin would not (unreachable, 404, 5xx, 401 or
+/// 403, TLS, verification) is passed over; the last error is thrown, naming the reference. Credentials are looked up
 /// per endpoint host.
 ConfiguredPull PullAsConfigured(const RegistriesConfig& conf, const std::string& input, const RegistryOptions& base,
                                 const Layout& layout, LayerStore& layers, ImageStore& images, const PullOptions& opts,

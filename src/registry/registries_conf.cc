@@ -2,6 +2,8 @@
 #include "registry/registries_conf.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <cstring>
@@ -250,11 +252,44 @@ const RegistryEntry* FindRegistry(const RegistriesConfig& conf, const std::strin
   return best;
 }
 
+namespace {
+
+/// The addresses `host` stands for: itself when it is an IP literal, else what the resolver
+/// says (nothing when it cannot be resolved: then no CIDR matches, as with Docker).
+std::vector<std::string> AddressesOf(const std::string& host) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1) return {host};
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return {};
+  std::vector<std::string> out;
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN];
+    const void* addr = a->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+                                               : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if ((a->ai_family == AF_INET || a->ai_family == AF_INET6) && inet_ntop(a->ai_family, addr, text, sizeof text))
+      out.push_back(text);
+  }
+  freeaddrinfo(res);
+  return out;
+}
+
+}  // namespace
+
 bool IsInsecureRegistry(const RegistriesConfig& conf, const std::string& host_port) {
   if (const RegistryEntry* e = FindRegistry(conf, host_port); e && e->insecure) return true;
-  std::string host = HostOf(host_port);
-  for (const auto& r : conf.insecure_registries)
-    if (r == host_port || InCidr(host, r)) return true;
+  bool any_cidr = false;
+  for (const auto& r : conf.insecure_registries) {
+    if (r == host_port) return true;
+    any_cidr = any_cidr || r.find('/') != std::string::npos;
+  }
+  if (!any_cidr) return false;
+  // Docker's rule: a CIDR entry matches a host by any of the addresses it resolves to.
+  for (const std::string& addr : AddressesOf(HostOf(host_port)))
+    for (const auto& r : conf.insecure_registries)
+      if (InCidr(addr, r)) return true;
   return false;
 }
 

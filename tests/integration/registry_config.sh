@@ -64,6 +64,26 @@ mini --debug pull -q "$ORIGIN/lib/app:1" >/dev/null 2>"$T/err" || fail "pull wit
 grep "mirror $MIRROR: .*not found" "$T/err" >/dev/null || fail "the mirror was not asked first: $(cat "$T/err")"
 expect_eq "$(id_of "$ORIGIN/lib/app:1")" "$ID" "image id from the origin"
 
+echo "== mirrors that refuse (401) or fail TLS are passed over too (Docker's rule)"
+start_registry authmirror htpasswd
+AUTHMIRROR=$REG
+start_registry badtls "" tls
+BADTLS=$REG
+cat >"$CONTAINERS_REGISTRIES_CONF" <<CONF
+[[registry]]
+prefix = "$ORIGIN"
+[[registry.mirror]]
+location = "$AUTHMIRROR"
+[[registry.mirror]]
+location = "$BADTLS"
+CONF
+mini rmi -f "$ID" >/dev/null
+mini --debug pull -q "$ORIGIN/lib/app:1" >/dev/null 2>"$T/err" || fail "pull past a 401 and a TLS mirror: $(cat "$T/err")"
+grep "mirror $AUTHMIRROR: .*trying the next mirror" "$T/err" >/dev/null || fail "the 401 mirror: $(cat "$T/err")"
+grep "mirror $BADTLS: .*trying the origin" "$T/err" >/dev/null || fail "the TLS mirror: $(cat "$T/err")"
+expect_eq "$(id_of "$ORIGIN/lib/app:1")" "$ID" "image id from the origin past two failing mirrors"
+printf '[[registry]]\nprefix = "%s"\n[[registry.mirror]]\nlocation = "%s"\n' "$ORIGIN" "$MIRROR" >"$CONTAINERS_REGISTRIES_CONF"
+
 echo "== a blocked registry is refused before any request"
 LISTEN=$(free_port)
 python3 -c '

@@ -122,6 +122,16 @@ TEST(DaemonJson, MirrorsAreForDockerHubOnlyAndInsecureTakesCidrs) {
   EXPECT_EQ(InsecureLines(c), (std::vector<std::string>{"127.0.0.0/8", "::1/128", "10.1.0.0/16", "reg.local:5000"}));
 }
 
+// Docker's isSecureIndex: a CIDR matches a host name by the addresses it resolves to
+// (localhost through /etc/hosts); a name that does not resolve matches none.
+TEST(DaemonJson, InsecureCidrsMatchResolvedHostNames) {
+  RegistriesConfig c = Conf("", R"({"insecure-registries": ["127.0.0.0/8"]})");
+  EXPECT_TRUE(IsInsecureRegistry(c, "localhost:5000"));
+  EXPECT_TRUE(IsInsecureRegistry(c, "127.0.0.7:5000"));
+  EXPECT_FALSE(IsInsecureRegistry(c, "no-such-registry.invalid:5000"));
+  EXPECT_FALSE(IsInsecureRegistry(Conf("", R"({"insecure-registries": ["10.9.0.0/16"]})"), "localhost:5000"));
+}
+
 TEST(ShortNames, DockerRuleAliasesAndSearchRegistries) {
   auto names = [](const RegistriesConfig& c, const std::string& in) {
     std::string out;
