@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -155,6 +156,10 @@ class TreeTar {
       return;
     }
     archive_entry_set_size(e.get(), st.st_size);
+    // Docker's archive keeps one xattr of a regular file: its file capabilities (setcap).
+    char cap[256];
+    ssize_t cn = getxattr(FdPath(fd).c_str(), "security.capability", cap, sizeof cap);
+    if (cn > 0) archive_entry_xattr_add_entry(e.get(), "security.capability", cap, static_cast<size_t>(cn));
     tar_.WriteHeader(e.get());
     UniqueFd data(open(FdPath(fd).c_str(), O_RDONLY | O_CLOEXEC));  // reopens this very inode
     if (!data) ThrowErrno("open " + name);

@@ -54,7 +54,13 @@ mini cp -a "$H/src/a" cp_user:/tmp/a
 mini cp "$H/src/a" cp_user:/tmp/b
 mini cp -a cp_user:/tmp/. "$T/user_out"
 expect_eq "$(stat -c '%u:%g' "$T/user_out/a" "$T/user_out/b" | tr '\n' ' ')" "65534:65534 1000:1000 " "-a: the container's user"
+# File capabilities (security.capability, the one xattr Docker's archive keeps) go both ways.
+cp "$H/src/a" "$T/capped" && setcap cap_net_raw+ep "$T/capped"
+mini cp "$T/capped" cp_stopped:/tmp/capped
+mini cp cp_stopped:/tmp/capped "$T/capped_back"
+expect_eq "$(getcap "$T/capped_back" | awk '{print $2}')" "cap_net_raw=ep" "cp keeps file capabilities"
 sid=$(mini inspect -f '{{.Id}}' cp_stopped)
+expect_eq "$(getcap "$R/overlay2/$sid/diff/tmp/capped" | awk '{print $2}')" "cap_net_raw=ep" "file capabilities in the upper dir"
 [ -f "$R/overlay2/$sid/diff/tmp/renamed" ] || fail "stopped container: not in its upper dir"
 grep -F "$R/overlay2/$sid/merged" /proc/self/mountinfo >/dev/null && fail "overlay left mounted on the host"
 
