@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every benchmark in one go (as root, on an otherwise idle machine): bench/run.sh, build.sh,
-# commit.sh, apt_build.sh (APT_ROUNDS, default 1: it downloads from the Debian mirror) and pull_push.sh, each with its own fairness rules (see their headers and
-# bench/README.md). Their full output goes to OUT/<name>.txt; at the end one table of the
-# headline numbers, mini beside docker and podman, with mini/docker.
+# commit.sh, apt_build.sh (APT_ROUNDS, default 1: it downloads from the Debian mirror) and
+# pull_push.sh (the 4-layer image, the Debian stack, the 100,000 small files), each with its
+# own fairness rules (see their headers and bench/README.md). Their full output goes to
+# OUT/<name>.txt; at the end one table of the headline numbers, mini beside docker and podman,
+# with mini/docker.
 # Usage: bench/all.sh [OUT]   (default /tmp/mini-bench-<date>; env MINI=<binary>, ROUNDS=3)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +29,8 @@ bench build bash "$HERE/build.sh"
 bench commit bash "$HERE/commit.sh" "$ROUNDS"
 bench apt_build bash "$HERE/apt_build.sh" "${APT_ROUNDS:-1}"
 bench pull_push bash "$HERE/pull_push.sh" "$ROUNDS"
+bench pull_debian env IMAGE=debian SKIP_PUSH=1 TOOLS="mini docker podman" bash "$HERE/pull_push.sh" "$ROUNDS"
+bench pull_small env IMAGE=small SKIP_PUSH=1 TOOLS="mini docker podman" bash "$HERE/pull_push.sh" "$ROUNDS"
 
 echo
 echo "mini $("$MINI" version -f '{{.Client.Version}}' 2>/dev/null) ($(git -C "$HERE/.." rev-parse --short HEAD 2>/dev/null)), $(date -u +%Y-%m-%d), $(nproc) cpus"

@@ -28,19 +28,8 @@ DEB_TAR=$CACHE_DIR/debian-bookworm.tar
 }
 
 OUT=$T/out
-mkdir -p "$OUT"
-LOOPDEV=
-unmount_out() {  # runs after stop_private_dockerd (registered later, so run earlier)
-  [ -n "$LOOPDEV" ] || return 0
-  grep -F " $OUT/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  if mountpoint -q "$OUT"; then umount "$OUT" 2>/dev/null || umount -l "$OUT"; fi
-  losetup -d "$LOOPDEV"
-}
-on_exit unmount_out
-truncate -s 30G "$T/fs.img"
-mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "$T/fs.img"
-LOOPDEV=$(losetup --find --show --direct-io=on "$T/fs.img")
-mount "$LOOPDEV" "$OUT"
+source "$(dirname "$0")/loop_fs.bash"
+mount_loop_fs "$OUT" 30G
 
 R=$OUT/mini
 "$MINI" --root "$R" import "$DEB_TAR" debian:bookworm >/dev/null

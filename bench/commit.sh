@@ -46,18 +46,8 @@ import_busybox
 mini save -o "$T/busybox.tar" busybox:latest
 
 OUT=$T/out
-mkdir -p "$OUT"
-LOOPDEV=
-unmount_out() {  # runs after stop_private_dockerd (registered later, so run earlier)
-  [ -n "$LOOPDEV" ] || return 0
-  if mountpoint -q "$OUT"; then umount "$OUT" 2>/dev/null || umount -l "$OUT"; fi
-  losetup -d "$LOOPDEV"
-}
-on_exit unmount_out
-truncate -s 20G "$T/fs.img"
-mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "$T/fs.img"
-LOOPDEV=$(losetup --find --show --direct-io=on "$T/fs.img")
-mount "$LOOPDEV" "$OUT"
+source "$(dirname "$0")/loop_fs.bash"
+mount_loop_fs "$OUT" 20G
 
 now() { date +%s.%N; }
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

@@ -14,6 +14,7 @@
 # Usage: MINI=build/mini bench/pull_push.sh [ROUNDS]   (as root; default 5 rounds)
 #   TOOLS="mini docker skopeo podman" picks the pullers; SKIP_PUSH=1 skips the push part;
 #   MINI_BASELINE=old/mini times an older build too (before/after).
+#   IMAGE=debian pulls a Debian python3 + gcc + perl stack (4 layers, ~1 GB of tar) instead;
 #   IMAGE=small pulls a one-layer image of 100,000 small files (20-800 bytes) in 100 directories
 #   (a node_modules-like tree) instead of the 4 layers; AFTER_DELETE=N makes and deletes N files
 #   on the output filesystem before each timed pull (outside the clock), as a user meets the
@@ -41,10 +42,22 @@ for d in range(100):
             fh.write(("module.exports = %d;\n" % (d * 1000 + f)) * (1 + (f * 7) % 40))
 PY
   LAYERS=("$T/small")
+elif [ "${IMAGE:-big}" = debian ]; then
+  # A Debian stack as users pull it (python, buildpack-deps-like): the debootstrap base of the
+  # tests (tests/integration/build_example_c.sh makes it), then python3, gcc and perl layers
+  # from the host's own files at their real paths.
+  DEB_TAR=${MINI_TEST_CACHE:-/var/cache/mini-test}/debian-bookworm.tar
+  [ -s "$DEB_TAR" ] || { echo "no Debian base: run tests/integration/build_example_c.sh once (it makes $DEB_TAR)"; exit 77; }
+  cp "$DEB_TAR" "$T/l0.tar"
+  stack() { local i=$1; shift; tar -C / --sort=name -cf "$T/l$i.tar" "$@" 2>/dev/null || true; }
+  stack 1 usr/lib/python3.11 usr/lib/python3 usr/include usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0
+  stack 2 usr/lib/gcc usr/share/locale
+  stack 3 usr/lib/x86_64-linux-gnu/perl usr/share/perl usr/share/perl5 usr/share/doc
+  LAYERS=(base python gcc perl)
 fi
 diffs="" layers="" total=0
 for i in "${!LAYERS[@]}"; do
-  tar -C "${LAYERS[$i]}" --sort=name -cf "$T/l$i.tar" . 2>/dev/null || true
+  [ -e "$T/l$i.tar" ] || tar -C "${LAYERS[$i]}" --sort=name -cf "$T/l$i.tar" . 2>/dev/null || true
   gzip -6 -n -c "$T/l$i.tar" >"$T/l$i.tar.gz"
   d=$(upload_blob big "$T/l$i.tar.gz")
   s=$(size_of "$T/l$i.tar.gz"); total=$((total + s))
@@ -75,21 +88,8 @@ cold() { sync; echo 3 >/proc/sys/vm/drop_caches; churn; }
 # used by this benchmark alone; BENCH_FS=host runs on the host's /tmp instead.
 OUT=$T/out
 mkdir -p "$OUT"
-LOOPDEV=
-# Runs after stop_private_dockerd (start_private_dockerd registers it later, so it runs
-# earlier) and before registry_cleanup and cleanup_root (registered earlier, run later).
-unmount_out() {
-  [ -n "$LOOPDEV" ] || return 0
-  if mountpoint -q "$OUT"; then umount "$OUT" 2>/dev/null || umount -l "$OUT"; fi
-  losetup -d "$LOOPDEV"
-}
-on_exit unmount_out
-if [ "${BENCH_FS:-loop}" = loop ]; then
-  truncate -s 40G "$T/fs.img"
-  mkfs.ext4 -q -E lazy_itable_init=0,lazy_journal_init=0 "$T/fs.img"
-  LOOPDEV=$(losetup --find --show --direct-io=on "$T/fs.img")
-  mount "$LOOPDEV" "$OUT"
-fi
+source "$(dirname "$0")/loop_fs.bash"
+[ "${BENCH_FS:-loop}" != loop ] || mount_loop_fs "$OUT" 40G
 echo "output filesystem: $(findmnt -n -o SOURCE,FSTYPE -T "$OUT" | tr -s ' ')"
 fresh() { mktemp -d "$OUT/$1.XXXXXX"; }
 # AFTER_DELETE=N: N files made and removed on $OUT just before the clock.
@@ -216,7 +216,8 @@ echo "(load average during the rounds: $(cut -d' ' -f1-3 /proc/loadavg); wall ti
 # bench/all.sh's one table: work, mini, docker, podman.
 if [ -n "${BENCH_SUMMARY:-}" ]; then
   cell() { if [ -n "${walls[$1]:-}" ]; then printf '%.2f s' "$(echo "${walls[$1]}" | median)"; else echo -; fi; }
-  printf 'cold pull, %s image\t%s\t%s\t%s\n' "${IMAGE:-4-layer}" "$(cell "mini pull (3 concurrent)")" \
+  case ${IMAGE:-big} in debian) what="Debian python+gcc+perl image" ;; small) what="100,000 small files" ;; *) what="4-layer image" ;; esac
+  printf 'cold pull, %s\t%s\t%s\t%s\n' "$what" "$(cell "mini pull (3 concurrent)")" \
     "$(cell "docker pull")" "$(cell "podman pull")" >>"$BENCH_SUMMARY"
 fi
 rm -rf "${OUT:?}"/*
