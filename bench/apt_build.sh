@@ -47,7 +47,7 @@ declare -A RECIPE=(
   [scm]="apt-get install -y --no-install-recommends git mercurial openssh-client subversion procps"
   [toolchain]="apt-get install -y --no-install-recommends build-essential"
 )
-NAMES="curl scm toolchain"
+NAMES=${NAMES:-curl scm toolchain}  # NAMES="scm" builds one recipe
 for n in $NAMES; do
   mkdir -p "$T/ctx-$n"
   printf 'FROM debian:bookworm\nENV DEBIAN_FRONTEND=noninteractive\nRUN apt-get update && %s && rm -rf /var/lib/apt/lists/*\n' \
