@@ -152,6 +152,12 @@ LayerRef RunStep(const Layout& layout, LayerStore& layers, const RunStepSpec& sp
   std::string upper = layout.LayerDiff(c.id);
   if (code != 0) throw Error("exit code " + std::to_string(code) + FullStoreHint(upper));
   RemoveMountPoints(upper, spec.mount_points);
+  // The step ran on a volatile overlay (launcher.cc): what it wrote, fsynced or not, reaches
+  // the disk here, before it becomes a layer.
+  {
+    UniqueFd fd(open(upper.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd || syncfs(fd.get()) != 0) ThrowErrno("sync " + upper);
+  }
   std::optional<Digest> parent;
   if (spec.top_layer) parent = spec.top_layer;
   return CommitLayerDir(layout, layers, upper, parent);

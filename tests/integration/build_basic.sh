@@ -60,6 +60,13 @@ diff "$T/before" "$T/after" || fail "failing RUN left files behind"
 expect_eq "$(grep -c " $R" /proc/self/mountinfo || true)" "$mounts_before" "mounts"
 expect_eq "$(mini ps -a -q 2>/dev/null | wc -l)" 0 "containers left"
 
+# A RUN step's overlay is volatile (its fsyncs do not each wait for the disk; the layer is
+# synced once at the step's end), and what it fsynced is in the layer.
+mkdir -p "$T/sync"
+printf 'FROM busybox\nRUN grep " / / " /proc/self/mountinfo | grep -w volatile >/dev/null && echo kept >/f && sync /f\n' >"$T/sync/Minifile"
+mini build -q -t synced "$T/sync" >/dev/null || fail "a RUN step's root is not a volatile overlay"
+expect_eq "$(mini run --rm synced cat /f)" kept "the synced file in the layer"
+
 # Parse errors name FILE:LINE.
 printf 'FROM busybox\n\nBOGUS x\n' >"$T/bad/Minifile"
 err=$(mini build "$T/bad" 2>&1) && fail "bogus instruction accepted"

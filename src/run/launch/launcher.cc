@@ -90,13 +90,18 @@ LaunchResult LaunchContainer(const Layout& layout, const ContainerConfig& c, con
     a.rootfs.overlay.volatile_upper = true;  // deleted when it ends: no sync of the store's disk
   } else {
     a.rootfs.overlay = MakeOverlayPlan(c.id, c.image.lowers, page);
+    // A build step's upper dir becomes its layer, made durable once at the end (RunStep's
+    // syncfs): the fsyncs of the step's own processes (dpkg's, one per file) need not each
+    // wait for the disk meanwhile. A step cut short by a crash is discarded anyway.
+    a.rootfs.overlay.volatile_upper = c.spec.build;
   }
   UniqueFd userns_overlay;  // --userns: built here as real root, attached by the child
   if (c.idmap.enabled()) {
     EphemeralLayers l = EphemeralLayersFor(layout, c.id, ContainerStore(layout).RuntimeDir(c.id));
     if (!c.spec.remove)
       l = {layout.LayerDiff(c.id + "-init"), layout.LayerDiff(c.id), layout.LayerDir(c.id) + "/work", ""};
-    userns_overlay = BuildUsernsOverlay(layout, l.init, c.image.lowers, l.upper, l.work, c.idmap, c.spec.remove);
+    userns_overlay =
+        BuildUsernsOverlay(layout, l.init, c.image.lowers, l.upper, l.work, c.idmap, c.spec.remove || c.spec.build);
     a.rootfs.overlay_fd = userns_overlay.get();
     a.rootfs.userns = true;
   }

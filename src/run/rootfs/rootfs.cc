@@ -187,10 +187,16 @@ void SetupRootfs(const RootfsConfig& given) {
   PrepareRootPropagation(root_mode, given.overlay2_dir);  // merged is under it
   // Relative lowerdirs keep the option string under a page (Docker's mountFrom).
   if (chdir(given.overlay2_dir.c_str()) != 0) ThrowErrno("chdir " + given.overlay2_dir);
-  if (given.overlay_fd < 0)
-    Mount("overlay", given.overlay.merged, "overlay", 0,
-          RootlessOverlayOptions(given.overlay.Options()), "overlay");
-  else
+  if (given.overlay_fd < 0) {
+    OverlayPlan plan = given.overlay;
+    std::string opts = RootlessOverlayOptions(plan.Options());
+    if (mount("overlay", plan.merged.c_str(), "overlay", 0, opts.c_str()) != 0) {
+      // Kernels before 5.10 have no `volatile`: then the upper dir is synced as usual.
+      if (errno != EINVAL || !plan.volatile_upper) ThrowErrno("mount overlay");
+      plan.volatile_upper = false;
+      Mount("overlay", plan.merged, "overlay", 0, RootlessOverlayOptions(plan.Options()), "overlay");
+    }
+  } else
     AttachMount(given.overlay_fd, given.overlay.merged);
   UniqueFd root_fd(open(given.overlay.merged.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!root_fd) ThrowErrno("open rootfs");

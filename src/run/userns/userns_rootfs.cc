@@ -271,7 +271,9 @@ UniqueFd MountOverlay(int init_fd, const std::vector<UniqueFd>& layers, const st
   }
   set("upperdir", upper);
   set("workdir", work);
-  if (volatile_upper && FsConfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0) ThrowErrno("overlay volatile");
+  // Kernels before 5.10 have no `volatile` (EINVAL): then the upper dir is synced as usual.
+  if (volatile_upper && FsConfig(fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) != 0 && errno != EINVAL)
+    ThrowErrno("overlay volatile");
   if (FsConfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) {
     int err = errno;
     char log[512];
