@@ -15,6 +15,7 @@
 # dockerd's, which does the work).
 # Usage: MINI=build/mini bench/commit.sh [ROUNDS]   (as root; default 3 rounds)
 #   MINI_BASELINE=old/mini adds an older build's commit and push (before/after).
+#   FILES=small: the container writes 100,000 small files instead (one copy).
 set -euo pipefail
 MINI=${MINI:-$(cd "$(dirname "$0")/.." && pwd)/build/mini}
 export MINI
@@ -25,9 +26,23 @@ source "$HERE/registry_fixture.bash"
 source "$HERE/dockerd.bash"
 on_exit remove_all_containers
 
-# ~50 MB like a Debian /usr/lib: the essential packages' files there, then shared libraries.
 SRC=$T/src
 mkdir -p "$SRC"
+if [ "${FILES:-lib}" = small ]; then
+  # FILES=small: 100,000 small files (20-800 bytes) in 100 directories, the tree pull_push.sh's
+  # IMAGE=small pulls, written once.
+  python3 - "$SRC" <<'PY'
+import os, sys
+for d in range(100):
+    p = os.path.join(sys.argv[1], "pkg%03d" % d)
+    os.makedirs(p)
+    for f in range(1000):
+        with open(os.path.join(p, "f%04d.js" % f), "w") as fh:
+            fh.write(("module.exports = %d;\n" % (d * 1000 + f)) * (1 + (f * 7) % 40))
+PY
+  WRITE='cp -a /src /data'
+else
+# ~50 MB like a Debian /usr/lib: the essential packages' files there, then shared libraries.
 for p in $(dpkg-query -W -f='${Package} ${Priority} ${Essential}\n' | awk '$2=="required" || $3=="yes" {print $1}'); do
   dpkg -L "$p" 2>/dev/null
 done | grep -E '^/(usr/)?lib/' | sed 's#^/lib/#/usr/lib/#' | sort -u | while read -r f; do
@@ -40,7 +55,8 @@ for f in /usr/lib/x86_64-linux-gnu/*.so.*; do
   cp -p -n "$f" "$SRC/usr/lib/x86_64-linux-gnu/"
 done
 WRITE='for i in 1 2 3 4; do cp -a /src/usr/lib /data$i; done'
-echo "files: $(du -sb "$SRC" | cut -f1 | awk '{printf "%.1f MB", $1/1e6}') x 4, $(find "$SRC" -type f | wc -l) x 4 files; $(nproc) cores"
+fi
+echo "files: $(du -sb "$SRC" | cut -f1 | awk '{printf "%.1f MB", $1/1e6}'), $(find "$SRC" -type f | wc -l) files, written by: $WRITE; $(nproc) cores"
 
 import_busybox
 mini save -o "$T/busybox.tar" busybox:latest
