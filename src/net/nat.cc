@@ -6,7 +6,6 @@
 #include <net/if.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -15,6 +14,8 @@
 
 #include "common/error.h"
 #include "common/fs.h"
+#include "net/netlink.h"
+#include "net/network_store.h"
 #include "net/nft_context.h"
 
 namespace mini::net {
@@ -245,16 +246,11 @@ namespace {
 
 // True when the two canonical subnets share an address.
 bool Overlap(const std::string& a, const std::string& b) {
-  auto parse = [](const std::string& cidr, uint32_t* addr) {
-    in_addr x{};
-    inet_pton(AF_INET, cidr.substr(0, cidr.find('/')).c_str(), &x);
-    *addr = ntohl(x.s_addr);
-    return std::stoi(cidr.substr(cidr.find('/') + 1));
-  };
   uint32_t x, y;
-  int len = std::min(parse(a, &x), parse(b, &y));
-  uint32_t mask = len >= 32 ? 0xffffffffu : ~(0xffffffffu >> len);
-  return (x & mask) == (y & mask);
+  int xlen, ylen;
+  ParseCidr(a, &x, &xlen);
+  ParseCidr(b, &y, &ylen);
+  return SubnetsOverlap(x, xlen, y, ylen);
 }
 
 // Before a network's rules are made: the rules of another network on an overlapping subnet
