@@ -29,17 +29,9 @@ on_exit remove_all_containers
 SRC=$T/src
 mkdir -p "$SRC"
 if [ "${FILES:-lib}" = small ]; then
-  # FILES=small: 100,000 small files (20-800 bytes) in 100 directories, the tree pull_push.sh's
-  # IMAGE=small pulls, written once.
-  python3 - "$SRC" <<'PY'
-import os, sys
-for d in range(100):
-    p = os.path.join(sys.argv[1], "pkg%03d" % d)
-    os.makedirs(p)
-    for f in range(1000):
-        with open(os.path.join(p, "f%04d.js" % f), "w") as fh:
-            fh.write(("module.exports = %d;\n" % (d * 1000 + f)) * (1 + (f * 7) % 40))
-PY
+  # FILES=small: 100,000 small files in 100 directories (the tree pull_push.sh's IMAGE=small
+  # pulls), written once.
+  python3 "$(dirname "$0")/small_files.py" "$SRC"
   WRITE='cp -a /src /data'
 else
 # ~50 MB like a Debian /usr/lib: the essential packages' files there, then shared libraries.

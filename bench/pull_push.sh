@@ -32,15 +32,7 @@ source "$HERE/dockerd.bash"
 start_registry bench
 LAYERS=(/usr/lib/python3.11 /usr/include /usr/share/doc /usr/share/locale)
 if [ "${IMAGE:-big}" = small ]; then
-  python3 - "$T/small" <<'PY'
-import os, sys
-for d in range(100):
-    p = os.path.join(sys.argv[1], "pkg%03d" % d)
-    os.makedirs(p)
-    for f in range(1000):
-        with open(os.path.join(p, "f%04d.js" % f), "w") as fh:
-            fh.write(("module.exports = %d;\n" % (d * 1000 + f)) * (1 + (f * 7) % 40))
-PY
+  python3 "$(dirname "$0")/small_files.py" "$T/small"
   LAYERS=("$T/small")
 elif [ "${IMAGE:-big}" = debian ]; then
   # A Debian stack as users pull it (python, buildpack-deps-like): the debootstrap base of the
