@@ -34,14 +34,17 @@ grep "missing key $CERTS/client.key for client certificate $CERTS/client.cert" "
   || fail "lone client.cert: $(cat "$T/err")"
 rm "$CERTS/client.cert"
 
+# mirrors_conf PREFIX MIRROR...: registries.conf with one [[registry]] and its mirrors, in order.
+mirrors_conf() {
+  local prefix=$1 m
+  shift
+  printf '[[registry]]\nprefix = "%s"\n' "$prefix" >"$CONTAINERS_REGISTRIES_CONF"
+  for m in "$@"; do printf '[[registry.mirror]]\nlocation = "%s"\n' "$m" >>"$CONTAINERS_REGISTRIES_CONF"; done
+}
+
 echo "== pull through the mirror while the origin is down"
 DOWN=127.0.0.1:$(free_port)
-cat >"$CONTAINERS_REGISTRIES_CONF" <<CONF
-[[registry]]
-prefix = "$DOWN"
-[[registry.mirror]]
-location = "$MIRROR"
-CONF
+mirrors_conf "$DOWN" "$MIRROR"
 mini rmi -f "$MIRROR/lib/box:1" busybox >/dev/null
 out=$(mini pull "$DOWN/lib/box:1") || fail "pull through the mirror"
 grep "^$DOWN/lib/box:1\$" <<<"$out" >/dev/null || fail "pull output: $out"
@@ -53,12 +56,7 @@ start_registry origin
 ORIGIN=$REG
 mini tag "$ID" "$ORIGIN/lib/app:1"
 mini push -q "$ORIGIN/lib/app:1" >/dev/null
-cat >"$CONTAINERS_REGISTRIES_CONF" <<CONF
-[[registry]]
-prefix = "$ORIGIN"
-[[registry.mirror]]
-location = "$MIRROR"
-CONF
+mirrors_conf "$ORIGIN" "$MIRROR"
 mini rmi -f "$ID" >/dev/null
 mini --debug pull -q "$ORIGIN/lib/app:1" >/dev/null 2>"$T/err" || fail "pull with a mirror lacking the image: $(cat "$T/err")"
 grep "mirror $MIRROR: .*not found" "$T/err" >/dev/null || fail "the mirror was not asked first: $(cat "$T/err")"
@@ -69,20 +67,13 @@ start_registry authmirror htpasswd
 AUTHMIRROR=$REG
 start_registry badtls "" tls
 BADTLS=$REG
-cat >"$CONTAINERS_REGISTRIES_CONF" <<CONF
-[[registry]]
-prefix = "$ORIGIN"
-[[registry.mirror]]
-location = "$AUTHMIRROR"
-[[registry.mirror]]
-location = "$BADTLS"
-CONF
+mirrors_conf "$ORIGIN" "$AUTHMIRROR" "$BADTLS"
 mini rmi -f "$ID" >/dev/null
 mini --debug pull -q "$ORIGIN/lib/app:1" >/dev/null 2>"$T/err" || fail "pull past a 401 and a TLS mirror: $(cat "$T/err")"
 grep "mirror $AUTHMIRROR: .*trying the next mirror" "$T/err" >/dev/null || fail "the 401 mirror: $(cat "$T/err")"
 grep "mirror $BADTLS: .*trying the origin" "$T/err" >/dev/null || fail "the TLS mirror: $(cat "$T/err")"
 expect_eq "$(id_of "$ORIGIN/lib/app:1")" "$ID" "image id from the origin past two failing mirrors"
-printf '[[registry]]\nprefix = "%s"\n[[registry.mirror]]\nlocation = "%s"\n' "$ORIGIN" "$MIRROR" >"$CONTAINERS_REGISTRIES_CONF"
+mirrors_conf "$ORIGIN" "$MIRROR"
 
 echo "== a blocked registry is refused before any request"
 LISTEN=$(free_port)
